@@ -1,0 +1,28 @@
+import { Command, CommanderError } from 'commander';
+import { commands } from './commands/index.js';
+import { EXIT, reportError } from './exit.js';
+
+export function buildProgram(): Command {
+  const program = new Command('orbit')
+    .description('Deployments reviewed as pull requests, audited with git log, undone safely.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const register of commands) register(program);
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; never throws. */
+export async function run(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  process.exitCode = undefined;
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return process.exitCode === undefined ? EXIT.ok : Number(process.exitCode);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander already printed the message (and help for --help / --version, which exit 0).
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    return reportError(err);
+  }
+}

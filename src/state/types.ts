@@ -1,0 +1,178 @@
+/**
+ * The activity log's entry format. One entry is one commit on the state branch.
+ * Field names follow the original design (snake_case) because they are what people read in
+ * `git show orbit/state:...` and what other tools parse.
+ */
+
+export const EVENT_KINDS = [
+  'deploy-started', // a deployment of a config commit begins (also for redeploys: `redeploy_of` set)
+  'step-started', // intent: written before the agent runs
+  'step-applied', // forward action succeeded; carries the rendered reverse action
+  'step-failed', // forward action failed (exit code, timeout, start error)
+  'deploy-succeeded', // every step applied; the deployment is now the service's current one
+  'unwind-started', // reverse actions are about to run (reason: failure | user | revert | crash-recovery)
+  'step-reversed', // a recorded reverse action ran (or was a recorded no-op)
+  'step-reverse-failed', // a reverse action failed: the unwind stops here
+  'deploy-unwound', // every applied step reversed
+  'unwind-failed', // an unwind stopped at a failing reverse action: needs a human
+  'deploy-skipped', // a queued commit replaced by a newer one (supersede policy)
+  'commit-rejected', // a config commit whose HCL is invalid: nothing ran
+  'step-acked', // a human approved a waiting `ack` step
+  'commit-seen', // the watcher processed a config commit that touched no service (keeps the cursor)
+] as const;
+
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+export type DeploymentStatus =
+  | 'running'
+  | 'succeeded' // current, or superseded by a later deployment
+  | 'unwinding'
+  | 'failed' // a step failed and the deployment was unwound automatically
+  | 'unwound' // unwound by a user, a revert or crash recovery
+  | 'unwind-failed'
+  | 'skipped'
+  | 'rejected';
+
+export interface ActionRecord {
+  agent: string;
+  args: string[];
+  /** Sensitive values are replaced by `(sensitive:NAME)` markers before anything is written. */
+  env: Record<string, string>;
+  params: Record<string, unknown>;
+  timeout_ms: number;
+}
+
+export interface LogEntry {
+  kind: EventKind;
+  service_id: string;
+  deploy_id: string | null;
+  previous_deploy_id: string | null;
+  next_deploy_id: string | null;
+  /** `<deploy_id>/<index>-<name>`, e.g. `waffle-12/1-migrate`. */
+  step_id: string | null;
+  previous_step_id: string | null;
+  next_step_id: string | null;
+  step_name: string | null;
+  step_index: number | null;
+  step_count: number | null;
+  forward_action: ActionRecord | null;
+  reverse_action: ActionRecord | null;
+  /** ISO-8601 time the event happened. */
+  applied_time: string;
+  config_commit: string | null;
+  /** Who triggered it: the commit author (`Name <email>`) or the CLI/API user. */
+  author: string;
+  duration_ms: number | null;
+  exit_code: number | null;
+  outputs: Record<string, string>;
+  /** Captured agent output, capped and masked. */
+  log: string;
+  error: { code: string; message: string } | null;
+  /** Why an unwind/skip/reject happened: failure | user | revert | crash-recovery | superseded | ... */
+  reason: string | null;
+  /** deploy-started only: the variables' values (sensitive ones masked). */
+  values: Record<string, unknown> | null;
+  /** deploy-started of a redeploy: the deployment whose recorded plan and values are re-applied. */
+  redeploy_of: string | null;
+}
+
+export type StepStatus = 'started' | 'applied' | 'failed' | 'reversed' | 'reverse-failed';
+
+export interface StepRecord {
+  step_id: string;
+  step_name: string;
+  step_index: number;
+  status: StepStatus;
+  agent: string;
+  forward_action: ActionRecord | null;
+  reverse_action: ActionRecord | null;
+  outputs: Record<string, string>;
+  exit_code: number | null;
+  started_time: string;
+  duration_ms: number | null;
+  reverse_exit_code: number | null;
+  reverse_duration_ms: number | null;
+  error: { code: string; message: string } | null;
+}
+
+/** The denormalised record of one deployment, kept in the state tree and updated by each entry. */
+export interface DeploymentRecord {
+  deploy_id: string;
+  service_id: string;
+  sequence: number;
+  status: DeploymentStatus;
+  config_commit: string | null;
+  author: string;
+  started_time: string;
+  finished_time: string | null;
+  previous_deploy_id: string | null;
+  next_deploy_id: string | null;
+  superseded_by: string | null;
+  redeploy_of: string | null;
+  values: Record<string, unknown> | null;
+  step_count: number | null;
+  steps: StepRecord[];
+  /** Set once an unwind starts: why and who. */
+  unwind: { reason: string; author: string; time: string } | null;
+  error: { code: string; message: string } | null;
+}
+
+/** The per-service view: `services/<service>/current.json` on the state branch. */
+export interface ServiceView {
+  service_id: string;
+  /** The deployment in effect, or null. */
+  current: string | null;
+  /** What `redeploy` would re-apply next (the last deployment unwound from here), or null. */
+  next: string | null;
+  /** Highest deployment sequence number handed out; ids are `<service>-<sequence>`. */
+  last_sequence: number;
+  /** The config commit of the latest deployment started, skipped or rejected for this service. */
+  last_config_commit: string | null;
+  /** The latest rejected config commit and why, until a later deployment of the service starts. */
+  rejected: { config_commit: string; error: { code: string; message: string } } | null;
+  /** A deployment currently running or unwinding (crash recovery reads this). */
+  in_flight: string | null;
+}
+
+export interface HistoryItem {
+  /** The state-branch commit holding the entry. */
+  sha: string;
+  entry: LogEntry;
+}
+
+export interface OpenStateOptions {
+  /** Path of the repository holding the state branch (the config repo, or a separate state repo). */
+  dir: string;
+  /** Default `orbit/state`. */
+  branch?: string;
+  /** Push the branch here after each append (a git URL or path); failures are reported, never forced. */
+  pushRemote?: string;
+  /** Identity for commits; default `Orbit <orbit@localhost>`. */
+  committer?: { name: string; email: string };
+}
+
+/**
+ * The activity log. One writer process per repository (a lock enforces it); appends are
+ * serialised in-process. Every read that the engine does often (service, deployment, unwind
+ * plan) costs the same whatever the length of history.
+ */
+export interface StateLog {
+  readonly branch: string;
+  /** Append one entry as one commit; returns the new commit's sha. Never rewrites. */
+  append(entry: LogEntry): Promise<string>;
+  service(serviceId: string): Promise<ServiceView | null>;
+  services(): Promise<ServiceView[]>;
+  deployment(deployId: string): Promise<DeploymentRecord | null>;
+  /** The captured log of one step (forward and reverse), as written. */
+  stepLog(deployId: string, stepIndex: number): Promise<string | null>;
+  /** Applied, not yet reversed steps of a deployment, newest first, with their recorded reverse actions. */
+  unwindPlan(deployId: string): Promise<StepRecord[]>;
+  /** Deployments the log shows running or unwinding (for crash recovery). */
+  inFlight(): Promise<DeploymentRecord[]>;
+  /** The config commit of the newest `commit-seen` entry: where the watcher left off. */
+  cursor(): Promise<string | null>;
+  /** Whole history, newest first, optionally one service's. */
+  history(options?: { service?: string; limit?: number }): AsyncIterable<HistoryItem>;
+  /** Release the lock. */
+  close(): Promise<void>;
+}
