@@ -43,7 +43,9 @@ export class ConfigError extends OrbitError {
     const first = diagnostics[0];
     super(
       'E_CONFIG_INVALID',
-      first ? formatDiagnostic(first) + (diagnostics.length > 1 ? ` (and ${diagnostics.length - 1} more)` : '') : 'invalid configuration',
+      first
+        ? formatDiagnostic(first) + (diagnostics.length > 1 ? ` (and ${diagnostics.length - 1} more)` : '')
+        : 'invalid configuration',
       { diagnostics },
     );
     this.name = 'ConfigError';
