@@ -1,0 +1,53 @@
+/**
+ * Sensitive variable values must never reach the state branch, logs or output.
+ * `mask` replaces each secret value by a marker; `unmask` puts current values back, which is how
+ * a recorded reverse action that needed a secret is replayed without the log ever holding it.
+ */
+export interface Secret {
+  name: string;
+  value: string;
+}
+
+export const marker = (name: string): string => `(sensitive:${name})`;
+
+/** Longest values first, so a secret that contains another is masked whole. */
+function ordered(secrets: readonly Secret[]): Secret[] {
+  return secrets.filter((s) => s.value.length > 0).sort((a, b) => b.value.length - a.value.length);
+}
+
+export function maskText(
+  text: string,
+  secrets: readonly Secret[],
+  style: 'named' | 'plain' = 'named',
+): string {
+  let out = text;
+  for (const s of ordered(secrets))
+    out = out.split(s.value).join(style === 'named' ? marker(s.name) : '(sensitive)');
+  return out;
+}
+
+export function unmaskText(text: string, secrets: readonly Secret[]): string {
+  let out = text;
+  for (const s of secrets) out = out.split(marker(s.name)).join(s.value);
+  return out;
+}
+
+/** Masks every string inside a JSON-like value (arrays, plain objects), leaving its shape. */
+export function maskDeep<T>(value: T, secrets: readonly Secret[], style: 'named' | 'plain' = 'named'): T {
+  return mapStrings(value, (s) => maskText(s, secrets, style));
+}
+
+export function unmaskDeep<T>(value: T, secrets: readonly Secret[]): T {
+  return mapStrings(value, (s) => unmaskText(s, secrets));
+}
+
+function mapStrings<T>(value: T, fn: (s: string) => string): T {
+  if (typeof value === 'string') return fn(value) as T;
+  if (Array.isArray(value)) return value.map((v) => mapStrings(v, fn)) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = mapStrings(v, fn);
+    return out as T;
+  }
+  return value;
+}
