@@ -1,0 +1,199 @@
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import { createOutputsFile } from './outputs-file.js';
+import { DEFAULT_LOG_CAP, LiveMasker, OutputBuffer } from './output-buffer.js';
+import { killTree } from './process-tree.js';
+import { AgentErrorCode, TIMEOUT_EXIT_CODE, failedResult } from './result.js';
+import type { Agent, AgentContext, AgentResult, Invocation } from './types.js';
+
+export interface ExecAgentOptions {
+  /** Bytes of log kept (first and last half). */
+  logCap?: number;
+  /** Time between SIGTERM and SIGKILL when a process tree is stopped. */
+  killGraceMs?: number;
+  /** How long to wait for stdout/stderr to close after the process exited (a background child may hold them). */
+  drainMs?: number;
+}
+
+/**
+ * Variables of Orbit's own environment that a local process gets. Everything else (tokens,
+ * DOCKER_HOST, ...) stays with the daemon unless the step sets `inherit_env = true`.
+ */
+export const INHERITED_ENV = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'LANG',
+  'LANGUAGE',
+  'TZ',
+  'TMPDIR',
+  'TERM',
+];
+
+/**
+ * `exec`: a local process. params: `workdir` (cwd), `inherit_env` (bool: pass Orbit's whole
+ * environment). The argument array is spawned as is, no shell in between.
+ */
+export class ExecAgent implements Agent {
+  readonly kind = 'exec';
+  private readonly logCap: number;
+  private readonly killGraceMs: number;
+  private readonly drainMs: number;
+
+  constructor(opts: ExecAgentOptions = {}) {
+    this.logCap = opts.logCap ?? DEFAULT_LOG_CAP;
+    this.killGraceMs = opts.killGraceMs ?? 5000;
+    this.drainMs = opts.drainMs ?? 500;
+  }
+
+  async run(inv: Invocation, ctx: AgentContext): Promise<AgentResult> {
+    const startedAt = Date.now();
+    const [command, ...args] = inv.args;
+    if (!command)
+      return failedResult(AgentErrorCode.Start, 'exec step has an empty argument array', startedAt);
+    const workdir = inv.params.workdir;
+    if (workdir !== undefined && typeof workdir !== 'string')
+      return failedResult(AgentErrorCode.Params, 'exec param "workdir" must be a string', startedAt);
+    if (ctx.signal?.aborted) return failedResult(AgentErrorCode.Aborted, 'aborted before start', startedAt);
+
+    const outputsFile = await createOutputsFile();
+    try {
+      return await this.spawnAndWait(command, args, workdir, inv, ctx, outputsFile.path, startedAt).then(
+        async (r) => {
+          if (r.error?.code === AgentErrorCode.Start) return r;
+          const { outputs, truncated } = await outputsFile.read();
+          return {
+            ...r,
+            outputs,
+            log: truncated ? `${r.log}\n[orbit: outputs file over 1 MiB, read truncated]` : r.log,
+          };
+        },
+      );
+    } finally {
+      await outputsFile.remove();
+    }
+  }
+
+  private spawnAndWait(
+    command: string,
+    args: string[],
+    workdir: string | undefined,
+    inv: Invocation,
+    ctx: AgentContext,
+    outputPath: string,
+    startedAt: number,
+  ): Promise<AgentResult> {
+    const base: Record<string, string> = {};
+    if (inv.params.inherit_env === true) Object.assign(base, process.env);
+    else
+      for (const k of Object.keys(process.env))
+        if (INHERITED_ENV.includes(k) || k.startsWith('LC_')) base[k] = process.env[k] as string;
+    const env = { ...base, ...inv.env, ORBIT_OUTPUT: outputPath };
+
+    const log = new OutputBuffer(this.logCap);
+    const live = ctx.onOutput ? new LiveMasker(ctx.secrets, ctx.onOutput) : undefined;
+
+    return new Promise<AgentResult>((resolve) => {
+      let child;
+      try {
+        // detached: the child leads a new process group, so a timeout can stop its whole tree.
+        child = spawn(command, args, {
+          cwd: workdir,
+          env,
+          detached: true,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+      } catch (err) {
+        resolve(
+          failedResult(AgentErrorCode.Start, `cannot start ${command}: ${(err as Error).message}`, startedAt),
+        );
+        return;
+      }
+      let stopped: 'timeout' | 'abort' | undefined;
+      let settled = false;
+      const onData = (chunk: Buffer) => {
+        log.write(chunk);
+        live?.push(chunk.toString('utf8'));
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+
+      const stop = (why: 'timeout' | 'abort') => {
+        if (stopped || child.pid === undefined) return;
+        stopped = why;
+        killTree(child.pid, this.killGraceMs);
+      };
+      const timer = setTimeout(() => stop('timeout'), Math.max(1, inv.timeoutMs));
+      const onAbort = () => stop('abort');
+      ctx.signal?.addEventListener('abort', onAbort, { once: true });
+
+      const finish = (result: AgentResult) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        ctx.signal?.removeEventListener('abort', onAbort);
+        live?.flush();
+        resolve(result);
+      };
+
+      child.on('error', (err: NodeJS.ErrnoException) => {
+        // 'error' before a pid means the command never started (ENOENT, EACCES, bad cwd).
+        if (child.pid === undefined)
+          finish(
+            failedResult(
+              AgentErrorCode.Start,
+              `cannot start ${command}: ${err.code ?? err.message}`,
+              startedAt,
+              {
+                log: `cannot start ${command}: ${err.message}`,
+              },
+            ),
+          );
+      });
+
+      child.on('exit', (code, signal) => {
+        // Wait for the pipes to drain, but not for a background grandchild that keeps them open.
+        let drained = 0;
+        const done = () => {
+          if (++drained < 2) return;
+          complete();
+        };
+        const drainTimer = setTimeout(() => {
+          child.stdout.destroy();
+          child.stderr.destroy();
+          complete();
+        }, this.drainMs);
+        const complete = () => {
+          clearTimeout(drainTimer);
+          let exitCode = code ?? 128 + signalNumber(signal);
+          let error: AgentResult['error'];
+          if (stopped === 'timeout') {
+            if (exitCode === 0) exitCode = TIMEOUT_EXIT_CODE;
+            error = { code: AgentErrorCode.Timeout, message: `timed out after ${inv.timeoutMs} ms` };
+          } else if (stopped === 'abort') {
+            if (exitCode === 0) exitCode = 130;
+            error = { code: AgentErrorCode.Aborted, message: 'stopped: aborted' };
+          }
+          finish({
+            exitCode,
+            outputs: {},
+            log: log.text(ctx.secrets),
+            durationMs: Date.now() - startedAt,
+            error,
+          });
+        };
+        if (child.stdout.readableEnded || child.stdout.destroyed) drained++;
+        else child.stdout.once('close', done);
+        if (child.stderr.readableEnded || child.stderr.destroyed) drained++;
+        else child.stderr.once('close', done);
+        if (drained >= 2) complete();
+      });
+    });
+  }
+}
+
+function signalNumber(signal: NodeJS.Signals | null): number {
+  return (signal && constants.signals[signal]) || 1;
+}

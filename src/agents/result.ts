@@ -1,0 +1,51 @@
+import type { AgentResult } from './types.js';
+
+/** Stable codes of failed agent results (the `error.code` of an AgentResult). */
+export const AgentErrorCode = {
+  /** The action ran longer than its timeout and was stopped. */
+  Timeout: 'E_AGENT_TIMEOUT',
+  /** The process, container or request could not be started at all. */
+  Start: 'E_AGENT_START',
+  /** ctx.signal was aborted (daemon shutdown, cancelled deployment). */
+  Aborted: 'E_AGENT_ABORTED',
+  /** Params of the step are missing or of the wrong type. */
+  Params: 'E_AGENT_PARAMS',
+  DockerUnreachable: 'E_DOCKER_UNREACHABLE',
+  ImageMissing: 'E_IMAGE_MISSING',
+  ImagePull: 'E_IMAGE_PULL',
+  DockerError: 'E_DOCKER_ERROR',
+  HttpStatus: 'E_HTTP_STATUS',
+  HttpRequest: 'E_HTTP_REQUEST',
+} as const;
+
+/** Exit code reported for a timeout when the process itself gave none (as coreutils `timeout`). */
+export const TIMEOUT_EXIT_CODE = 124;
+/** Exit code reported when nothing could be started (as a shell's "command not found"). */
+export const START_EXIT_CODE = 127;
+
+export function failedResult(
+  code: string,
+  message: string,
+  startedAt: number,
+  extra: Partial<AgentResult> = {},
+): AgentResult {
+  return {
+    exitCode: START_EXIT_CODE,
+    outputs: {},
+    log: '',
+    durationMs: Date.now() - startedAt,
+    ...extra,
+    error: { code, message },
+  };
+}
+
+/** Numbers as milliseconds, strings with a unit ("500ms", "30s", "5m", "1h"). */
+export function parseDurationMs(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value;
+  if (typeof value !== 'string') return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(value);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
+  return n * unit;
+}
