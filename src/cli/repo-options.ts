@@ -1,0 +1,42 @@
+/** The options every command that reads or writes the log shares, declared once. */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { openEngine } from '../engine/open.js';
+import type { Engine } from '../engine/engine.js';
+import type { LogEntry } from '../state/types.js';
+
+export interface RepoOptions {
+  repo: string;
+  branch: string;
+  stateBranch: string;
+  stateRepo?: string;
+}
+
+export function withRepoOptions(cmd: Command): Command {
+  return cmd
+    .option('--repo <dir>', 'config repository', process.cwd())
+    .option('--branch <name>', 'watched branch of the config repository', 'main')
+    .option('--state-branch <name>', 'branch holding the activity log', 'orbit/state')
+    .option('--state-repo <dir>', 'repository holding the state branch (default: the config repository)');
+}
+
+/** Opens the engine, runs `fn`, and always releases the state lock. */
+export async function withEngine<T>(
+  opts: RepoOptions,
+  mode: { readOnly: boolean; observe?: (e: LogEntry) => void },
+  fn: (engine: Engine) => Promise<T>,
+): Promise<T> {
+  const engine = await openEngine({
+    repoDir: path.resolve(opts.repo),
+    branch: opts.branch,
+    stateBranch: opts.stateBranch,
+    stateDir: opts.stateRepo ? path.resolve(opts.stateRepo) : undefined,
+    readOnly: mode.readOnly,
+    observe: mode.observe,
+  });
+  try {
+    return await fn(engine);
+  } finally {
+    await engine.close();
+  }
+}

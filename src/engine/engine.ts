@@ -1,0 +1,411 @@
+/**
+ * The engine: turns config commits into deployments and runs unwinds and redeploys, one job at a
+ * time per service. `reconcile()` is the one-shot GitOps trigger; the daemon calls the same
+ * methods as commits arrive.
+ */
+import os from 'node:os';
+import { listServices, loadService } from '../config/load.js';
+import { resolveVariables, type ResolvedVariables } from '../config/render.js';
+import type { ServiceSpec } from '../config/types.js';
+import { ConfigHistory } from '../git/config-history.js';
+import { openStateLog } from '../state/index.js';
+import type { DeploymentRecord, LogEntry, StateLog } from '../state/types.js';
+import { OrbitError } from '../util/errors.js';
+import type { Secret } from '../util/secrets.js';
+import { newEntry } from './entries.js';
+import { executeDeploy, executeUnwind, mustRead, type AgentLookup, type ExecutorDeps } from './executor.js';
+import { deploymentId, serviceOfDeployment } from './ids.js';
+import { CommitJob } from './commit-job.js';
+import { planCommits, planFirstRun, type PlannedCommit } from './reconcile-plan.js';
+import { serviceStatuses, type ServiceStatus } from './status.js';
+import { ServiceStreams } from './streams.js';
+
+export interface EngineOptions {
+  /** The config repository (a local path). */
+  repoDir: string;
+  /** The watched branch; default `main`. */
+  branch?: string;
+  /** Default `orbit/state`. */
+  stateBranch?: string;
+  /** Repository holding the state branch; default the config repository. */
+  stateDir?: string;
+  /** Push the state branch here after each write. */
+  statePush?: string;
+  /** How many services deploy at once; default 4. */
+  maxParallel?: number;
+  agents: AgentLookup & { kinds?(): string[]; cleanup?(): Promise<unknown> };
+  /** Where `ORBIT_VAR_<name>` values (secrets) come from; default process.env. */
+  env?: Record<string, string | undefined>;
+  readOnly?: boolean;
+  observe?(entry: LogEntry): void;
+  now?(): Date;
+}
+
+export type OutcomeStatus =
+  'succeeded' | 'failed' | 'unwound' | 'unwind-failed' | 'skipped' | 'rejected' | 'noop';
+
+export interface JobOutcome {
+  kind: 'deploy' | 'unwind' | 'redeploy' | 'revert' | 'recover';
+  service: string;
+  deployId: string | null;
+  commit: string | null;
+  status: OutcomeStatus;
+  error: { code: string; message: string } | null;
+}
+
+export interface ReconcileReport {
+  head: string | null;
+  commits: number;
+  outcomes: JobOutcome[];
+}
+
+export const outcomeOf = (
+  kind: JobOutcome['kind'],
+  d: DeploymentRecord,
+  commit: string | null = d.config_commit,
+): JobOutcome => ({
+  kind,
+  service: d.service_id,
+  deployId: d.deploy_id,
+  commit,
+  status: d.status === 'running' || d.status === 'unwinding' ? 'failed' : (d.status as OutcomeStatus),
+  error: d.error,
+});
+
+/** Who asked, when a person runs the CLI: `$ORBIT_USER`, else `user@host`. */
+export function cliAuthor(env: Record<string, string | undefined> = process.env): string {
+  return env.ORBIT_USER || `${os.userInfo().username}@${os.hostname()}`;
+}
+
+export class Engine {
+  readonly history: ConfigHistory;
+  readonly branch: string;
+  private readonly streams: ServiceStreams<JobOutcome>;
+  private readonly sequences = new Map<string, number>();
+  private readonly deps: ExecutorDeps;
+
+  private constructor(
+    readonly options: EngineOptions,
+    readonly state: StateLog,
+  ) {
+    this.branch = options.branch ?? 'main';
+    this.history = new ConfigHistory(options.repoDir);
+    this.deps = {
+      state,
+      agents: options.agents,
+      now: options.now ?? (() => new Date()),
+      observe: options.observe,
+    };
+    this.streams = new ServiceStreams<JobOutcome>(options.maxParallel ?? 4, (skipped, by) =>
+      (skipped as CommitJob).skip((by as CommitJob).commitSha),
+    );
+  }
+
+  static async open(options: EngineOptions): Promise<Engine> {
+    const state = await openStateLog({
+      dir: options.stateDir ?? options.repoDir,
+      branch: options.stateBranch,
+      pushRemote: options.statePush,
+      readOnly: options.readOnly,
+    });
+    return new Engine(options, state);
+  }
+
+  async close(): Promise<void> {
+    await this.streams.idle();
+    await this.state.close();
+  }
+
+  /** Jobs waiting behind a running one, for the queue-depth metric. */
+  queueDepth(): number {
+    return this.streams.depth();
+  }
+
+  idle(): Promise<void> {
+    return this.streams.idle();
+  }
+
+  // ---- one-shot reconcile -------------------------------------------------------------
+
+  /** Resolves what a crash left in flight, then runs every pending commit to completion. */
+  async reconcile(): Promise<ReconcileReport> {
+    const outcomes = await this.recover();
+    const head = await this.history.resolve(this.branch);
+    if (!head)
+      throw new OrbitError('E_UNKNOWN_BRANCH', `branch ${this.branch} not found in ${this.options.repoDir}`, {
+        branch: this.branch,
+      });
+    const planned = await this.pending(head);
+    outcomes.push(...(await this.runPlanned(planned)));
+    return { head, commits: planned.length, outcomes };
+  }
+
+  /** The commits on the branch that the log has not seen yet, planned into jobs. */
+  async pending(head: string): Promise<PlannedCommit[]> {
+    const cursor = await this.state.cursor();
+    if (cursor === head) return [];
+    if (cursor) {
+      if (!(await this.history.isAncestor(cursor, head))) {
+        throw new OrbitError(
+          'E_CONFIG_REWRITTEN',
+          `branch ${this.branch} no longer contains ${cursor.slice(0, 12)}, the last commit Orbit processed: it was rewritten or force-pushed; push a new commit on top instead`,
+          { cursor, head },
+        );
+      }
+      return planCommits(await this.history.commitsBetween(cursor, head));
+    }
+    const headCommit = await this.history.commit(head);
+    const services = await listServices(this.options.repoDir, head);
+    const touching = await Promise.all(
+      services.map(async (service) => {
+        const sha = (await this.history.lastCommitTouching(head, service)) ?? head;
+        return { service, commit: sha === head ? headCommit : await this.history.commit(sha) };
+      }),
+    );
+    return planFirstRun(headCommit, touching);
+  }
+
+  /**
+   * Dispatches planned commits in order. The cursor (`commit-seen`) moves past a commit only
+   * once each of its jobs has started, so a crash never loses a commit; on restart, jobs whose
+   * service already started that commit (or a later one of the batch) are not run twice.
+   */
+  async runPlanned(planned: readonly PlannedCommit[]): Promise<JobOutcome[]> {
+    const order = new Map(planned.map((p, i) => [p.commit.sha, i]));
+    let cursorChain: Promise<void> = Promise.resolve();
+    const results: Array<Promise<JobOutcome>> = [];
+    for (const [index, p] of planned.entries()) {
+      // Loading first (in parallel) tells each job its service's policy before it is queued.
+      const jobs = p.jobs.map((job) => new CommitJob(this, job, order, index));
+      await Promise.all(jobs.map((j) => j.prepare()));
+      for (const job of jobs) results.push(this.streams.enqueue(job, job.policy));
+      const started = jobs.map((j) => j.started);
+      const commit = p.commit;
+      cursorChain = cursorChain
+        .then(() => Promise.all(started))
+        .then(() =>
+          this.write(
+            newEntry('commit-seen', '', this.now(), { config_commit: commit.sha, author: commit.author }),
+          ),
+        );
+    }
+    const outcomes = await Promise.all(results);
+    await cursorChain;
+    return outcomes;
+  }
+
+  /** Each service: what is deployed, what the branch says, and whether they differ. */
+  async status(): Promise<ServiceStatus[]> {
+    return serviceStatuses(this.state, this.history, await this.history.resolve(this.branch));
+  }
+
+  // ---- user actions -------------------------------------------------------------------
+
+  /** Unwinds a service's current deployment (or the named one, which must be current). */
+  async unwind(target: string, author: string): Promise<DeploymentRecord> {
+    const service = await this.serviceOf(target);
+    const outcome = await this.streams.enqueue({
+      service,
+      supersedable: false,
+      run: async () => outcomeOf('unwind', await this.unwindNow(service, target, author, 'user', null)),
+    });
+    return mustRead(this.state, outcome.deployId!);
+  }
+
+  /** Re-applies the deployment that was unwound last, from its recorded config commit. */
+  async redeploy(service: string, author: string): Promise<DeploymentRecord> {
+    await this.serviceOf(service);
+    const outcome = await this.streams.enqueue({
+      service,
+      supersedable: false,
+      run: async () => {
+        const view = await this.state.service(service);
+        if (!view?.next) {
+          throw new OrbitError('E_NOTHING_TO_REDEPLOY', `${service} has no unwound deployment to redeploy`, {
+            service,
+          });
+        }
+        const original = await mustRead(this.state, view.next);
+        const commit = original.config_commit;
+        if (!commit)
+          throw new OrbitError('E_NOTHING_TO_REDEPLOY', `${original.deploy_id} has no config commit`, {
+            service,
+          });
+        const loaded = await this.load(service, commit);
+        return outcomeOf(
+          'redeploy',
+          await this.deploy(service, commit, author, loaded.spec, loaded.vars, original.deploy_id),
+        );
+      },
+    });
+    return mustRead(this.state, outcome.deployId!);
+  }
+
+  /** Resolves deployments a crash left running or unwinding: their applied steps are unwound. */
+  async recover(): Promise<JobOutcome[]> {
+    await this.options.agents.cleanup?.();
+    const inFlight = await this.state.inFlight();
+    return Promise.all(
+      inFlight.map((d) =>
+        this.streams.enqueue({
+          service: d.service_id,
+          supersedable: false,
+          run: async () => outcomeOf('recover', await this.recoverOne(d)),
+        }),
+      ),
+    );
+  }
+
+  private async recoverOne(d: DeploymentRecord): Promise<DeploymentRecord> {
+    const author = 'orbit (crash recovery)';
+    const secrets = await this.secretsFor(d);
+    if (d.status === 'unwinding') {
+      // The unwind was interrupted: go on from the steps not yet reversed, for the same reason.
+      return executeUnwind(this.deps, {
+        deployment: d,
+        reason: d.unwind?.reason ?? 'crash-recovery',
+        author,
+        commit: null,
+        secrets,
+        announce: false,
+      });
+    }
+    // A step that was running when Orbit stopped is in doubt: it is recorded as failed (like any
+    // failed step, its own reverse action does not run) and the applied steps are unwound.
+    for (const step of d.steps.filter((s) => s.status === 'started')) {
+      await this.write(
+        newEntry('step-failed', d.service_id, this.deps.now(), {
+          deploy_id: d.deploy_id,
+          previous_deploy_id: d.previous_deploy_id,
+          config_commit: d.config_commit,
+          author,
+          step_id: step.step_id,
+          step_name: step.step_name,
+          step_index: step.step_index,
+          step_count: d.step_count,
+          forward_action: step.forward_action,
+          reverse_action: step.reverse_action,
+          error: {
+            code: 'E_INTERRUPTED',
+            message: 'Orbit stopped while this step was running; its outcome is unknown',
+          },
+        }),
+      );
+    }
+    return executeUnwind(this.deps, {
+      deployment: await mustRead(this.state, d.deploy_id),
+      reason: 'crash-recovery',
+      author,
+      commit: null,
+      secrets,
+    });
+  }
+
+  // ---- pieces the jobs use ------------------------------------------------------------
+
+  async unwindNow(
+    service: string,
+    target: string,
+    author: string,
+    reason: string,
+    commit: string | null,
+    onStarted?: () => void,
+  ): Promise<DeploymentRecord> {
+    const view = await this.state.service(service);
+    const currentId = view?.current ?? null;
+    if (target !== service && target !== currentId) {
+      const named = await mustRead(this.state, target);
+      const by = named.superseded_by ?? currentId;
+      throw new OrbitError(
+        'E_NOT_CURRENT',
+        `${target} is not ${service}'s current deployment${by ? `: it was superseded by ${by}` : ` (it is ${named.status})`}; only the current deployment can be unwound`,
+        { target, current: currentId, supersededBy: by },
+      );
+    }
+    if (!currentId)
+      throw new OrbitError('E_NOTHING_TO_UNWIND', `${service} has no current deployment to unwind`, {
+        service,
+      });
+    const current = await mustRead(this.state, currentId);
+    return executeUnwind(this.deps, {
+      deployment: current,
+      reason,
+      author,
+      commit,
+      secrets: await this.secretsFor(current),
+      onStarted,
+    });
+  }
+
+  async deploy(
+    service: string,
+    commit: string,
+    author: string,
+    spec: ServiceSpec,
+    vars: ResolvedVariables,
+    redeployOf: string | null,
+    onStarted?: () => void,
+  ): Promise<DeploymentRecord> {
+    const view = await this.state.service(service);
+    const sequence = await this.nextSequence(service);
+    const previous = view?.current ? await mustRead(this.state, view.current) : null;
+    return executeDeploy(this.deps, {
+      service,
+      deployId: deploymentId(service, sequence),
+      sequence,
+      commit,
+      author,
+      spec,
+      vars,
+      previous,
+      redeployOf,
+      onStarted,
+    });
+  }
+
+  /** Loads and checks a service's config at a commit; throws ConfigError. */
+  async load(service: string, commit: string): Promise<{ spec: ServiceSpec; vars: ResolvedVariables }> {
+    const spec = await loadService(this.options.repoDir, service, {
+      ref: commit,
+      knownAgents: this.options.agents.kinds?.(),
+    });
+    const vars = resolveVariables(spec, {}, this.options.env ?? process.env);
+    return { spec, vars };
+  }
+
+  async nextSequence(service: string): Promise<number> {
+    let last = this.sequences.get(service);
+    if (last === undefined) last = (await this.state.service(service))?.last_sequence ?? 0;
+    this.sequences.set(service, last + 1);
+    return last + 1;
+  }
+
+  now(): Date {
+    return this.deps.now();
+  }
+
+  async write(entry: LogEntry): Promise<void> {
+    await this.state.append(entry);
+    this.deps.observe?.(entry);
+  }
+
+  /** Secrets to put back into recorded actions: resolved again from the deployment's commit. */
+  private async secretsFor(d: DeploymentRecord): Promise<Secret[]> {
+    if (!d.config_commit) return [];
+    try {
+      return (await this.load(d.service_id, d.config_commit)).vars.secrets;
+    } catch {
+      return [];
+    }
+  }
+
+  private async serviceOf(target: string): Promise<string> {
+    if (await this.state.service(target)) return target;
+    const fromId = serviceOfDeployment(target);
+    if (fromId && (await this.state.deployment(target))) return fromId;
+    if (/^[a-z0-9][a-z0-9_.-]*$/i.test(target) && !fromId) {
+      throw new OrbitError('E_UNKNOWN_SERVICE', `no service ${target} in the log`, { service: target });
+    }
+    throw new OrbitError('E_UNKNOWN_DEPLOYMENT', `no service or deployment ${target} in the log`, { target });
+  }
+}

@@ -1,0 +1,270 @@
+/**
+ * Runs one deployment or one unwind, writing the intent before each agent runs and the result
+ * after, so a crash never forgets an applied step. Steps are rendered just before they run, so
+ * they can use earlier steps' outputs. Nothing here decides *what* to run next: that is the
+ * scheduler's job; this is the layer that does I/O.
+ */
+import type { Agent, AgentContext, AgentResult, Invocation } from '../agents/types.js';
+import { renderStep } from '../config/render.js';
+import type { RenderContext, ServiceSpec } from '../config/types.js';
+import type { ResolvedVariables } from '../config/render.js';
+import type { DeploymentRecord, LogEntry, StateLog, StepRecord } from '../state/types.js';
+import { OrbitError } from '../util/errors.js';
+import { maskDeep, maskText, type Secret } from '../util/secrets.js';
+import { newEntry } from './entries.js';
+import { stepId } from './ids.js';
+import { actionsOf, maskAction, toInvocation, unmaskAction } from './invocation.js';
+
+export interface AgentLookup {
+  get(kind: string): Agent;
+}
+
+export interface ExecutorDeps {
+  state: StateLog;
+  agents: AgentLookup;
+  now(): Date;
+  /** Sees every entry as written (masked): live display, metrics, structured logs. */
+  observe?(entry: LogEntry): void;
+  signal?: AbortSignal;
+}
+
+export interface DeployRequest {
+  service: string;
+  deployId: string;
+  sequence: number;
+  commit: string;
+  author: string;
+  spec: ServiceSpec;
+  vars: ResolvedVariables;
+  previous: DeploymentRecord | null;
+  redeployOf: string | null;
+  /** Called once `deploy-started` is in the log. */
+  onStarted?(): void;
+}
+
+export interface UnwindRequest {
+  deployment: DeploymentRecord;
+  reason: string;
+  author: string;
+  /** The config commit that asked for it (a revert), else the deployment's own. */
+  commit: string | null;
+  secrets: Secret[];
+  /** False when continuing an unwind that a crash interrupted: no second unwind-started. */
+  announce?: boolean;
+  /** Called once `unwind-started` is in the log. */
+  onStarted?(): void;
+}
+
+async function write(deps: ExecutorDeps, entry: LogEntry): Promise<void> {
+  await deps.state.append(entry);
+  deps.observe?.(entry);
+}
+
+async function invoke(deps: ExecutorDeps, invocation: Invocation, ctx: AgentContext): Promise<AgentResult> {
+  const started = Date.now();
+  try {
+    return await deps.agents.get(invocation.kind).run(invocation, ctx);
+  } catch (err) {
+    // Agents report failures as results; anything thrown (unknown kind, a bug) fails the step the same way.
+    const code = err instanceof OrbitError ? err.code : 'E_AGENT_ERROR';
+    const message = maskText(err instanceof Error ? err.message : String(err), ctx.secrets);
+    return { exitCode: -1, outputs: {}, log: '', durationMs: Date.now() - started, error: { code, message } };
+  }
+}
+
+const failureOf = (r: AgentResult) =>
+  r.error ?? { code: 'E_STEP_FAILED', message: `exited with status ${r.exitCode}` };
+
+export async function executeDeploy(deps: ExecutorDeps, req: DeployRequest): Promise<DeploymentRecord> {
+  const { service, deployId, spec, vars } = req;
+  const secrets = vars.secrets;
+  const count = spec.steps.length;
+  const common = {
+    deploy_id: deployId,
+    previous_deploy_id: req.previous?.deploy_id ?? null,
+    config_commit: req.commit,
+    author: req.author,
+    step_count: count,
+  };
+  await write(
+    deps,
+    newEntry('deploy-started', service, deps.now(), {
+      ...common,
+      values: maskDeep(vars.values, secrets),
+      redeploy_of: req.redeployOf,
+    }),
+  );
+  req.onStarted?.();
+
+  const ctx: RenderContext = {
+    orbit: {
+      deployment_id: deployId,
+      service,
+      commit: req.commit,
+      author: req.author,
+      timestamp: deps.now().toISOString(),
+      sequence: req.sequence,
+    },
+    previous: req.previous ? { id: req.previous.deploy_id, var: req.previous.values ?? {} } : null,
+    stepOutputs: {},
+  };
+  const identity = { service, deploymentId: deployId, commit: req.commit };
+
+  for (let index = 0; index < count; index++) {
+    const name = spec.steps[index]!.name;
+    const sid = stepId(deployId, index, name);
+    const links = {
+      step_id: sid,
+      step_name: name,
+      step_index: index,
+      previous_step_id: index > 0 ? stepId(deployId, index - 1, spec.steps[index - 1]!.name) : null,
+      next_step_id: index + 1 < count ? stepId(deployId, index + 1, spec.steps[index + 1]!.name) : null,
+    };
+    let actions;
+    try {
+      actions = actionsOf(renderStep(spec, index, vars, ctx), identity, vars.values);
+    } catch (err) {
+      // A step that cannot be rendered (e.g. a missing output) fails like any other step.
+      const error = {
+        code: err instanceof OrbitError ? err.code : 'E_RENDER',
+        message: maskText(err instanceof Error ? err.message : String(err), secrets),
+      };
+      await write(
+        deps,
+        newEntry('step-failed', service, deps.now(), { ...common, ...links, error, exit_code: null }),
+      );
+      return unwindAfterFailure(deps, req, secrets);
+    }
+    const forward = maskAction(actions.forward, secrets);
+    const reverse = maskAction(actions.reverse, secrets);
+    await write(
+      deps,
+      newEntry('step-started', service, deps.now(), {
+        ...common,
+        ...links,
+        forward_action: forward,
+        reverse_action: reverse,
+      }),
+    );
+    const result = await invoke(deps, toInvocation(actions.forward, 'forward'), {
+      service,
+      deploymentId: deployId,
+      stepName: name,
+      secrets: secrets.map((s) => s.value),
+      signal: deps.signal,
+    });
+    const outcome = {
+      ...common,
+      ...links,
+      forward_action: forward,
+      reverse_action: reverse,
+      duration_ms: result.durationMs,
+      exit_code: result.exitCode,
+      outputs: maskDeep(result.outputs, secrets),
+      log: maskText(result.log, secrets),
+    };
+    if (result.exitCode !== 0 || result.error) {
+      await write(
+        deps,
+        newEntry('step-failed', service, deps.now(), { ...outcome, error: failureOf(result) }),
+      );
+      return unwindAfterFailure(deps, req, secrets);
+    }
+    await write(deps, newEntry('step-applied', service, deps.now(), outcome));
+    ctx.stepOutputs[name] = result.outputs;
+  }
+
+  await write(deps, newEntry('deploy-succeeded', service, deps.now(), common));
+  return mustRead(deps.state, deployId);
+}
+
+async function unwindAfterFailure(
+  deps: ExecutorDeps,
+  req: DeployRequest,
+  secrets: Secret[],
+): Promise<DeploymentRecord> {
+  const deployment = await mustRead(deps.state, req.deployId);
+  return executeUnwind(deps, {
+    deployment,
+    reason: 'failure',
+    author: req.author,
+    commit: req.commit,
+    secrets,
+  });
+}
+
+/** Runs the recorded reverse actions of a deployment's applied steps, newest first. */
+export async function executeUnwind(deps: ExecutorDeps, req: UnwindRequest): Promise<DeploymentRecord> {
+  const d = req.deployment;
+  const service = d.service_id;
+  const common = {
+    deploy_id: d.deploy_id,
+    previous_deploy_id: d.previous_deploy_id,
+    config_commit: req.commit ?? d.config_commit,
+    author: req.author,
+    step_count: d.step_count,
+    reason: req.reason,
+  };
+  const plan: StepRecord[] = await deps.state.unwindPlan(d.deploy_id);
+  if (req.announce !== false) {
+    await write(deps, newEntry('unwind-started', service, deps.now(), common));
+  }
+  req.onStarted?.();
+  for (let i = 0; i < plan.length; i++) {
+    const step = plan[i]!;
+    const links = {
+      step_id: step.step_id,
+      step_name: step.step_name,
+      step_index: step.step_index,
+      previous_step_id: i > 0 ? plan[i - 1]!.step_id : null,
+      next_step_id: i + 1 < plan.length ? plan[i + 1]!.step_id : null,
+      forward_action: step.forward_action,
+      reverse_action: step.reverse_action,
+    };
+    if (!step.reverse_action) {
+      await write(
+        deps,
+        newEntry('step-reversed', service, deps.now(), {
+          ...common,
+          ...links,
+          duration_ms: 0,
+          exit_code: 0,
+          log: 'no reverse action: nothing to undo',
+        }),
+      );
+      continue;
+    }
+    const action = unmaskAction(step.reverse_action, req.secrets);
+    const result = await invoke(deps, toInvocation(action, 'reverse'), {
+      service,
+      deploymentId: d.deploy_id,
+      stepName: step.step_name,
+      secrets: req.secrets.map((s) => s.value),
+      signal: deps.signal,
+    });
+    const outcome = {
+      ...common,
+      ...links,
+      duration_ms: result.durationMs,
+      exit_code: result.exitCode,
+      outputs: maskDeep(result.outputs, req.secrets),
+      log: maskText(result.log, req.secrets),
+    };
+    if (result.exitCode !== 0 || result.error) {
+      const error = failureOf(result);
+      await write(deps, newEntry('step-reverse-failed', service, deps.now(), { ...outcome, error }));
+      await write(deps, newEntry('unwind-failed', service, deps.now(), { ...common, error }));
+      return mustRead(deps.state, d.deploy_id);
+    }
+    await write(deps, newEntry('step-reversed', service, deps.now(), outcome));
+  }
+  await write(deps, newEntry('deploy-unwound', service, deps.now(), common));
+  return mustRead(deps.state, d.deploy_id);
+}
+
+export async function mustRead(state: StateLog, deployId: string): Promise<DeploymentRecord> {
+  const record = await state.deployment(deployId);
+  if (!record)
+    throw new OrbitError('E_UNKNOWN_DEPLOYMENT', `no deployment ${deployId} in the log`, { deployId });
+  return record;
+}

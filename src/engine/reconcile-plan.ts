@@ -1,0 +1,37 @@
+/**
+ * Pure: what a batch of new config commits asks for, in order. Whether a revert really unwinds
+ * depends on what is deployed when its turn comes, so that decision is left to run time.
+ */
+import { revertedCommit, servicesTouched, type ConfigCommit } from '../git/config-history.js';
+
+export type PlannedJob =
+  | { kind: 'deploy'; service: string; commit: ConfigCommit }
+  | { kind: 'revert'; service: string; commit: ConfigCommit; reverted: string };
+
+export interface PlannedCommit {
+  commit: ConfigCommit;
+  jobs: PlannedJob[];
+}
+
+export function planCommits(commits: readonly ConfigCommit[]): PlannedCommit[] {
+  return commits.map((commit) => {
+    const reverted = revertedCommit(commit);
+    const jobs: PlannedJob[] = servicesTouched(commit.files).map((service) =>
+      reverted ? { kind: 'revert', service, commit, reverted } : { kind: 'deploy', service, commit },
+    );
+    return { commit, jobs };
+  });
+}
+
+/** First run: every service once, at the newest commit that touched it. */
+export function planFirstRun(
+  head: ConfigCommit,
+  services: ReadonlyArray<{ service: string; commit: ConfigCommit }>,
+): PlannedCommit[] {
+  return [
+    {
+      commit: head,
+      jobs: services.map(({ service, commit }) => ({ kind: 'deploy' as const, service, commit })),
+    },
+  ];
+}

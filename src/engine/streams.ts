@@ -1,0 +1,92 @@
+/**
+ * Deploy streams: one job at a time per service, services in parallel up to a bound.
+ * A service's waiting deploy jobs are either kept in order (`queue`) or replaced by the newest
+ * (`supersede`: the replaced ones are handed to `onSkip` so they can be logged as skipped).
+ * Unwind and redeploy jobs are never superseded: they wait their turn.
+ */
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { DeployPolicy } from '../config/types.js';
+
+export interface StreamJob<R> {
+  service: string;
+  /** Only `deploy` jobs can be superseded. */
+  supersedable: boolean;
+  run(): Promise<R>;
+}
+
+interface Waiting<R> {
+  job: StreamJob<R>;
+  resolve(value: R): void;
+  reject(err: unknown): void;
+}
+
+export class ServiceStreams<R> {
+  private readonly limit: LimitFunction;
+  private readonly waiting = new Map<string, Waiting<R>[]>();
+  private readonly busy = new Set<string>();
+  private readonly idleWaiters: Array<() => void> = [];
+
+  constructor(
+    maxParallel: number,
+    private readonly onSkip: (skipped: StreamJob<R>, by: StreamJob<R>) => Promise<R>,
+  ) {
+    this.limit = pLimit(Math.max(1, maxParallel));
+  }
+
+  /** Jobs waiting (not running), per service and in total: the queue depth metric. */
+  depth(service?: string): number {
+    if (service) return this.waiting.get(service)?.length ?? 0;
+    let n = 0;
+    for (const q of this.waiting.values()) n += q.length;
+    return n;
+  }
+
+  isBusy(service: string): boolean {
+    return this.busy.has(service) || this.depth(service) > 0;
+  }
+
+  enqueue(job: StreamJob<R>, policy: DeployPolicy = 'queue'): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      const queue = this.waiting.get(job.service) ?? [];
+      if (policy === 'supersede' && job.supersedable) {
+        // Latest commit wins: waiting deploys of this service are skipped, in order.
+        for (const w of queue.filter((w) => w.job.supersedable)) {
+          queue.splice(queue.indexOf(w), 1);
+          this.onSkip(w.job, job).then(w.resolve, w.reject);
+        }
+      }
+      queue.push({ job, resolve, reject });
+      this.waiting.set(job.service, queue);
+      this.pump(job.service);
+    });
+  }
+
+  /** Resolves once no job is waiting or running. */
+  idle(): Promise<void> {
+    if (this.busy.size === 0 && this.depth() === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private pump(service: string): void {
+    if (this.busy.has(service)) return;
+    const queue = this.waiting.get(service);
+    const next = queue?.shift();
+    if (!next) {
+      this.waiting.delete(service);
+      this.checkIdle();
+      return;
+    }
+    this.busy.add(service);
+    this.limit(() => next.job.run())
+      .then(next.resolve, next.reject)
+      .finally(() => {
+        this.busy.delete(service);
+        this.pump(service);
+      });
+  }
+
+  private checkIdle(): void {
+    if (this.busy.size > 0 || this.depth() > 0) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+}
