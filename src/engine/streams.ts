@@ -33,10 +33,11 @@ export class ServiceStreams<R> {
     this.limit = pLimit(Math.max(1, maxParallel));
   }
 
-  /** Jobs waiting (not running), per service and in total: the queue depth metric. */
+  /** Jobs waiting (not running), per service or in total: the queue depth metric. */
   depth(service?: string): number {
     if (service) return this.waiting.get(service)?.length ?? 0;
-    let n = 0;
+    // Jobs handed to the limiter but not started yet wait for a free slot: they count too.
+    let n = this.limit.pendingCount;
     for (const q of this.waiting.values()) n += q.length;
     return n;
   }

@@ -1,0 +1,183 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openEngine } from '../../src/engine/open.js';
+import type { Engine } from '../../src/engine/engine.js';
+import { isOrbitError } from '../../src/util/errors.js';
+import { ConfigRepo, Trace, tracedService, values } from '../support/config-repo.js';
+
+let repo: ConfigRepo;
+let trace: Trace;
+let engine: Engine;
+
+const open = async () => (engine = await openEngine({ repoDir: repo.dir, env: {} }));
+
+async function expectCode(p: Promise<unknown>, code: string): Promise<void> {
+  await p.then(
+    () => expect.fail(`expected ${code}`),
+    (err: unknown) => {
+      if (!isOrbitError(err, code)) throw err;
+    },
+  );
+}
+
+beforeEach(async () => {
+  repo = new ConfigRepo();
+  trace = new Trace(repo.dir);
+});
+
+afterEach(async () => {
+  await engine?.close();
+  repo.remove();
+});
+
+describe('deploy, automatic unwind, unwind, redeploy', () => {
+  it('walks the whole chain forward and back in the documented order', async () => {
+    const deploy = tracedService(trace, ['migrate', 'deploy'], { failStep: 'deploy', failVersion: '3' });
+    const c1 = repo.commit(
+      { 'services/web/deploy.hcl': deploy, 'services/web/values.hcl': values('1') },
+      'web 1',
+    );
+    await open();
+
+    let report = await engine.reconcile();
+    expect(report.outcomes.map((o) => [o.deployId, o.status])).toEqual([['web-1', 'succeeded']]);
+    expect(trace.next()).toEqual(['+migrate:1', '+deploy:1']);
+
+    const c2 = repo.commit({ 'services/web/values.hcl': values('2') }, 'web 2');
+    report = await engine.reconcile();
+    expect(report.outcomes.map((o) => [o.deployId, o.status])).toEqual([['web-2', 'succeeded']]);
+    expect(trace.next()).toEqual(['+migrate:2', '+deploy:2']);
+
+    // A failing step unwinds its own deployment at once; web-2 stays current.
+    repo.commit({ 'services/web/values.hcl': values('3') }, 'web 3');
+    report = await engine.reconcile();
+    expect(report.outcomes.map((o) => [o.deployId, o.status])).toEqual([['web-3', 'failed']]);
+    expect(trace.next()).toEqual(['+migrate:3', '-migrate:3']);
+    expect((await engine.state.service('web'))?.current).toBe('web-2');
+    const failed = await engine.state.deployment('web-3');
+    expect(failed?.steps.map((s) => s.status)).toEqual(['reversed', 'failed']);
+
+    // Nothing pending: a second reconcile does nothing, and the failed commit is not retried.
+    report = await engine.reconcile();
+    expect(report.outcomes).toEqual([]);
+    expect(trace.next()).toEqual([]);
+
+    // Unwind twice walks back to nothing.
+    let d = await engine.unwind('web', 'bob');
+    expect(d.deploy_id).toBe('web-2');
+    expect(d.status).toBe('unwound');
+    expect(trace.next()).toEqual(['-deploy:2', '-migrate:2']);
+    expect((await engine.state.service('web'))?.current).toBe('web-1');
+
+    d = await engine.unwind('web', 'bob');
+    expect(d.deploy_id).toBe('web-1');
+    expect(trace.next()).toEqual(['-deploy:1', '-migrate:1']);
+    expect((await engine.state.service('web'))?.current).toBeNull();
+    await expectCode(engine.unwind('web', 'bob'), 'E_NOTHING_TO_UNWIND');
+
+    // Redeploy twice walks forward again, from the recorded config commits.
+    d = await engine.redeploy('web', 'carol');
+    expect(d).toMatchObject({
+      status: 'succeeded',
+      redeploy_of: 'web-1',
+      config_commit: c1,
+      author: 'carol',
+    });
+    expect(trace.next()).toEqual(['+migrate:1', '+deploy:1']);
+
+    d = await engine.redeploy('web', 'carol');
+    expect(d).toMatchObject({ status: 'succeeded', redeploy_of: 'web-2', config_commit: c2 });
+    expect(trace.next()).toEqual(['+migrate:2', '+deploy:2']);
+    await expectCode(engine.redeploy('web', 'carol'), 'E_NOTHING_TO_REDEPLOY');
+
+    // Unwound stays unwound: the branch still says version 3, but nothing reapplies it by itself.
+    expect(await engine.reconcile()).toMatchObject({ outcomes: [] });
+    const [status] = await engine.status();
+    expect(status).toMatchObject({
+      service: 'web',
+      drift: 'drift',
+      current: { id: d.deploy_id, config_commit: c2 },
+    });
+  });
+
+  it('refuses to unwind a superseded deployment and names what superseded it', async () => {
+    const deploy = tracedService(trace, ['deploy']);
+    repo.commit({ 'services/web/deploy.hcl': deploy, 'services/web/values.hcl': values('1') });
+    await open();
+    await engine.reconcile();
+    repo.commit({ 'services/web/values.hcl': values('2') });
+    await engine.reconcile();
+
+    const err = await engine.unwind('web-1', 'bob').catch((e: unknown) => e);
+    expect(isOrbitError(err, 'E_NOT_CURRENT')).toBe(true);
+    expect((err as { data: unknown }).data).toMatchObject({ target: 'web-1', supersededBy: 'web-2' });
+    await expectCode(engine.unwind('nope', 'bob'), 'E_UNKNOWN_SERVICE');
+    await expectCode(engine.unwind('web-99', 'bob'), 'E_UNKNOWN_DEPLOYMENT');
+    expect(trace.lines()).toEqual(['+deploy:1', '+deploy:2']);
+  });
+
+  it('unwinds the deployment a reverted commit started', async () => {
+    const deploy = tracedService(trace, ['migrate', 'deploy']);
+    repo.commit({ 'services/web/deploy.hcl': deploy, 'services/web/values.hcl': values('1') });
+    await open();
+    await engine.reconcile();
+    const c2 = repo.commit({ 'services/web/values.hcl': values('2') }, 'web 2');
+    await engine.reconcile();
+    trace.next();
+
+    const revert = repo.revert(c2);
+    const report = await engine.reconcile();
+    expect(report.outcomes).toMatchObject([
+      { kind: 'revert', deployId: 'web-2', status: 'unwound', commit: revert },
+    ]);
+    expect(trace.next()).toEqual(['-deploy:2', '-migrate:2']);
+    const web2 = await engine.state.deployment('web-2');
+    expect(web2?.unwind).toMatchObject({ reason: 'revert', author: 'Ann Operator <ann@example.com>' });
+    const [status] = await engine.status();
+    expect(status).toMatchObject({ current: { id: 'web-1' }, drift: 'in-sync' });
+  });
+
+  it('rejects an invalid commit for one service while another still deploys', async () => {
+    repo.commit({
+      'services/web/deploy.hcl': tracedService(trace, ['deploy']),
+      'services/web/values.hcl': values('1'),
+      'services/api/deploy.hcl': tracedService(trace, ['deploy']),
+      'services/api/values.hcl': values('1'),
+    });
+    await open();
+    await engine.reconcile();
+    trace.next();
+
+    const bad = repo.commit({
+      'services/web/deploy.hcl': 'step {\n  name = "x"\n  agent = "exec"\n  forward = [var.nope]\n}\n',
+      'services/api/values.hcl': values('2'),
+    });
+    const report = await engine.reconcile();
+    const byService = Object.fromEntries(report.outcomes.map((o) => [o.service, o]));
+    expect(byService.web).toMatchObject({ status: 'rejected', commit: bad });
+    expect(byService.web?.error?.message).toMatch(/services\/web\/deploy\.hcl:4:\d+/);
+    expect(byService.api).toMatchObject({ status: 'succeeded', deployId: 'api-2' });
+    expect(trace.next()).toEqual(['+deploy:2']);
+
+    const web = await engine.state.service('web');
+    expect(web).toMatchObject({ current: 'web-1', rejected: { config_commit: bad } });
+  });
+
+  it('remembers where it left off across restarts', async () => {
+    repo.commit({
+      'services/web/deploy.hcl': tracedService(trace, ['deploy']),
+      'services/web/values.hcl': values('1'),
+    });
+    await open();
+    await engine.reconcile();
+    await engine.close();
+
+    repo.commit({ 'services/web/values.hcl': values('2') });
+    repo.commit({ 'README.md': 'docs only\n' });
+    await open();
+    const report = await engine.reconcile();
+    expect(report.commits).toBe(2);
+    expect(report.outcomes.map((o) => o.deployId)).toEqual(['web-2']);
+    expect(trace.lines()).toEqual(['+deploy:1', '+deploy:2']);
+    expect(await engine.state.cursor()).toBe(repo.git('rev-parse', 'HEAD'));
+  });
+});

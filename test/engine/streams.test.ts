@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { ServiceStreams, type StreamJob } from '../../src/engine/streams.js';
+
+/** A job that records when it runs and finishes when the test says so. */
+function job(service: string, name: string, events: string[], supersedable = true) {
+  let finish!: () => void;
+  const done = new Promise<void>((r) => (finish = r));
+  const j: StreamJob<string> & { finish(): void; name: string } = {
+    service,
+    name,
+    supersedable,
+    finish,
+    async run() {
+      events.push(`start ${name}`);
+      await done;
+      events.push(`end ${name}`);
+      return name;
+    },
+  };
+  return j;
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+describe('ServiceStreams', () => {
+  it('runs one job per service at a time and services side by side, within the bound', async () => {
+    const events: string[] = [];
+    const streams = new ServiceStreams<string>(2, async () => 'skipped');
+    const a1 = job('a', 'a1', events);
+    const a2 = job('a', 'a2', events);
+    const b1 = job('b', 'b1', events);
+    const c1 = job('c', 'c1', events);
+    const results = [a1, a2, b1, c1].map((j) => streams.enqueue(j));
+    await tick();
+    expect(events).toEqual(['start a1', 'start b1']); // c1 waits for the bound, a2 for a1
+    expect(streams.depth()).toBe(2);
+    a1.finish();
+    await tick();
+    expect(events.slice(2)).toEqual(['end a1', 'start c1']);
+    b1.finish();
+    await tick();
+    expect(events.slice(4)).toEqual(['end b1', 'start a2']);
+    a2.finish();
+    c1.finish();
+    expect(await Promise.all(results)).toEqual(['a1', 'a2', 'b1', 'c1']);
+    await streams.idle();
+  });
+
+  it('supersede: the newest waiting deploy wins and the replaced ones are skipped in order', async () => {
+    const events: string[] = [];
+    const skipped: string[] = [];
+    const streams = new ServiceStreams<string>(4, async (s, by) => {
+      skipped.push(`${(s as { name: string }).name} by ${(by as { name: string }).name}`);
+      return 'skipped';
+    });
+    const running = job('a', 'd1', events);
+    const unwind = job('a', 'unwind', events, false);
+    const d2 = job('a', 'd2', events);
+    const d3 = job('a', 'd3', events);
+    const p1 = streams.enqueue(running, 'supersede');
+    await tick();
+    const pu = streams.enqueue(unwind, 'supersede');
+    const p2 = streams.enqueue(d2, 'supersede');
+    const p3 = streams.enqueue(d3, 'supersede');
+    expect(await p2).toBe('skipped');
+    expect(skipped).toEqual(['d2 by d3']);
+    running.finish();
+    await tick();
+    unwind.finish();
+    await tick();
+    d3.finish();
+    expect([await p1, await pu, await p3]).toEqual(['d1', 'unwind', 'd3']);
+    expect(events).toEqual(['start d1', 'end d1', 'start unwind', 'end unwind', 'start d3', 'end d3']);
+  });
+
+  it('queue: every waiting deploy runs, in order', async () => {
+    const events: string[] = [];
+    const streams = new ServiceStreams<string>(1, async () => 'skipped');
+    const jobs = ['q1', 'q2', 'q3'].map((n) => job('a', n, events));
+    const results = jobs.map((j) => streams.enqueue(j, 'queue'));
+    for (const j of jobs) {
+      await tick();
+      j.finish();
+    }
+    expect(await Promise.all(results)).toEqual(['q1', 'q2', 'q3']);
+  });
+});
