@@ -93,6 +93,8 @@ export interface StepRecord {
   reverse_exit_code: number | null;
   reverse_duration_ms: number | null;
   error: { code: string; message: string } | null;
+  /** Set by a `step-acked` entry: who approved the waiting step, and when. */
+  acked?: { by: string; time: string } | null;
 }
 
 /** The denormalised record of one deployment, kept in the state tree and updated by each entry. */

@@ -1,0 +1,16 @@
+export * from './types.js';
+export { openStateLog, DEFAULT_BRANCH, type OpenStateLogOptions, type OrbitStateLog } from './state-log.js';
+export {
+  applyEntry,
+  emptyService,
+  relatedDeployments,
+  unwindPlanOf,
+  REVERSE_LOG_SEPARATOR,
+  type ViewSource,
+  type ViewChanges,
+  type StepLogChange,
+} from './projection.js';
+export { commitMessage, headline, trailers, encodeEntry, decodeEntry, MAX_LOG_BYTES } from './entry-codec.js';
+export { recordPath, servicePath, stepsDir, stepLogName, deploymentDir, sequenceOf } from './paths.js';
+export type { PushResult } from './push.js';
+export type { LockOwner } from './lock.js';

@@ -1,0 +1,67 @@
+import { OrbitError } from '../util/errors.js';
+
+/**
+ * Where each view lives in a state commit's tree. Deployments are sharded twice by sequence
+ * (10,000s then 100s) so no tree object grows with history: an append rewrites only small trees.
+ */
+export const ENTRY_FILE = 'entry.json';
+export const CURSOR_FILE = 'cursor.json';
+
+const SAFE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** Service and deployment ids become path components: keep them boring. */
+export function assertSafeId(kind: string, id: string): void {
+  if (!SAFE.test(id) || id.includes('..') || id.length > 200)
+    throw new OrbitError('E_STATE_BAD_ENTRY', `invalid ${kind} id for the state log: ${JSON.stringify(id)}`, {
+      kind,
+      id,
+    });
+}
+
+/** `waffle-12` → 12; ids are `<service>-<sequence>` and service names may hold dashes. */
+export function sequenceOf(deployId: string): number {
+  const m = /-(\d+)$/.exec(deployId);
+  return m ? Number(m[1]) : 0;
+}
+
+/** `waffle-12` → `waffle` (the service is everything before the last dash). */
+export function serviceOfDeployment(deployId: string): string {
+  const i = deployId.lastIndexOf('-');
+  return i > 0 ? deployId.slice(0, i) : deployId;
+}
+
+function range(n: number, size: number): string {
+  const lo = Math.floor(n / size) * size;
+  return `${lo}-${lo + size - 1}`;
+}
+
+export function servicePath(serviceId: string): string[] {
+  return ['services', serviceId, 'current.json'];
+}
+
+/** Derived from the id alone (`<service>-<sequence>`), so a reader needs nothing but the id. */
+export function deploymentDir(deployId: string): string[] {
+  const seq = sequenceOf(deployId);
+  return [
+    'services',
+    serviceOfDeployment(deployId),
+    'deployments',
+    range(seq, 10_000),
+    range(seq, 100),
+    deployId,
+  ];
+}
+
+export function recordPath(deployId: string): string[] {
+  return [...deploymentDir(deployId), 'record.json'];
+}
+
+export function stepsDir(deployId: string): string[] {
+  return [...deploymentDir(deployId), 'steps'];
+}
+
+/** Step names come from HCL and may hold anything; the file name keeps only safe characters. */
+export function stepLogName(stepIndex: number, stepName: string): string {
+  const clean = stepName.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || 'step';
+  return `${stepIndex}-${clean}.log`;
+}

@@ -1,0 +1,105 @@
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import { OrbitError } from '../util/errors.js';
+
+const SHA = /^[0-9a-f]{40}$/;
+
+function refFile(gitdir: string, branch: string): string {
+  return path.join(gitdir, 'refs', 'heads', ...branch.split('/'));
+}
+
+/** The branch's commit, from its loose ref or `packed-refs`; null when the branch does not exist. */
+export async function readBranch(gitdir: string, branch: string): Promise<string | null> {
+  try {
+    const text = (await fsp.readFile(refFile(gitdir, branch), 'utf8')).trim();
+    if (SHA.test(text)) return text;
+    throw new OrbitError('E_STATE_FOREIGN', `refs/heads/${branch} is not a plain branch: ${text}`, {
+      branch,
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'EISDIR')
+      throw err;
+  }
+  try {
+    const packed = await fsp.readFile(path.join(gitdir, 'packed-refs'), 'utf8');
+    const want = `refs/heads/${branch}`;
+    for (const line of packed.split('\n')) {
+      const [sha, name] = line.split(' ');
+      if (name === want && sha && SHA.test(sha)) return sha;
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  return null;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Compare-and-swap of the branch, with git's own protocol: create `<ref>.lock` exclusively, check
+ * the branch is still where this writer left it, write the new value, rename over the ref.
+ * The rename is atomic, and a `git update-ref` running at the same time takes the same lock.
+ */
+export async function casBranch(
+  gitdir: string,
+  branch: string,
+  expected: string | null,
+  next: string,
+): Promise<void> {
+  const file = refFile(gitdir, branch);
+  const lock = `${file}.lock`;
+  await fsp.mkdir(path.dirname(file), { recursive: true });
+  let handle: fsp.FileHandle | null = null;
+  for (let attempt = 0; !handle; attempt++) {
+    try {
+      handle = await fsp.open(lock, 'wx');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (attempt >= 50)
+        throw new OrbitError(
+          'E_STATE_REF_LOCKED',
+          `${lock} exists: another git process is updating the branch`,
+          {
+            branch,
+            lock,
+          },
+        );
+      await sleep(20);
+    }
+  }
+  let renamed = false;
+  try {
+    const now = await readBranch(gitdir, branch);
+    if (now !== expected)
+      throw new OrbitError(
+        'E_STATE_MOVED',
+        `the state branch ${branch} moved under this writer: expected ${expected ?? '(none)'}, found ${now ?? '(none)'}`,
+        { branch, expected, found: now },
+      );
+    await handle.writeFile(`${next}\n`);
+    await handle.close();
+    handle = null;
+    await fsp.rename(lock, file);
+    renamed = true;
+  } finally {
+    if (handle) await handle.close().catch(() => undefined);
+    if (!renamed) await fsp.rm(lock, { force: true });
+  }
+}
+
+/** A `<ref>.lock` left by a killed writer would block git and Orbit forever; only called under the writer lock. */
+export async function clearStaleRefLock(
+  gitdir: string,
+  branch: string,
+  olderThanMs = 5_000,
+): Promise<boolean> {
+  const lock = `${refFile(gitdir, branch)}.lock`;
+  try {
+    const st = await fsp.stat(lock);
+    if (Date.now() - st.mtimeMs < olderThanMs) return false;
+    await fsp.rm(lock, { force: true });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,348 @@
+import git from 'isomorphic-git';
+import { OrbitError } from '../util/errors.js';
+import { atomicFs } from './atomic-fs.js';
+import { commitMessage, decodeEntry, encodeEntry, normaliseEntry } from './entry-codec.js';
+import { git as gitCli, resolveGitDir } from './git-cli.js';
+import { walkHistory } from './history.js';
+import { checkIntegrity, branchFileName, orbitDir, recordLastWritten } from './integrity.js';
+import { acquireWriterLock, type LockOwner, type WriterLock } from './lock.js';
+import { ObjectReader } from './object-reader.js';
+import { CURSOR_FILE, ENTRY_FILE, recordPath, servicePath, stepLogName, stepsDir } from './paths.js';
+import { applyEntry, relatedDeployments, unwindPlanOf, type ViewSource } from './projection.js';
+import { BranchPusher, type PushResult } from './push.js';
+import { casBranch, clearStaleRefLock, readBranch } from './refs.js';
+import { BoundedCache, TreeStore, type FileChange } from './tree-store.js';
+import type {
+  DeploymentRecord,
+  HistoryItem,
+  LogEntry,
+  OpenStateOptions,
+  ServiceView,
+  StateLog,
+  StepRecord,
+} from './types.js';
+
+export const DEFAULT_BRANCH = 'orbit/state';
+
+export interface OpenStateLogOptions extends OpenStateOptions {
+  /** Read only: takes no lock (the CLI reads while a daemon writes); every read follows the branch head. */
+  readOnly?: boolean;
+  /** Called after each push attempt of the state branch (only with `pushRemote`). */
+  onPush?: (result: PushResult) => void;
+}
+
+/** The StateLog contract plus what tests, the CLI and the daemon's health checks want to see. */
+export interface OrbitStateLog extends StateLog {
+  readonly gitdir: string;
+  readonly readOnly: boolean;
+  /** The branch head this log last wrote or read; null before the first entry. */
+  head(): string | null;
+  /** The writer lock's owner record (null when read-only). */
+  readonly lockOwner: LockOwner | null;
+  /** The last push failure (rejected or given up after retries), cleared by a successful push. */
+  readonly lastPushError: OrbitError | null;
+  /** Waits until the newest head has been pushed (or the push given up). */
+  flushPush(): Promise<void>;
+}
+
+type Parsed = ServiceView | DeploymentRecord | { config_commit: string | null };
+
+class GitStateLog implements OrbitStateLog {
+  readonly branch: string;
+  private readonly reader: ObjectReader;
+  private readonly trees: TreeStore;
+  private headSha: string | null = null;
+  private headRoot: string | null = null;
+  private headEntry: LogEntry | null = null;
+  /** Parsed views at the current head, keyed by path; `null` records a known absence. */
+  private views = new BoundedCache<Parsed | null>(10_000);
+  private readonly lastEntry = new BoundedCache<string>(10_000);
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private pusher: BranchPusher | null = null;
+
+  constructor(
+    readonly gitdir: string,
+    private readonly options: OpenStateLogOptions,
+    private readonly lock: WriterLock | null,
+  ) {
+    this.branch = options.branch ?? DEFAULT_BRANCH;
+    this.reader = new ObjectReader(gitdir);
+    this.trees = new TreeStore(gitdir, this.reader);
+    if (options.pushRemote && !this.readOnly) {
+      this.pusher = new BranchPusher(gitdir, options.pushRemote, this.branch);
+      if (options.onPush) this.pusher.on('push', options.onPush);
+    }
+  }
+
+  get readOnly(): boolean {
+    return this.lock === null;
+  }
+  get lockOwner(): LockOwner | null {
+    return this.lock?.owner ?? null;
+  }
+  get lastPushError(): OrbitError | null {
+    return this.pusher?.lastPushError ?? null;
+  }
+  head(): string | null {
+    return this.headSha;
+  }
+
+  async init(): Promise<void> {
+    if (this.lock) await clearStaleRefLock(this.gitdir, this.branch);
+    const head = await readBranch(this.gitdir, this.branch);
+    await checkIntegrity(this.gitdir, this.branch, head, this.reader);
+    await this.moveTo(head);
+  }
+
+  private async moveTo(head: string | null): Promise<void> {
+    this.headSha = head;
+    this.headRoot = head ? await this.treeOf(head) : null;
+    this.headEntry = null;
+    this.views = new BoundedCache(10_000);
+  }
+
+  private async treeOf(commit: string): Promise<string> {
+    const obj = await this.reader.read(commit);
+    const m = obj && obj.type === 'commit' ? /^tree ([0-9a-f]{40})/.exec(obj.content.toString('utf8')) : null;
+    if (!m?.[1]) throw new OrbitError('E_STATE_CORRUPT', `commit ${commit} cannot be read`, { commit });
+    return m[1];
+  }
+
+  /** A reader follows a branch that another process writes; the writer is the only one moving it. */
+  private async refresh(): Promise<void> {
+    if (this.closed) throw new OrbitError('E_STATE_CLOSED', 'the state log is closed');
+    if (!this.readOnly) return;
+    const now = await readBranch(this.gitdir, this.branch);
+    if (now !== this.headSha) await this.moveTo(now);
+  }
+
+  private async view<T extends Parsed>(path: string[]): Promise<T | null> {
+    const key = path.join('/');
+    const hit = this.views.get(key);
+    if (hit !== undefined) return hit as T | null;
+    const text = await this.trees.readFile(this.headRoot, path);
+    const parsed = text === null ? null : (JSON.parse(text) as T);
+    this.views.set(key, parsed);
+    return parsed;
+  }
+
+  private async stepLogAt(deployId: string, stepIndex: number): Promise<string | null> {
+    const items = await this.trees.list(this.headRoot, stepsDir(deployId));
+    const item = items.find((x) => x.path.startsWith(`${stepIndex}-`) && x.type === 'blob');
+    return item ? this.trees.readBlob(item.oid) : null;
+  }
+
+  // ---- readers ----
+
+  async service(serviceId: string): Promise<ServiceView | null> {
+    await this.refresh();
+    if (!serviceId || serviceId.includes('/')) return null;
+    return structuredClone(await this.view<ServiceView>(servicePath(serviceId)));
+  }
+
+  async services(): Promise<ServiceView[]> {
+    await this.refresh();
+    const items = await this.trees.list(this.headRoot, ['services']);
+    const out: ServiceView[] = [];
+    for (const it of items) {
+      const v = it.type === 'tree' ? await this.view<ServiceView>(servicePath(it.path)) : null;
+      if (v) out.push(structuredClone(v));
+    }
+    return out;
+  }
+
+  async deployment(deployId: string): Promise<DeploymentRecord | null> {
+    await this.refresh();
+    if (!deployId || deployId.includes('/')) return null;
+    return structuredClone(await this.view<DeploymentRecord>(recordPath(deployId)));
+  }
+
+  async stepLog(deployId: string, stepIndex: number): Promise<string | null> {
+    await this.refresh();
+    if (!deployId || deployId.includes('/')) return null;
+    return this.stepLogAt(deployId, stepIndex);
+  }
+
+  async unwindPlan(deployId: string): Promise<StepRecord[]> {
+    const rec = await this.deployment(deployId);
+    return rec ? unwindPlanOf(rec) : [];
+  }
+
+  async inFlight(): Promise<DeploymentRecord[]> {
+    const out: DeploymentRecord[] = [];
+    for (const s of await this.services()) {
+      const rec = s.in_flight ? await this.deployment(s.in_flight) : null;
+      if (rec) out.push(rec);
+    }
+    return out;
+  }
+
+  async cursor(): Promise<string | null> {
+    await this.refresh();
+    return (await this.view<{ config_commit: string | null }>([CURSOR_FILE]))?.config_commit ?? null;
+  }
+
+  async *history(options: { service?: string; limit?: number } = {}): AsyncIterable<HistoryItem> {
+    await this.refresh();
+    yield* walkHistory(this.gitdir, this.headSha, this.reader, options);
+  }
+
+  // ---- writer ----
+
+  append(entry: LogEntry): Promise<string> {
+    const run = this.queue.then(() => this.appendNow(entry));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async appendNow(input: LogEntry): Promise<string> {
+    if (this.closed) throw new OrbitError('E_STATE_CLOSED', 'the state log is closed');
+    if (!this.lock) throw new OrbitError('E_STATE_READONLY', 'the state log was opened read-only');
+    if (this.lock.compromised)
+      throw new OrbitError('E_STATE_LOCK_LOST', `the writer lock was lost: ${this.lock.compromised.message}`);
+    const e = normaliseEntry(input);
+
+    // Load exactly the views the projection will read.
+    const services = new Map<string, ServiceView>();
+    const records = new Map<string, DeploymentRecord>();
+    const logs = new Map<string, string>();
+    const loadRecord = async (id: string): Promise<DeploymentRecord | undefined> => {
+      if (!records.has(id)) {
+        const r = await this.view<DeploymentRecord>(recordPath(id));
+        if (r) records.set(id, r);
+      }
+      return records.get(id);
+    };
+    if (e.service_id) {
+      const s = await this.view<ServiceView>(servicePath(e.service_id));
+      if (s) services.set(e.service_id, s);
+    }
+    const own = e.deploy_id ? await loadRecord(e.deploy_id) : undefined;
+    for (const id of relatedDeployments(e, own)) await loadRecord(id);
+    if (e.deploy_id && e.step_index !== null && e.kind.startsWith('step-reverse')) {
+      const log = await this.stepLogAt(e.deploy_id, e.step_index);
+      if (log !== null) logs.set(`${e.deploy_id}/${e.step_index}`, log);
+    }
+    const source: ViewSource = {
+      service: (id) => services.get(id),
+      deployment: (id) => records.get(id),
+      stepLog: (id, i) => logs.get(`${id}/${i}`),
+    };
+    const changes = applyEntry(source, e);
+
+    const files: FileChange[] = [{ path: [ENTRY_FILE], content: encodeEntry(e) }];
+    const viewUpdates: [string[], Parsed][] = [];
+    for (const s of changes.services) viewUpdates.push([servicePath(s.service_id), s]);
+    for (const r of changes.deployments) viewUpdates.push([recordPath(r.deploy_id), r]);
+    if (changes.cursor) viewUpdates.push([[CURSOR_FILE], changes.cursor]);
+    for (const [path, v] of viewUpdates) files.push({ path, content: JSON.stringify(v, null, 2) + '\n' });
+    for (const l of changes.stepLogs)
+      files.push({
+        path: [...stepsDir(l.deploy_id), stepLogName(l.step_index, l.step_name)],
+        content: l.log,
+      });
+
+    const previousEntry = e.deploy_id && own ? await this.lastEntryOf(e.deploy_id) : null;
+    const root = await this.trees.update(this.headRoot, files);
+    const commit = await this.writeCommit(e, root, previousEntry);
+
+    // Objects are all written; only now does the branch move, atomically and only from where we left it.
+    await casBranch(this.gitdir, this.branch, this.headSha, commit);
+    await recordLastWritten(this.gitdir, this.branch, commit);
+
+    this.headSha = commit;
+    this.headRoot = root;
+    this.headEntry = e;
+    for (const [path, v] of viewUpdates) this.views.set(path.join('/'), v);
+    if (e.deploy_id) this.lastEntry.set(e.deploy_id, commit);
+    this.pusher?.schedule(commit);
+    return commit;
+  }
+
+  private async writeCommit(e: LogEntry, tree: string, previousEntry: string | null): Promise<string> {
+    const committer = this.options.committer ?? { name: 'Orbit', email: 'orbit@localhost' };
+    const now = Math.floor(Date.now() / 1000);
+    const at = Date.parse(e.applied_time);
+    const m = /^\s*(.*?)\s*<([^>]*)>\s*$/.exec(e.author ?? '');
+    const author = {
+      name: (m ? m[1] : e.author)?.trim() || committer.name,
+      email: m ? (m[2] ?? '') : '',
+      timestamp: Number.isFinite(at) ? Math.floor(at / 1000) : now,
+      timezoneOffset: 0,
+    };
+    return git.writeCommit({
+      fs: atomicFs,
+      gitdir: this.gitdir,
+      commit: {
+        message: commitMessage(e, previousEntry),
+        tree,
+        parent: this.headSha ? [this.headSha] : [],
+        author,
+        committer: { ...committer, timestamp: now, timezoneOffset: 0 },
+      },
+    });
+  }
+
+  /**
+   * The newest entry of a deployment, for its `Orbit-Previous-Entry` trailer. Known in memory
+   * for whatever this process wrote; after a restart, one `git log --grep` that stops at the
+   * first match (a running deployment's last entry is near the head).
+   */
+  private async lastEntryOf(deployId: string): Promise<string | null> {
+    const known = this.lastEntry.get(deployId);
+    if (known) return known;
+    if (!this.headSha) return null;
+    if (!this.headEntry) {
+      const obj = await this.reader.read(`${this.headSha}:${ENTRY_FILE}`);
+      this.headEntry = obj ? decodeEntry(obj.content.toString('utf8')) : null;
+    }
+    if (this.headEntry?.deploy_id === deployId) return this.headSha;
+    const re = deployId.replace(/[.[\]\\*^$]/g, '\\$&');
+    const out = await gitCli(this.gitdir, [
+      'log',
+      '-1',
+      '--format=%H',
+      `--grep=^Orbit-Deployment: ${re}$`,
+      this.headSha,
+      '--',
+    ]);
+    const sha = out.trim() || null;
+    if (sha) this.lastEntry.set(deployId, sha);
+    return sha;
+  }
+
+  async flushPush(): Promise<void> {
+    await this.pusher?.flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.queue;
+    this.closed = true;
+    await this.pusher?.flush();
+    this.reader.close();
+    await this.lock?.release();
+  }
+}
+
+/**
+ * Opens the activity log on `options.branch` (default `orbit/state`) of the repository at
+ * `options.dir` (work tree or bare). A writer takes the repository's writer lock and checks the
+ * branch was not rewritten; a missing branch is created by the first append.
+ */
+export async function openStateLog(options: OpenStateLogOptions): Promise<OrbitStateLog> {
+  const gitdir = await resolveGitDir(options.dir);
+  const branch = options.branch ?? DEFAULT_BRANCH;
+  if (!/^[A-Za-z0-9._/-]+$/.test(branch) || branch.includes('..') || branch.endsWith('.lock'))
+    throw new OrbitError('E_STATE_BAD_BRANCH', `invalid state branch name: ${branch}`, { branch });
+  const lock = options.readOnly ? null : await acquireWriterLock(orbitDir(gitdir), branchFileName(branch));
+  const log = new GitStateLog(gitdir, options, lock);
+  try {
+    await log.init();
+  } catch (err) {
+    await log.close().catch(() => undefined);
+    throw err;
+  }
+  return log;
+}
