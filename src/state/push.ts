@@ -55,7 +55,8 @@ export class BranchPusher extends EventEmitter {
   }
 
   private async pushOnce(sha: string): Promise<PushResult> {
-    const g = simpleGit({ baseDir: process.cwd(), config: [] }).env({ ...process.env, GIT_DIR: this.gitdir });
+    // Run inside the git dir: git finds the repository there, bare or not, without any env tricks.
+    const g = simpleGit({ baseDir: this.gitdir });
     let last: unknown;
     for (let attempt = 0; attempt <= this.retries; attempt++) {
       try {
