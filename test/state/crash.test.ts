@@ -1,0 +1,62 @@
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { openStateLog } from '../../src/state/index.js';
+import { gitOut, tempRepo } from './helpers.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** Starts the looping writer, lets it write `minimum` acknowledged entries, then SIGKILLs it. */
+function killMidAppend(dir: string, minimum: number, extraMs: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'crash-writer.ts'), dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const acked: string[] = [];
+    let buf = '';
+    let stderr = '';
+    let killing = false;
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop() ?? '';
+      for (const l of lines) if (/^[0-9a-f]{40}$/.test(l)) acked.push(l);
+      if (acked.length >= minimum && !killing) {
+        killing = true;
+        setTimeout(() => child.kill('SIGKILL'), extraMs);
+      }
+    });
+    child.on('exit', (_code, signal) =>
+      signal === 'SIGKILL' ? resolve(acked) : reject(new Error(`writer exited early: ${stderr}`)),
+    );
+  });
+}
+
+describe('state log after a crash', () => {
+  it('a writer SIGKILLed mid-append leaves a valid branch, loses no acknowledged entry, and the next open succeeds', async () => {
+    const dir = tempRepo();
+    for (const [round, extra] of [
+      [0, 3],
+      [1, 17],
+      [2, 0],
+    ] as const) {
+      const acked = await killMidAppend(dir, 5 + round * 3, extra);
+      gitOut(dir, ['fsck', '--strict', '--no-dangling']);
+      // Every acknowledged entry is on the branch.
+      for (const sha of acked) gitOut(dir, ['merge-base', '--is-ancestor', sha, 'orbit/state']);
+      const head = gitOut(dir, ['rev-parse', 'orbit/state']).trim();
+      expect(JSON.parse(gitOut(dir, ['show', `${head}:entry.json`])).service_id).toBe('crash');
+
+      // The dead writer's lock is reclaimed at once (its pid is gone), and the log reopens.
+      const t = Date.now();
+      const log = await openStateLog({ dir });
+      expect(Date.now() - t).toBeLessThan(5_000);
+      expect(log.head()).toBe(head);
+      const svc = await log.service('crash');
+      expect(svc?.in_flight).toMatch(/^crash-\d+$/);
+      await log.close();
+    }
+  }, 60_000);
+});
