@@ -1,6 +1,13 @@
 import { OrbitError } from '../util/errors.js';
+import { CustomAgent, type CustomAgentDefinition } from './custom-agent.js';
+import { DockerAgent } from './docker-agent.js';
+import type { DockerOptions } from './docker-client.js';
+import { cleanupManaged, type CleanupReport } from './docker-cleanup.js';
 import { ExecAgent, type ExecAgentOptions } from './exec-agent.js';
+import { HttpAgent, type HttpAgentOptions } from './http-agent.js';
 import type { Agent } from './types.js';
+
+export type { CleanupReport } from './docker-cleanup.js';
 
 /** The set of agent kinds the engine runs steps with. */
 export interface AgentSet {
@@ -8,29 +15,45 @@ export interface AgentSet {
   get(kind: string): Agent;
   /** Every registered kind, built-in and custom, sorted. */
   kinds(): string[];
-  /** Removes containers and swarm services left labelled `orbit.managed=true` by a crash. Never throws. */
+  /**
+   * Removes containers and swarm services labelled `orbit.managed=true` left by a crash. Never
+   * throws; without a reachable engine it reports `skipped`.
+   */
   cleanup(): Promise<CleanupReport>;
 }
 
-export interface CleanupReport {
-  containers: number;
-  services: number;
-  /** Set when the Docker engine could not be asked (no Docker on this host is not an error). */
-  skipped?: string;
+export interface CreateAgentsOptions {
+  docker?: DockerOptions;
+  exec?: ExecAgentOptions;
+  http?: HttpAgentOptions;
+  /** Custom agents by kind name (from `agent "name" { image = ... }` blocks). */
+  customAgents?: Record<string, CustomAgentDefinition>;
+  /** More agents (the daemon's `ack`), registered last; a built-in kind cannot be replaced. */
+  extraAgents?: Agent[];
 }
 
-export interface CreateAgentsOptions {
-  exec?: ExecAgentOptions;
-}
+export const BUILTIN_KINDS = ['exec', 'docker', 'http'] as const;
 
 /** Builds the agent kinds. The one place that knows every kind. */
 export function createAgents(options: CreateAgentsOptions = {}): AgentSet {
   const agents = new Map<string, Agent>();
-  const add = (a: Agent) => agents.set(a.kind, a);
+  const add = (a: Agent) => {
+    if (agents.has(a.kind))
+      throw new OrbitError('E_AGENT_CONFLICT', `agent kind "${a.kind}" is already registered`, {
+        kind: a.kind,
+      });
+    agents.set(a.kind, a);
+  };
 
+  const docker = new DockerAgent(options.docker);
   add(new ExecAgent(options.exec));
-  // docker, http and custom agents: added in the next commits.
-  // ack: the daemon work registers it here (it waits on the HTTP API, not on a process).
+  add(docker);
+  add(new HttpAgent(options.http));
+  // ack (wait for a human approval): the daemon passes it in `extraAgents`, since it waits on the
+  // daemon's HTTP API rather than on a process.
+  for (const a of options.extraAgents ?? []) add(a);
+  for (const [name, def] of Object.entries(options.customAgents ?? {}))
+    add(new CustomAgent(name, def, docker));
 
   return {
     get(kind) {
@@ -43,6 +66,6 @@ export function createAgents(options: CreateAgentsOptions = {}): AgentSet {
       return a;
     },
     kinds: () => [...agents.keys()].sort(),
-    cleanup: async () => ({ containers: 0, services: 0 }),
+    cleanup: () => cleanupManaged(docker.docker, options.docker?.instance),
   };
 }

@@ -49,3 +49,6 @@ export function parseDurationMs(value: unknown): number | undefined {
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
   return n * unit;
 }
+
+/** The outcome of checking a step's params: a value, or the message of a failed step. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };

@@ -1,0 +1,211 @@
+import type Docker from 'dockerode';
+import {
+  Demuxer,
+  createDockerClient,
+  dockerErrorCode,
+  engineMessage,
+  orbitLabels,
+  resolveEndpoint,
+  statusCode,
+  type DockerEndpoint,
+  type DockerOptions,
+} from './docker-client.js';
+import { ensureImage } from './docker-image.js';
+import { containerName, parseDockerParams, type DockerParams } from './docker-params.js';
+import { runSwarmJob } from './docker-swarm.js';
+import { DEFAULT_LOG_CAP, LiveMasker, OutputBuffer } from './output-buffer.js';
+import { OUTPUTS_FILE_NAME, createOutputsFile, type OutputsFile } from './outputs-file.js';
+import { AgentErrorCode, TIMEOUT_EXIT_CODE, failedResult } from './result.js';
+import type { Agent, AgentContext, AgentResult, Invocation } from './types.js';
+
+/** Where the outputs folder appears inside a container; ORBIT_OUTPUT is the file in it. */
+export const CONTAINER_OUTPUTS_DIR = '/orbit';
+export const CONTAINER_DOCKER_SOCKET = '/var/run/docker.sock';
+
+/** Everything one run needs, shared by the container and swarm paths. */
+export interface DockerRun {
+  docker: Docker;
+  inv: Invocation;
+  ctx: AgentContext;
+  params: DockerParams;
+  name: string;
+  env: string[];
+  labels: Record<string, string>;
+  /** User mounts plus the outputs folder and, when asked, the Docker socket. */
+  mounts: string[];
+  log: OutputBuffer;
+  live?: LiveMasker;
+  stopGraceSec: number;
+  startedAt: number;
+}
+
+/** What the container or swarm path reports back before outputs are read. */
+export interface RunOutcome {
+  exitCode: number;
+  error?: { code: string; message: string };
+}
+
+/**
+ * `docker`: runs `params.image` with the argument array as its command (Cmd; no shell), the
+ * protocol environment, the outputs folder bind-mounted, labelled; always removed afterwards.
+ */
+export class DockerAgent implements Agent {
+  readonly kind = 'docker';
+  readonly docker: Docker;
+  private readonly endpoint: DockerEndpoint;
+
+  constructor(private readonly opts: DockerOptions = {}) {
+    this.endpoint = resolveEndpoint(opts);
+    this.docker = createDockerClient(this.endpoint);
+  }
+
+  async run(inv: Invocation, ctx: AgentContext): Promise<AgentResult> {
+    const startedAt = Date.now();
+    const parsed = parseDockerParams(inv.params);
+    if (!parsed.ok) return failedResult(AgentErrorCode.Params, parsed.message, startedAt);
+    const params = parsed.value;
+    if (ctx.signal?.aborted) return failedResult(AgentErrorCode.Aborted, 'aborted before start', startedAt);
+    const swarm = params.swarm ?? this.opts.mode === 'swarm';
+
+    // In swarm mode each node pulls for itself; the manager's local images say nothing.
+    if (!swarm) {
+      const image = await ensureImage(this.docker, params.image, params.pull);
+      if (!image.ok) return failedResult(image.code, image.message, startedAt, { log: image.message });
+    }
+
+    let outputsFile: OutputsFile | undefined;
+    const log = new OutputBuffer(this.opts.logCap ?? DEFAULT_LOG_CAP);
+    try {
+      outputsFile = await createOutputsFile({ baseDir: this.opts.outputsDir, shared: true });
+      const env: Record<string, string> = {
+        ...params.env,
+        ...inv.env,
+        ORBIT_OUTPUT: `${CONTAINER_OUTPUTS_DIR}/${OUTPUTS_FILE_NAME}`,
+      };
+      const mounts = [...params.mounts, `${outputsFile.dir}:${CONTAINER_OUTPUTS_DIR}`];
+      if (params.dockerSocket) {
+        // Only when the step asks: a container with the socket controls the whole engine.
+        if (this.endpoint.socketPath) {
+          mounts.push(`${this.endpoint.socketPath}:${CONTAINER_DOCKER_SOCKET}`);
+          env.DOCKER_HOST = `unix://${CONTAINER_DOCKER_SOCKET}`;
+        } else env.DOCKER_HOST = `tcp://${this.endpoint.host}:${this.endpoint.port}`;
+      }
+      const run: DockerRun = {
+        docker: this.docker,
+        inv,
+        ctx,
+        params,
+        name: containerName(ctx.deploymentId, ctx.stepName),
+        env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+        labels: orbitLabels(ctx, this.opts.instance),
+        mounts,
+        log,
+        live: ctx.onOutput ? new LiveMasker(ctx.secrets, ctx.onOutput) : undefined,
+        stopGraceSec: this.opts.stopGraceSec ?? 5,
+        startedAt,
+      };
+      const outcome = swarm ? await runSwarmJob(run) : await runContainer(run);
+      run.live?.flush();
+      const { outputs } = await outputsFile.read();
+      return {
+        exitCode: outcome.exitCode,
+        outputs,
+        log: log.text(ctx.secrets),
+        durationMs: Date.now() - startedAt,
+        ...(outcome.error ? { error: outcome.error } : {}),
+      };
+    } catch (err) {
+      const message = engineMessage(err);
+      const text = log.text(ctx.secrets);
+      return failedResult(dockerErrorCode(err), message, startedAt, {
+        exitCode: 125, // as `docker run` when the engine refuses
+        log: text ? `${text}\n${message}` : message,
+      });
+    } finally {
+      await outputsFile?.remove();
+    }
+  }
+}
+
+/** One container: create, attach, start, wait (or stop at the timeout), always remove. */
+async function runContainer(run: DockerRun): Promise<RunOutcome> {
+  const { docker, inv, ctx, params, log, live } = run;
+  const container = await docker.createContainer({
+    name: run.name,
+    Image: params.image,
+    // Empty args: the image's own CMD.
+    Cmd: inv.args.length ? inv.args : undefined,
+    Env: run.env,
+    Labels: run.labels,
+    User: params.user,
+    WorkingDir: params.workdir,
+    Tty: false,
+    AttachStdout: true,
+    AttachStderr: true,
+    HostConfig: {
+      Binds: run.mounts,
+      NetworkMode: params.network,
+      // The engine's own copy of the log is bounded too (Orbit keeps its capped copy).
+      LogConfig: { Type: 'json-file', Config: { 'max-size': '4m', 'max-file': '1' } },
+    },
+  });
+  try {
+    // Attach before start, so not a byte of output is missed.
+    const stream = (await container.attach({
+      stream: true,
+      stdout: true,
+      stderr: true,
+    })) as NodeJS.ReadableStream;
+    const ended = new Promise<void>((resolve) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', () => resolve());
+    });
+    const demux = new Demuxer((_s, payload) => {
+      log.write(payload);
+      live?.push(payload.toString('utf8'));
+    });
+    stream.on('data', (chunk: Buffer) => demux.push(chunk));
+
+    let stopped: 'timeout' | 'abort' | undefined;
+    const stop = (why: 'timeout' | 'abort') => {
+      if (stopped) return;
+      stopped = why;
+      // stop = SIGTERM, then SIGKILL after the grace period; the wait below then returns.
+      container.stop({ t: run.stopGraceSec }).catch(() => undefined);
+    };
+    const timer = setTimeout(() => stop('timeout'), Math.max(1, inv.timeoutMs));
+    const onAbort = () => stop('abort');
+    ctx.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await container.start();
+      const waited = (await container.wait()) as { StatusCode: number; Error?: { Message?: string } | null };
+      // Output can trail the exit by a moment; do not wait forever for it.
+      await Promise.race([ended, new Promise((r) => setTimeout(r, 2000))]);
+      let exitCode = waited.StatusCode;
+      if (stopped === 'timeout') {
+        if (exitCode === 0) exitCode = TIMEOUT_EXIT_CODE;
+        return {
+          exitCode,
+          error: { code: AgentErrorCode.Timeout, message: `timed out after ${inv.timeoutMs} ms` },
+        };
+      }
+      if (stopped === 'abort')
+        return {
+          exitCode: exitCode || 130,
+          error: { code: AgentErrorCode.Aborted, message: 'stopped: aborted' },
+        };
+      return { exitCode };
+    } finally {
+      clearTimeout(timer);
+      ctx.signal?.removeEventListener('abort', onAbort);
+      (stream as unknown as { destroy?: () => void }).destroy?.();
+    }
+  } finally {
+    await container.remove({ force: true, v: true }).catch((err: unknown) => {
+      // 404/409: already gone or being removed. Anything else is left for start-up cleanup.
+      if (statusCode(err) !== 404 && statusCode(err) !== 409)
+        log.write(`\n[orbit: could not remove container: ${engineMessage(err)}]\n`);
+    });
+  }
+}
