@@ -3,6 +3,10 @@
  * (`resolveVariables`, `renderStep`, `renderPlan`) is pure: no I/O.
  */
 import type { SourceLocation } from '../util/errors.js';
+import type { Secret } from '../util/secrets.js';
+import type { Expr } from './expressions/ast.js';
+
+export type { Expr } from './expressions/ast.js';
 
 export type DeployPolicy = 'queue' | 'supersede';
 
@@ -47,4 +51,66 @@ export interface RenderedStep {
   timeoutMs: number;
   /** Agent-specific attributes (image, url, method, body, mounts, ...), rendered. */
   params: Record<string, unknown>;
+}
+
+/** One attribute of a step or const block: an expression tree kept for rendering. */
+export interface AttributeSpec {
+  name: string;
+  expr: Expr;
+  location: SourceLocation;
+}
+
+export interface StepSpec {
+  name: string;
+  agent: string;
+  location: SourceLocation;
+  /** Every attribute except `name` and `agent`, in source order. */
+  attributes: AttributeSpec[];
+}
+
+export interface CustomAgent {
+  image: string;
+  /** The other attributes of the `agent` block, evaluated (constants only). */
+  params: Record<string, unknown>;
+  location: SourceLocation;
+}
+
+/** Repo-wide settings from `orbit.hcl` (`settings { ... }` and `agent "x" { ... }`). */
+export interface RepoSettings {
+  defaultPolicy: DeployPolicy;
+  maxParallel: number | null;
+  customAgents: Record<string, CustomAgent>;
+  /** Every attribute of the settings block, evaluated, including ones Orbit does not know yet. */
+  raw: Record<string, unknown>;
+}
+
+/** The file texts a service was loaded from, with their repo-relative paths. */
+export interface ServiceSources {
+  orbit?: { path: string; text: string };
+  deploy: { path: string; text: string };
+  values?: { path: string; text: string };
+}
+
+export interface ServiceSpec {
+  service: string;
+  policy: DeployPolicy;
+  variables: VariableDecl[];
+  /** Const attributes in evaluation order (dependencies first). */
+  consts: AttributeSpec[];
+  steps: StepSpec[];
+  /** Custom agents from orbit.hcl and deploy.hcl (deploy.hcl wins on a name clash). */
+  customAgents: Record<string, CustomAgent>;
+  /** Raw values from values.hcl. */
+  values: Record<string, unknown>;
+  valueLocations: Record<string, SourceLocation>;
+  settings: RepoSettings;
+  sources: ServiceSources;
+}
+
+export interface ResolvedVariables {
+  values: Record<string, unknown>;
+  /** One per sensitive variable that has a value. */
+  secrets: Secret[];
+  /** Where each value came from. */
+  origins: Record<string, 'override' | 'env' | 'values' | 'default'>;
 }

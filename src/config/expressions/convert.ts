@@ -1,0 +1,245 @@
+/**
+ * Turns the tree returned by hcl2json's `getExpressionAst` into Orbit's `Expr`, with absolute
+ * locations. Quirks of hcl2json 0.21.0 handled here (found empirically):
+ * - string literal nodes carry their raw source: escapes, `$${` / `%%{` and `~` strip markers are
+ *   not applied, so we decode them;
+ * - `line`/`column` in ranges are inconsistent (0-based on the first line), so only `byte` is used;
+ * - parentheses, object keys and the splat symbol are nodes of type "".
+ */
+import { getExpressionAst } from '@cdktf/hcl2json';
+import type { ExpressionType, TerraformTraversalPart } from '@cdktf/hcl2json/lib/syntax-tree.js';
+import type { SourceLocation } from '../../util/errors.js';
+import type { LineMap } from '../hcl/positions.js';
+import { byteToIndexMap } from '../hcl/positions.js';
+import type { Expr, TraversalStep } from './ast.js';
+
+export class ConvertError extends Error {
+  constructor(
+    message: string,
+    readonly loc: SourceLocation,
+  ) {
+    super(message);
+  }
+}
+
+type Mode = { kind: 'quoted' } | { kind: 'heredoc'; indent: number };
+
+interface Ctx {
+  text: string;
+  toIndex: (byte: number) => number;
+  base: number;
+  lines: LineMap;
+}
+
+/** Parses and converts the expression whose source is `lines.text.slice(start, end)`. */
+export async function convertExpression(lines: LineMap, start: number, end: number): Promise<Expr> {
+  const text = lines.text.slice(start, end);
+  let ast: ExpressionType | null;
+  try {
+    // A trailing newline lets a heredoc's closing marker end the input.
+    ast = await getExpressionAst(lines.file, text + '\n');
+  } catch (err) {
+    throw new ConvertError(`invalid expression: ${firstLine(err)}`, lines.at(start));
+  }
+  if (!ast) throw new ConvertError('empty expression', lines.at(start));
+  const ctx: Ctx = { text, toIndex: byteToIndexMap(text), base: start, lines };
+  return convert(ast, ctx, { kind: 'quoted' });
+}
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  const m = /: ([^:]+; .*)$/m.exec(msg);
+  return (m?.[1] ?? msg).split('\n')[0] ?? msg;
+}
+
+function locOf(ctx: Ctx, byte: number): SourceLocation {
+  return ctx.lines.at(ctx.base + ctx.toIndex(byte));
+}
+
+function sliceBytes(ctx: Ctx, from: number, to: number): string {
+  return ctx.text.slice(ctx.toIndex(from), ctx.toIndex(to));
+}
+
+function convert(node: ExpressionType, ctx: Ctx, mode: Mode): Expr {
+  const loc = locOf(ctx, node.range.start.byte);
+  const kids = node.children ?? [];
+  const child = (i: number, m: Mode = mode): Expr => {
+    const k = kids[i];
+    if (!k) throw new ConvertError(`malformed ${node.type} expression`, loc);
+    return convert(k, ctx, m);
+  };
+  // `templateJoin` (a %{for} directive) is missing from hcl2json's type union.
+  if ((node.type as string) === 'templateJoin') return child(0);
+  switch (node.type) {
+    case 'literalValue': {
+      const t = node.meta.type;
+      if (t === 'number') return { kind: 'literal', value: Number(node.meta.value), loc };
+      if (t === 'bool') return { kind: 'literal', value: node.meta.value === 'true', loc };
+      if (t === 'string') return { kind: 'literal', value: decodeLiteral(node, ctx, mode), loc };
+      return { kind: 'literal', value: null, loc };
+    }
+    case 'template': {
+      const raw = node.meta?.value ?? '';
+      const m: Mode = raw.startsWith('<<')
+        ? { kind: 'heredoc', indent: raw.startsWith('<<-') ? flushIndent(raw) : 0 }
+        : raw.startsWith('"')
+          ? { kind: 'quoted' }
+          : mode;
+      return { kind: 'template', parts: kids.map((k) => convert(k, ctx, m)), loc };
+    }
+    case 'templateWrap':
+      return child(0, { kind: 'quoted' });
+    case 'tuple':
+      return { kind: 'tuple', items: kids.map((k) => convert(k, ctx, mode)), loc };
+    case 'object': {
+      const items: Array<{ key: Expr; value: Expr }> = [];
+      for (let i = 0; i + 1 < kids.length; i += 2) {
+        items.push({ key: convertKey(kids[i]!, ctx), value: child(i + 1) });
+      }
+      return { kind: 'object', items, loc };
+    }
+    case 'scopeTraversal': {
+      const parts = node.meta.traversal;
+      const first = parts[0];
+      if (!first) throw new ConvertError('empty reference', loc);
+      return {
+        kind: 'scope',
+        root: first.segment,
+        path: parts.slice(1).map((p) => traversalStep(p, ctx)),
+        loc: locOf(ctx, first.range.start.byte),
+      };
+    }
+    case 'relativeTraversal':
+      return {
+        kind: 'relative',
+        source: child(0),
+        path: node.meta.traversal.map((p) => traversalStep(p, ctx)),
+        loc,
+      };
+    case 'index':
+      return { kind: 'index', collection: child(0), key: child(1), loc };
+    case 'function':
+      return {
+        kind: 'call',
+        name: node.meta.name,
+        args: kids.map((k) => convert(k, ctx, mode)),
+        expandFinal: Boolean(node.meta.expandedFinalArgument),
+        loc: locOf(ctx, node.meta.nameRange?.start.byte ?? node.range.start.byte),
+      };
+    case 'conditional':
+      return { kind: 'conditional', cond: child(0), then: child(1), else: child(2), loc };
+    case 'unaryOp':
+      return { kind: 'unary', op: node.meta.operator, operand: child(0), loc };
+    case 'binaryOp':
+      return { kind: 'binary', op: node.meta.operator, left: child(0), right: child(1), loc };
+    case 'for': {
+      const meta = node.meta;
+      const open = meta.openRangeValue ?? '[';
+      const hasKey = Boolean(meta.keyExpression);
+      const hasCond = Boolean(meta.conditionalExpression);
+      let i = 0;
+      const collection = child(i++);
+      const key = hasKey ? child(i++) : null;
+      const value = child(i++);
+      const cond = hasCond ? child(i++) : null;
+      return {
+        kind: 'for',
+        result: open.startsWith('%') ? 'template' : open === '{' ? 'object' : 'tuple',
+        keyVar: meta.keyVar ? meta.keyVar : null,
+        valueVar: meta.valVar,
+        collection,
+        key,
+        value,
+        cond,
+        grouped: Boolean(meta.groupedValue),
+        loc,
+      };
+    }
+    case 'splat':
+      return { kind: 'splat', source: child(0), each: kids[1] ? child(1) : null, loc };
+    default: {
+      // Type "": parentheses (one child) or the splat's anonymous symbol (no children).
+      const t = (node as { type: string }).type;
+      if (t === '') return kids.length === 1 ? child(0) : { kind: 'splatItem', loc };
+      throw new ConvertError(`unsupported expression (${t})`, loc);
+    }
+  }
+}
+
+function convertKey(node: ExpressionType, ctx: Ctx): Expr {
+  const loc = locOf(ctx, node.range.start.byte);
+  if ((node as { type: string }).type === '' && (node.children ?? []).length === 0) {
+    // A bare identifier key: `{ name = 1 }` means the string "name".
+    return { kind: 'literal', value: sliceBytes(ctx, node.range.start.byte, node.range.end.byte), loc };
+  }
+  if ((node as { type: string }).type === '' && node.children.length === 1) {
+    const inner = node.children[0]!;
+    // `(k)` forces evaluation; a quoted key is a template.
+    return convert(inner, ctx, { kind: 'quoted' });
+  }
+  return convert(node, ctx, { kind: 'quoted' });
+}
+
+function traversalStep(p: TerraformTraversalPart, _ctx: Ctx): TraversalStep {
+  if (p.type === 'nameTraversal') return { kind: 'attr', name: p.segment };
+  const seg = p.segment;
+  if (seg.startsWith('"')) {
+    try {
+      return { kind: 'index', key: JSON.parse(seg) as string };
+    } catch {
+      return { kind: 'index', key: seg.slice(1, -1) };
+    }
+  }
+  const n = Number(seg);
+  return { kind: 'index', key: Number.isNaN(n) ? seg : n };
+}
+
+/** Indentation removed from every line of a `<<-` heredoc: the smallest among non-blank lines. */
+function flushIndent(raw: string): number {
+  const lines = raw.split('\n').slice(1);
+  let min = Infinity;
+  for (const line of lines) {
+    if (line.trim() === '') continue;
+    const m = /^[ \t]*/.exec(line);
+    min = Math.min(min, m ? m[0].length : 0);
+  }
+  return Number.isFinite(min) ? min : 0;
+}
+
+function decodeLiteral(node: ExpressionType, ctx: Ctx, mode: Mode): string {
+  const { start, end } = { start: node.range.start.byte, end: node.range.end.byte };
+  let raw = sliceBytes(ctx, start, end);
+  // Strip markers: `${x ~}` trims the literal after, `${~ x}` the literal before.
+  const before = ctx.text.slice(0, ctx.toIndex(start));
+  const after = ctx.text.slice(ctx.toIndex(end));
+  if (/~\s*\}$/.test(before)) raw = raw.replace(/^\s+/, '');
+  if (/^[$%]\{~/.test(after)) raw = raw.replace(/\s+$/, '');
+  if (mode.kind === 'heredoc') {
+    if (mode.indent > 0) raw = raw.replace(new RegExp(`\\n[ \\t]{0,${mode.indent}}`, 'g'), '\n');
+    return raw.replace(/([$%])\1\{/g, '$1{');
+  }
+  return unescapeQuoted(raw);
+}
+
+function unescapeQuoted(raw: string): string {
+  return raw.replace(
+    /\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)|([$%])\2\{/gs,
+    (m, esc: string | undefined, d) => {
+      if (d) return `${d as string}{`;
+      if (!esc) return m;
+      switch (esc[0]) {
+        case 'n':
+          return '\n';
+        case 'r':
+          return '\r';
+        case 't':
+          return '\t';
+        case 'u':
+        case 'U':
+          return String.fromCodePoint(parseInt(esc.slice(1), 16));
+        default:
+          return esc;
+      }
+    },
+  );
+}

@@ -1,0 +1,88 @@
+/**
+ * Parses one HCL file into blocks and attributes whose values are `Expr` trees with locations.
+ * hcl2json's `parse` is the syntax authority; the scanner finds spans; `getExpressionAst` builds
+ * each expression tree. Problems come back as diagnostics, never as exceptions.
+ */
+import { parse } from '@cdktf/hcl2json';
+import type { Diagnostic, SourceLocation } from '../../util/errors.js';
+import type { Expr } from '../expressions/ast.js';
+import { ConvertError, convertExpression } from '../expressions/convert.js';
+import { LineMap } from './positions.js';
+import { ScanError, scanBody } from './scan.js';
+import type { ScannedItem } from './scan.js';
+import { syntaxDiagnostics } from './syntax-errors.js';
+
+export interface ParsedAttribute {
+  name: string;
+  expr: Expr;
+  /** Where the attribute name starts. */
+  location: SourceLocation;
+}
+
+export interface ParsedBlock {
+  type: string;
+  labels: string[];
+  location: SourceLocation;
+  attributes: ParsedAttribute[];
+  blocks: ParsedBlock[];
+}
+
+export interface ParsedFile {
+  file: string;
+  attributes: ParsedAttribute[];
+  blocks: ParsedBlock[];
+}
+
+export interface ParseResult {
+  parsed: ParsedFile | null;
+  diagnostics: Diagnostic[];
+}
+
+export async function parseHclFile(file: string, text: string): Promise<ParseResult> {
+  try {
+    await parse(file, text);
+  } catch (err) {
+    return {
+      parsed: null,
+      diagnostics: syntaxDiagnostics(file, err instanceof Error ? err.message : String(err)),
+    };
+  }
+  const lines = new LineMap(file, text);
+  let items: ScannedItem[];
+  try {
+    items = scanBody(text);
+  } catch (err) {
+    const at = err instanceof ScanError ? lines.at(err.index) : lines.at(0);
+    return {
+      parsed: null,
+      diagnostics: [{ ...at, code: 'E_HCL_SYNTAX', message: 'could not follow the structure of this file' }],
+    };
+  }
+  const diagnostics: Diagnostic[] = [];
+  const body = await convertBody(items, lines, diagnostics);
+  return { parsed: { file, ...body }, diagnostics };
+}
+
+async function convertBody(
+  items: ScannedItem[],
+  lines: LineMap,
+  diagnostics: Diagnostic[],
+): Promise<{ attributes: ParsedAttribute[]; blocks: ParsedBlock[] }> {
+  const attributes: ParsedAttribute[] = [];
+  const blocks: ParsedBlock[] = [];
+  for (const item of items) {
+    if (item.kind === 'attribute') {
+      try {
+        const expr = await convertExpression(lines, item.exprStart, item.exprEnd);
+        attributes.push({ name: item.name, expr, location: lines.at(item.start) });
+      } catch (err) {
+        if (!(err instanceof ConvertError)) throw err;
+        diagnostics.push({ ...err.loc, code: 'E_HCL_SYNTAX', message: err.message });
+      }
+    } else {
+      const inner = await convertBody(item.items, lines, diagnostics);
+      blocks.push({ type: item.type, labels: item.labels, location: lines.at(item.start), ...inner });
+    }
+  }
+  return { attributes, blocks };
+}

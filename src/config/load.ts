@@ -1,0 +1,131 @@
+/**
+ * Loading a service: read its files (working tree or git ref), parse, and check everything that can
+ * be checked before deploying. Throws `ConfigError` with every diagnostic found.
+ */
+import { ConfigError, OrbitError } from '../util/errors.js';
+import type { Diagnostic } from '../util/errors.js';
+import { buildServiceSpec } from './build-spec.js';
+import { parseHclFile } from './hcl/parse.js';
+import type { ParsedFile } from './hcl/parse.js';
+import { isSafeServiceName } from './names.js';
+import { ORBIT_FILE, deployPath, valuesPath } from './paths.js';
+import { repoReader } from './repo-files.js';
+import { buildSettings } from './settings.js';
+import type { RepoSettings, ServiceSources, ServiceSpec } from './types.js';
+
+export interface LoadOptions {
+  /** A git revision to read from instead of the working tree. */
+  ref?: string;
+  /** Agent kinds steps may use; defaults to exec, docker, http, ack (plus custom agents in HCL). */
+  knownAgents?: string[];
+}
+
+export interface SourceTexts {
+  orbit?: string;
+  deploy: string;
+  values?: string;
+}
+
+export async function listServices(repoDir: string, ref?: string): Promise<string[]> {
+  return (await repoReader(repoDir, ref)).services();
+}
+
+export async function loadService(
+  repoDir: string,
+  service: string,
+  options: LoadOptions = {},
+): Promise<ServiceSpec> {
+  assertSafeServiceName(service);
+  const reader = await repoReader(repoDir, options.ref);
+  const [orbit, deploy, values] = await Promise.all([
+    reader.read(ORBIT_FILE),
+    reader.read(deployPath(service)),
+    reader.read(valuesPath(service)),
+  ]);
+  if (deploy === null) {
+    throw new OrbitError(
+      'E_UNKNOWN_SERVICE',
+      `unknown service "${service}": no ${deployPath(service)}${options.ref ? ` at ${options.ref}` : ''}`,
+      { service, ref: options.ref ?? null },
+    );
+  }
+  return loadServiceFromSources(
+    { deploy, ...(orbit !== null ? { orbit } : {}), ...(values !== null ? { values } : {}) },
+    service,
+    { knownAgents: options.knownAgents },
+  );
+}
+
+/** Pure: parses and checks the given texts (no file or git access). */
+export async function loadServiceFromSources(
+  sources: SourceTexts,
+  service: string,
+  options: Pick<LoadOptions, 'knownAgents'> = {},
+): Promise<ServiceSpec> {
+  assertSafeServiceName(service);
+  const diagnostics: Diagnostic[] = [];
+  const files: ServiceSources = { deploy: { path: deployPath(service), text: sources.deploy } };
+  if (sources.orbit !== undefined) files.orbit = { path: ORBIT_FILE, text: sources.orbit };
+  if (sources.values !== undefined) files.values = { path: valuesPath(service), text: sources.values };
+
+  const parseOne = async (f: { path: string; text: string } | undefined): Promise<ParsedFile | null> => {
+    if (!f) return null;
+    const r = await parseHclFile(f.path, f.text);
+    diagnostics.push(...r.diagnostics);
+    return r.parsed;
+  };
+  const orbit = await parseOne(files.orbit);
+  const deploy = await parseOne(files.deploy);
+  const values = await parseOne(files.values);
+  const settings = buildSettings(orbit, diagnostics);
+  if (!deploy) throw new ConfigError(sortDiagnostics(diagnostics));
+  const spec = buildServiceSpec(
+    { service, deploy, values, settings, sources: files, knownAgents: options.knownAgents },
+    diagnostics,
+  );
+  if (diagnostics.length > 0) throw new ConfigError(sortDiagnostics(diagnostics));
+  return spec;
+}
+
+export async function loadRepoSettings(repoDir: string, ref?: string): Promise<RepoSettings> {
+  const text = await (await repoReader(repoDir, ref)).read(ORBIT_FILE);
+  return repoSettingsFromSource(text);
+}
+
+/** Pure: settings from the text of orbit.hcl (null: no such file, all defaults). */
+export async function repoSettingsFromSource(text: string | null): Promise<RepoSettings> {
+  const diagnostics: Diagnostic[] = [];
+  let parsed: ParsedFile | null = null;
+  if (text !== null) {
+    const r = await parseHclFile(ORBIT_FILE, text);
+    diagnostics.push(...r.diagnostics);
+    parsed = r.parsed;
+  }
+  const settings = buildSettings(parsed, diagnostics);
+  if (diagnostics.length > 0) throw new ConfigError(sortDiagnostics(diagnostics));
+  return settings;
+}
+
+function assertSafeServiceName(service: string): void {
+  if (!isSafeServiceName(service)) {
+    throw new ConfigError([
+      {
+        file: deployPath(service),
+        line: 1,
+        column: 1,
+        code: 'E_UNSAFE_SERVICE_NAME',
+        message: `service name ${JSON.stringify(service)} is not a safe path segment (letters, digits, ., _, -)`,
+      },
+    ]);
+  }
+}
+
+/** Orders by file (orbit.hcl, deploy.hcl, values.hcl), then line and column. */
+export function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  const rank = (f: string): number =>
+    f === ORBIT_FILE ? 0 : f.endsWith('/deploy.hcl') ? 1 : f.endsWith('/values.hcl') ? 2 : 3;
+  return [...ds].sort(
+    (a, b) =>
+      rank(a.file) - rank(b.file) || a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column,
+  );
+}

@@ -1,0 +1,90 @@
+/** Repo-wide settings and custom agents from `orbit.hcl`. */
+import type { Diagnostic } from '../util/errors.js';
+import { evaluateConstant } from './constant.js';
+import type { ParsedBlock, ParsedFile } from './hcl/parse.js';
+import type { CustomAgent, DeployPolicy, RepoSettings } from './types.js';
+
+export const POLICIES: readonly DeployPolicy[] = ['queue', 'supersede'];
+
+export function defaultSettings(): RepoSettings {
+  return { defaultPolicy: 'queue', maxParallel: null, customAgents: {}, raw: {} };
+}
+
+export function buildSettings(file: ParsedFile | null, out: Diagnostic[]): RepoSettings {
+  const settings = defaultSettings();
+  if (!file) return settings;
+  for (const a of file.attributes) {
+    out.push({
+      ...a.location,
+      code: 'E_UNKNOWN_ATTRIBUTE',
+      message: `unexpected attribute "${a.name}" in orbit.hcl (put it in settings { })`,
+    });
+  }
+  for (const block of file.blocks) {
+    if (block.type === 'settings') readSettings(block, settings, out);
+    else if (block.type === 'agent') readAgent(block, settings.customAgents, out);
+    else
+      out.push({
+        ...block.location,
+        code: 'E_UNKNOWN_BLOCK',
+        message: `unexpected block "${block.type}" in orbit.hcl`,
+      });
+  }
+  return settings;
+}
+
+function readSettings(block: ParsedBlock, settings: RepoSettings, out: Diagnostic[]): void {
+  for (const a of block.attributes) {
+    const v = evaluateConstant(a.expr, `settings.${a.name}`, out);
+    if (v === undefined) continue;
+    settings.raw[a.name] = v;
+    if (a.name === 'default_policy') {
+      if (typeof v === 'string' && (POLICIES as string[]).includes(v))
+        settings.defaultPolicy = v as DeployPolicy;
+      else
+        out.push({
+          ...a.location,
+          code: 'E_BAD_POLICY',
+          message: `default_policy must be "queue" or "supersede"`,
+        });
+    } else if (a.name === 'max_parallel') {
+      if (typeof v === 'number' && Number.isInteger(v) && v >= 1) settings.maxParallel = v;
+      else
+        out.push({
+          ...a.location,
+          code: 'E_BAD_SETTING',
+          message: 'max_parallel must be a whole number >= 1',
+        });
+    }
+  }
+}
+
+/** `agent "name" { image = "...", ... }`: a custom agent kind, usable as `agent = "name"` in steps. */
+export function readAgent(block: ParsedBlock, into: Record<string, CustomAgent>, out: Diagnostic[]): void {
+  const name = block.labels[0];
+  if (block.labels.length !== 1 || !name || !/^[A-Za-z][A-Za-z0-9_-]*$/.test(name)) {
+    out.push({
+      ...block.location,
+      code: 'E_BAD_NAME',
+      message: 'an agent block needs one label, its name: agent "name" { }',
+    });
+    return;
+  }
+  const params: Record<string, unknown> = {};
+  let image: string | undefined;
+  for (const a of block.attributes) {
+    const v = evaluateConstant(a.expr, `agent "${name}" ${a.name}`, out);
+    if (v === undefined) continue;
+    if (a.name === 'image') {
+      if (typeof v === 'string' && v !== '') image = v;
+      else out.push({ ...a.location, code: 'E_BAD_ATTRIBUTE', message: 'image must be a non-empty string' });
+    } else params[a.name] = v;
+  }
+  if (image === undefined) {
+    if (!block.attributes.some((a) => a.name === 'image')) {
+      out.push({ ...block.location, code: 'E_AGENT_MISSING_IMAGE', message: `agent "${name}" has no image` });
+    }
+    return;
+  }
+  into[name] = { image, params, location: block.location };
+}
