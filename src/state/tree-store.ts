@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import git from 'isomorphic-git';
 import { OrbitError } from '../util/errors.js';
 import { atomicFs } from './atomic-fs.js';
@@ -113,16 +114,6 @@ export class TreeStore {
     return item && item.type === 'tree' ? this.readTree(item.oid) : [];
   }
 
-  async writeBlob(content: string): Promise<string> {
-    const oid = await git.writeBlob({
-      fs: atomicFs,
-      gitdir: this.gitdir,
-      blob: Buffer.from(content, 'utf8'),
-    });
-    this.blobs.set(oid, content);
-    return oid;
-  }
-
   /** Applies file changes to the tree `root` (null: empty) and returns the new root tree's oid. */
   async update(root: string | null, changes: FileChange[]): Promise<string> {
     const trie: Trie = { files: new Map(), dirs: new Map() };
@@ -136,22 +127,70 @@ export class TreeStore {
       }
       node.files.set(c.path[c.path.length - 1] ?? '', c.content);
     }
-    return this.writeNode(root, trie);
+    // Hash every new object first (cheap, synchronous), then let isomorphic-git write them all
+    // in parallel: the chain of dependent writes would otherwise cost one disk round trip each.
+    const pending: PendingObject[] = [];
+    const oid = await this.buildNode(root, trie, pending);
+    await Promise.all(
+      pending.map((o) =>
+        git.writeObject({
+          fs: atomicFs,
+          gitdir: this.gitdir,
+          type: o.type,
+          object: o.content,
+          format: 'content',
+        }),
+      ),
+    );
+    for (const o of pending) {
+      if (o.type === 'tree') this.trees.set(o.oid, o.items ?? []);
+      else this.blobs.set(o.oid, o.text ?? '');
+    }
+    return oid;
   }
 
-  private async writeNode(oid: string | null, node: Trie): Promise<string> {
+  private async buildNode(oid: string | null, node: Trie, pending: PendingObject[]): Promise<string> {
     const items = new Map<string, TreeItem>();
     if (oid) for (const it of await this.readTree(oid)) items.set(it.path, it);
-    for (const [name, content] of node.files)
-      items.set(name, { mode: '100644', path: name, oid: await this.writeBlob(content), type: 'blob' });
+    for (const [name, text] of node.files) {
+      const content = Buffer.from(text, 'utf8');
+      const blobOid = hashObject('blob', content);
+      pending.push({ type: 'blob', oid: blobOid, content, text });
+      items.set(name, { mode: '100644', path: name, oid: blobOid, type: 'blob' });
+    }
     for (const [name, child] of node.dirs) {
       const existing = items.get(name);
-      const childOid = await this.writeNode(existing?.type === 'tree' ? existing.oid : null, child);
+      const childOid = await this.buildNode(existing?.type === 'tree' ? existing.oid : null, child, pending);
       items.set(name, { mode: '040000', path: name, oid: childOid, type: 'tree' });
     }
     const tree = [...items.values()];
-    const newOid = await git.writeTree({ fs: atomicFs, gitdir: this.gitdir, tree });
-    this.trees.set(newOid, tree);
-    return newOid;
+    const content = serialiseTree(tree);
+    const treeOid = hashObject('tree', content);
+    pending.push({ type: 'tree', oid: treeOid, content, items: tree });
+    return treeOid;
   }
+}
+
+interface PendingObject {
+  type: 'blob' | 'tree';
+  oid: string;
+  content: Buffer;
+  text?: string;
+  items?: TreeItem[];
+}
+
+function hashObject(type: string, content: Buffer): string {
+  return createHash('sha1').update(`${type} ${content.length}\0`).update(content).digest('hex');
+}
+
+/** Git's tree order: names compared bytewise, a directory as if its name ended with '/'. */
+function serialiseTree(items: TreeItem[]): Buffer {
+  const key = (it: TreeItem): Buffer => Buffer.from(it.type === 'tree' ? it.path + '/' : it.path, 'utf8');
+  const sorted = [...items].sort((a, b) => Buffer.compare(key(a), key(b)));
+  return Buffer.concat(
+    sorted.flatMap((it) => [
+      Buffer.from(`${it.mode.replace(/^0/, '')} ${it.path}\0`, 'utf8'),
+      Buffer.from(it.oid, 'hex'),
+    ]),
+  );
 }
