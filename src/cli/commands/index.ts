@@ -1,10 +1,21 @@
 import type { Command } from 'commander';
 import { register as log } from './log.js';
+import { register as plan } from './plan.js';
 import { register as reconcile } from './reconcile.js';
 import { register as redeploy } from './redeploy.js';
 import { register as show } from './show.js';
 import { register as status } from './status.js';
 import { register as unwind } from './unwind.js';
+import { register as validate } from './validate.js';
 
 /** Every CLI command registers itself here: one line per command module. */
-export const commands: Array<(program: Command) => void> = [reconcile, unwind, redeploy, status, log, show];
+export const commands: Array<(program: Command) => void> = [
+  reconcile,
+  unwind,
+  redeploy,
+  status,
+  log,
+  show,
+  validate,
+  plan,
+];

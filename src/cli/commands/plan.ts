@@ -1,0 +1,137 @@
+import { resolve } from 'node:path';
+import chalk from 'chalk';
+import type { Command } from 'commander';
+import { loadService } from '../../config/load.js';
+import { planContext } from '../../config/plan-context.js';
+import { renderPlan, resolveVariables } from '../../config/render.js';
+import type { RenderedStep, ResolvedVariables, ServiceSpec } from '../../config/types.js';
+import { OrbitError } from '../../util/errors.js';
+import { maskDeep } from '../../util/secrets.js';
+
+interface PlanOptions {
+  repo: string;
+  ref?: string;
+  var: string[];
+  json?: boolean;
+}
+
+/** The stable `--json` shape, documented in docs/hcl.md. */
+export interface PlanJson {
+  formatVersion: 1;
+  service: string;
+  ref: string | null;
+  commit: string | null;
+  policy: string;
+  variables: Record<string, { value: unknown; origin: string; sensitive: boolean }>;
+  steps: RenderedStep[];
+}
+
+function collectVar(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function parseVarFlags(flags: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const flag of flags) {
+    const eq = flag.indexOf('=');
+    const name = eq < 0 ? '' : flag.slice(0, eq).trim();
+    if (eq < 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new OrbitError('E_BAD_FLAG', `--var ${JSON.stringify(flag)}: expected --var NAME=VALUE`, {
+        flag: '--var',
+        value: flag,
+      });
+    }
+    out[name] = flag.slice(eq + 1);
+  }
+  return out;
+}
+
+export function planJson(
+  spec: ServiceSpec,
+  vars: ResolvedVariables,
+  steps: RenderedStep[],
+  ref: string | null,
+  commit: string | null,
+): PlanJson {
+  const variables: PlanJson['variables'] = {};
+  for (const decl of spec.variables) {
+    if (!Object.hasOwn(vars.values, decl.name)) continue;
+    variables[decl.name] = {
+      value: decl.sensitive ? '(sensitive)' : vars.values[decl.name],
+      origin: vars.origins[decl.name] ?? 'default',
+      sensitive: decl.sensitive,
+    };
+  }
+  const plan: PlanJson = {
+    formatVersion: 1,
+    service: spec.service,
+    ref,
+    commit,
+    policy: spec.policy,
+    variables,
+    steps,
+  };
+  return maskDeep(plan, vars.secrets, 'plain');
+}
+
+function formatMs(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+function argvText(args: string[]): string {
+  return args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
+}
+
+export function planText(plan: PlanJson): string {
+  const lines: string[] = [];
+  const at = plan.ref ? ` at ${plan.ref}` : '';
+  const commit = plan.commit ? ` (${plan.commit.slice(0, 12)})` : '';
+  lines.push(chalk.bold(`Plan for ${plan.service}${at}${commit}`) + chalk.dim(`  policy: ${plan.policy}`));
+  const names = Object.keys(plan.variables);
+  if (names.length > 0) {
+    lines.push('', chalk.bold('Variables'));
+    for (const name of names) {
+      const v = plan.variables[name]!;
+      const shown = v.sensitive ? '(sensitive)' : JSON.stringify(v.value);
+      lines.push(`  ${name} = ${shown}${chalk.dim(`  (${v.origin})`)}`);
+    }
+  }
+  lines.push('', chalk.bold(`Steps (${plan.steps.length})`));
+  for (const s of plan.steps) {
+    lines.push(
+      `  ${s.index + 1}. ${chalk.cyan(s.name)}  agent: ${s.agent}  timeout: ${formatMs(s.timeoutMs)}`,
+    );
+    for (const [k, v] of Object.entries(s.params))
+      lines.push(`     ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    lines.push(`     forward: ${argvText(s.forward)}`);
+    lines.push(
+      `     reverse: ${s.reverse === null ? chalk.dim('(none: a no-op on unwind)') : argvText(s.reverse)}`,
+    );
+    for (const [k, v] of Object.entries(s.env)) lines.push(`     env ${k}=${v}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function register(program: Command): void {
+  program
+    .command('plan')
+    .description('show the agent invocations a deployment of SERVICE would run, in order')
+    .argument('<service>', 'service name (a directory under services/)')
+    .option('--repo <dir>', 'config repository', '.')
+    .option('--ref <rev>', 'git revision to read the config from (default: the working tree)')
+    .option('--var <name=value>', 'set a variable (repeatable)', collectVar, [])
+    .option('--json', 'machine-readable output (see docs/hcl.md)')
+    .action(async (service: string, opts: PlanOptions) => {
+      const overrides = parseVarFlags(opts.var);
+      const repoDir = resolve(opts.repo);
+      const spec = await loadService(repoDir, service, opts.ref !== undefined ? { ref: opts.ref } : {});
+      const vars = resolveVariables(spec, overrides, process.env);
+      const { ctx, options, commit } = await planContext(repoDir, service, opts.ref);
+      const steps = renderPlan(spec, vars, ctx, options);
+      const plan = planJson(spec, vars, steps, opts.ref ?? null, commit);
+      process.stdout.write(opts.json ? JSON.stringify(plan, null, 2) + '\n' : planText(plan));
+    });
+}

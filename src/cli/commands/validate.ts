@@ -1,0 +1,73 @@
+import { relative, resolve } from 'node:path';
+import chalk from 'chalk';
+import type { Command } from 'commander';
+import { listServices, loadService } from '../../config/load.js';
+import { ORBIT_FILE, serviceOfPath } from '../../config/paths.js';
+import { planContext } from '../../config/plan-context.js';
+import { renderPlan, resolveVariables } from '../../config/render.js';
+import { ConfigError, OrbitError } from '../../util/errors.js';
+import type { Diagnostic } from '../../util/errors.js';
+
+interface ValidateOptions {
+  repo: string;
+}
+
+/** Services to check: all of them, or those owning the given files (orbit.hcl means all). */
+async function selectServices(repoDir: string, files: string[]): Promise<string[]> {
+  const all = await listServices(repoDir);
+  if (files.length === 0) return all;
+  const chosen = new Set<string>();
+  for (const f of files) {
+    const rel = relative(repoDir, resolve(f)).replace(/\\/g, '/');
+    const relToRepo = rel.startsWith('..') ? f.replace(/\\/g, '/') : rel;
+    if (relToRepo === ORBIT_FILE) return all;
+    const service = serviceOfPath(relToRepo);
+    if (!service) {
+      throw new OrbitError(
+        'E_USAGE',
+        `${f}: not a config file of this repo (expected orbit.hcl or services/<service>/...)`,
+        {
+          file: f,
+        },
+      );
+    }
+    chosen.add(service);
+  }
+  return [...chosen].sort();
+}
+
+/** Loads, resolves values (with ORBIT_VAR_* from the environment) and renders the plan. */
+async function checkService(repoDir: string, service: string): Promise<Diagnostic[]> {
+  try {
+    const spec = await loadService(repoDir, service);
+    const vars = resolveVariables(spec, {}, process.env);
+    const { ctx, options } = await planContext(repoDir, service);
+    renderPlan(spec, vars, ctx, options);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return err.diagnostics;
+    throw err;
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('validate')
+    .description('check every service of the config repo (or the services owning FILES)')
+    .argument('[files...]', 'config files; only the services they belong to are checked')
+    .option('--repo <dir>', 'config repository', '.')
+    .action(async (files: string[], opts: ValidateOptions) => {
+      const repoDir = resolve(opts.repo);
+      const services = await selectServices(repoDir, files);
+      if (services.length === 0) {
+        throw new OrbitError('E_NO_SERVICES', `no services found under ${repoDir}/services`, { repoDir });
+      }
+      const problems: Diagnostic[] = [];
+      for (const service of services) {
+        const found = await checkService(repoDir, service);
+        if (found.length === 0) process.stdout.write(`${chalk.green('ok')} ${service}\n`);
+        problems.push(...found);
+      }
+      if (problems.length > 0) throw new ConfigError(problems);
+    });
+}
