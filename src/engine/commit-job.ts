@@ -3,7 +3,7 @@
  * run in its service's stream. Its config is loaded before it is queued, so the queue knows the
  * service's policy and a rejected commit costs no waiting.
  */
-import type { ResolvedVariables } from '../config/render.js';
+import type { ResolvedVariables } from '../config/types.js';
 import type { DeployPolicy, ServiceSpec } from '../config/types.js';
 import { ConfigError, formatDiagnostic } from '../util/errors.js';
 import type { Engine, JobOutcome } from './engine.js';

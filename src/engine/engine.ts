@@ -5,7 +5,8 @@
  */
 import os from 'node:os';
 import { listServices, loadService } from '../config/load.js';
-import { resolveVariables, type ResolvedVariables } from '../config/render.js';
+import { resolveVariables } from '../config/render.js';
+import type { ResolvedVariables } from '../config/types.js';
 import type { ServiceSpec } from '../config/types.js';
 import { ConfigHistory } from '../git/config-history.js';
 import { openStateLog } from '../state/index.js';

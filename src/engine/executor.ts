@@ -7,7 +7,7 @@
 import type { Agent, AgentContext, AgentResult, Invocation } from '../agents/types.js';
 import { renderStep } from '../config/render.js';
 import type { RenderContext, ServiceSpec } from '../config/types.js';
-import type { ResolvedVariables } from '../config/render.js';
+import type { ResolvedVariables } from '../config/types.js';
 import type { DeploymentRecord, LogEntry, StateLog, StepRecord } from '../state/types.js';
 import { OrbitError } from '../util/errors.js';
 import { maskDeep, maskText, type Secret } from '../util/secrets.js';
@@ -60,14 +60,19 @@ async function write(deps: ExecutorDeps, entry: LogEntry): Promise<void> {
   deps.observe?.(entry);
 }
 
-async function invoke(deps: ExecutorDeps, invocation: Invocation, ctx: AgentContext): Promise<AgentResult> {
+async function invoke(
+  deps: ExecutorDeps,
+  invocation: Invocation,
+  ctx: AgentContext,
+  secrets: readonly Secret[],
+): Promise<AgentResult> {
   const started = Date.now();
   try {
     return await deps.agents.get(invocation.kind).run(invocation, ctx);
   } catch (err) {
     // Agents report failures as results; anything thrown (unknown kind, a bug) fails the step the same way.
     const code = err instanceof OrbitError ? err.code : 'E_AGENT_ERROR';
-    const message = maskText(err instanceof Error ? err.message : String(err), ctx.secrets);
+    const message = maskText(err instanceof Error ? err.message : String(err), secrets);
     return { exitCode: -1, outputs: {}, log: '', durationMs: Date.now() - started, error: { code, message } };
   }
 }
@@ -146,13 +151,18 @@ export async function executeDeploy(deps: ExecutorDeps, req: DeployRequest): Pro
         reverse_action: reverse,
       }),
     );
-    const result = await invoke(deps, toInvocation(actions.forward, 'forward'), {
-      service,
-      deploymentId: deployId,
-      stepName: name,
-      secrets: secrets.map((s) => s.value),
-      signal: deps.signal,
-    });
+    const result = await invoke(
+      deps,
+      toInvocation(actions.forward, 'forward'),
+      {
+        service,
+        deploymentId: deployId,
+        stepName: name,
+        secrets: secrets.map((s) => s.value),
+        signal: deps.signal,
+      },
+      secrets,
+    );
     const outcome = {
       ...common,
       ...links,
@@ -235,13 +245,18 @@ export async function executeUnwind(deps: ExecutorDeps, req: UnwindRequest): Pro
       continue;
     }
     const action = unmaskAction(step.reverse_action, req.secrets);
-    const result = await invoke(deps, toInvocation(action, 'reverse'), {
-      service,
-      deploymentId: d.deploy_id,
-      stepName: step.step_name,
-      secrets: req.secrets.map((s) => s.value),
-      signal: deps.signal,
-    });
+    const result = await invoke(
+      deps,
+      toInvocation(action, 'reverse'),
+      {
+        service,
+        deploymentId: d.deploy_id,
+        stepName: step.step_name,
+        secrets: req.secrets.map((s) => s.value),
+        signal: deps.signal,
+      },
+      req.secrets,
+    );
     const outcome = {
       ...common,
       ...links,

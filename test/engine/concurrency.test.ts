@@ -31,7 +31,7 @@ function service(trace: Trace, name: string, steps: number): string {
 describe('many services at once', () => {
   it('runs services side by side, each one strictly in order, and logs exactly what ran', async () => {
     repo = new ConfigRepo();
-    const trace = new Trace(repo.dir);
+    const trace = new Trace();
     const names = Array.from({ length: 12 }, (_, i) => `svc${i}`);
     const files: Record<string, string> = {};
     for (const n of names) {

@@ -27,7 +27,7 @@ async function waitFor(check: () => boolean, ms = 20_000): Promise<void> {
 describe('a crash in the middle of a step', () => {
   it('is resolved by the next reconcile: the step in doubt is failed, applied steps unwound', async () => {
     repo = new ConfigRepo();
-    const trace = new Trace(repo.dir);
+    const trace = new Trace();
     const marker = path.join(repo.dir, 'hanging');
     repo.commit({
       'services/web/deploy.hcl': `variable "version" {}

@@ -21,7 +21,7 @@ async function expectCode(p: Promise<unknown>, code: string): Promise<void> {
 
 beforeEach(async () => {
   repo = new ConfigRepo();
-  trace = new Trace(repo.dir);
+  trace = new Trace();
 });
 
 afterEach(async () => {

@@ -50,7 +50,9 @@ describe('ServiceStreams', () => {
     const events: string[] = [];
     const skipped: string[] = [];
     const streams = new ServiceStreams<string>(4, async (s, by) => {
-      skipped.push(`${(s as { name: string }).name} by ${(by as { name: string }).name}`);
+      skipped.push(
+        `${(s as unknown as { name: string }).name} by ${(by as unknown as { name: string }).name}`,
+      );
       return 'skipped';
     });
     const running = job('a', 'd1', events);

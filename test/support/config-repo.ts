@@ -66,8 +66,9 @@ export class ConfigRepo {
 export class Trace {
   readonly file: string;
 
-  constructor(dir: string) {
-    this.file = path.join(dir, `trace-${Math.random().toString(36).slice(2)}.log`);
+  /** Kept outside the config repository, so commits never pick it up. */
+  constructor() {
+    this.file = path.join(mkdtempSync(path.join(os.tmpdir(), 'orbit-trace-')), 'trace.log');
   }
 
   lines(): string[] {
