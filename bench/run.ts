@@ -1,0 +1,28 @@
+/**
+ * Benchmark runner: `npm run bench` runs every registered benchmark, `npm run bench -- <name>`
+ * one of them. Each prints its result as JSON. Register a benchmark by adding one line to the map;
+ * modules are imported lazily so one benchmark's dependencies do not load for another.
+ */
+export const benchmarks: Record<string, () => Promise<unknown>> = {
+  'state-log': async () => (await import('./state-log.js')).run(),
+};
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const unknown = wanted.filter((n) => !(n in benchmarks));
+  if (unknown.length) {
+    console.error(
+      `unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(benchmarks).join(', ')}`,
+    );
+    process.exit(2);
+  }
+  const names = wanted.length ? wanted : Object.keys(benchmarks);
+  const results: Record<string, unknown> = {};
+  for (const name of names) {
+    const run = benchmarks[name];
+    if (run) results[name] = await run();
+  }
+  console.log(JSON.stringify(results, null, 2));
+}
+
+await main();
