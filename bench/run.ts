@@ -5,6 +5,7 @@
  */
 export const benchmarks: Record<string, () => Promise<unknown>> = {
   'state-log': async () => (await import('./state-log.js')).run(),
+  'engine-overhead': async () => (await import('./engine-overhead.js')).engineOverhead(),
 };
 
 async function main(): Promise<void> {
