@@ -181,3 +181,31 @@ describe('deploy, automatic unwind, unwind, redeploy', () => {
     expect(await engine.state.cursor()).toBe(repo.git('rev-parse', 'HEAD'));
   });
 });
+
+describe('deploy streams policy', () => {
+  it('supersede: of several waiting commits only the newest deploys; the rest are logged as skipped', async () => {
+    const deploy = `policy = "supersede"\n${tracedService(trace, ['deploy'])}`;
+    repo.commit({ 'services/web/deploy.hcl': deploy, 'services/web/values.hcl': values('1') });
+    await open();
+    await engine.reconcile();
+    for (const v of ['2', '3', '4']) repo.commit({ 'services/web/values.hcl': values(v) }, `web ${v}`);
+    const report = await engine.reconcile();
+    expect(report.outcomes.map((o) => [o.deployId, o.status])).toEqual([
+      ['web-2', 'succeeded'],
+      ['web-3', 'skipped'],
+      ['web-4', 'succeeded'],
+    ]);
+    expect(trace.lines()).toEqual(['+deploy:1', '+deploy:2', '+deploy:4']);
+    expect((await engine.state.deployment('web-3'))?.status).toBe('skipped');
+  });
+
+  it('queue (the default): every commit deploys, in order', async () => {
+    repo.commit({ 'services/web/deploy.hcl': tracedService(trace, ['deploy']), 'services/web/values.hcl': values('1') });
+    await open();
+    await engine.reconcile();
+    for (const v of ['2', '3']) repo.commit({ 'services/web/values.hcl': values(v) }, `web ${v}`);
+    const report = await engine.reconcile();
+    expect(report.outcomes.map((o) => o.status)).toEqual(['succeeded', 'succeeded']);
+    expect(trace.lines()).toEqual(['+deploy:1', '+deploy:2', '+deploy:3']);
+  });
+});
