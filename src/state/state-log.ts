@@ -1,6 +1,7 @@
 import git from 'isomorphic-git';
 import { OrbitError } from '../util/errors.js';
-import { atomicFs } from './atomic-fs.js';
+import * as path from 'node:path';
+import { atomicFsIn, resetTmpDir, type AtomicFs } from './atomic-fs.js';
 import { commitMessage, decodeEntry, encodeEntry, normaliseEntry } from './entry-codec.js';
 import { git as gitCli, resolveGitDir } from './git-cli.js';
 import { walkHistory } from './history.js';
@@ -60,6 +61,8 @@ class GitStateLog implements OrbitStateLog {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   private pusher: BranchPusher | null = null;
+  private readonly fs: AtomicFs;
+  private readonly tmpDir: string;
 
   constructor(
     readonly gitdir: string,
@@ -68,7 +71,9 @@ class GitStateLog implements OrbitStateLog {
   ) {
     this.branch = options.branch ?? DEFAULT_BRANCH;
     this.reader = new ObjectReader(gitdir);
-    this.trees = new TreeStore(gitdir, this.reader);
+    this.tmpDir = path.join(orbitDir(gitdir), 'tmp');
+    this.fs = atomicFsIn(this.tmpDir);
+    this.trees = new TreeStore(gitdir, this.reader, this.fs);
     if (options.pushRemote && !this.readOnly) {
       this.pusher = new BranchPusher(gitdir, options.pushRemote, this.branch);
       if (options.onPush) this.pusher.on('push', options.onPush);
@@ -89,7 +94,10 @@ class GitStateLog implements OrbitStateLog {
   }
 
   async init(): Promise<void> {
-    if (this.lock) await clearStaleRefLock(this.gitdir, this.branch);
+    if (this.lock) {
+      await clearStaleRefLock(this.gitdir, this.branch);
+      await resetTmpDir(this.tmpDir);
+    }
     const head = await readBranch(this.gitdir, this.branch);
     await checkIntegrity(this.gitdir, this.branch, head, this.reader);
     await this.moveTo(head);
@@ -272,7 +280,7 @@ class GitStateLog implements OrbitStateLog {
       timezoneOffset: 0,
     };
     return git.writeCommit({
-      fs: atomicFs,
+      fs: this.fs,
       gitdir: this.gitdir,
       commit: {
         message: commitMessage(e, previousEntry),

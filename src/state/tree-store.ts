@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import git from 'isomorphic-git';
 import { OrbitError } from '../util/errors.js';
-import { atomicFs } from './atomic-fs.js';
+import type { AtomicFs } from './atomic-fs.js';
 import type { ObjectReader } from './object-reader.js';
 
 export interface TreeItem {
@@ -64,6 +64,7 @@ export class TreeStore {
   constructor(
     private readonly gitdir: string,
     private readonly reader: ObjectReader,
+    private readonly fs: AtomicFs,
   ) {}
 
   async readTree(oid: string): Promise<TreeItem[]> {
@@ -134,7 +135,7 @@ export class TreeStore {
     await Promise.all(
       pending.map((o) =>
         git.writeObject({
-          fs: atomicFs,
+          fs: this.fs,
           gitdir: this.gitdir,
           type: o.type,
           object: o.content,
