@@ -43,29 +43,45 @@ function bounded(s: string, loc: SourceLocation): string {
   return s;
 }
 
-/** Go/HCL-style `format`: %s %d %f %q %v %t %%, with optional precision for %f. */
+/** Go/HCL-style `format`: %s %d %f %q %v %t %%, with `-`/`0` flags, width (<= 99) and precision. */
 function format(args: Value[], loc: SourceLocation): string {
   const spec = str(args[0] ?? null, loc, 0);
   let i = 1;
-  const out = spec.replace(/%(\.\d{1,2})?([sdfqvt%])/g, (_m, prec: string | undefined, verb: string) => {
-    if (verb === '%') return '%';
-    if (i >= args.length) throw new EvalError('E_FUNCTION_ARGUMENT', 'format: too few arguments', loc);
-    const a = args[i++]!;
-    switch (verb) {
-      case 'd':
-        return String(Math.trunc(num(a, loc, i - 1)));
-      case 'f':
-        return num(a, loc, i - 1).toFixed(prec ? Number(prec.slice(1)) : 6);
-      case 'q':
-        return JSON.stringify(str(a, loc, i - 1));
-      case 't':
-        return String(toBoolValue(a, loc));
-      case 'v':
-        return typeof a === 'object' && a !== null ? JSON.stringify(a) : str(a, loc, i - 1);
-      default:
-        return str(a, loc, i - 1);
-    }
-  });
+  const out = spec.replace(
+    /%([-0]?)(\d{0,2})(\.\d{1,2})?([sdfqvt%])/g,
+    (_m, flag: string, width: string, prec: string | undefined, verb: string) => {
+      if (verb === '%') return '%';
+      if (i >= args.length) throw new EvalError('E_FUNCTION_ARGUMENT', 'format: too few arguments', loc);
+      const a = args[i++]!;
+      let text: string;
+      switch (verb) {
+        case 'd':
+          text = String(Math.trunc(num(a, loc, i - 1)));
+          break;
+        case 'f':
+          text = num(a, loc, i - 1).toFixed(prec ? Number(prec.slice(1)) : 6);
+          break;
+        case 'q':
+          text = JSON.stringify(str(a, loc, i - 1));
+          break;
+        case 't':
+          text = String(toBoolValue(a, loc));
+          break;
+        case 'v':
+          text = typeof a === 'object' && a !== null ? JSON.stringify(a) : str(a, loc, i - 1);
+          break;
+        default:
+          text = str(a, loc, i - 1);
+      }
+      const w = width ? Number(width) : 0;
+      if (flag === '-') return text.padEnd(w);
+      if (flag === '0' && /^-?\d/.test(text)) {
+        const neg = text.startsWith('-');
+        return (neg ? '-' : '') + text.slice(neg ? 1 : 0).padStart(w - (neg ? 1 : 0), '0');
+      }
+      return text.padStart(w);
+    },
+  );
   return bounded(out, loc);
 }
 
