@@ -1,3 +1,4 @@
+import chalk from 'chalk';
 import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.js';
 import { EXIT, reportError } from './exit.js';
@@ -13,6 +14,8 @@ export function buildProgram(): Command {
 
 /** Runs the CLI and returns the exit code; never throws. */
 export async function run(argv: string[]): Promise<number> {
+  // chalk detects terminals and FORCE_COLOR but not NO_COLOR (no-color.org): honour it here, once.
+  if (process.env.NO_COLOR) chalk.level = 0;
   const program = buildProgram();
   process.exitCode = undefined;
   try {
