@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { expect } from 'vitest';
 import { ConfigError } from '../../src/util/errors.js';
 import type { Diagnostic } from '../../src/util/errors.js';
+import type { RenderContext } from '../../src/config/types.js';
 
 const run = promisify(execFile);
 
@@ -55,7 +56,7 @@ export function brief(ds: Diagnostic[]): string[] {
   return ds.map((d) => `${d.code}@${d.line}:${d.column}`);
 }
 
-export const CTX = {
+export const CTX: RenderContext = {
   orbit: {
     deployment_id: 'waffle-7',
     service: 'waffle',
