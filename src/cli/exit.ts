@@ -3,7 +3,13 @@ import { ConfigError, OrbitError, formatDiagnostic } from '../util/errors.js';
 /** Exit codes: 0 success, 1 a failed deployment or invalid config, 2 usage errors, 3 Orbit could not run. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 3 } as const;
 
-const USAGE_CODES = new Set(['E_USAGE', 'E_UNKNOWN_SERVICE', 'E_UNKNOWN_DEPLOYMENT', 'E_BAD_FLAG']);
+const USAGE_CODES = new Set([
+  'E_USAGE',
+  'E_UNKNOWN_SERVICE',
+  'E_UNKNOWN_DEPLOYMENT',
+  'E_BAD_FLAG',
+  'E_UNKNOWN_REF',
+]);
 
 /** The one place where an error becomes text on stderr and an exit code. */
 export function reportError(

@@ -54,6 +54,14 @@ export interface JobOutcome {
   error: { code: string; message: string } | null;
 }
 
+export interface PollResult {
+  head: string;
+  /** Commits queued by this call. */
+  commits: number;
+  /** Settles when their jobs have finished. */
+  done: Promise<JobOutcome[]>;
+}
+
 export interface ReconcileReport {
   head: string | null;
   commits: number;
@@ -84,6 +92,11 @@ export class Engine {
   private readonly streams: ServiceStreams<JobOutcome>;
   private readonly sequences = new Map<string, number>();
   private readonly deps: ExecutorDeps;
+  /** The newest branch commit handed to the streams by `poll`. */
+  private dispatched: string | null = null;
+  private polling: Promise<unknown> = Promise.resolve();
+  /** `commit-seen` entries are written in branch order, across polls. */
+  private cursorChain: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly options: EngineOptions,
@@ -131,19 +144,39 @@ export class Engine {
   /** Resolves what a crash left in flight, then runs every pending commit to completion. */
   async reconcile(): Promise<ReconcileReport> {
     const outcomes = await this.recover();
+    const polled = await this.poll();
+    outcomes.push(...(await polled.done));
+    return { head: polled.head, commits: polled.commits, outcomes };
+  }
+
+  /**
+   * Hands the commits that arrived since the last call to the deploy streams and returns once
+   * they are queued; `done` settles when their jobs have finished. Calls are serialised, so
+   * commits are always queued in branch order. The daemon calls this on every ref change.
+   */
+  poll(): Promise<PollResult> {
+    const run = this.polling.then(() => this.pollNow());
+    this.polling = run.catch(() => undefined);
+    return run;
+  }
+
+  private async pollNow(): Promise<PollResult> {
     const head = await this.history.resolve(this.branch);
-    if (!head)
+    if (!head) {
       throw new OrbitError('E_UNKNOWN_BRANCH', `branch ${this.branch} not found in ${this.options.repoDir}`, {
         branch: this.branch,
       });
-    const planned = await this.pending(head);
-    outcomes.push(...(await this.runPlanned(planned)));
-    return { head, commits: planned.length, outcomes };
+    }
+    if (head === this.dispatched) return { head, commits: 0, done: Promise.resolve([]) };
+    const planned = await this.pending(head, this.dispatched);
+    const { done } = await this.dispatch(planned);
+    this.dispatched = head;
+    return { head, commits: planned.length, done };
   }
 
-  /** The commits on the branch that the log has not seen yet, planned into jobs. */
-  async pending(head: string): Promise<PlannedCommit[]> {
-    const cursor = await this.state.cursor();
+  /** The commits on the branch after `since` (default: the log's cursor), planned into jobs. */
+  async pending(head: string, since?: string | null): Promise<PlannedCommit[]> {
+    const cursor = since ?? (await this.state.cursor());
     if (cursor === head) return [];
     if (cursor) {
       if (!(await this.history.isAncestor(cursor, head))) {
@@ -167,13 +200,13 @@ export class Engine {
   }
 
   /**
-   * Dispatches planned commits in order. The cursor (`commit-seen`) moves past a commit only
-   * once each of its jobs has started, so a crash never loses a commit; on restart, jobs whose
-   * service already started that commit (or a later one of the batch) are not run twice.
+   * Queues planned commits in order; `done` settles with their outcomes. The cursor
+   * (`commit-seen`) moves past a commit only once each of its jobs has started, so a crash never
+   * loses a commit; on restart, jobs whose service already started that commit (or a later one
+   * of the batch) are not run twice.
    */
-  async runPlanned(planned: readonly PlannedCommit[]): Promise<JobOutcome[]> {
+  private async dispatch(planned: readonly PlannedCommit[]): Promise<{ done: Promise<JobOutcome[]> }> {
     const order = new Map(planned.map((p, i) => [p.commit.sha, i]));
-    let cursorChain: Promise<void> = Promise.resolve();
     const results: Array<Promise<JobOutcome>> = [];
     for (const [index, p] of planned.entries()) {
       // Loading first (in parallel) tells each job its service's policy before it is queued.
@@ -182,7 +215,7 @@ export class Engine {
       for (const job of jobs) results.push(this.streams.enqueue(job, job.policy));
       const started = jobs.map((j) => j.started);
       const commit = p.commit;
-      cursorChain = cursorChain
+      this.cursorChain = this.cursorChain
         .then(() => Promise.all(started))
         .then(() =>
           this.write(
@@ -190,9 +223,12 @@ export class Engine {
           ),
         );
     }
-    const outcomes = await Promise.all(results);
-    await cursorChain;
-    return outcomes;
+    const cursorWritten = this.cursorChain;
+    const done = Promise.all(results).then(async (outcomes) => {
+      await cursorWritten;
+      return outcomes;
+    });
+    return { done };
   }
 
   /** Each service: what is deployed, what the branch says, and whether they differ. */
