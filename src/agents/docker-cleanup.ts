@@ -1,5 +1,12 @@
 import type Docker from 'dockerode';
-import { INSTANCE_LABEL, MANAGED_LABEL, engineMessage, isUnreachable, statusCode } from './docker-client.js';
+import {
+  DEFAULT_INSTANCE,
+  INSTANCE_LABEL,
+  MANAGED_LABEL,
+  engineMessage,
+  isUnreachable,
+  statusCode,
+} from './docker-client.js';
 
 export interface CleanupReport {
   containers: number;
@@ -9,12 +16,16 @@ export interface CleanupReport {
 }
 
 /**
- * Removes containers and swarm services labelled `orbit.managed=true`: what a crashed Orbit left
- * running. Called once at start-up, before any step runs, so nothing of this Orbit is running yet.
+ * Removes containers and swarm services labelled `orbit.managed=true` and this `orbit.instance`:
+ * what a crashed Orbit left running. Called once at start-up, before any step runs, so nothing of
+ * this instance is running yet; other instances on the same engine are left alone.
  */
-export async function cleanupManaged(docker: Docker, instance?: string): Promise<CleanupReport> {
+export async function cleanupManaged(
+  docker: Docker,
+  instance: string = DEFAULT_INSTANCE,
+): Promise<CleanupReport> {
   const filters = {
-    label: [`${MANAGED_LABEL}=true`, ...(instance ? [`${INSTANCE_LABEL}=${instance}`] : [])],
+    label: [`${MANAGED_LABEL}=true`, `${INSTANCE_LABEL}=${instance}`],
   };
   let containers = 0;
   let services = 0;

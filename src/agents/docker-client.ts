@@ -19,8 +19,9 @@ export interface DockerOptions {
   /** Bytes of log kept per step. */
   logCap?: number;
   /**
-   * Name of this Orbit, put in an `orbit.instance` label; cleanup then removes only this
-   * instance's leftovers (two Orbits, or tests, sharing one engine). Default: none, all managed.
+   * Name of this Orbit, put in an `orbit.instance` label; cleanup removes only this instance's
+   * leftovers, so two Orbits (or test suites) sharing one engine never remove each other's
+   * running containers. Default: `default`.
    */
   instance?: string;
 }
@@ -82,14 +83,15 @@ export function dockerErrorCode(err: unknown): string {
 export const MANAGED_LABEL = 'orbit.managed';
 
 export const INSTANCE_LABEL = 'orbit.instance';
+export const DEFAULT_INSTANCE = 'default';
 
 export function orbitLabels(
   ctx: { service: string; deploymentId: string; stepName: string },
-  instance?: string,
+  instance: string = DEFAULT_INSTANCE,
 ): Record<string, string> {
   return {
     [MANAGED_LABEL]: 'true',
-    ...(instance ? { [INSTANCE_LABEL]: instance } : {}),
+    [INSTANCE_LABEL]: instance,
     'orbit.service': ctx.service,
     'orbit.deployment': ctx.deploymentId,
     'orbit.step': ctx.stepName,

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { createOutputsFile } from './outputs-file.js';
 import { DEFAULT_LOG_CAP, LiveMasker, OutputBuffer } from './output-buffer.js';
-import { killTree } from './process-tree.js';
+import { groupAlive, killTree } from './process-tree.js';
 import { AgentErrorCode, TIMEOUT_EXIT_CODE, failedResult } from './result.js';
 import type { Agent, AgentContext, AgentResult, Invocation } from './types.js';
 
@@ -112,6 +112,7 @@ export class ExecAgent implements Agent {
         return;
       }
       let stopped: 'timeout' | 'abort' | undefined;
+      let killer: { cancel(): void } | undefined;
       let settled = false;
       const onData = (chunk: Buffer) => {
         log.write(chunk);
@@ -123,7 +124,7 @@ export class ExecAgent implements Agent {
       const stop = (why: 'timeout' | 'abort') => {
         if (stopped || child.pid === undefined) return;
         stopped = why;
-        killTree(child.pid, this.killGraceMs);
+        killer = killTree(child.pid, this.killGraceMs);
       };
       const timer = setTimeout(() => stop('timeout'), Math.max(1, inv.timeoutMs));
       const onAbort = () => stop('abort');
@@ -133,6 +134,8 @@ export class ExecAgent implements Agent {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        // The whole group is gone: no SIGKILL later to a pid number the system may reuse.
+        if (killer && child.pid !== undefined && !groupAlive(child.pid)) killer.cancel();
         ctx.signal?.removeEventListener('abort', onAbort);
         live?.flush();
         resolve(result);

@@ -16,8 +16,9 @@ export interface AgentSet {
   /** Every registered kind, built-in and custom, sorted. */
   kinds(): string[];
   /**
-   * Removes containers and swarm services labelled `orbit.managed=true` left by a crash. Never
-   * throws; without a reachable engine it reports `skipped`.
+   * Removes containers and swarm services labelled `orbit.managed=true` of this instance
+   * (`docker.instance`, default `default`) left by a crash. Never throws; without a reachable
+   * engine it reports `skipped`.
    */
   cleanup(): Promise<CleanupReport>;
 }

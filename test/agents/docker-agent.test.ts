@@ -176,7 +176,7 @@ describe.skipIf(!available)('docker agent (real engine)', () => {
   });
 
   it('caps a flooding container', async () => {
-    const small = new DockerAgent({ logCap: 32 * 1024 });
+    const small = new DockerAgent({ logCap: 32 * 1024, instance: INSTANCE });
     const r = await small.run(
       dockerInvocation(['sh', '-c', 'echo FIRST; yes flood-flood-flood | head -c 20000000; echo; echo LAST']),
       context(),
@@ -190,7 +190,7 @@ describe.skipIf(!available)('docker agent (real engine)', () => {
 
   it('runs a custom agent image with its params as ORBIT_PARAMS', async () => {
     const agents = createAgents({
-      docker: { stopGraceSec: 1 },
+      docker: { stopGraceSec: 1, instance: INSTANCE },
       customAgents: { cap: { image: AGENT_IMAGE, params: { pull: 'never', stage: 'staging', retries: 1 } } },
     });
     expect(agents.kinds()).toEqual(expect.arrayContaining(['cap', 'docker', 'exec', 'http']));
@@ -228,7 +228,7 @@ describe.skipIf(!available)('docker agent (real engine)', () => {
 
   it('does not leave outputs folders behind', async () => {
     const outputsDir = await mkdtemp(join(tmpdir(), 'orbit-outs-'));
-    const a = new DockerAgent({ outputsDir });
+    const a = new DockerAgent({ outputsDir, instance: INSTANCE });
     await a.run(dockerInvocation(['true']), context());
     const { readdir } = await import('node:fs/promises');
     expect(await readdir(outputsDir)).toEqual([]);
