@@ -6,6 +6,8 @@
 export const benchmarks: Record<string, () => Promise<unknown>> = {
   'state-log': async () => (await import('./state-log.js')).run(),
   'engine-overhead': async () => (await import('./engine-overhead.js')).engineOverhead(),
+  'exec-overhead': async () => (await import('./exec-overhead.js')).execOverhead(),
+  'docker-overhead': async () => (await import('./docker-overhead.js')).dockerOverhead(),
 };
 
 async function main(): Promise<void> {
