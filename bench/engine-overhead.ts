@@ -21,7 +21,9 @@ function spawnTrue(): Promise<void> {
   });
 }
 
-export async function engineOverhead(options: { steps?: number; rounds?: number } = {}): Promise<Record<string, unknown>> {
+export async function engineOverhead(
+  options: { steps?: number; rounds?: number } = {},
+): Promise<Record<string, unknown>> {
   const steps = options.steps ?? 20;
   const rounds = options.rounds ?? 5;
   const repo = new ConfigRepo('orbit-bench-');
@@ -43,7 +45,8 @@ export async function engineOverhead(options: { steps?: number; rounds?: number 
       let t = performance.now();
       const report = await engine.reconcile();
       orbit.push(performance.now() - t);
-      if (report.outcomes[0]?.status !== 'succeeded') throw new Error(`bench deployment failed: ${JSON.stringify(report)}`);
+      if (report.outcomes[0]?.status !== 'succeeded')
+        throw new Error(`bench deployment failed: ${JSON.stringify(report)}`);
       t = performance.now();
       for (let i = 0; i < steps; i++) await spawnTrue();
       direct.push(performance.now() - t);

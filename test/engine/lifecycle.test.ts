@@ -200,7 +200,10 @@ describe('deploy streams policy', () => {
   });
 
   it('queue (the default): every commit deploys, in order', async () => {
-    repo.commit({ 'services/web/deploy.hcl': tracedService(trace, ['deploy']), 'services/web/values.hcl': values('1') });
+    repo.commit({
+      'services/web/deploy.hcl': tracedService(trace, ['deploy']),
+      'services/web/values.hcl': values('1'),
+    });
     await open();
     await engine.reconcile();
     for (const v of ['2', '3']) repo.commit({ 'services/web/values.hcl': values(v) }, `web ${v}`);
