@@ -4,7 +4,7 @@
  * methods as commits arrive.
  */
 import os from 'node:os';
-import { listServices, loadService } from '../config/load.js';
+import { listServices, loadRepoSettings, loadService } from '../config/load.js';
 import { resolveVariables } from '../config/render.js';
 import type { ResolvedVariables } from '../config/types.js';
 import type { ServiceSpec } from '../config/types.js';
@@ -81,6 +81,16 @@ export const outcomeOf = (
   error: d.error,
 });
 
+/** `settings { max_parallel = N }` in orbit.hcl at the branch head; 4 when absent or unreadable. */
+async function configuredParallel(options: EngineOptions): Promise<number> {
+  try {
+    const settings = await loadRepoSettings(options.repoDir, options.branch ?? 'main');
+    return settings.maxParallel ?? 4;
+  } catch {
+    return 4;
+  }
+}
+
 /** Who asked, when a person runs the CLI: `$ORBIT_USER`, else `user@host`. */
 export function cliAuthor(env: Record<string, string | undefined> = process.env): string {
   return env.ORBIT_USER || `${os.userInfo().username}@${os.hostname()}`;
@@ -122,7 +132,10 @@ export class Engine {
       pushRemote: options.statePush,
       readOnly: options.readOnly,
     });
-    return new Engine(options, state);
+    return new Engine(
+      { ...options, maxParallel: options.maxParallel ?? (await configuredParallel(options)) },
+      state,
+    );
   }
 
   async close(): Promise<void> {
