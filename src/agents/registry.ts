@@ -21,6 +21,8 @@ export interface AgentSet {
    * engine it reports `skipped`.
    */
   cleanup(): Promise<CleanupReport>;
+  /** A custom agent kind for a definition known only at run time (a recorded action's image). */
+  custom(kind: string, definition: CustomAgentDefinition): Agent;
 }
 
 export interface CreateAgentsOptions {
@@ -68,5 +70,6 @@ export function createAgents(options: CreateAgentsOptions = {}): AgentSet {
     },
     kinds: () => [...agents.keys()].sort(),
     cleanup: () => cleanupManaged(docker.docker, options.docker?.instance),
+    custom: (kind, definition) => new CustomAgent(kind, definition, docker),
   };
 }

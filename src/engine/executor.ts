@@ -17,6 +17,7 @@ import { actionsOf, maskAction, toInvocation, unmaskAction } from './invocation.
 
 export interface AgentLookup {
   get(kind: string): Agent;
+  custom(kind: string, definition: { image: string; params: Record<string, unknown> }): Agent;
 }
 
 export interface ExecutorDeps {
@@ -65,10 +66,14 @@ async function invoke(
   invocation: Invocation,
   ctx: AgentContext,
   secrets: readonly Secret[],
+  image: string | undefined,
 ): Promise<AgentResult> {
   const started = Date.now();
   try {
-    return await deps.agents.get(invocation.kind).run(invocation, ctx);
+    const agent = image
+      ? deps.agents.custom(invocation.kind, { image, params: {} })
+      : deps.agents.get(invocation.kind);
+    return await agent.run(invocation, ctx);
   } catch (err) {
     // Agents report failures as results; anything thrown (unknown kind, a bug) fails the step the same way.
     const code = err instanceof OrbitError ? err.code : 'E_AGENT_ERROR';
@@ -127,7 +132,12 @@ export async function executeDeploy(deps: ExecutorDeps, req: DeployRequest): Pro
     };
     let actions;
     try {
-      actions = actionsOf(renderStep(spec, index, vars, ctx), identity, vars.values);
+      actions = actionsOf(
+        renderStep(spec, index, vars, ctx),
+        identity,
+        vars.values,
+        spec.customAgents[spec.steps[index]!.agent],
+      );
     } catch (err) {
       // A step that cannot be rendered (e.g. a missing output) fails like any other step.
       const error = {
@@ -162,6 +172,7 @@ export async function executeDeploy(deps: ExecutorDeps, req: DeployRequest): Pro
         signal: deps.signal,
       },
       secrets,
+      actions.forward.custom_image,
     );
     const outcome = {
       ...common,
@@ -256,6 +267,7 @@ export async function executeUnwind(deps: ExecutorDeps, req: UnwindRequest): Pro
         signal: deps.signal,
       },
       req.secrets,
+      action.custom_image,
     );
     const outcome = {
       ...common,

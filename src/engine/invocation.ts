@@ -29,6 +29,7 @@ export function actionsOf(
   step: RenderedStep,
   id: DeploymentIdentity,
   values: Record<string, unknown>,
+  custom?: { image: string; params: Record<string, unknown> },
 ): { forward: ActionRecord; reverse: ActionRecord | null } {
   const env = {
     ...variablesEnv(values),
@@ -38,7 +39,16 @@ export function actionsOf(
     ORBIT_COMMIT: id.commit,
     ...step.env,
   };
-  const base = { agent: step.agent, env, params: step.params, timeout_ms: step.timeoutMs };
+  // A custom agent's defaults and image are recorded with the action, so a replay is exact.
+  const base = custom
+    ? {
+        agent: step.agent,
+        env,
+        params: { ...custom.params, ...step.params },
+        timeout_ms: step.timeoutMs,
+        custom_image: custom.image,
+      }
+    : { agent: step.agent, env, params: step.params, timeout_ms: step.timeoutMs };
   return {
     forward: { ...base, args: step.forward },
     reverse: step.reverse ? { ...base, args: step.reverse } : null,

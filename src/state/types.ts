@@ -40,6 +40,8 @@ export interface ActionRecord {
   env: Record<string, string>;
   params: Record<string, unknown>;
   timeout_ms: number;
+  /** Set when `agent` is a custom agent: its image at the time, so a replay runs the same image. */
+  custom_image?: string;
 }
 
 export interface LogEntry {
