@@ -378,12 +378,17 @@ function readSteps(
         message: `step "${label}" has no forward action`,
       });
     }
-    const rule: ReferenceRule = (root, path, loc) =>
-      root === 'step' ? stepReference(path, index, stepNames, name) : baseRule(root, path, loc);
+    // `reverse` is rendered once the forward action has run, so it may use the step's own outputs.
+    const ruleFor =
+      (attribute: string): ReferenceRule =>
+      (root, path, loc) =>
+        root === 'step'
+          ? stepReference(path, index, stepNames, name, attribute === 'reverse')
+          : baseRule(root, path, loc);
     const attributes: AttributeSpec[] = [];
     for (const a of b.attributes) {
       if (a.name === 'name' || a.name === 'agent') continue;
-      checkExpression(a.expr, rule, out);
+      checkExpression(a.expr, ruleFor(a.name), out);
       if (a.name === 'timeout' && a.expr.kind === 'template') {
         const t = literalString(a.expr);
         if (t !== null && parseDuration(t) === null) {
@@ -407,16 +412,17 @@ function stepReference(
   index: number,
   stepNames: Array<string | null>,
   self: string | null,
+  selfAllowed: boolean,
 ): { code: string; message: string } | null {
   const first = path[0];
   const target = first?.kind === 'attr' ? first.name : first ? String(first.key) : undefined;
   if (target === undefined) return { code: 'E_BAD_REFERENCE', message: 'use step.<name>.output.<key>' };
   const at = stepNames.indexOf(target);
   if (at < 0) return unknownRef(`step.${target}`, 'no step has this name');
-  if (target === self || at >= index) {
+  if ((target === self && !selfAllowed) || (target !== self && at >= index)) {
     return {
       code: 'E_STEP_ORDER',
-      message: `step.${target} is ${target === self ? 'this step' : 'a later step'}; only outputs of earlier steps can be used`,
+      message: `step.${target} is ${target === self ? 'this step' : 'a later step'}; only outputs of earlier steps can be used${target === self ? ' (its own outputs only in reverse)' : ''}`,
     };
   }
   const second = path[1];

@@ -163,10 +163,19 @@ export function renderStep(
   index: number,
   vars: ResolvedVariables,
   ctx: RenderContext,
+  options: RenderStepOptions = {},
 ): RenderedStep {
   const scope = baseScope(spec, vars, ctx, { plan: false, options: {} });
   computeConsts(spec, scope);
-  return renderOne(spec, index, scope, ctx, { plan: false, options: {} });
+  return renderOne(spec, index, scope, ctx, { plan: false, options: {} }, options.reverse ?? true);
+}
+
+export interface RenderStepOptions {
+  /**
+   * false: leave `reverse` unrendered (null). The engine renders a step's reverse action only once
+   * its forward action has run, since it may use the step's own outputs.
+   */
+  reverse?: boolean;
 }
 
 /**
@@ -201,13 +210,15 @@ function renderOne(
   base: EvalScope,
   ctx: RenderContext,
   mode: Mode,
+  withReverse = true,
 ): RenderedStep {
   const step = spec.steps[index];
   if (!step) {
     throw new OrbitError('E_NO_SUCH_STEP', `service "${spec.service}" has no step #${index}`, { index });
   }
   const outputs: { [k: string]: Value } = {};
-  for (const earlier of spec.steps.slice(0, index)) {
+  // Earlier steps, and the step itself (static checks allow that in `reverse` only).
+  for (const earlier of spec.steps.slice(0, index + 1)) {
     outputs[earlier.name] = {
       output: mode.plan
         ? new Unknown(`output of step ${earlier.name}`)
@@ -227,6 +238,7 @@ function renderOne(
     params: {},
   };
   for (const attr of step.attributes) {
+    if (attr.name === 'reverse' && !withReverse) continue;
     try {
       const v = evaluate(attr.expr, scope);
       switch (attr.name) {

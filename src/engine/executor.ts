@@ -8,7 +8,7 @@ import type { Agent, AgentContext, AgentResult, Invocation } from '../agents/typ
 import { renderStep } from '../config/render.js';
 import type { RenderContext, ServiceSpec } from '../config/types.js';
 import type { ResolvedVariables } from '../config/types.js';
-import type { DeploymentRecord, LogEntry, StateLog, StepRecord } from '../state/types.js';
+import type { ActionRecord, DeploymentRecord, LogEntry, StateLog, StepRecord } from '../state/types.js';
 import { OrbitError } from '../util/errors.js';
 import { maskDeep, maskText, type Secret } from '../util/secrets.js';
 import { newEntry } from './entries.js';
@@ -82,6 +82,13 @@ async function invoke(
   }
 }
 
+function errorOf(err: unknown, secrets: readonly Secret[]): { code: string; message: string } {
+  return {
+    code: err instanceof OrbitError ? err.code : 'E_RENDER',
+    message: maskText(err instanceof Error ? err.message : String(err), secrets),
+  };
+}
+
 const failureOf = (r: AgentResult) =>
   r.error ?? { code: 'E_STEP_FAILED', message: `exited with status ${r.exitCode}` };
 
@@ -130,40 +137,32 @@ export async function executeDeploy(deps: ExecutorDeps, req: DeployRequest): Pro
       previous_step_id: index > 0 ? stepId(deployId, index - 1, spec.steps[index - 1]!.name) : null,
       next_step_id: index + 1 < count ? stepId(deployId, index + 1, spec.steps[index + 1]!.name) : null,
     };
-    let actions;
-    try {
-      actions = actionsOf(
-        renderStep(spec, index, vars, ctx),
-        identity,
-        vars.values,
-        spec.customAgents[spec.steps[index]!.agent],
-      );
-    } catch (err) {
-      // A step that cannot be rendered (e.g. a missing output) fails like any other step.
-      const error = {
-        code: err instanceof OrbitError ? err.code : 'E_RENDER',
-        message: maskText(err instanceof Error ? err.message : String(err), secrets),
-      };
+    const custom = spec.customAgents[spec.steps[index]!.agent];
+    const render = (reverse: boolean) =>
+      actionsOf(renderStep(spec, index, vars, ctx, { reverse }), identity, vars.values, custom);
+    const failStep = async (fields: Partial<LogEntry>, error: { code: string; message: string }) => {
       await write(
         deps,
-        newEntry('step-failed', service, deps.now(), { ...common, ...links, error, exit_code: null }),
+        newEntry('step-failed', service, deps.now(), { ...common, ...links, ...fields, error }),
       );
       return unwindAfterFailure(deps, req, secrets);
+    };
+
+    let forwardAction: ActionRecord;
+    try {
+      forwardAction = render(false).forward;
+    } catch (err) {
+      // A step that cannot be rendered (e.g. a missing output) fails like any other step.
+      return failStep({ exit_code: null }, errorOf(err, secrets));
     }
-    const forward = maskAction(actions.forward, secrets);
-    const reverse = maskAction(actions.reverse, secrets);
+    const forward = maskAction(forwardAction, secrets);
     await write(
       deps,
-      newEntry('step-started', service, deps.now(), {
-        ...common,
-        ...links,
-        forward_action: forward,
-        reverse_action: reverse,
-      }),
+      newEntry('step-started', service, deps.now(), { ...common, ...links, forward_action: forward }),
     );
     const result = await invoke(
       deps,
-      toInvocation(actions.forward, 'forward'),
+      toInvocation(forwardAction, 'forward'),
       {
         service,
         deploymentId: deployId,
@@ -172,27 +171,38 @@ export async function executeDeploy(deps: ExecutorDeps, req: DeployRequest): Pro
         signal: deps.signal,
       },
       secrets,
-      actions.forward.custom_image,
+      forwardAction.custom_image,
     );
     const outcome = {
-      ...common,
-      ...links,
       forward_action: forward,
-      reverse_action: reverse,
       duration_ms: result.durationMs,
       exit_code: result.exitCode,
       outputs: maskDeep(result.outputs, secrets),
       log: maskText(result.log, secrets),
     };
-    if (result.exitCode !== 0 || result.error) {
-      await write(
-        deps,
-        newEntry('step-failed', service, deps.now(), { ...outcome, error: failureOf(result) }),
-      );
-      return unwindAfterFailure(deps, req, secrets);
-    }
-    await write(deps, newEntry('step-applied', service, deps.now(), outcome));
+    if (result.exitCode !== 0 || result.error) return failStep(outcome, failureOf(result));
     ctx.stepOutputs[name] = result.outputs;
+
+    // The reverse action is rendered now that the forward one has run: it may use its outputs.
+    let reverse: ActionRecord | null;
+    try {
+      reverse = maskAction(render(true).reverse, secrets);
+    } catch (err) {
+      const { code, message } = errorOf(err, secrets);
+      return failStep(outcome, {
+        code,
+        message: `applied, but its reverse action could not be rendered: ${message}`,
+      });
+    }
+    await write(
+      deps,
+      newEntry('step-applied', service, deps.now(), {
+        ...common,
+        ...links,
+        ...outcome,
+        reverse_action: reverse,
+      }),
+    );
   }
 
   await write(deps, newEntry('deploy-succeeded', service, deps.now(), common));

@@ -152,6 +152,11 @@ describe('loadServiceFromSources', () => {
       ['E_STEP_ORDER@4:14'],
     ],
     [
+      'own output outside reverse',
+      'step {\n  name = "a"\n  agent = "exec"\n  forward = ["x"]\n  env = { V = step.a.output.x }\n}\n',
+      ['E_STEP_ORDER@5:15'],
+    ],
+    [
       'unknown step output',
       'step {\n  name = "a"\n  agent = "exec"\n  forward = [step.zz.output.x]\n}\n',
       ['E_UNKNOWN_REFERENCE@4:14'],

@@ -111,3 +111,32 @@ describe('failures', () => {
     expect(JSON.stringify(d)).not.toContain(secret);
   });
 });
+
+describe('reverse actions rendered once the forward action has run', () => {
+  it('can use the step’s own outputs, and are recorded as rendered', async () => {
+    const report = await deploy([
+      step(
+        'bump',
+        '["sh", "-c", "echo previous=41 >> $ORBIT_OUTPUT; echo +bump >> $TRACE"]',
+        '["sh", "-c", "echo -bump:$0 >> $TRACE", step.bump.output.previous]',
+      ),
+    ]);
+    expect(report.outcomes).toMatchObject([{ status: 'succeeded' }]);
+    const d = await engine!.state.deployment('web-1');
+    expect(d?.steps[0]?.reverse_action?.args).toEqual(['sh', '-c', 'echo -bump:$0 >> $TRACE', '41']);
+    await engine!.unwind('web', 'bob');
+    expect(trace.lines()).toEqual(['+bump', '-bump:41']);
+  });
+
+  it('a reverse action that cannot be rendered fails the step and unwinds the others', async () => {
+    const report = await deploy([
+      step('a', rec('+a'), rec('-a')),
+      step('b', rec('+b'), '["echo", step.b.output.missing]'),
+    ]);
+    expect(report.outcomes).toMatchObject([{ status: 'failed' }]);
+    expect(trace.lines()).toEqual(['+a', '+b', '-a']);
+    const d = await engine!.state.deployment('web-1');
+    expect(d?.steps[1]?.status).toBe('failed');
+    expect(d?.steps[1]?.error?.message).toMatch(/reverse action could not be rendered/);
+  });
+});
