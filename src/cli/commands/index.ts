@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as log } from './log.js';
 import { register as plan } from './plan.js';
+import { register as preview } from './preview.js';
 import { register as reconcile } from './reconcile.js';
 import { register as redeploy } from './redeploy.js';
 import { register as show } from './show.js';
@@ -18,4 +19,5 @@ export const commands: Array<(program: Command) => void> = [
   show,
   validate,
   plan,
+  preview,
 ];

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import chalk from 'chalk';
 import { EXIT } from '../exit.js';
-import { entryLine, paint, printJson, println } from '../format.js';
+import { paint, printJson, println } from '../format.js';
+import { liveOutput } from '../live/live-output.js';
 import { withEngine, withRepoOptions, type RepoOptions } from '../repo-options.js';
 
 const FAILED = new Set(['failed', 'rejected', 'unwind-failed']);
@@ -11,21 +13,22 @@ export function register(program: Command): void {
       .command('reconcile')
       .description('process the commits the log has not seen yet, run their deployments to completion, exit')
       .option('--json', 'print the outcome of each job as JSON')
-      .addHelpText('after', '\nExample:\n  $ orbit reconcile --repo ./config --branch main'),
+      .addHelpText(
+        'after',
+        '\nIn a terminal, running deployments show as a live step list; elsewhere, one line per log entry.\n\nExample:\n  $ orbit reconcile --repo ./config --branch main',
+      ),
   ).action(async (opts: RepoOptions & { json?: boolean }) => {
-    const report = await withEngine(
-      opts,
-      {
-        readOnly: false,
-        observe: opts.json ? undefined : (e) => e.kind !== 'commit-seen' && println(entryLine(e)),
-      },
-      (engine) => engine.reconcile(),
-    );
+    const live = opts.json ? null : liveOutput();
+    const report = await withEngine(opts, { readOnly: false, observe: live?.observe.bind(live) }, (engine) =>
+      engine.reconcile(),
+    ).finally(() => live?.stop());
     if (opts.json) printJson(report);
     else if (report.outcomes.length === 0) println('nothing pending');
     else {
       for (const o of report.outcomes.filter((o) => o.status !== 'noop')) {
-        println(`${o.service}: ${paint(o.status)}${o.deployId ? ` ${o.deployId}` : ''}`);
+        const error =
+          o.error && o.status !== 'succeeded' ? chalk.dim(` ${o.error.message.split('\n')[0]}`) : '';
+        println(`${o.service}: ${paint(o.status)}${o.deployId ? ` ${o.deployId}` : ''}${error}`);
       }
     }
     if (report.outcomes.some((o) => FAILED.has(o.status))) process.exitCode = EXIT.failed;

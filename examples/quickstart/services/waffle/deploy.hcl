@@ -10,6 +10,11 @@ variable "db_password" {
   sensitive = true # never written to the log or printed
   default   = "change-me"
 }
+variable "pace" {
+  description = "seconds each step takes, so a live display has something to show (npm start sets it)"
+  type        = number
+  default     = 0
+}
 
 const {
   image = "registry.example.com/waffle:${var.version}"
@@ -19,16 +24,17 @@ const {
 step {
   name    = "migrate"
   agent   = "exec"
-  forward = ["sh", "-c", "echo migrating ${const.info} && echo schema=42 >> \"$ORBIT_OUTPUT\""]
-  reverse = ["sh", "-c", "echo rolling back migration ${const.info}"]
+  forward = ["sh", "-c", "sleep ${var.pace}; echo migrating ${const.info} && echo schema=42 >> \"$ORBIT_OUTPUT\""]
+  reverse = ["sh", "-c", "sleep ${var.pace}; echo rolling back migration ${const.info}"]
   env     = { DB_PASSWORD = var.db_password }
   timeout = "5m"
 }
 
+# A version ending in -broken fails its health check: Orbit then unwinds the steps already applied.
 step {
   name    = "deploy"
   agent   = "exec"
-  forward = ["echo", "deploying", const.image, "schema", step.migrate.output.schema]
+  forward = ["sh", "-c", "sleep ${var.pace}; echo deploying ${const.image} schema ${step.migrate.output.schema}; case ${var.version} in *-broken) echo 'health check failed: /healthz answered 503' >&2; exit 1;; esac"]
   reverse = ["echo", "restoring", coalesce(previous.var.version, "nothing")]
   timeout = "90s"
 }
@@ -36,5 +42,5 @@ step {
 step {
   name    = "announce"
   agent   = "exec"
-  forward = ["echo", upper("waffle ${var.version} is live on ${var.env}")]
+  forward = ["sh", "-c", "sleep ${var.pace}; echo ${upper("waffle ${var.version} is live on ${var.env}")}"]
 }
