@@ -1,8 +1,12 @@
 import type { Command } from 'commander';
 import chalk from 'chalk';
+import type { DeploymentRecord, StepRecord } from '../../state/types.js';
 import { OrbitError } from '../../util/errors.js';
-import { duration, paint, printJson, println, short } from '../format.js';
+import { padEnd, paint, printJson, println, seconds, short, symbol, when, who } from '../format.js';
 import { withEngine, withRepoOptions, type RepoOptions } from '../repo-options.js';
+
+const LOG_TAIL = 20;
+const BAR = 24;
 
 export function register(program: Command): void {
   withRepoOptions(
@@ -11,33 +15,103 @@ export function register(program: Command): void {
       .argument('<deployment>', 'a deployment id such as waffle-12')
       .description('one deployment: its chain, each step with timings, outputs and logs')
       .option('--json', 'print the deployment record with step logs as JSON')
-      .addHelpText('after', '\nExample:\n  $ orbit show waffle-12'),
-  ).action(async (id: string, opts: RepoOptions & { json?: boolean }) => {
+      .option('--full', 'print whole step logs, not their last 20 lines')
+      .addHelpText('after', '\nExamples:\n  $ orbit show waffle-12\n  $ orbit show waffle-12 --json'),
+  ).action(async (id: string, opts: RepoOptions & { json?: boolean; full?: boolean }) => {
     const result = await withEngine(opts, { readOnly: true }, async (engine) => {
       const record = await engine.state.deployment(id);
       if (!record)
         throw new OrbitError('E_UNKNOWN_DEPLOYMENT', `no deployment ${id} in the log`, { deployId: id });
       const logs = await Promise.all(record.steps.map((s) => engine.state.stepLog(id, s.step_index)));
-      return { record, logs };
+      const current = (await engine.state.service(record.service_id))?.current === id;
+      return { record, logs, current };
     });
-    const { record: d, logs } = result;
+    const { record: d, logs, current } = result;
     if (opts.json) {
       return printJson({ ...d, steps: d.steps.map((s, i) => ({ ...s, log: logs[i] ?? null })) });
     }
-    println(`${chalk.bold(d.deploy_id)} ${paint(d.status)}  commit ${short(d.config_commit)} by ${d.author}`);
-    println(
-      chalk.dim(
-        `previous ${d.previous_deploy_id ?? '-'}  next ${d.next_deploy_id ?? '-'}${d.redeploy_of ? `  redeploy of ${d.redeploy_of}` : ''}  started ${d.started_time}`,
-      ),
-    );
-    if (d.unwind)
-      println(chalk.yellow(`unwound: ${d.unwind.reason} by ${d.unwind.author} at ${d.unwind.time}`));
-    if (d.error) println(chalk.red(`error: ${d.error.message}`));
+    for (const line of header(d, current)) println(line);
+    println();
+    for (const line of stepTable(d)) println(line);
     for (const [i, s] of d.steps.entries()) {
-      println(`  ${s.step_index + 1}. ${s.step_name} ${paint(s.status)} ${duration(s.duration_ms)}`);
-      for (const [k, v] of Object.entries(s.outputs)) println(chalk.dim(`     ${k}=${v}`));
-      const log = logs[i];
-      if (log) for (const line of log.trimEnd().split('\n').slice(-20)) println(chalk.dim(`     | ${line}`));
+      const log = logs[i]?.trimEnd();
+      const outputs = Object.entries(s.outputs);
+      if (!log && outputs.length === 0) continue;
+      println();
+      println(chalk.bold(`${s.step_index + 1}. ${s.step_name}`));
+      for (const [k, v] of outputs) println(chalk.dim(`   output ${k}=${v}`));
+      if (!log) continue;
+      const lines = log.split('\n');
+      const shown = opts.full ? lines : lines.slice(-LOG_TAIL);
+      if (shown.length < lines.length)
+        println(chalk.dim(`   … ${lines.length - shown.length} earlier lines (--full)`));
+      for (const line of shown) println(chalk.dim('   │ ') + line);
     }
   });
+}
+
+function header(d: DeploymentRecord, current: boolean): string[] {
+  const what = d.redeploy_of ? `redeploy of ${d.redeploy_of}` : `commit ${short(d.config_commit)}`;
+  const lines = [
+    `${symbol(d.status)} ${chalk.bold(d.deploy_id)} ${paint(d.status)}  ${what} by ${d.author}`,
+    chalk.dim(
+      `chain: previous ${d.previous_deploy_id ?? '(none)'} · next ${d.next_deploy_id ?? '(none)'}${current ? ` · ${d.service_id}'s current deployment` : d.superseded_by ? ` · superseded by ${d.superseded_by}` : ''}`,
+    ),
+  ];
+  const took = d.finished_time
+    ? ` · took ${seconds(Date.parse(d.finished_time) - Date.parse(d.started_time))}`
+    : '';
+  lines.push(
+    chalk.dim(
+      `started ${when(d.started_time)}${d.finished_time ? ` · finished ${when(d.finished_time)}` : ''}${took}`,
+    ),
+  );
+  if (d.values && Object.keys(d.values).length) {
+    lines.push(
+      chalk.dim(
+        'values: ' +
+          Object.entries(d.values)
+            .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+            .join(' '),
+      ),
+    );
+  }
+  if (d.unwind) {
+    const auto =
+      d.unwind.reason === 'failure' ? 'automatically, after a step failed' : `by ${who(d.unwind.author)}`;
+    lines.push(chalk.yellow(`unwound ${auto} (reason ${d.unwind.reason}) at ${when(d.unwind.time)}`));
+  }
+  if (d.error) lines.push(chalk.red(`error: ${d.error.message.split('\n')[0]} [${d.error.code}]`));
+  return lines;
+}
+
+/** Steps with forward and reverse times, and a bar showing where the time went. */
+function stepTable(d: DeploymentRecord): string[] {
+  const total = d.steps.reduce((t, s) => t + (s.duration_ms ?? 0) + (s.reverse_duration_ms ?? 0), 0);
+  const nameWidth = Math.max(4, ...d.steps.map((s) => s.step_name.length));
+  const lines = [chalk.dim(`   ${padEnd('step', nameWidth)}  ${padEnd('status', 16)} forward  reverse`)];
+  for (const s of d.steps) {
+    lines.push(
+      `${symbol(s.status)}  ${padEnd(s.step_name, nameWidth)}  ${padEnd(statusText(s), 16)} ${padEnd(ms(s.duration_ms), 8)} ${padEnd(ms(s.reverse_duration_ms), 8)} ${bar(s, total)}`,
+    );
+  }
+  const count = d.step_count ?? d.steps.length;
+  for (let i = d.steps.length; i < count; i++) lines.push(chalk.dim(`·  step ${i + 1} not run`));
+  return lines;
+}
+
+function statusText(s: StepRecord): string {
+  const extra = s.status === 'failed' && s.exit_code !== null ? ` (exit ${s.exit_code})` : '';
+  const acked = s.acked ? ` (acked by ${who(s.acked.by)})` : '';
+  return paint(s.status) + extra + acked;
+}
+
+const ms = (v: number | null): string => (v === null ? chalk.dim('-') : chalk.dim(seconds(v)));
+
+function bar(s: StepRecord, total: number): string {
+  if (total <= 0) return '';
+  const fwd = Math.round(((s.duration_ms ?? 0) / total) * BAR);
+  const rev = Math.round(((s.reverse_duration_ms ?? 0) / total) * BAR);
+  const color = s.status === 'failed' ? chalk.red : chalk.green;
+  return color('█'.repeat(Math.max(s.duration_ms ? 1 : 0, fwd))) + chalk.yellow('▒'.repeat(rev));
 }

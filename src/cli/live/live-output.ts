@@ -89,7 +89,7 @@ class TerminalBoard implements LiveOutput {
   /** Erases the live block, prints `permanent` above it, draws the block again. */
   private redraw(permanent: string[]): void {
     this.frame = (this.frame + 1) % FRAMES.length;
-    const width = Math.max(20, (this.stream.columns ?? 80) - 1);
+    const width = Math.max(20, (this.stream.columns || 80) - 1);
     const block: string[] = [];
     for (const d of this.board.active.values())
       block.push(...renderDeployment(d, FRAMES[this.frame]!, this.now()));
