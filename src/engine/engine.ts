@@ -4,6 +4,7 @@
  * methods as commits arrive.
  */
 import os from 'node:os';
+import { isApprover, type AckBroker } from '../agents/ack-broker.js';
 import { listServices, loadRepoSettings, loadService } from '../config/load.js';
 import { resolveVariables } from '../config/render.js';
 import type { ResolvedVariables } from '../config/types.js';
@@ -40,6 +41,8 @@ export interface EngineOptions {
   readOnly?: boolean;
   observe?(entry: LogEntry): void;
   now?(): Date;
+  /** Where `ack` steps wait; `Engine.ack` approves them. */
+  acks?: AckBroker;
 }
 
 export type OutcomeStatus =
@@ -289,6 +292,52 @@ export class Engine {
       },
     });
     return mustRead(this.state, outcome.deployId!);
+  }
+
+  /**
+   * Approves the `ack` step a deployment is waiting on in this process: checks the approvers,
+   * logs `step-acked` (author = the approver), then lets the step finish.
+   */
+  async ack(deployId: string, author: string): Promise<DeploymentRecord> {
+    const d = await mustRead(this.state, deployId);
+    const waiter = this.options.acks?.waiting(deployId);
+    const step = waiter && d.steps.find((s) => s.step_name === waiter.stepName && s.status === 'started');
+    if (!waiter || !step) {
+      throw new OrbitError('E_NOTHING_TO_ACK', `${deployId} has no step waiting for approval here`, {
+        deployId,
+        status: d.status,
+      });
+    }
+    if (waiter.approvers && !isApprover(waiter.approvers, author)) {
+      throw new OrbitError(
+        'E_NOT_APPROVER',
+        `${author} may not approve ${step.step_id}; approvers: ${waiter.approvers.join(', ')}`,
+        { deployId, step: step.step_id, author, approvers: waiter.approvers },
+      );
+    }
+    const acks = this.options.acks!;
+    if (!acks.claim(deployId)) {
+      throw new OrbitError('E_NOTHING_TO_ACK', `${deployId} is already being approved`, { deployId });
+    }
+    try {
+      await this.write(
+        newEntry('step-acked', d.service_id, this.now(), {
+          deploy_id: d.deploy_id,
+          previous_deploy_id: d.previous_deploy_id,
+          config_commit: d.config_commit,
+          author,
+          step_id: step.step_id,
+          step_name: step.step_name,
+          step_index: step.step_index,
+          step_count: d.step_count,
+        }),
+      );
+    } catch (err) {
+      acks.unclaim(deployId);
+      throw err;
+    }
+    acks.release(deployId, author);
+    return mustRead(this.state, deployId);
   }
 
   /** Resolves deployments a crash left running or unwinding: their applied steps are unwound. */

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { register as ack } from './ack.js';
+import { register as daemon } from './daemon.js';
 import { register as log } from './log.js';
 import { register as plan } from './plan.js';
 import { register as preview } from './preview.js';
@@ -20,4 +22,6 @@ export const commands: Array<(program: Command) => void> = [
   validate,
   plan,
   preview,
+  daemon,
+  ack,
 ];

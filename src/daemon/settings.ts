@@ -1,0 +1,154 @@
+/**
+ * The daemon's settings, from (highest first) command-line flags, `ORBIT_*` environment
+ * variables, an optional JSON config file (`--config` / `ORBIT_CONFIG`), then defaults.
+ * Secrets (the API token, the webhook secret) come from files or the environment, never flags.
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseDuration } from '../config/duration.js';
+import { OrbitError } from '../util/errors.js';
+
+/** Setting names as written in flags (`--poll-interval`) and in the config file. */
+export const SETTING_KEYS = [
+  'repo',
+  'branch',
+  'state-branch',
+  'state-repo',
+  'state-push',
+  'listen',
+  'data-dir',
+  'poll-interval',
+  'token-file',
+  'webhook-secret-file',
+  'body-limit',
+  'max-parallel',
+  'log-level',
+] as const;
+
+export type SettingKey = (typeof SETTING_KEYS)[number];
+export type RawSettings = Partial<Record<SettingKey, string | number>>;
+
+export interface DaemonSettings {
+  /** A local path (watched in place) or a URL / scp-style address (cloned and fetched). */
+  repo: string;
+  remote: boolean;
+  branch: string;
+  stateBranch: string;
+  stateRepo: string | null;
+  statePush: string | null;
+  host: string;
+  port: number;
+  dataDir: string;
+  pollIntervalMs: number;
+  token: string | null;
+  tokenFile: string | null;
+  webhookSecret: string | null;
+  bodyLimit: number;
+  maxParallel: number;
+  logLevel: string;
+}
+
+/** `ORBIT_POLL_INTERVAL` for `poll-interval`, and so on. */
+export const envName = (key: SettingKey): string => `ORBIT_${key.toUpperCase().replace(/-/g, '_')}`;
+
+const bad = (message: string, data: Record<string, unknown> = {}) =>
+  new OrbitError('E_DAEMON_CONFIG', message, data);
+
+/** http(s)://, ssh://, git://, file:// and `user@host:path` are remotes; anything else is a path. */
+export function isRemote(repo: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/\s]+@[^/\s:]+:/.test(repo);
+}
+
+export function parseListen(text: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*))?:?(\d+)$/.exec(text.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw bad(`--listen must be HOST:PORT (e.g. 127.0.0.1:7420), got "${text}"`, { listen: text });
+  return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
+}
+
+function readConfigFile(file: string): RawSettings {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw bad(`cannot read config file ${file}: ${(err as Error).message}`, { file });
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw bad(`config file ${file} must hold a JSON object`, { file });
+  const unknown = Object.keys(parsed).filter((k) => !(SETTING_KEYS as readonly string[]).includes(k));
+  if (unknown.length)
+    throw bad(
+      `config file ${file}: unknown setting(s) ${unknown.join(', ')}; known: ${SETTING_KEYS.join(', ')}`,
+      {
+        file,
+        unknown,
+      },
+    );
+  return parsed as RawSettings;
+}
+
+function readSecretFile(file: string, what: string): string {
+  try {
+    const value = readFileSync(file, 'utf8').trim();
+    if (!value) throw new Error('the file is empty');
+    return value;
+  } catch (err) {
+    throw bad(`cannot read the ${what} from ${file}: ${(err as Error).message}`, { file });
+  }
+}
+
+function defaultDataDir(env: Record<string, string | undefined>): string {
+  const base = env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state');
+  return path.join(base, 'orbit');
+}
+
+/** Merges flags, environment and config file; validates; reads the secret files. */
+export function resolveSettings(
+  flags: RawSettings & { config?: string },
+  env: Record<string, string | undefined> = process.env,
+): DaemonSettings {
+  const configFile = flags.config ?? env.ORBIT_CONFIG;
+  const file = configFile ? readConfigFile(configFile) : {};
+  const get = (key: SettingKey): string | undefined => {
+    const v = flags[key] ?? env[envName(key)] ?? file[key];
+    return v === undefined || v === '' ? undefined : String(v);
+  };
+  const repo = get('repo');
+  if (!repo)
+    throw bad('no repository: pass --repo DIR|URL (or set ORBIT_REPO, or "repo" in the config file)');
+  const remote = isRemote(repo);
+  const interval = parseDuration(get('poll-interval') ?? '60s');
+  if (interval === null || interval < 100)
+    throw bad(`--poll-interval must be a duration such as 60s or 5m, got "${get('poll-interval')}"`);
+  const int = (key: SettingKey, fallback: number): number => {
+    const text = get(key);
+    const n = text === undefined ? fallback : Number(text);
+    if (!Number.isInteger(n) || n <= 0) throw bad(`--${key} must be a positive whole number, got "${text}"`);
+    return n;
+  };
+  const tokenFile = get('token-file') ?? null;
+  const secretFile = get('webhook-secret-file') ?? null;
+  const { host, port } = parseListen(get('listen') ?? '127.0.0.1:7420');
+  return {
+    repo: remote ? repo : path.resolve(repo),
+    remote,
+    branch: get('branch') ?? 'main',
+    stateBranch: get('state-branch') ?? 'orbit/state',
+    stateRepo: get('state-repo') ? path.resolve(get('state-repo')!) : null,
+    statePush: get('state-push') ?? null,
+    host,
+    port,
+    dataDir: path.resolve(get('data-dir') ?? defaultDataDir(env)),
+    pollIntervalMs: interval,
+    token: tokenFile ? readSecretFile(tokenFile, 'API token') : env.ORBIT_TOKEN || null,
+    tokenFile: tokenFile ? path.resolve(tokenFile) : null,
+    webhookSecret: secretFile
+      ? readSecretFile(secretFile, 'webhook secret')
+      : env.ORBIT_WEBHOOK_SECRET || null,
+    bodyLimit: int('body-limit', 64 * 1024),
+    maxParallel: int('max-parallel', 4),
+    logLevel: get('log-level') ?? 'info',
+  };
+}
