@@ -11,6 +11,8 @@ const USAGE_CODES = new Set([
   'E_UNKNOWN_REF',
 ]);
 
+export const USAGE_HINT = '(run with --help for usage)';
+
 /** The one place where an error becomes text on stderr and an exit code. */
 export function reportError(
   err: unknown,
@@ -22,6 +24,8 @@ export function reportError(
   }
   if (err instanceof OrbitError) {
     write(`orbit: ${err.message}`);
+    // The same hint commander prints after its own usage errors.
+    if (USAGE_CODES.has(err.code)) write(USAGE_HINT);
     return USAGE_CODES.has(err.code) ? EXIT.usage : err.code === 'E_INTERNAL' ? EXIT.internal : EXIT.failed;
   }
   const message = err instanceof Error ? err.message : String(err);

@@ -124,6 +124,10 @@ export function register(program: Command): void {
     .option('--ref <rev>', 'git revision to read the config from (default: the working tree)')
     .option('--var <name=value>', 'set a variable (repeatable)', collectVar, [])
     .option('--json', 'machine-readable output (see docs/hcl.md)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ orbit plan waffle --repo ./config\n  $ orbit plan waffle --ref my-branch --var version=1.5.0 --json',
+    )
     .action(async (service: string, opts: PlanOptions) => {
       const overrides = parseVarFlags(opts.var);
       const repoDir = resolve(opts.repo);

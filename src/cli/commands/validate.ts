@@ -56,6 +56,10 @@ export function register(program: Command): void {
     .description('check every service of the config repo (or the services owning FILES)')
     .argument('[files...]', 'config files; only the services they belong to are checked')
     .option('--repo <dir>', 'config repository', '.')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ orbit validate --repo ./config\n  $ orbit validate services/waffle/deploy.hcl   # only the services these files belong to',
+    )
     .action(async (files: string[], opts: ValidateOptions) => {
       const repoDir = resolve(opts.repo);
       const services = await selectServices(repoDir, files);
