@@ -6,7 +6,7 @@
  * - `line`/`column` in ranges are inconsistent (0-based on the first line), so only `byte` is used;
  * - parentheses, object keys and the splat symbol are nodes of type "".
  */
-import { getExpressionAst } from '@cdktf/hcl2json';
+import { hcl2json } from '../hcl/hcl2json.js';
 import type { ExpressionType, TerraformTraversalPart } from '@cdktf/hcl2json/lib/syntax-tree.js';
 import type { SourceLocation } from '../../util/errors.js';
 import type { LineMap } from '../hcl/positions.js';
@@ -37,7 +37,7 @@ export async function convertExpression(lines: LineMap, start: number, end: numb
   let ast: ExpressionType | null;
   try {
     // A trailing newline lets a heredoc's closing marker end the input.
-    ast = await getExpressionAst(lines.file, text + '\n');
+    ast = await (await hcl2json()).getExpressionAst(lines.file, text + '\n');
   } catch (err) {
     throw new ConvertError(`invalid expression: ${firstLine(err)}`, lines.at(start));
   }

@@ -3,7 +3,7 @@
  * hcl2json's `parse` is the syntax authority; the scanner finds spans; `getExpressionAst` builds
  * each expression tree. Problems come back as diagnostics, never as exceptions.
  */
-import { parse } from '@cdktf/hcl2json';
+import { hcl2json } from './hcl2json.js';
 import type { Diagnostic, SourceLocation } from '../../util/errors.js';
 import type { Expr } from '../expressions/ast.js';
 import { ConvertError, convertExpression } from '../expressions/convert.js';
@@ -40,7 +40,7 @@ export interface ParseResult {
 
 export async function parseHclFile(file: string, text: string): Promise<ParseResult> {
   try {
-    await parse(file, text);
+    await (await hcl2json()).parse(file, text);
   } catch (err) {
     return {
       parsed: null,

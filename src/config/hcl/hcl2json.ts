@@ -1,0 +1,12 @@
+/**
+ * The one door to `@cdktf/hcl2json`. Loading it starts a WebAssembly module (~0.5 s), so it is
+ * imported on first use: commands that never parse HCL (status, log, show, --help) never pay it.
+ */
+type Hcl2Json = typeof import('@cdktf/hcl2json');
+
+let loading: Promise<Hcl2Json> | undefined;
+
+export function hcl2json(): Promise<Hcl2Json> {
+  loading ??= import('@cdktf/hcl2json');
+  return loading;
+}
