@@ -35,9 +35,14 @@ export class ConfigHistory {
   }
 
   async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    // Not `merge-base --is-ancestor`: simple-git resolves a non-zero exit that prints nothing on
+    // stderr, so "not an ancestor" (exit 1, silent) would read as true.
     try {
-      await this.git.raw(['merge-base', '--is-ancestor', ancestor, descendant]);
-      return true;
+      const [a, bases] = await Promise.all([
+        this.resolve(ancestor),
+        this.git.raw(['merge-base', '--all', ancestor, descendant]),
+      ]);
+      return a !== null && bases.split('\n').some((l) => l.trim() === a);
     } catch {
       return false;
     }
