@@ -153,14 +153,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     },
   );
 
-  app.get<{ Params: { service: string }; Querystring: { limit?: number } }>(
+  app.get<{ Params: { service: string }; Querystring: { limit?: string } }>(
     '/api/services/:service/history',
     {
       schema: {
         params: serviceParams,
         querystring: {
           type: 'object',
-          properties: { limit: { type: 'integer', minimum: 1, maximum: 1000 } },
+          // Bodies are not type-coerced, so query numbers are checked as text.
+          properties: { limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$' } },
         },
       },
     },
@@ -170,7 +171,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         if (!(await engine.status()).some((s) => s.service === service)) throw unknownService(service);
       }
       const entries = [];
-      for await (const item of engine.state.history({ service, limit: req.query.limit ?? 50 }))
+      for await (const item of engine.state.history({ service, limit: Number(req.query.limit ?? 50) }))
         entries.push(item);
       return { service, entries };
     },
