@@ -1,0 +1,1 @@
+ALTER TABLE waffles DROP COLUMN price_cents;
