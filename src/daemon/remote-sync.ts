@@ -26,6 +26,19 @@ export function mirrorDir(dataDir: string, url: string): string {
   return path.join(dataDir, 'repos', `${name.replace(/[^\w.-]/g, '_')}-${hash}.git`);
 }
 
+/**
+ * What git needs to reach a remote (paths, ssh agent, proxies, CA bundle, git config), and no
+ * prompts. A whitelist: simple-git refuses environments carrying e.g. EDITOR or GIT_CONFIG_GLOBAL.
+ */
+const PASSED_ENV =
+  /^(PATH|HOME|USER|LANG|LC_\w+|TMPDIR|SSH_AUTH_SOCK|(HTTPS?|NO|ALL)_PROXY|(https?|no|all)_proxy|GIT_SSL_CAINFO|GIT_SSL_CAPATH|GIT_CONFIG_NOSYSTEM|XDG_CONFIG_HOME)$/;
+
+function gitEnv(): Record<string, string> {
+  const env: Record<string, string> = { GIT_TERMINAL_PROMPT: '0' };
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && PASSED_ENV.test(k)) env[k] = v;
+  return env;
+}
+
 export interface FetchResult {
   before: string | null;
   after: string | null;
@@ -43,11 +56,8 @@ export class RemoteSync {
     readonly branch: string,
     timeoutMs = 120_000,
   ) {
-    this.git = simpleGit({ timeout: { block: timeoutMs } }).env({
-      ...process.env,
-      GIT_TERMINAL_PROMPT: '0',
-      GIT_ASKPASS: 'true',
-    });
+    const env = gitEnv();
+    this.git = simpleGit({ timeout: { block: timeoutMs }, allowEnvironment: Object.keys(env) }).env(env);
   }
 
   /** Creates the bare mirror on first use; the remote is (re)pointed at the configured URL. */
