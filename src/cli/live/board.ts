@@ -72,7 +72,7 @@ export class Board {
         break;
       case 'unwind-started':
         d.phase = 'unwinding';
-        d.title = `unwind (${e.reason ?? 'user'})`;
+        if (e.reason !== 'failure') d.title = `unwind (${e.reason ?? 'user'})`;
         d.since = now;
         break;
       case 'step-reversed':

@@ -1,0 +1,53 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const dir = mkdtempSync(path.join(os.tmpdir(), 'orbit-demo-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function runDemo(): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const { FORCE_COLOR: _f, ...env } = process.env;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], {
+      cwd: root,
+      env: { ...env, ORBIT_DEMO_DIR: dir, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+describe('npm start (scripts/demo.ts)', () => {
+  it('deploys, fails and unwinds itself, unwinds, redeploys, reverts, and ends with git log', async () => {
+    const r = await runDemo();
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('waffle: succeeded waffle-1');
+    expect(r.stdout).toContain('waffle: failed waffle-3');
+    expect(r.stdout).toContain('waffle-2: unwound (reason user)');
+    expect(r.stdout).toContain('waffle-4: redeploy of waffle-2 started');
+    expect(r.stdout).toContain('waffle-5: unwound (reason revert)');
+    expect(r.stdout).toContain('$ git log --oneline orbit/state');
+
+    // The demo repository is a real one: its state branch tells the same story.
+    const repo = path.join(dir, 'config');
+    const log = execFileSync('git', ['log', '--format=%s', 'orbit/state'], { cwd: repo, encoding: 'utf8' });
+    expect(log).toMatch(/^waffle-5: unwound \(reason revert\)$/m);
+    expect(log).toMatch(/^waffle-3 step 2\/3 deploy: failed/m);
+    const current = JSON.parse(
+      execFileSync('git', ['show', 'orbit/state:services/waffle/current.json'], {
+        cwd: repo,
+        encoding: 'utf8',
+      }),
+    ) as { current: string };
+    expect(current.current).toBe('waffle-4');
+  });
+});
