@@ -61,9 +61,11 @@ export function isRemote(repo: string): boolean {
 }
 
 export function parseListen(text: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*))?:?(\d+)$/.exec(text.trim());
+  const t = text.trim();
+  // `PORT`, `:PORT`, `HOST:PORT` or `[IPv6]:PORT`.
+  const m = /^(?:(?:\[([^\]]+)\]|([^:[\]]*)):)?(\d+)$/.exec(t);
   const port = m ? Number(m[3]) : NaN;
-  if (!m || !Number.isInteger(port) || port < 0 || port > 65535)
+  if (!m || !Number.isInteger(port) || port > 65535)
     throw bad(`--listen must be HOST:PORT (e.g. 127.0.0.1:7420), got "${text}"`, { listen: text });
   return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
 }

@@ -1,0 +1,76 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isRemote, parseListen, resolveSettings } from '../../src/daemon/settings.js';
+import { isOrbitError } from '../../src/util/errors.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'orbit-settings-'));
+const file = (name: string, text: string) => {
+  const f = path.join(dir, name);
+  writeFileSync(f, text);
+  return f;
+};
+
+describe('daemon settings', () => {
+  it('flags beat ORBIT_* variables, which beat the config file, which beats defaults', () => {
+    const config = file(
+      'c.json',
+      JSON.stringify({ repo: '/from/file', branch: 'file', 'poll-interval': '5m', listen: ':9000' }),
+    );
+    const s = resolveSettings(
+      { config, branch: 'flag' },
+      { ORBIT_BRANCH: 'env', ORBIT_POLL_INTERVAL: '30s' },
+    );
+    expect(s).toMatchObject({
+      repo: '/from/file',
+      remote: false,
+      branch: 'flag',
+      pollIntervalMs: 30_000,
+      host: '127.0.0.1',
+      port: 9000,
+      stateBranch: 'orbit/state',
+    });
+  });
+
+  it('reads secrets from files or the environment', () => {
+    const tokenFile = file('token', 's3cret\n');
+    const s = resolveSettings(
+      { repo: '.', 'token-file': tokenFile },
+      { ORBIT_TOKEN: 'ignored', ORBIT_WEBHOOK_SECRET: 'w' },
+    );
+    expect(s).toMatchObject({ token: 's3cret', tokenFile, webhookSecret: 'w' });
+    expect(resolveSettings({ repo: '.' }, {}).token).toBeNull();
+  });
+
+  it('rejects what it cannot use with E_DAEMON_CONFIG', () => {
+    for (const flags of [
+      {},
+      { repo: '.', listen: 'nope' },
+      { repo: '.', 'poll-interval': 'soon' },
+      { repo: '.', 'max-parallel': '0' },
+      { repo: '.', config: file('bad.json', '{"colour": "blue"}') },
+      { repo: '.', 'token-file': path.join(dir, 'missing') },
+    ]) {
+      let err: unknown = null;
+      try {
+        resolveSettings(flags, {});
+      } catch (e) {
+        err = e;
+      }
+      expect(isOrbitError(err, 'E_DAEMON_CONFIG')).toBe(true);
+    }
+  });
+
+  it('tells remotes from paths, and parses listen addresses', () => {
+    expect(
+      ['https://github.com/a/b.git', 'ssh://git@host/x', 'git@github.com:a/b.git', 'file:///srv/x'].every(
+        isRemote,
+      ),
+    ).toBe(true);
+    expect(['./config', '/srv/config', 'C'].some(isRemote)).toBe(false);
+    expect(parseListen('0.0.0.0:80')).toEqual({ host: '0.0.0.0', port: 80 });
+    expect(parseListen('[::1]:7420')).toEqual({ host: '::1', port: 7420 });
+    expect(parseListen('7420')).toEqual({ host: '127.0.0.1', port: 7420 });
+  });
+});
