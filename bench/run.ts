@@ -8,6 +8,7 @@ export const benchmarks: Record<string, () => Promise<unknown>> = {
   'engine-overhead': async () => (await import('./engine-overhead.js')).engineOverhead(),
   'exec-overhead': async () => (await import('./exec-overhead.js')).execOverhead(),
   'docker-overhead': async () => (await import('./docker-overhead.js')).dockerOverhead(),
+  daemon: async () => (await import('./daemon.js')).daemonBench(),
 };
 
 async function main(): Promise<void> {

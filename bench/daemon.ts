@@ -1,0 +1,159 @@
+/**
+ * The daemon: (1) latency from `git commit` on a watched local repository to the first step of
+ * the deployment it starts (the engine's observe hook sees `step-started`, written just before
+ * the agent runs), median over repeated commits; (2) the resident memory of a real
+ * `orbit daemon` process holding a log with many services, after start and after
+ * `GET /api/services` (status of every service).
+ *
+ * Env: ORBIT_BENCH_COMMITS (default 10), ORBIT_BENCH_SERVICES (default 1000).
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { startDaemon } from '../src/daemon/daemon.js';
+import { createLogger } from '../src/daemon/logger.js';
+import { resolveSettings } from '../src/daemon/settings.js';
+import { openEngine } from '../src/engine/open.js';
+import type { LogEntry } from '../src/state/types.js';
+import { ORBIT_BIN } from '../test/support/cli.js';
+import { ConfigRepo } from '../test/support/config-repo.js';
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
+const round = (x: number): number => Math.round(x * 10) / 10;
+
+const PLAN = `variable "version" {}
+step {
+  name    = "noop"
+  agent   = "exec"
+  forward = ["true"]
+  reverse = ["true"]
+}
+`;
+
+async function commitLatency(commits: number): Promise<Record<string, unknown>> {
+  const repo = new ConfigRepo('orbit-bench-daemon-');
+  repo.commit({ 'services/bench/deploy.hcl': PLAN, 'services/bench/values.hcl': 'version = "0"\n' });
+  const waiters = new Map<string, (t: number) => void>();
+  const settings = resolveSettings({ repo: repo.dir, listen: '127.0.0.1:0', 'poll-interval': '1h' }, {});
+  const daemon = await startDaemon(settings, {
+    logger: createLogger({ level: 'silent' }),
+    env: {},
+    observe: (e: LogEntry) => {
+      const t = performance.now();
+      if (e.kind === 'step-started' && e.deploy_id) waiters.get(`start:${e.deploy_id}`)?.(t);
+      if ((e.kind === 'deploy-succeeded' || e.kind === 'deploy-unwound') && e.deploy_id)
+        waiters.get(`done:${e.deploy_id}`)?.(t);
+    },
+  });
+  const when = (key: string) => new Promise<number>((resolve) => waiters.set(key, resolve));
+  try {
+    await daemon.sync.trigger('bench');
+    await daemon.engine.idle();
+    const afterCommit: number[] = [];
+    const gitCommit: number[] = [];
+    for (let i = 1; i <= commits; i++) {
+      const id = `bench-${i + 1}`;
+      const started = when(`start:${id}`);
+      const done = when(`done:${id}`);
+      const t0 = performance.now();
+      repo.commit({ 'services/bench/values.hcl': `version = "${i}"\n` });
+      const t1 = performance.now();
+      const tStep = await started;
+      await done;
+      gitCommit.push(t1 - t0);
+      afterCommit.push(tStep - t1);
+    }
+    return {
+      commits,
+      median_commit_to_first_step_ms: round(median(afterCommit)),
+      max_commit_to_first_step_ms: round(Math.max(...afterCommit)),
+      median_git_commit_ms: round(median(gitCommit)),
+      target_ms: 500,
+    };
+  } finally {
+    await daemon.stop();
+    repo.remove();
+  }
+}
+
+function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function memory(services: number): Promise<Record<string, unknown>> {
+  const repo = new ConfigRepo('orbit-bench-mem-');
+  const files: Record<string, string> = {};
+  for (let i = 0; i < services; i++) {
+    files[`services/s${i}/deploy.hcl`] = PLAN;
+    files[`services/s${i}/values.hcl`] = 'version = "1"\n';
+  }
+  repo.commit(files);
+  // History: one real deployment per service (a no-op exec step), through the engine.
+  let t = performance.now();
+  const engine = await openEngine({ repoDir: repo.dir, env: {}, maxParallel: 16 });
+  const report = await engine.reconcile();
+  await engine.close();
+  const historyMs = performance.now() - t;
+  const ok = report.outcomes.filter((o) => o.status === 'succeeded').length;
+
+  const child = spawn(
+    process.execPath,
+    [ORBIT_BIN, 'daemon', '--repo', repo.dir, '--listen', '127.0.0.1:0'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ORBIT_TOKEN: 'bench' },
+    },
+  );
+  try {
+    t = performance.now();
+    const url = await new Promise<string>((resolve, reject) => {
+      let buf = '';
+      child.stdout.on('data', (d: Buffer) => {
+        buf += d.toString();
+        const m = /"url":"(http:\/\/[^"]+)"/.exec(buf);
+        if (m) resolve(m[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`daemon exited ${code}`)));
+    });
+    // Wait until the start-up poll is done (nothing pending: the cursor is at the head).
+    for (;;) {
+      const h = (await (await fetch(`${url}/healthz`)).json()) as { sync: { last_poll: string | null } };
+      if (h.sync.last_poll) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const startMs = performance.now() - t;
+    const rssStarted = rssOf(child.pid!);
+    t = performance.now();
+    const body = (await (await fetch(`${url}/api/services`)).json()) as { services: unknown[] };
+    const statusMs = performance.now() - t;
+    t = performance.now();
+    await (await fetch(`${url}/api/services`)).json();
+    const statusAgainMs = performance.now() - t;
+    const rssAfterStatus = rssOf(child.pid!);
+    return {
+      services,
+      deployed: ok,
+      history_build_s: round(historyMs / 1000),
+      daemon_start_to_first_poll_ms: round(startMs),
+      rss_after_start_mb: round(rssStarted),
+      status_all_services_ms: round(statusMs),
+      status_again_ms: round(statusAgainMs),
+      status_services_returned: body.services.length,
+      rss_after_status_mb: round(rssAfterStatus),
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    repo.remove();
+  }
+}
+
+export async function daemonBench(): Promise<Record<string, unknown>> {
+  const commits = Number(process.env.ORBIT_BENCH_COMMITS ?? 10);
+  const services = Number(process.env.ORBIT_BENCH_SERVICES ?? 1000);
+  return { benchmark: 'daemon', latency: await commitLatency(commits), memory: await memory(services) };
+}
