@@ -172,7 +172,7 @@ describe('live output', () => {
     const text = s.text();
     expect(text).toContain(`${ESC}?25l`); // cursor hidden while live
     expect(text).toContain(`${ESC}?25h`); // and shown again
-    expect(text).toMatch(/\x1b\[\d+A\x1b\[J/); // erase the block, draw it again
+    expect(text).toMatch(new RegExp(`${ESC.replace('[', '\\[')}\\d+A${ESC.replace('[', '\\[')}J`)); // erase the block, draw it again
     expect(text).toMatch(/⠙ web-3 deploying/); // spinner with elapsed time while running
     const final = text.slice(text.lastIndexOf('✗ web-3'));
     expect(final.split('\n').slice(0, 3)).toEqual([
