@@ -173,9 +173,9 @@ function nodeLines(n: Node): string[] {
   ];
 }
 
+/** Time spent in forward actions: the deployment itself, not the wait until a later unwind. */
 function totalMs(d: DeploymentRecord): number | null {
-  if (!d.finished_time) return null;
-  return Date.parse(d.finished_time) - Date.parse(d.started_time);
+  return d.steps.length ? d.steps.reduce((t, s) => t + (s.duration_ms ?? 0), 0) : null;
 }
 
 /** `✓ migrate 0.02s  ✗ deploy 0.01s  · announce`: the deployment's entries, grouped by step. */

@@ -58,12 +58,13 @@ function header(d: DeploymentRecord, current: boolean): string[] {
       `chain: previous ${d.previous_deploy_id ?? '(none)'} · next ${d.next_deploy_id ?? '(none)'}${current ? ` · ${d.service_id}'s current deployment` : d.superseded_by ? ` · superseded by ${d.superseded_by}` : ''}`,
     ),
   ];
-  const took = d.finished_time
-    ? ` · took ${seconds(Date.parse(d.finished_time) - Date.parse(d.started_time))}`
-    : '';
+  const sum = (f: (st: StepRecord) => number | null) => d.steps.reduce((t, st) => t + (f(st) ?? 0), 0);
+  const forward = sum((st) => st.duration_ms);
+  const reverse = sum((st) => st.reverse_duration_ms);
+  const took = `steps took ${seconds(forward)}${reverse ? `, reverse actions ${seconds(reverse)}` : ''}`;
   lines.push(
     chalk.dim(
-      `started ${when(d.started_time)}${d.finished_time ? ` · finished ${when(d.finished_time)}` : ''}${took}`,
+      `started ${when(d.started_time)}${d.finished_time ? ` · finished ${when(d.finished_time)}` : ''} · ${took}`,
     ),
   );
   if (d.values && Object.keys(d.values).length) {
