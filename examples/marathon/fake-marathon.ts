@@ -3,7 +3,7 @@
  * is no Marathon on this machine; this answers the same requests with the same shapes, so the
  * example's steps are real HTTP calls that can be checked.
  *
- *   npx tsx examples/marathon/fake-marathon.ts        # listens on 127.0.0.1:8080 (PORT=... to change)
+ *   node --import tsx examples/marathon/fake-marathon.ts        # listens on 127.0.0.1:8080 (PORT=... to change)
  *
  * PUT /v2/apps/{id}    create or replace an app (JSON app definition) -> 200 {deploymentId, version}
  * GET /v2/apps/{id}    -> 200 {app} or 404
