@@ -14,15 +14,18 @@ import {
 
 /**
  * Builds a synthetic state branch of `count` entries, in the real format (the real projection,
- * commit messages and tree layout), through `git fast-import`: appending 100k entries one by one
- * would take many minutes. Only the `Orbit-Previous-Entry` trailer is left out (fast-import cannot
- * put a commit's sha in a later message); nothing the readers use depends on it.
+ * commit messages, tree layout, `Orbit-Previous-Entry` trailers and the records' `last_entry`
+ * bookkeeping), through `git fast-import`: appending 100k entries one by one would take many
+ * minutes. Each commit's sha is asked back from fast-import (`get-mark`) so that the next commit
+ * can name it, as the state log does.
  */
 export interface SyntheticHistory {
   entries: number;
   /** A service and its current deployment at the head, for the reads to measure. */
   service: string;
   current: string;
+  /** The first deployment of each service and the sha of its last entry: far back in history. */
+  oldest: { deploy: string; lastEntry: string }[];
 }
 
 const STEPS = ['migrate', 'deploy', 'smoke', 'notify'];
@@ -109,10 +112,22 @@ export async function buildSyntheticHistory(
   services = 20,
 ): Promise<SyntheticHistory> {
   const proc = spawn('git', ['--git-dir', gitdir, 'fast-import', '--quiet', '--done'], {
-    stdio: ['pipe', 'ignore', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
   proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  // `get-mark` answers (one sha per line) come back on stdout.
+  let answers = '';
+  const waiting: ((sha: string) => void)[] = [];
+  proc.stdout.on('data', (d: Buffer) => {
+    answers += d.toString();
+    let nl: number;
+    while ((nl = answers.indexOf('\n')) >= 0) {
+      const line = answers.slice(0, nl);
+      answers = answers.slice(nl + 1);
+      waiting.shift()?.(line.trim());
+    }
+  });
   const exited = new Promise<number>((resolve) => proc.on('exit', (code) => resolve(code ?? -1)));
 
   const svcViews = new Map<string, ServiceView>();
@@ -125,11 +140,8 @@ export async function buildSyntheticHistory(
   };
 
   let chunks: Buffer[] = [];
-  let size = 0;
   const push = (s: string | Buffer): void => {
-    const b = typeof s === 'string' ? Buffer.from(s, 'utf8') : s;
-    chunks.push(b);
-    size += b.length;
+    chunks.push(typeof s === 'string' ? Buffer.from(s, 'utf8') : s);
   };
   const data = (text: string): void => {
     const b = Buffer.from(text, 'utf8');
@@ -140,28 +152,39 @@ export async function buildSyntheticHistory(
   const flush = async (): Promise<void> => {
     if (!proc.stdin.write(Buffer.concat(chunks))) await new Promise((r) => proc.stdin.once('drain', r));
     chunks = [];
-    size = 0;
   };
 
   let clock = 0;
   const tick = (): number => ++clock;
   let written = 0;
   const seqs = new Map<string, number>();
+  const lastEntry = new Map<string, string>();
+  let previous: { sha: string; deploy: string | null } | null = null;
   let last: { service: string; current: string } = { service: 'svc0', current: '' };
   outer: for (let round = 0; ; round++) {
     for (let s = 0; s < services; s++) {
       const service = `svc${s}`;
       const seq = (seqs.get(service) ?? 0) + 1;
       seqs.set(service, seq);
-      const previous = svcViews.get(service)?.current ?? null;
-      for (const e of deploymentEntries(service, seq, previous, tick)) {
+      const current = svcViews.get(service)?.current ?? null;
+      for (const e of deploymentEntries(service, seq, current, tick)) {
         if (written >= count) break outer;
         const ch = applyEntry(source, e);
+        // The state log's bookkeeping: the record of the previous commit's deployment names it.
+        if (previous?.deploy) {
+          const prevId = previous.deploy;
+          const rec = ch.deployments.find((r) => r.deploy_id === prevId) ?? records.get(prevId);
+          if (rec) {
+            const updated = { ...rec, last_entry: previous.sha };
+            ch.deployments = [...ch.deployments.filter((r) => r.deploy_id !== prevId), updated];
+          }
+        }
         const when = Math.floor(Date.parse(e.applied_time) / 1000);
         push(`commit refs/heads/${branch}\n`);
+        push(`mark :${written + 1}\n`);
         push(`author Ann Example <ann@example.com> ${when} +0000\n`);
         push(`committer Orbit <orbit@localhost> ${when} +0000\n`);
-        data(commitMessage(e, null));
+        data(commitMessage(e, e.deploy_id ? (lastEntry.get(e.deploy_id) ?? null) : null));
         const file = (path: string[], text: string): void => {
           push(`M 100644 inline ${path.join('/')}\n`);
           data(text);
@@ -181,7 +204,13 @@ export async function buildSyntheticHistory(
         }
         push('\n');
         written++;
-        if (size > 1 << 20) await flush();
+        push(`get-mark :${written}\n`);
+        const answer = new Promise<string>((resolve) => waiting.push(resolve));
+        await flush();
+        const sha = await answer;
+        if (!/^[0-9a-f]{40}$/.test(sha)) throw new Error(`fast-import get-mark: ${sha} ${stderr}`);
+        if (e.deploy_id) lastEntry.set(e.deploy_id, sha);
+        previous = { sha, deploy: e.deploy_id };
       }
       const view = svcViews.get(service);
       if (view?.current) last = { service, current: view.current };
@@ -193,5 +222,8 @@ export async function buildSyntheticHistory(
   proc.stdin.end();
   const code = await exited;
   if (code !== 0) throw new Error(`git fast-import failed (${code}): ${stderr}`);
-  return { entries: written, ...last };
+  const oldest = [...seqs.keys()]
+    .map((service) => ({ deploy: `${service}-1`, lastEntry: lastEntry.get(`${service}-1`) ?? '' }))
+    .filter((o) => o.lastEntry);
+  return { entries: written, ...last, oldest };
 }

@@ -19,9 +19,13 @@ export async function* walkHistory(
   options: { service?: string; limit?: number } = {},
 ): AsyncGenerator<HistoryItem> {
   if (!head) return;
+  const limit = options.limit === undefined ? Infinity : Math.max(0, Math.floor(options.limit));
+  if (limit === 0) return;
+  let yielded = 0;
   const args = ['--git-dir', gitdir, 'log', '--format=%H'];
   if (options.service) args.push(`--grep=^Orbit-Service: ${escapeRe(options.service)}$`);
-  if (options.limit !== undefined) args.push(`--max-count=${Math.max(0, Math.floor(options.limit))}`);
+  // git stops walking after `limit` matches: a service's newest entries cost the same at any length.
+  if (Number.isFinite(limit)) args.push(`--max-count=${limit}`);
   args.push(head, '--');
   const proc = spawn('git', args, { stdio: ['ignore', 'pipe', 'ignore'] });
   const lines = createInterface({ input: proc.stdout });
@@ -34,6 +38,7 @@ export async function* walkHistory(
       const entry = decodeEntry(obj.content.toString('utf8'));
       if (options.service && entry.service_id !== options.service) continue;
       yield { sha, entry };
+      if (++yielded >= limit) return;
     }
   };
   try {
@@ -41,9 +46,10 @@ export async function* walkHistory(
     for await (const line of lines) {
       if (!line) continue;
       batch.push(line.trim());
-      if (batch.length >= 256) {
+      if (batch.length >= Math.min(256, limit - yielded)) {
         yield* flush(batch);
         batch = [];
+        if (yielded >= limit) return;
       }
     }
     yield* flush(batch);

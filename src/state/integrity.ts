@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { OrbitError } from '../util/errors.js';
@@ -32,6 +33,38 @@ export async function readLastWritten(gitdir: string, branch: string): Promise<s
 export async function recordLastWritten(gitdir: string, branch: string, sha: string): Promise<void> {
   await fsp.mkdir(orbitDir(gitdir), { recursive: true });
   await writeFileAtomic(lastFile(gitdir, branch), `${sha}\n`);
+}
+
+/**
+ * The writer's `.last` file, held open: each append overwrites its 41 bytes (`<sha>\n`) in place
+ * with one `pwrite`, instead of a temp file, a rename and a directory lookup. One small write
+ * at offset 0 cannot be torn by a killed process; after a power cut a garbled file reads as
+ * absent (the check is skipped once), the same exposure as the last entries themselves.
+ */
+export class LastWrittenFile {
+  private fd: number | null;
+  private checkedSize = false;
+
+  constructor(gitdir: string, branch: string) {
+    fs.mkdirSync(orbitDir(gitdir), { recursive: true });
+    this.fd = fs.openSync(lastFile(gitdir, branch), fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
+  }
+
+  record(sha: string): void {
+    if (this.fd === null) return;
+    const line = Buffer.from(`${sha}\n`, 'latin1');
+    fs.writeSync(this.fd, line, 0, line.length, 0);
+    if (!this.checkedSize) {
+      // A file left longer by another tool would keep a tail after our 41 bytes: cut it, once.
+      if (fs.fstatSync(this.fd).size > line.length) fs.ftruncateSync(this.fd, line.length);
+      this.checkedSize = true;
+    }
+  }
+
+  close(): void {
+    if (this.fd !== null) fs.closeSync(this.fd);
+    this.fd = null;
+  }
 }
 
 /**

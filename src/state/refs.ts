@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { OrbitError } from '../util/errors.js';
@@ -8,20 +9,23 @@ function refFile(gitdir: string, branch: string): string {
   return path.join(gitdir, 'refs', 'heads', ...branch.split('/'));
 }
 
-/** The branch's commit, from its loose ref or `packed-refs`; null when the branch does not exist. */
-export async function readBranch(gitdir: string, branch: string): Promise<string | null> {
+/**
+ * The branch's commit, from its loose ref or `packed-refs`; null when the branch does not exist.
+ * Synchronous reads of two tiny files: cheaper than the thread pool's round trips.
+ */
+export function readBranchSync(gitdir: string, branch: string): string | null {
   try {
-    const text = (await fsp.readFile(refFile(gitdir, branch), 'utf8')).trim();
+    const text = fs.readFileSync(refFile(gitdir, branch), 'utf8').trim();
     if (SHA.test(text)) return text;
     throw new OrbitError('E_STATE_FOREIGN', `refs/heads/${branch} is not a plain branch: ${text}`, {
       branch,
     });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'EISDIR')
-      throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'EISDIR' && code !== 'ENOTDIR') throw err;
   }
   try {
-    const packed = await fsp.readFile(path.join(gitdir, 'packed-refs'), 'utf8');
+    const packed = fs.readFileSync(path.join(gitdir, 'packed-refs'), 'utf8');
     const want = `refs/heads/${branch}`;
     for (const line of packed.split('\n')) {
       const [sha, name] = line.split(' ');
@@ -31,6 +35,10 @@ export async function readBranch(gitdir: string, branch: string): Promise<string
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   return null;
+}
+
+export async function readBranch(gitdir: string, branch: string): Promise<string | null> {
+  return readBranchSync(gitdir, branch);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -48,13 +56,18 @@ export async function casBranch(
 ): Promise<void> {
   const file = refFile(gitdir, branch);
   const lock = `${file}.lock`;
-  await fsp.mkdir(path.dirname(file), { recursive: true });
-  let handle: fsp.FileHandle | null = null;
-  for (let attempt = 0; !handle; attempt++) {
+  let fd: number | null = null;
+  for (let attempt = 0; fd === null; attempt++) {
     try {
-      handle = await fsp.open(lock, 'wx');
+      fd = fs.openSync(lock, 'wx');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && attempt < 50) {
+        // First write of this branch: its ref directory does not exist yet.
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        continue;
+      }
+      if (code !== 'EEXIST') throw err;
       if (attempt >= 50)
         throw new OrbitError(
           'E_STATE_REF_LOCKED',
@@ -69,21 +82,21 @@ export async function casBranch(
   }
   let renamed = false;
   try {
-    const now = await readBranch(gitdir, branch);
+    const now = readBranchSync(gitdir, branch);
     if (now !== expected)
       throw new OrbitError(
         'E_STATE_MOVED',
         `the state branch ${branch} moved under this writer: expected ${expected ?? '(none)'}, found ${now ?? '(none)'}`,
         { branch, expected, found: now },
       );
-    await handle.writeFile(`${next}\n`);
-    await handle.close();
-    handle = null;
-    await fsp.rename(lock, file);
+    fs.writeSync(fd, `${next}\n`);
+    fs.closeSync(fd);
+    fd = null;
+    fs.renameSync(lock, file);
     renamed = true;
   } finally {
-    if (handle) await handle.close().catch(() => undefined);
-    if (!renamed) await fsp.rm(lock, { force: true });
+    if (fd !== null) fs.closeSync(fd);
+    if (!renamed) fs.rmSync(lock, { force: true });
   }
 }
 

@@ -1,12 +1,13 @@
-import git from 'isomorphic-git';
 import { OrbitError } from '../util/errors.js';
 import * as path from 'node:path';
-import { atomicFsIn, resetTmpDir, type AtomicFs } from './atomic-fs.js';
+import { resetTmpDir } from './atomic-fs.js';
 import { commitMessage, decodeEntry, encodeEntry, normaliseEntry } from './entry-codec.js';
 import { git as gitCli, resolveGitDir } from './git-cli.js';
+import { makeObject, serialiseCommit, type GitObjectToWrite } from './git-objects.js';
 import { walkHistory } from './history.js';
-import { checkIntegrity, branchFileName, orbitDir, recordLastWritten } from './integrity.js';
+import { checkIntegrity, branchFileName, orbitDir, LastWrittenFile } from './integrity.js';
 import { acquireWriterLock, type LockOwner, type WriterLock } from './lock.js';
+import { LooseObjectWriter } from './loose-objects.js';
 import { ObjectReader } from './object-reader.js';
 import { CURSOR_FILE, ENTRY_FILE, recordPath, servicePath, stepLogName, stepsDir } from './paths.js';
 import { applyEntry, relatedDeployments, unwindPlanOf, type ViewSource } from './projection.js';
@@ -61,8 +62,11 @@ class GitStateLog implements OrbitStateLog {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   private pusher: BranchPusher | null = null;
-  private readonly fs: AtomicFs;
+  private readonly objects: LooseObjectWriter;
   private readonly tmpDir: string;
+  private lastWritten: LastWrittenFile | null = null;
+  /** How many times `lastEntryOf` had to walk history (records written before `last_entry`). */
+  historyWalks = 0;
 
   constructor(
     readonly gitdir: string,
@@ -72,8 +76,8 @@ class GitStateLog implements OrbitStateLog {
     this.branch = options.branch ?? DEFAULT_BRANCH;
     this.reader = new ObjectReader(gitdir);
     this.tmpDir = path.join(orbitDir(gitdir), 'tmp');
-    this.fs = atomicFsIn(this.tmpDir);
-    this.trees = new TreeStore(gitdir, this.reader, this.fs);
+    this.objects = new LooseObjectWriter(gitdir, this.tmpDir);
+    this.trees = new TreeStore(this.reader);
     if (options.pushRemote && !this.readOnly) {
       this.pusher = new BranchPusher(gitdir, options.pushRemote, this.branch);
       if (options.onPush) this.pusher.on('push', options.onPush);
@@ -100,6 +104,10 @@ class GitStateLog implements OrbitStateLog {
     }
     const head = await readBranch(this.gitdir, this.branch);
     await checkIntegrity(this.gitdir, this.branch, head, this.reader);
+    if (this.lock) {
+      this.lastWritten = new LastWrittenFile(this.gitdir, this.branch);
+      this.objects.refill();
+    }
     await this.moveTo(head);
   }
 
@@ -239,6 +247,19 @@ class GitStateLog implements OrbitStateLog {
     };
     const changes = applyEntry(source, e);
 
+    // Bookkeeping that makes the previous-entry lookup O(1): the head commit's deployment learns
+    // its newest entry (the head) in its record, here, in the commit after it.
+    const headEntry = await this.headEntryOf();
+    const headDeploy = headEntry?.deploy_id ?? null;
+    if (headDeploy && this.headSha) {
+      const rewritten = changes.deployments.find((r) => r.deploy_id === headDeploy);
+      if (rewritten) rewritten.last_entry = this.headSha;
+      else {
+        const rec = await this.view<DeploymentRecord>(recordPath(headDeploy));
+        if (rec) changes.deployments.push({ ...rec, last_entry: this.headSha });
+      }
+    }
+
     const files: FileChange[] = [{ path: [ENTRY_FILE], content: encodeEntry(e) }];
     const viewUpdates: [string[], Parsed][] = [];
     for (const s of changes.services) viewUpdates.push([servicePath(s.service_id), s]);
@@ -251,24 +272,27 @@ class GitStateLog implements OrbitStateLog {
         content: l.log,
       });
 
-    const previousEntry = e.deploy_id && own ? await this.lastEntryOf(e.deploy_id) : null;
-    const root = await this.trees.update(this.headRoot, files);
-    const commit = await this.writeCommit(e, root, previousEntry);
+    const previousEntry = e.deploy_id && own ? await this.lastEntryOf(e.deploy_id, own) : null;
+    const update = await this.trees.build(this.headRoot, files);
+    const commit = this.commitObject(e, update.root, previousEntry);
 
-    // Objects are all written; only now does the branch move, atomically and only from where we left it.
-    await casBranch(this.gitdir, this.branch, this.headSha, commit);
-    await recordLastWritten(this.gitdir, this.branch, commit);
+    // Every object is in place under its final name before the branch may point at it; then the
+    // branch moves atomically, and only from where this writer left it.
+    await this.objects.writeAll([...update.objects, commit]);
+    this.trees.remember(update);
+    await casBranch(this.gitdir, this.branch, this.headSha, commit.oid);
+    this.lastWritten?.record(commit.oid);
 
-    this.headSha = commit;
-    this.headRoot = root;
+    this.headSha = commit.oid;
+    this.headRoot = update.root;
     this.headEntry = e;
     for (const [path, v] of viewUpdates) this.views.set(path.join('/'), v);
-    if (e.deploy_id) this.lastEntry.set(e.deploy_id, commit);
-    this.pusher?.schedule(commit);
-    return commit;
+    if (e.deploy_id) this.lastEntry.set(e.deploy_id, commit.oid);
+    this.pusher?.schedule(commit.oid);
+    return commit.oid;
   }
 
-  private async writeCommit(e: LogEntry, tree: string, previousEntry: string | null): Promise<string> {
+  private commitObject(e: LogEntry, tree: string, previousEntry: string | null): GitObjectToWrite {
     const committer = this.options.committer ?? { name: 'Orbit', email: 'orbit@localhost' };
     const now = Math.floor(Date.now() / 1000);
     const at = Date.parse(e.applied_time);
@@ -277,35 +301,43 @@ class GitStateLog implements OrbitStateLog {
       name: (m ? m[1] : e.author)?.trim() || committer.name,
       email: m ? (m[2] ?? '') : '',
       timestamp: Number.isFinite(at) ? Math.floor(at / 1000) : now,
-      timezoneOffset: 0,
     };
-    return git.writeCommit({
-      fs: this.fs,
-      gitdir: this.gitdir,
-      commit: {
-        message: commitMessage(e, previousEntry),
+    return makeObject(
+      'commit',
+      serialiseCommit({
         tree,
-        parent: this.headSha ? [this.headSha] : [],
+        parents: this.headSha ? [this.headSha] : [],
         author,
-        committer: { ...committer, timestamp: now, timezoneOffset: 0 },
-      },
-    });
+        committer: { ...committer, timestamp: now },
+        message: commitMessage(e, previousEntry),
+      }),
+    );
   }
 
-  /**
-   * The newest entry of a deployment, for its `Orbit-Previous-Entry` trailer. Known in memory
-   * for whatever this process wrote; after a restart, one `git log --grep` that stops at the
-   * first match (a running deployment's last entry is near the head).
-   */
-  private async lastEntryOf(deployId: string): Promise<string | null> {
-    const known = this.lastEntry.get(deployId);
-    if (known) return known;
+  /** The head commit's entry (read once after an open, then known from the appends). */
+  private async headEntryOf(): Promise<LogEntry | null> {
     if (!this.headSha) return null;
     if (!this.headEntry) {
       const obj = await this.reader.read(`${this.headSha}:${ENTRY_FILE}`);
       this.headEntry = obj ? decodeEntry(obj.content.toString('utf8')) : null;
     }
-    if (this.headEntry?.deploy_id === deployId) return this.headSha;
+    return this.headEntry;
+  }
+
+  /**
+   * The newest entry of a deployment, for its `Orbit-Previous-Entry` trailer, in O(1) whatever
+   * the history: known in memory for whatever this process wrote; else the head commit when the
+   * head's entry is this deployment's; else its record's `last_entry`, which the commit after
+   * each entry writes. Only a record written before Orbit kept `last_entry` costs one
+   * `git log --grep` (stopping at the first match).
+   */
+  private async lastEntryOf(deployId: string, own: DeploymentRecord): Promise<string | null> {
+    const known = this.lastEntry.get(deployId);
+    if (known) return known;
+    if (!this.headSha) return null;
+    if ((await this.headEntryOf())?.deploy_id === deployId) return this.headSha;
+    if (own.last_entry !== undefined) return own.last_entry;
+    this.historyWalks++;
     const re = deployId.replace(/[.[\]\\*^$]/g, '\\$&');
     const out = await gitCli(this.gitdir, [
       'log',
@@ -330,6 +362,8 @@ class GitStateLog implements OrbitStateLog {
     this.closed = true;
     await this.pusher?.flush();
     this.reader.close();
+    this.lastWritten?.close();
+    await this.objects.stop();
     await this.lock?.release();
   }
 }

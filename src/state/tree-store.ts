@@ -1,19 +1,21 @@
-import { createHash } from 'node:crypto';
-import git from 'isomorphic-git';
 import { OrbitError } from '../util/errors.js';
-import type { AtomicFs } from './atomic-fs.js';
+import { makeObject, parseTree, serialiseTree, type GitObjectToWrite, type TreeItem } from './git-objects.js';
 import type { ObjectReader } from './object-reader.js';
 
-export interface TreeItem {
-  mode: string;
-  path: string;
-  oid: string;
-  type: 'blob' | 'tree' | 'commit';
-}
+export type { TreeItem } from './git-objects.js';
 
 export interface FileChange {
   path: string[];
   content: string;
+}
+
+/** The new objects of a tree update: write them all before anything refers to `root`. */
+export interface TreeUpdate {
+  root: string;
+  objects: GitObjectToWrite[];
+  /** Parsed forms of the new trees and blobs, to cache once written. */
+  trees: Map<string, TreeItem[]>;
+  blobs: Map<string, string>;
 }
 
 /** A small map that forgets its oldest keys: objects are immutable, so entries never go stale. */
@@ -32,40 +34,21 @@ export class BoundedCache<V> {
   }
 }
 
-function parseTree(buf: Buffer): TreeItem[] {
-  const out: TreeItem[] = [];
-  let i = 0;
-  while (i < buf.length) {
-    const sp = buf.indexOf(32, i);
-    const nul = buf.indexOf(0, sp);
-    const mode = buf.subarray(i, sp).toString();
-    const path = buf.subarray(sp + 1, nul).toString();
-    const oid = buf.subarray(nul + 1, nul + 21).toString('hex');
-    i = nul + 21;
-    const type = mode === '40000' ? 'tree' : mode === '160000' ? 'commit' : 'blob';
-    out.push({ mode: mode === '40000' ? '040000' : mode, path, oid, type });
-  }
-  return out;
-}
-
 interface Trie {
   files: Map<string, string>;
   dirs: Map<string, Trie>;
 }
 
 /**
- * Reads trees through the cat-file reader (cached by oid) and writes new trees with
- * isomorphic-git, rewriting only the trees on changed paths: every other subtree keeps its oid.
+ * Reads trees through the cat-file reader (cached by oid) and builds new trees in memory,
+ * rewriting only the trees on changed paths: every other subtree keeps its oid. Writing the new
+ * objects is the caller's (see `LooseObjectWriter`).
  */
 export class TreeStore {
   private readonly trees = new BoundedCache<TreeItem[]>(20_000);
   private readonly blobs = new BoundedCache<string>(5_000);
 
-  constructor(
-    private readonly gitdir: string,
-    private readonly reader: ObjectReader,
-    private readonly fs: AtomicFs,
-  ) {}
+  constructor(private readonly reader: ObjectReader) {}
 
   async readTree(oid: string): Promise<TreeItem[]> {
     const hit = this.trees.get(oid);
@@ -115,8 +98,11 @@ export class TreeStore {
     return item && item.type === 'tree' ? this.readTree(item.oid) : [];
   }
 
-  /** Applies file changes to the tree `root` (null: empty) and returns the new root tree's oid. */
-  async update(root: string | null, changes: FileChange[]): Promise<string> {
+  /**
+   * Applies file changes to the tree `root` (null: empty): the new root tree's oid and the new
+   * objects (hashed, not written). Call `remember` once they are written.
+   */
+  async build(root: string | null, changes: FileChange[]): Promise<TreeUpdate> {
     const trie: Trie = { files: new Map(), dirs: new Map() };
     for (const c of changes) {
       let node = trie;
@@ -128,70 +114,36 @@ export class TreeStore {
       }
       node.files.set(c.path[c.path.length - 1] ?? '', c.content);
     }
-    // Hash every new object first (cheap, synchronous), then let isomorphic-git write them all
-    // in parallel: the chain of dependent writes would otherwise cost one disk round trip each.
-    const pending: PendingObject[] = [];
-    const oid = await this.buildNode(root, trie, pending);
-    await Promise.all(
-      pending.map((o) =>
-        git.writeObject({
-          fs: this.fs,
-          gitdir: this.gitdir,
-          type: o.type,
-          object: o.content,
-          format: 'content',
-        }),
-      ),
-    );
-    for (const o of pending) {
-      if (o.type === 'tree') this.trees.set(o.oid, o.items ?? []);
-      else this.blobs.set(o.oid, o.text ?? '');
-    }
-    return oid;
+    const update: TreeUpdate = { root: '', objects: [], trees: new Map(), blobs: new Map() };
+    update.root = await this.buildNode(root, trie, update);
+    return update;
   }
 
-  private async buildNode(oid: string | null, node: Trie, pending: PendingObject[]): Promise<string> {
+  /** Caches the parsed forms of an update's objects (once they are in the repository). */
+  remember(update: TreeUpdate): void {
+    for (const [oid, items] of update.trees) this.trees.set(oid, items);
+    for (const [oid, text] of update.blobs) this.blobs.set(oid, text);
+  }
+
+  private async buildNode(oid: string | null, node: Trie, update: TreeUpdate): Promise<string> {
     const items = new Map<string, TreeItem>();
     if (oid) for (const it of await this.readTree(oid)) items.set(it.path, it);
     for (const [name, text] of node.files) {
-      const content = Buffer.from(text, 'utf8');
-      const blobOid = hashObject('blob', content);
-      pending.push({ type: 'blob', oid: blobOid, content, text });
-      items.set(name, { mode: '100644', path: name, oid: blobOid, type: 'blob' });
+      const blob = makeObject('blob', Buffer.from(text, 'utf8'));
+      // Unchanged content (the same view written again) is already in the repository.
+      if (items.get(name)?.oid !== blob.oid) update.objects.push(blob);
+      update.blobs.set(blob.oid, text);
+      items.set(name, { mode: '100644', path: name, oid: blob.oid, type: 'blob' });
     }
     for (const [name, child] of node.dirs) {
       const existing = items.get(name);
-      const childOid = await this.buildNode(existing?.type === 'tree' ? existing.oid : null, child, pending);
+      const childOid = await this.buildNode(existing?.type === 'tree' ? existing.oid : null, child, update);
       items.set(name, { mode: '040000', path: name, oid: childOid, type: 'tree' });
     }
     const tree = [...items.values()];
-    const content = serialiseTree(tree);
-    const treeOid = hashObject('tree', content);
-    pending.push({ type: 'tree', oid: treeOid, content, items: tree });
-    return treeOid;
+    const obj = makeObject('tree', serialiseTree(tree));
+    if (obj.oid !== oid) update.objects.push(obj);
+    update.trees.set(obj.oid, tree);
+    return obj.oid;
   }
-}
-
-interface PendingObject {
-  type: 'blob' | 'tree';
-  oid: string;
-  content: Buffer;
-  text?: string;
-  items?: TreeItem[];
-}
-
-function hashObject(type: string, content: Buffer): string {
-  return createHash('sha1').update(`${type} ${content.length}\0`).update(content).digest('hex');
-}
-
-/** Git's tree order: names compared bytewise, a directory as if its name ended with '/'. */
-function serialiseTree(items: TreeItem[]): Buffer {
-  const key = (it: TreeItem): Buffer => Buffer.from(it.type === 'tree' ? it.path + '/' : it.path, 'utf8');
-  const sorted = [...items].sort((a, b) => Buffer.compare(key(a), key(b)));
-  return Buffer.concat(
-    sorted.flatMap((it) => [
-      Buffer.from(`${it.mode.replace(/^0/, '')} ${it.path}\0`, 'utf8'),
-      Buffer.from(it.oid, 'hex'),
-    ]),
-  );
 }

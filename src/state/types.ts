@@ -119,6 +119,13 @@ export interface DeploymentRecord {
   /** Set once an unwind starts: why and who. */
   unwind: { reason: string; author: string; time: string } | null;
   error: { code: string; message: string } | null;
+  /**
+   * State-log bookkeeping (not set by the projection): the sha of this deployment's newest entry
+   * before the commit holding this record. A commit cannot name itself, so the commit after an
+   * entry records it here; the deployment's newest entry is the branch head when the head's entry
+   * is this deployment's, else this. Absent in records written before Orbit kept it.
+   */
+  last_entry?: string | null;
 }
 
 /** The per-service view: `services/<service>/current.json` on the state branch. */
