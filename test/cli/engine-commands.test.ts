@@ -43,7 +43,7 @@ describe('orbit reconcile, status, log, show, unwind, redeploy', () => {
       },
     ]);
 
-    r = await orbit(['log', 'web', ...repoArgs]);
+    r = await orbit(['log', 'web', '--flat', ...repoArgs]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^[0-9a-f]{7} \S+ \S+ web-1: deployed/);

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openEngine } from '../../src/engine/open.js';
 import type { Engine } from '../../src/engine/engine.js';
@@ -184,19 +187,34 @@ describe('deploy, automatic unwind, unwind, redeploy', () => {
 
 describe('deploy streams policy', () => {
   it('supersede: of several waiting commits only the newest deploys; the rest are logged as skipped', async () => {
-    const deploy = `policy = "supersede"\n${tracedService(trace, ['deploy'])}`;
+    // The deploy step waits for a gate file, so the commits queue behind a running deployment.
+    const gate = path.join(mkdtempSync(path.join(os.tmpdir(), 'orbit-gate-')), 'open');
+    const deploy = `policy = "supersede"
+variable "version" {}
+step {
+  name    = "deploy"
+  agent   = "exec"
+  forward = ["sh", "-c", "while [ ! -e ${gate} ]; do sleep 0.02; done; echo +deploy:$ORBIT_VAR_version >> $TRACE"]
+  env     = { TRACE = "${trace.file}" }
+}
+`;
     repo.commit({ 'services/web/deploy.hcl': deploy, 'services/web/values.hcl': values('1') });
     await open();
+    writeFileSync(gate, '');
     await engine.reconcile();
+    rmSync(gate);
     for (const v of ['2', '3', '4']) repo.commit({ 'services/web/values.hcl': values(v) }, `web ${v}`);
-    const report = await engine.reconcile();
-    expect(report.outcomes.map((o) => [o.deployId, o.status])).toEqual([
+    const polled = await engine.poll(); // all three queued; web-2 is running, held by the gate
+    writeFileSync(gate, '');
+    const outcomes = await polled.done;
+    expect(outcomes.map((o) => [o.deployId, o.status])).toEqual([
       ['web-2', 'succeeded'],
       ['web-3', 'skipped'],
       ['web-4', 'succeeded'],
     ]);
     expect(trace.lines()).toEqual(['+deploy:1', '+deploy:2', '+deploy:4']);
     expect((await engine.state.deployment('web-3'))?.status).toBe('skipped');
+    expect(await engine.state.cursor()).toBe(repo.git('rev-parse', 'HEAD'));
   });
 
   it('queue (the default): every commit deploys, in order', async () => {
