@@ -1,6 +1,6 @@
 /** The options every command that reads or writes the log shares, declared once. */
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { openEngine } from '../engine/open.js';
 import type { Engine } from '../engine/engine.js';
 import type { LogEntry } from '../state/types.js';
@@ -10,6 +10,7 @@ export interface RepoOptions {
   branch: string;
   stateBranch: string;
   stateRepo?: string;
+  dockerMode?: 'container' | 'swarm';
 }
 
 export function withRepoOptions(cmd: Command): Command {
@@ -17,7 +18,15 @@ export function withRepoOptions(cmd: Command): Command {
     .option('--repo <dir>', 'config repository', process.cwd())
     .option('--branch <name>', 'watched branch of the config repository', 'main')
     .option('--state-branch <name>', 'branch holding the activity log', 'orbit/state')
-    .option('--state-repo <dir>', 'repository holding the state branch (default: the config repository)');
+    .option('--state-repo <dir>', 'repository holding the state branch (default: the config repository)')
+    .addOption(
+      new Option(
+        '--docker-mode <mode>',
+        'run docker steps as containers, or as swarm jobs (DOCKER_HOST: a manager)',
+      )
+        .choices(['container', 'swarm'])
+        .default('container'),
+    );
 }
 
 /** Opens the engine, runs `fn`, and always releases the state lock. */
@@ -33,6 +42,7 @@ export async function withEngine<T>(
     stateDir: opts.stateRepo ? path.resolve(opts.stateRepo) : undefined,
     readOnly: mode.readOnly,
     observe: mode.observe,
+    docker: { mode: opts.dockerMode },
   });
   try {
     return await fn(engine);

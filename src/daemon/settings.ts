@@ -23,6 +23,7 @@ export const SETTING_KEYS = [
   'webhook-secret-file',
   'body-limit',
   'max-parallel',
+  'docker-mode',
   'log-level',
 ] as const;
 
@@ -45,7 +46,9 @@ export interface DaemonSettings {
   tokenFile: string | null;
   webhookSecret: string | null;
   bodyLimit: number;
-  maxParallel: number;
+  /** null: `settings { max_parallel }` in orbit.hcl, else 4. */
+  maxParallel: number | null;
+  dockerMode: 'container' | 'swarm';
   logLevel: string;
 }
 
@@ -150,7 +153,13 @@ export function resolveSettings(
       ? readSecretFile(secretFile, 'webhook secret')
       : env.ORBIT_WEBHOOK_SECRET || null,
     bodyLimit: int('body-limit', 64 * 1024),
-    maxParallel: int('max-parallel', 4),
+    maxParallel: get('max-parallel') === undefined ? null : int('max-parallel', 4),
+    dockerMode: dockerMode(get('docker-mode')),
     logLevel: get('log-level') ?? 'info',
   };
+}
+
+function dockerMode(text: string | undefined): 'container' | 'swarm' {
+  if (text === undefined || text === 'container' || text === 'swarm') return text ?? 'container';
+  throw bad(`--docker-mode must be container or swarm, got "${text}"`, { dockerMode: text });
 }

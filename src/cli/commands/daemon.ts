@@ -17,6 +17,7 @@ interface DaemonFlags {
   webhookSecretFile?: string;
   bodyLimit?: string;
   maxParallel?: string;
+  dockerMode?: string;
   logLevel?: string;
   config?: string;
 }
@@ -42,7 +43,8 @@ export function register(program: Command): void {
     .option('--token-file <file>', 'file holding the API bearer token (or ORBIT_TOKEN)')
     .option('--webhook-secret-file <file>', 'file holding the webhook secret (or ORBIT_WEBHOOK_SECRET)')
     .option('--body-limit <bytes>', 'largest API request body (default 65536)')
-    .option('--max-parallel <n>', 'services deploying at once (default 4)')
+    .option('--max-parallel <n>', 'services deploying at once (default: orbit.hcl settings, else 4)')
+    .option('--docker-mode <mode>', 'docker steps as containers or as swarm jobs: container | swarm')
     .option('--log-level <level>', 'trace, debug, info, warn, error (default info)')
     .option('--config <file>', 'JSON file with the same settings (or ORBIT_CONFIG); flags > env > file')
     .addHelpText(
@@ -63,6 +65,7 @@ export function register(program: Command): void {
         'webhook-secret-file': flags.webhookSecretFile,
         'body-limit': flags.bodyLimit,
         'max-parallel': flags.maxParallel,
+        'docker-mode': flags.dockerMode,
         'log-level': flags.logLevel,
         config: flags.config,
       };
