@@ -180,10 +180,14 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
   const stop = (reason = 'stop requested'): Promise<void> => {
     stopRun ??= (async () => {
       stopping = true;
-      log.info({ reason, queue_depth: engine.queueDepth() }, 'shutting down: finishing running work');
+      log.info(
+        { reason, queue_depth: engine.queueDepth() },
+        'shutting down: running deployments finish, queued ones wait for the next start',
+      );
       clearInterval(timer);
       await watcher?.close();
       await sync.stop();
+      engine.drain();
       await engine.idle();
       await sync.settled();
       await app.close();

@@ -34,6 +34,10 @@ export class CommitJob {
     this.started = new Promise((resolve) => (this.markStarted = resolve));
   }
 
+  get kind(): PlannedJob['kind'] {
+    return this.job.kind;
+  }
+
   get commitSha(): string {
     return this.job.commit.sha;
   }

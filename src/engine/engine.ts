@@ -46,7 +46,7 @@ export interface EngineOptions {
 }
 
 export type OutcomeStatus =
-  'succeeded' | 'failed' | 'unwound' | 'unwind-failed' | 'skipped' | 'rejected' | 'noop';
+  'succeeded' | 'failed' | 'unwound' | 'unwind-failed' | 'skipped' | 'rejected' | 'deferred' | 'noop';
 
 export interface JobOutcome {
   kind: 'deploy' | 'unwind' | 'redeploy' | 'revert' | 'recover';
@@ -110,6 +110,8 @@ export class Engine {
   private polling: Promise<unknown> = Promise.resolve();
   /** `commit-seen` entries are written in branch order, across polls. */
   private cursorChain: Promise<void> = Promise.resolve();
+  private markDrained!: () => void;
+  private readonly drained = new Promise<void>((resolve) => (this.markDrained = resolve));
 
   private constructor(
     readonly options: EngineOptions,
@@ -123,8 +125,24 @@ export class Engine {
       now: options.now ?? (() => new Date()),
       observe: options.observe,
     };
-    this.streams = new ServiceStreams<JobOutcome>(options.maxParallel ?? 4, (skipped, by) =>
-      (skipped as CommitJob).skip((by as CommitJob).commitSha),
+    this.streams = new ServiceStreams<JobOutcome>(
+      options.maxParallel ?? 4,
+      (skipped, by) => (skipped as CommitJob).skip((by as CommitJob).commitSha),
+      (dropped) => {
+        if (!(dropped instanceof CommitJob)) {
+          throw new OrbitError('E_SHUTTING_DOWN', 'Orbit is shutting down: the request was not run', {
+            service: dropped.service,
+          });
+        }
+        return {
+          kind: dropped.kind,
+          service: dropped.service,
+          deployId: null,
+          commit: dropped.commitSha,
+          status: 'deferred',
+          error: null,
+        };
+      },
     );
   }
 
@@ -153,6 +171,16 @@ export class Engine {
 
   idle(): Promise<void> {
     return this.streams.idle();
+  }
+
+  /**
+   * Stops starting work: jobs still waiting are dropped (outcome `deferred`), running ones go on
+   * to their end. A dropped commit's cursor is not written, so the next start picks it up again.
+   * The daemon calls this on SIGTERM, then waits for `idle()`.
+   */
+  drain(): void {
+    this.markDrained();
+    this.streams.drain();
   }
 
   // ---- one-shot reconcile -------------------------------------------------------------
@@ -224,6 +252,7 @@ export class Engine {
   private async dispatch(planned: readonly PlannedCommit[]): Promise<{ done: Promise<JobOutcome[]> }> {
     const order = new Map(planned.map((p, i) => [p.commit.sha, i]));
     const results: Array<Promise<JobOutcome>> = [];
+    let written: Promise<void> = Promise.resolve();
     for (const [index, p] of planned.entries()) {
       // Loading first (in parallel) tells each job its service's policy before it is queued.
       const jobs = p.jobs.map((job) => new CommitJob(this, job, order, index));
@@ -231,17 +260,21 @@ export class Engine {
       for (const job of jobs) results.push(this.streams.enqueue(job, job.policy));
       const started = jobs.map((j) => j.started);
       const commit = p.commit;
-      this.cursorChain = this.cursorChain
+      written = this.cursorChain
         .then(() => Promise.all(started))
         .then(() =>
           this.write(
             newEntry('commit-seen', '', this.now(), { config_commit: commit.sha, author: commit.author }),
           ),
         );
+      // A failed cursor write is this batch's error (done rejects); later commits still move it.
+      this.cursorChain = written.catch(() => undefined);
     }
-    const cursorWritten = this.cursorChain;
+    const cursorWritten = written;
     const done = Promise.all(results).then(async (outcomes) => {
-      await cursorWritten;
+      // Jobs dropped by drain() never start, so their commits' cursor is never written: on a
+      // restart they are read again. Do not wait for it then.
+      await Promise.race([cursorWritten, this.drained]);
       return outcomes;
     });
     return { done };

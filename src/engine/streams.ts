@@ -26,9 +26,15 @@ export class ServiceStreams<R> {
   private readonly busy = new Set<string>();
   private readonly idleWaiters: Array<() => void> = [];
 
+  private draining = false;
+
   constructor(
     maxParallel: number,
     private readonly onSkip: (skipped: StreamJob<R>, by: StreamJob<R>) => Promise<R>,
+    /** What a job dropped by `drain()` settles with (it may throw). */
+    private readonly onDrop: (dropped: StreamJob<R>) => R = () => {
+      throw new Error('dropped');
+    },
   ) {
     this.limit = pLimit(Math.max(1, maxParallel));
   }
@@ -48,6 +54,7 @@ export class ServiceStreams<R> {
 
   enqueue(job: StreamJob<R>, policy: DeployPolicy = 'queue'): Promise<R> {
     return new Promise<R>((resolve, reject) => {
+      if (this.draining) return this.drop({ job, resolve, reject });
       const queue = this.waiting.get(job.service) ?? [];
       if (policy === 'supersede' && job.supersedable) {
         // Latest commit wins: waiting deploys of this service are skipped, in order.
@@ -60,6 +67,22 @@ export class ServiceStreams<R> {
       this.waiting.set(job.service, queue);
       this.pump(job.service);
     });
+  }
+
+  /** No job starts any more: waiting ones (and new ones) are dropped; running ones finish. */
+  drain(): void {
+    this.draining = true;
+    for (const [service, queue] of this.waiting) {
+      this.waiting.delete(service);
+      for (const w of queue) this.drop(w);
+    }
+    this.checkIdle();
+  }
+
+  private drop(w: Waiting<R>): void {
+    Promise.resolve()
+      .then(() => this.onDrop(w.job))
+      .then(w.resolve, w.reject);
   }
 
   /** Resolves once no job is waiting or running. */
@@ -78,7 +101,8 @@ export class ServiceStreams<R> {
       return;
     }
     this.busy.add(service);
-    this.limit(() => next.job.run())
+    // A job waiting for a free slot when drain() came is dropped instead of started.
+    this.limit(() => (this.draining ? Promise.resolve().then(() => this.onDrop(next.job)) : next.job.run()))
       .then(next.resolve, next.reject)
       .finally(() => {
         this.busy.delete(service);

@@ -229,4 +229,41 @@ step {
     expect(report.outcomes.map((o) => o.status)).toEqual(['succeeded', 'succeeded']);
     expect(trace.lines()).toEqual(['+deploy:1', '+deploy:2', '+deploy:3']);
   });
+
+  it('drain: the running deployment finishes; queued commits wait for the next start', async () => {
+    const gate = path.join(mkdtempSync(path.join(os.tmpdir(), 'orbit-gate-')), 'open');
+    const deploy = `variable "version" {}
+step {
+  name    = "deploy"
+  agent   = "exec"
+  forward = ["sh", "-c", "while [ ! -e ${gate} ]; do sleep 0.02; done; echo +deploy:$ORBIT_VAR_version >> $TRACE"]
+  env     = { TRACE = "${trace.file}" }
+}
+`;
+    repo.commit({ 'services/web/deploy.hcl': deploy, 'services/web/values.hcl': values('1') });
+    repo.commit({ 'services/web/values.hcl': values('2') });
+    await open();
+    const polled = await engine.poll(); // a first run deploys web once, at the head (version 2)
+    writeFileSync(gate, '');
+    await polled.done;
+    rmSync(gate);
+    expect(trace.next()).toEqual(['+deploy:2']);
+
+    repo.commit({ 'services/web/values.hcl': values('3') });
+    const c4 = repo.commit({ 'services/web/values.hcl': values('4') });
+    const second = await engine.poll(); // web-2 runs (held by the gate), web-3 waits
+    engine.drain();
+    writeFileSync(gate, '');
+    const outcomes = await second.done;
+    expect(outcomes.map((o) => o.status)).toEqual(['succeeded', 'deferred']);
+    expect(trace.next()).toEqual(['+deploy:3']);
+    expect(await engine.state.cursor()).not.toBe(c4);
+    await engine.close();
+
+    await open();
+    const report = await engine.reconcile();
+    expect(report.outcomes.map((o) => [o.deployId, o.status])).toEqual([['web-3', 'succeeded']]);
+    expect(trace.next()).toEqual(['+deploy:4']);
+    expect(await engine.state.cursor()).toBe(c4);
+  });
 });

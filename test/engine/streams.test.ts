@@ -87,3 +87,25 @@ describe('ServiceStreams', () => {
     expect(await Promise.all(results)).toEqual(['q1', 'q2', 'q3']);
   });
 });
+
+describe('ServiceStreams.drain', () => {
+  it('lets running jobs finish and drops waiting and new ones', async () => {
+    const events: string[] = [];
+    const streams = new ServiceStreams<string>(
+      1,
+      async () => 'skipped',
+      (job) => `dropped ${(job as unknown as { name: string }).name}`,
+    );
+    const a1 = job('a', 'a1', events);
+    const a2 = job('a', 'a2', events);
+    const b1 = job('b', 'b1', events); // waits for the single slot
+    const results = [a1, a2, b1].map((j) => streams.enqueue(j));
+    await tick();
+    streams.drain();
+    const late = streams.enqueue(job('c', 'c1', events));
+    a1.finish();
+    expect(await Promise.all([...results, late])).toEqual(['a1', 'dropped a2', 'dropped b1', 'dropped c1']);
+    await streams.idle();
+    expect(events).toEqual(['start a1', 'end a1']);
+  });
+});
