@@ -104,10 +104,8 @@ class GitStateLog implements OrbitStateLog {
     }
     const head = await readBranch(this.gitdir, this.branch);
     await checkIntegrity(this.gitdir, this.branch, head, this.reader);
-    if (this.lock) {
-      this.lastWritten = new LastWrittenFile(this.gitdir, this.branch);
-      this.objects.refill();
-    }
+    // The temp-file pool fills after the first append: an open (and its first reads) stays quiet.
+    if (this.lock) this.lastWritten = new LastWrittenFile(this.gitdir, this.branch);
     await this.moveTo(head);
   }
 
