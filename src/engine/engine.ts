@@ -234,12 +234,13 @@ export class Engine {
     }
     const headCommit = await this.history.commit(head);
     const services = await listServices(this.options.repoDir, head);
-    const touching = await Promise.all(
-      services.map(async (service) => {
-        const sha = (await this.history.lastCommitTouching(head, service)) ?? head;
-        return { service, commit: sha === head ? headCommit : await this.history.commit(sha) };
-      }),
-    );
+    const last = await this.history.lastCommitsTouching(head, services);
+    const commits = new Map([[head, headCommit]]);
+    for (const c of await this.history.commits([...new Set(last.values())])) commits.set(c.sha, c);
+    const touching = services.map((service) => ({
+      service,
+      commit: commits.get(last.get(service) ?? head)!,
+    }));
     return planFirstRun(headCommit, touching);
   }
 

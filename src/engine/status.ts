@@ -1,9 +1,10 @@
 /**
  * What the branch says against what is deployed, per service. Drift compares the service's files
- * (blob ids), so a revert that restores the deployed config reads as in sync.
+ * (blob ids), so a revert that restores the deployed config reads as in sync. The cost is a few
+ * git processes for all services together, not a few per service.
  */
 import { listServices } from '../config/load.js';
-import { serviceConfigId, type ConfigHistory } from '../git/config-history.js';
+import { serviceConfigPaths, type ConfigHistory } from '../git/config-history.js';
 import type { DeploymentRecord, DeploymentStatus, ServiceView, StateLog } from '../state/types.js';
 
 export type Drift = 'in-sync' | 'drift' | 'not-deployed' | 'not-in-branch';
@@ -35,23 +36,49 @@ export async function serviceStatuses(
   const views = new Map((await state.services()).map((v) => [v.service_id, v]));
   const inBranch = head ? await listServices(history.dir, head) : [];
   const names = [...new Set([...views.keys(), ...inBranch])].sort();
-  return Promise.all(
+  const currents = new Map<string, DeploymentRecord>();
+  await Promise.all(
     names.map(async (service) => {
-      const view = views.get(service) ?? null;
-      const current = view?.current ? await state.deployment(view.current) : null;
-      const branchCommit =
-        head && inBranch.includes(service) ? await history.lastCommitTouching(head, service) : null;
-      return {
-        service,
-        current: current ? summary(current) : null,
-        next: view?.next ?? null,
-        in_flight: view?.in_flight ?? null,
-        rejected: view?.rejected ?? null,
-        branch_commit: branchCommit,
-        drift: await drift(history, service, branchCommit, current),
-      };
+      const id = views.get(service)?.current;
+      const d = id ? await state.deployment(id) : null;
+      if (d) currents.set(service, d);
     }),
   );
+  const [branchCommits, ids] = await Promise.all([
+    head ? history.lastCommitsTouching(head, inBranch) : new Map<string, string>(),
+    history.objectIds(
+      names.flatMap((service) => {
+        const deployed = currents.get(service)?.config_commit;
+        return [
+          ...(head ? serviceConfigPaths(head, service) : []),
+          ...(deployed ? serviceConfigPaths(deployed, service) : []),
+        ];
+      }),
+    ),
+  ]);
+  const configId = (commit: string, service: string) =>
+    serviceConfigPaths(commit, service)
+      .map((p) => ids.get(p) ?? '-')
+      .join(' ');
+
+  return names.map((service) => {
+    const view = views.get(service) ?? null;
+    const current = currents.get(service) ?? null;
+    const branchCommit = branchCommits.get(service) ?? null;
+    let drift: Drift;
+    if (!head || !inBranch.includes(service)) drift = current ? 'not-in-branch' : 'in-sync';
+    else if (!current?.config_commit) drift = 'not-deployed';
+    else drift = configId(head, service) === configId(current.config_commit, service) ? 'in-sync' : 'drift';
+    return {
+      service,
+      current: current ? summary(current) : null,
+      next: view?.next ?? null,
+      in_flight: view?.in_flight ?? null,
+      rejected: view?.rejected ?? null,
+      branch_commit: branchCommit,
+      drift,
+    };
+  });
 }
 
 function summary(d: DeploymentRecord): NonNullable<ServiceStatus['current']> {
@@ -63,20 +90,4 @@ function summary(d: DeploymentRecord): NonNullable<ServiceStatus['current']> {
     finished_time: d.finished_time,
     values: d.values,
   };
-}
-
-async function drift(
-  history: ConfigHistory,
-  service: string,
-  branchCommit: string | null,
-  current: DeploymentRecord | null,
-): Promise<Drift> {
-  if (!branchCommit) return current ? 'not-in-branch' : 'in-sync';
-  if (!current?.config_commit) return 'not-deployed';
-  if (current.config_commit === branchCommit) return 'in-sync';
-  const [want, have] = await Promise.all([
-    serviceConfigId(history, branchCommit, service),
-    serviceConfigId(history, current.config_commit, service),
-  ]);
-  return want === have ? 'in-sync' : 'drift';
 }

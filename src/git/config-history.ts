@@ -2,6 +2,8 @@
  * Reads the config repository's history with the git CLI (simple-git): fast for walks, and it
  * handles any repository layout. Nothing here writes.
  */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { OrbitError } from '../util/errors.js';
 
@@ -66,40 +68,81 @@ export class ConfigHistory {
 
   async commit(ref: string): Promise<ConfigCommit> {
     const sha = await this.resolve(ref);
-    if (!sha) throw new OrbitError('E_UNKNOWN_REF', `unknown revision ${ref}`, { ref });
-    const out = await this.git.raw([
-      'log',
-      '-1',
-      '-m',
-      '--first-parent',
-      '--name-only',
-      `--format=${RECORD}%H${FIELD}%an <%ae>${FIELD}%aI${FIELD}%s${FIELD}%b${FIELD}`,
-      sha,
-      '--',
-    ]);
-    const [commit] = parseLog(out);
+    const [commit] = sha ? await this.commits([sha]) : [];
     if (!commit) throw new OrbitError('E_UNKNOWN_REF', `unknown revision ${ref}`, { ref });
     return commit;
   }
 
-  /** `git ls-tree` of some paths at a commit: modes, blob ids and names, as one string. */
-  async lsTree(commit: string, paths: string[]): Promise<string> {
-    return (await this.git.raw(['ls-tree', commit, '--', ...paths])).trim();
-  }
-
-  /** The newest commit at or before `head` that touched the service's files (what the branch says). */
-  async lastCommitTouching(head: string, service: string): Promise<string | null> {
+  /** Several commits (full shas) read with one git process, in the order given. */
+  async commits(shas: readonly string[]): Promise<ConfigCommit[]> {
+    if (shas.length === 0) return [];
     const out = await this.git.raw([
       'log',
-      '-1',
+      '--no-walk=unsorted',
+      '-m',
       '--first-parent',
-      '--format=%H',
-      head,
+      '--name-only',
+      `--format=${RECORD}%H${FIELD}%an <%ae>${FIELD}%aI${FIELD}%s${FIELD}%b${FIELD}`,
+      ...shas,
       '--',
-      `services/${service}/deploy.hcl`,
-      `services/${service}/values.hcl`,
     ]);
-    return out.trim() || null;
+    return parseLog(out);
+  }
+
+  /**
+   * Object ids of many `<rev>:<path>` at once, through one `git cat-file --batch-check`
+   * (null where the path does not exist): status compares hundreds of services with one process.
+   */
+  objectIds(specs: readonly string[]): Promise<Map<string, string | null>> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('git', ['cat-file', '--batch-check=%(objectname)'], { cwd: this.dir });
+      const ids = new Map<string, string | null>();
+      let i = 0;
+      const lines = createInterface({ input: child.stdout });
+      lines.on('line', (line) => {
+        const spec = specs[i++];
+        if (spec !== undefined) ids.set(spec, line.endsWith(' missing') ? null : line.trim());
+      });
+      child.once('error', reject);
+      child.once('close', (code) =>
+        code === 0
+          ? resolve(ids)
+          : reject(new OrbitError('E_GIT', `git cat-file exited with ${code}`, { code })),
+      );
+      child.stdin.end(specs.map((s) => s + '\n').join(''));
+    });
+  }
+
+  /**
+   * The newest commit at or before `head` touching each service's files, in one first-parent
+   * walk that stops as soon as every service has been found.
+   */
+  lastCommitsTouching(head: string, services: readonly string[]): Promise<Map<string, string>> {
+    const wanted = new Set(services);
+    const found = new Map<string, string>();
+    if (wanted.size === 0) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const child = spawn(
+        'git',
+        ['log', '--first-parent', '-m', '--name-only', '--format=%x00%H', head, '--', 'services/'],
+        { cwd: this.dir },
+      );
+      let sha = '';
+      const lines = createInterface({ input: child.stdout });
+      lines.on('line', (line) => {
+        if (line.startsWith('\0')) {
+          sha = line.slice(1);
+          return;
+        }
+        const service = servicesTouched([line])[0];
+        if (service && wanted.has(service) && !found.has(service)) {
+          found.set(service, sha);
+          if (found.size === wanted.size) child.kill();
+        }
+      });
+      child.once('error', reject);
+      child.once('close', () => resolve(found));
+    });
   }
 }
 
@@ -140,11 +183,8 @@ export function servicesTouched(files: readonly string[]): string[] {
   return [...names].sort();
 }
 
-/** Identity of a service's config at a commit: equal ids mean identical deploy.hcl and values.hcl. */
-export async function serviceConfigId(
-  history: ConfigHistory,
-  commit: string,
-  service: string,
-): Promise<string> {
-  return history.lsTree(commit, [`services/${service}/deploy.hcl`, `services/${service}/values.hcl`]);
-}
+/** The two files that make a service's config at a commit: equal ids mean an identical config. */
+export const serviceConfigPaths = (commit: string, service: string): [string, string] => [
+  `${commit}:services/${service}/deploy.hcl`,
+  `${commit}:services/${service}/values.hcl`,
+];

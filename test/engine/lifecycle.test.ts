@@ -136,7 +136,7 @@ describe('deploy, automatic unwind, unwind, redeploy', () => {
     const web2 = await engine.state.deployment('web-2');
     expect(web2?.unwind).toMatchObject({ reason: 'revert', author: 'Ann Operator <ann@example.com>' });
     const [status] = await engine.status();
-    expect(status).toMatchObject({ current: { id: 'web-1' }, drift: 'in-sync' });
+    expect(status).toMatchObject({ current: { id: 'web-1' }, drift: 'in-sync', branch_commit: revert });
   });
 
   it('rejects an invalid commit for one service while another still deploys', async () => {
