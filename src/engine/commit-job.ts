@@ -5,6 +5,7 @@
  */
 import type { ResolvedVariables } from '../config/types.js';
 import type { DeployPolicy, ServiceSpec } from '../config/types.js';
+import type { ServiceView } from '../state/types.js';
 import { ConfigError, formatDiagnostic } from '../util/errors.js';
 import type { Engine, JobOutcome } from './engine.js';
 import { outcomeOf } from './engine.js';
@@ -63,6 +64,10 @@ export class CommitJob {
   /** Superseded while waiting: logged as skipped, nothing runs. */
   async skip(by: string): Promise<JobOutcome> {
     const engine = this.engine;
+    if (this.handledBefore(await engine.state.service(this.service))) {
+      this.markStarted();
+      return this.noop();
+    }
     const deployId = deploymentId(this.service, await engine.nextSequence(this.service));
     await engine.write(
       newEntry('deploy-skipped', this.service, engine.now(), {
@@ -83,21 +88,29 @@ export class CommitJob {
     };
   }
 
+  /** Already handled before a crash: the service started this commit or a later one of the batch. */
+  private handledBefore(view: ServiceView | null): boolean {
+    const seenAt = view?.last_config_commit ? this.order.get(view.last_config_commit) : undefined;
+    return seenAt !== undefined && seenAt >= this.index;
+  }
+
+  private noop(): JobOutcome {
+    return {
+      kind: this.job.kind,
+      service: this.service,
+      deployId: null,
+      commit: this.commitSha,
+      status: 'noop',
+      error: null,
+    };
+  }
+
   private async runJob(): Promise<JobOutcome> {
     const { engine, job } = this;
     const commit = job.commit;
     const view = await engine.state.service(this.service);
-    const noop: JobOutcome = {
-      kind: job.kind,
-      service: this.service,
-      deployId: null,
-      commit: commit.sha,
-      status: 'noop',
-      error: null,
-    };
-    // Already handled before a crash: the service started this commit or a later one of the batch.
-    const seenAt = view?.last_config_commit ? this.order.get(view.last_config_commit) : undefined;
-    if (seenAt !== undefined && seenAt >= this.index) return noop;
+    const noop = this.noop();
+    if (this.handledBefore(view)) return noop;
 
     if (job.kind === 'revert') {
       const current = view?.current ? await engine.state.deployment(view.current) : null;

@@ -18,7 +18,7 @@ import { newEntry } from './entries.js';
 import { executeDeploy, executeUnwind, mustRead, type AgentLookup, type ExecutorDeps } from './executor.js';
 import { deploymentId, serviceOfDeployment } from './ids.js';
 import { CommitJob } from './commit-job.js';
-import { planCommits, planFirstRun, type PlannedCommit } from './reconcile-plan.js';
+import { planCommits, planFirstRun, supersededInBatch, type PlannedCommit } from './reconcile-plan.js';
 import { serviceStatuses, type ServiceStatus } from './status.js';
 import { ServiceStreams } from './streams.js';
 
@@ -254,13 +254,19 @@ export class Engine {
     const order = new Map(planned.map((p, i) => [p.commit.sha, i]));
     const results: Array<Promise<JobOutcome>> = [];
     let written: Promise<void> = Promise.resolve();
-    for (const [index, p] of planned.entries()) {
-      // Loading first (in parallel) tells each job its service's policy before it is queued.
-      const jobs = p.jobs.map((job) => new CommitJob(this, job, order, index));
-      await Promise.all(jobs.map((j) => j.prepare()));
-      for (const job of jobs) results.push(this.streams.enqueue(job, job.policy));
+    const batch = planned.map((p, index) => ({
+      commit: p.commit,
+      jobs: p.jobs.map((job) => new CommitJob(this, job, order, index)),
+    }));
+    // Loading first (in parallel per commit) tells each job its service's policy.
+    for (const b of batch) await Promise.all(b.jobs.map((j) => j.prepare()));
+    const replaced = supersededInBatch(batch.flatMap((b) => b.jobs));
+    for (const { commit, jobs } of batch) {
+      for (const job of jobs) {
+        const by = replaced.get(job);
+        results.push(by ? job.skip(by.commitSha) : this.streams.enqueue(job, job.policy));
+      }
       const started = jobs.map((j) => j.started);
-      const commit = p.commit;
       written = this.cursorChain
         .then(() => Promise.all(started))
         .then(() =>

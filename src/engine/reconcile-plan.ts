@@ -35,3 +35,21 @@ export function planFirstRun(
     },
   ];
 }
+
+/**
+ * Commits that arrive together count as arriving at once: under `supersede`, a service's deploy
+ * that a later deploy of the same batch replaces is skipped without waiting for a running one.
+ * Returns, for each replaced job, the job that replaces it (the newest of the service).
+ */
+export function supersededInBatch<J extends { service: string; supersedable: boolean; policy: string }>(
+  jobs: readonly J[],
+): Map<J, J> {
+  const newest = new Map<string, J>();
+  for (const j of jobs) if (j.supersedable && j.policy === 'supersede') newest.set(j.service, j);
+  const replaced = new Map<J, J>();
+  for (const j of jobs) {
+    const by = newest.get(j.service);
+    if (by && by !== j && j.supersedable && jobs.indexOf(j) < jobs.indexOf(by)) replaced.set(j, by);
+  }
+  return replaced;
+}

@@ -203,10 +203,15 @@ step {
     writeFileSync(gate, '');
     await engine.reconcile();
     rmSync(gate);
-    for (const v of ['2', '3', '4']) repo.commit({ 'services/web/values.hcl': values(v) }, `web ${v}`);
-    const polled = await engine.poll(); // all three queued; web-2 is running, held by the gate
+    // Commits arriving one by one: 3 waits behind the running 2, and 4 replaces it.
+    repo.commit({ 'services/web/values.hcl': values('2') });
+    const first = await engine.poll(); // web-2 is running, held by the gate
+    repo.commit({ 'services/web/values.hcl': values('3') });
+    const second = await engine.poll();
+    repo.commit({ 'services/web/values.hcl': values('4') });
+    const third = await engine.poll();
     writeFileSync(gate, '');
-    const outcomes = await polled.done;
+    const outcomes = (await Promise.all([first.done, second.done, third.done])).flat();
     expect(outcomes.map((o) => [o.deployId, o.status])).toEqual([
       ['web-2', 'succeeded'],
       ['web-3', 'skipped'],
@@ -215,6 +220,16 @@ step {
     expect(trace.lines()).toEqual(['+deploy:1', '+deploy:2', '+deploy:4']);
     expect((await engine.state.deployment('web-3'))?.status).toBe('skipped');
     expect(await engine.state.cursor()).toBe(repo.git('rev-parse', 'HEAD'));
+
+    // Commits arriving together count as arriving at once: only the newest deploys.
+    for (const v of ['5', '6', '7']) repo.commit({ 'services/web/values.hcl': values(v) }, `web ${v}`);
+    const report = await engine.reconcile();
+    expect(report.outcomes.map((o) => [o.deployId, o.status])).toEqual([
+      ['web-5', 'skipped'],
+      ['web-6', 'skipped'],
+      ['web-7', 'succeeded'],
+    ]);
+    expect(trace.lines().slice(3)).toEqual(['+deploy:7']);
   });
 
   it('queue (the default): every commit deploys, in order', async () => {
