@@ -2,11 +2,11 @@
  * The one door to `@cdktf/hcl2json`. Loading it starts a WebAssembly module (~0.5 s), so it is
  * imported on first use: commands that never parse HCL (status, log, show, --help) never pay it.
  */
-type Hcl2Json = typeof import('@cdktf/hcl2json');
+import type * as Hcl2Json from '@cdktf/hcl2json';
 
-let loading: Promise<Hcl2Json> | undefined;
+let loading: Promise<typeof Hcl2Json> | undefined;
 
-export function hcl2json(): Promise<Hcl2Json> {
+export function hcl2json(): Promise<typeof Hcl2Json> {
   loading ??= import('@cdktf/hcl2json');
   return loading;
 }
