@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import {
   applyEntry,
+  newEntry,
   commitMessage,
   encodeEntry,
   recordPath,
@@ -39,32 +40,12 @@ const action = (args: string[]): LogEntry['forward_action'] => ({
 });
 
 function base(kind: LogEntry['kind'], service: string, id: string | null, t: number): LogEntry {
-  return {
-    kind,
-    service_id: service,
+  return newEntry(kind, service, new Date(1_700_000_000_000 + t * 1000), {
     deploy_id: id,
-    previous_deploy_id: null,
-    next_deploy_id: null,
-    step_id: null,
-    previous_step_id: null,
-    next_step_id: null,
-    step_name: null,
-    step_index: null,
     step_count: STEPS.length,
-    forward_action: null,
-    reverse_action: null,
-    applied_time: new Date(1_700_000_000_000 + t * 1000).toISOString(),
     config_commit: (t * 2654435761).toString(16).padStart(40, '0').slice(-40),
     author: 'Ann Example <ann@example.com>',
-    duration_ms: null,
-    exit_code: null,
-    outputs: {},
-    log: '',
-    error: null,
-    reason: null,
-    values: null,
-    redeploy_of: null,
-  };
+  });
 }
 
 /** One deployment: started, each step started and applied, succeeded; every 10th is then unwound. */

@@ -9,7 +9,7 @@ import type { ServiceView } from '../state/types.js';
 import { ConfigError, formatDiagnostic } from '../util/errors.js';
 import type { Engine, JobOutcome } from './engine.js';
 import { outcomeOf } from './engine.js';
-import { newEntry } from './entries.js';
+import { newEntry } from '../state/index.js';
 import { deploymentId } from './ids.js';
 import type { PlannedJob } from './reconcile-plan.js';
 

@@ -14,7 +14,7 @@ import { openStateLog } from '../state/index.js';
 import type { DeploymentRecord, LogEntry, StateLog } from '../state/types.js';
 import { OrbitError } from '../util/errors.js';
 import type { Secret } from '../util/secrets.js';
-import { newEntry } from './entries.js';
+import { newEntry } from '../state/index.js';
 import { executeDeploy, executeUnwind, mustRead, type AgentLookup, type ExecutorDeps } from './executor.js';
 import { deploymentId, serviceOfDeployment } from './ids.js';
 import { CommitJob } from './commit-job.js';

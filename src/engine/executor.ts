@@ -11,7 +11,7 @@ import type { ResolvedVariables } from '../config/types.js';
 import type { ActionRecord, DeploymentRecord, LogEntry, StateLog, StepRecord } from '../state/types.js';
 import { OrbitError } from '../util/errors.js';
 import { maskDeep, maskText, type Secret } from '../util/secrets.js';
-import { newEntry } from './entries.js';
+import { newEntry } from '../state/index.js';
 import { stepId } from './ids.js';
 import { actionsOf, maskAction, toInvocation, unmaskAction } from './invocation.js';
 

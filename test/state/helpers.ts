@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { LogEntry } from '../../src/state/index.js';
+import { newEntry, type LogEntry } from '../../src/state/index.js';
 
 export function tempRepo(opts: { bare?: boolean } = {}): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orbit-state-'));
@@ -15,33 +15,10 @@ export function gitOut(dir: string, args: string[]): string {
 }
 
 export function entry(kind: LogEntry['kind'], fields: Partial<LogEntry> = {}): LogEntry {
-  return {
-    kind,
-    service_id: 'waffle',
-    deploy_id: null,
-    previous_deploy_id: null,
-    next_deploy_id: null,
-    step_id: null,
-    previous_step_id: null,
-    next_step_id: null,
-    step_name: null,
-    step_index: null,
-    step_count: null,
-    forward_action: null,
-    reverse_action: null,
-    applied_time: '2025-01-02T03:04:05.000Z',
-    config_commit: null,
+  return newEntry(kind, 'waffle', new Date('2025-01-02T03:04:05.000Z'), {
     author: 'Ann <ann@example.com>',
-    duration_ms: null,
-    exit_code: null,
-    outputs: {},
-    log: '',
-    error: null,
-    reason: null,
-    values: null,
-    redeploy_of: null,
     ...fields,
-  };
+  });
 }
 
 export const action = (args: string[]): LogEntry['forward_action'] => ({

@@ -1,4 +1,4 @@
-import type { EventKind, LogEntry } from '../state/types.js';
+import type { EventKind, LogEntry } from './types.js';
 
 /** A log entry with every field present: what is not given is null/empty, never missing. */
 export function newEntry(
