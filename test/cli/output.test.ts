@@ -1,5 +1,5 @@
 import chalk from 'chalk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { layoutGraph } from '../../src/cli/log/graph.js';
 import { liveOutput } from '../../src/cli/live/live-output.js';
 import { openEngine } from '../../src/engine/open.js';
@@ -163,6 +163,9 @@ describe('live output', () => {
 
   it('redraws a step list in place in a terminal and prints each finished deployment once', () => {
     chalk.level = 0;
+    // Live mode is off under CI=true (CI logs are not terminals); this test is about a terminal.
+    vi.stubEnv('CI', '');
+    onTestFinished(() => void vi.unstubAllEnvs());
     const s = sink(true);
     let now = 0;
     const out = liveOutput(s.stream, { now: () => (now += 150) });
