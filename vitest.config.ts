@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores: suites that start processes or containers stay predictable with few workers.
     maxWorkers: 2,
+    // In CI a JSON report too, from which .ci/run prints the plain `N passed, N failed` line.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: '.test-results.json' }]] : ['default'],
   },
 });
