@@ -4,7 +4,7 @@
  * methods as commits arrive.
  */
 import os from 'node:os';
-import { isApprover, type AckBroker } from '../agents/ack-broker.js';
+import type { AckBroker } from '../agents/ack-broker.js';
 import { listServices, loadRepoSettings, loadService } from '../config/load.js';
 import { resolveVariables } from '../config/render.js';
 import type { ResolvedVariables } from '../config/types.js';
@@ -15,7 +15,16 @@ import type { DeploymentRecord, LogEntry, StateLog } from '../state/types.js';
 import { OrbitError } from '../util/errors.js';
 import type { Secret } from '../util/secrets.js';
 import { newEntry } from '../state/index.js';
-import { executeDeploy, executeUnwind, mustRead, type AgentLookup, type ExecutorDeps } from './executor.js';
+import { approve } from './approval.js';
+import {
+  executeDeploy,
+  executeUnwind,
+  mustRead,
+  write,
+  type AgentLookup,
+  type ExecutorDeps,
+} from './executor.js';
+import { recoverDeployment } from './recovery.js';
 import { deploymentId, serviceOfDeployment } from './ids.js';
 import { CommitJob } from './commit-job.js';
 import { planCommits, planFirstRun, supersededInBatch, type PlannedCommit } from './reconcile-plan.js';
@@ -334,50 +343,9 @@ export class Engine {
     return mustRead(this.state, outcome.deployId!);
   }
 
-  /**
-   * Approves the `ack` step a deployment is waiting on in this process: checks the approvers,
-   * logs `step-acked` (author = the approver), then lets the step finish.
-   */
-  async ack(deployId: string, author: string): Promise<DeploymentRecord> {
-    const d = await mustRead(this.state, deployId);
-    const waiter = this.options.acks?.waiting(deployId);
-    const step = waiter && d.steps.find((s) => s.step_name === waiter.stepName && s.status === 'started');
-    if (!waiter || !step) {
-      throw new OrbitError('E_NOTHING_TO_ACK', `${deployId} has no step waiting for approval here`, {
-        deployId,
-        status: d.status,
-      });
-    }
-    if (waiter.approvers && !isApprover(waiter.approvers, author)) {
-      throw new OrbitError(
-        'E_NOT_APPROVER',
-        `${author} may not approve ${step.step_id}; approvers: ${waiter.approvers.join(', ')}`,
-        { deployId, step: step.step_id, author, approvers: waiter.approvers },
-      );
-    }
-    const acks = this.options.acks!;
-    if (!acks.claim(deployId)) {
-      throw new OrbitError('E_NOTHING_TO_ACK', `${deployId} is already being approved`, { deployId });
-    }
-    try {
-      await this.write(
-        newEntry('step-acked', d.service_id, this.now(), {
-          deploy_id: d.deploy_id,
-          previous_deploy_id: d.previous_deploy_id,
-          config_commit: d.config_commit,
-          author,
-          step_id: step.step_id,
-          step_name: step.step_name,
-          step_index: step.step_index,
-          step_count: d.step_count,
-        }),
-      );
-    } catch (err) {
-      acks.unclaim(deployId);
-      throw err;
-    }
-    acks.release(deployId, author);
-    return mustRead(this.state, deployId);
+  /** Approves the `ack` step a deployment is waiting on in this process. */
+  ack(deployId: string, author: string): Promise<DeploymentRecord> {
+    return approve(this.deps, this.options.acks, deployId, author);
   }
 
   /** Resolves deployments a crash left running or unwinding: their applied steps are unwound. */
@@ -389,55 +357,11 @@ export class Engine {
         this.streams.enqueue({
           service: d.service_id,
           supersedable: false,
-          run: async () => outcomeOf('recover', await this.recoverOne(d)),
+          run: async () =>
+            outcomeOf('recover', await recoverDeployment(this.deps, d, await this.secretsFor(d))),
         }),
       ),
     );
-  }
-
-  private async recoverOne(d: DeploymentRecord): Promise<DeploymentRecord> {
-    const author = 'orbit (crash recovery)';
-    const secrets = await this.secretsFor(d);
-    if (d.status === 'unwinding') {
-      // The unwind was interrupted: go on from the steps not yet reversed, for the same reason.
-      return executeUnwind(this.deps, {
-        deployment: d,
-        reason: d.unwind?.reason ?? 'crash-recovery',
-        author,
-        commit: null,
-        secrets,
-        announce: false,
-      });
-    }
-    // A step that was running when Orbit stopped is in doubt: it is recorded as failed (like any
-    // failed step, its own reverse action does not run) and the applied steps are unwound.
-    for (const step of d.steps.filter((s) => s.status === 'started')) {
-      await this.write(
-        newEntry('step-failed', d.service_id, this.deps.now(), {
-          deploy_id: d.deploy_id,
-          previous_deploy_id: d.previous_deploy_id,
-          config_commit: d.config_commit,
-          author,
-          step_id: step.step_id,
-          step_name: step.step_name,
-          step_index: step.step_index,
-          step_count: d.step_count,
-          forward_action: step.forward_action,
-          reverse_action: step.reverse_action,
-          error: {
-            code: 'E_INTERRUPTED',
-            message: 'Orbit stopped while this step was running; its outcome is unknown',
-          },
-        }),
-      );
-    }
-    return executeUnwind(this.deps, {
-      deployment: await mustRead(this.state, d.deploy_id),
-      reason: 'crash-recovery',
-      author,
-      commit: null,
-      secrets,
-    });
   }
 
   // ---- pieces the jobs use ------------------------------------------------------------
@@ -523,9 +447,8 @@ export class Engine {
     return this.deps.now();
   }
 
-  async write(entry: LogEntry): Promise<void> {
-    await this.state.append(entry);
-    this.deps.observe?.(entry);
+  write(entry: LogEntry): Promise<void> {
+    return write(this.deps, entry);
   }
 
   /** Secrets to put back into recorded actions: resolved again from the deployment's commit. */

@@ -56,7 +56,8 @@ export interface UnwindRequest {
   onStarted?(): void;
 }
 
-async function write(deps: ExecutorDeps, entry: LogEntry): Promise<void> {
+/** Appends an entry and shows it to the observer. */
+export async function write(deps: ExecutorDeps, entry: LogEntry): Promise<void> {
   await deps.state.append(entry);
   deps.observe?.(entry);
 }

@@ -1,5 +1,5 @@
 export * from './types.js';
-export { newEntry } from './new-entry.js';
+export { newEntry, stepEntry } from './new-entry.js';
 export { openStateLog, DEFAULT_BRANCH, type OpenStateLogOptions, type OrbitStateLog } from './state-log.js';
 export {
   applyEntry,

@@ -1,4 +1,4 @@
-import type { EventKind, LogEntry } from './types.js';
+import type { DeploymentRecord, EventKind, LogEntry, StepRecord } from './types.js';
 
 /** A log entry with every field present: what is not given is null/empty, never missing. */
 export function newEntry(
@@ -34,4 +34,24 @@ export function newEntry(
     redeploy_of: null,
     ...fields,
   };
+}
+
+/** An entry about one recorded step of a deployment, with the deployment's links filled in. */
+export function stepEntry(
+  kind: EventKind,
+  d: DeploymentRecord,
+  step: StepRecord,
+  time: Date,
+  fields: Partial<Omit<LogEntry, 'kind' | 'service_id'>> = {},
+): LogEntry {
+  return newEntry(kind, d.service_id, time, {
+    deploy_id: d.deploy_id,
+    previous_deploy_id: d.previous_deploy_id,
+    config_commit: d.config_commit,
+    step_id: step.step_id,
+    step_name: step.step_name,
+    step_index: step.step_index,
+    step_count: d.step_count,
+    ...fields,
+  });
 }
