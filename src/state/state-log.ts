@@ -2,6 +2,7 @@ import { OrbitError } from '../util/errors.js';
 import * as path from 'node:path';
 import { resetTmpDir } from './atomic-fs.js';
 import { commitMessage, decodeEntry, encodeEntry, normaliseEntry } from './entry-codec.js';
+import { Maintenance, type MaintenanceOptions } from './maintenance.js';
 import { git as gitCli, resolveGitDir } from './git-cli.js';
 import { makeObject, serialiseCommit, type GitObjectToWrite } from './git-objects.js';
 import { walkHistory } from './history.js';
@@ -31,6 +32,8 @@ export interface OpenStateLogOptions extends OpenStateOptions {
   readOnly?: boolean;
   /** Called after each push attempt of the state branch (only with `pushRemote`). */
   onPush?: (result: PushResult) => void;
+  /** Packing the loose objects appends leave behind. */
+  maintenance?: MaintenanceOptions;
 }
 
 /** The StateLog contract plus what tests, the CLI and the daemon's health checks want to see. */
@@ -45,6 +48,8 @@ export interface OrbitStateLog extends StateLog {
   readonly lastPushError: OrbitError | null;
   /** Waits until the newest head has been pushed (or the push given up). */
   flushPush(): Promise<void>;
+  /** Background packing of loose objects: its last error and how many passes ran. */
+  readonly maintenance: Pick<Maintenance, 'lastError' | 'passes' | 'idle'>;
 }
 
 type Parsed = ServiceView | DeploymentRecord | { config_commit: string | null };
@@ -65,6 +70,7 @@ class GitStateLog implements OrbitStateLog {
   private readonly objects: LooseObjectWriter;
   private readonly tmpDir: string;
   private lastWritten: LastWrittenFile | null = null;
+  readonly maintenance: Maintenance;
   /** How many times `lastEntryOf` had to walk history (records written before `last_entry`). */
   historyWalks = 0;
 
@@ -78,6 +84,7 @@ class GitStateLog implements OrbitStateLog {
     this.tmpDir = path.join(orbitDir(gitdir), 'tmp');
     this.objects = new LooseObjectWriter(gitdir, this.tmpDir);
     this.trees = new TreeStore(this.reader);
+    this.maintenance = new Maintenance(gitdir, options.maintenance);
     if (options.pushRemote && !this.readOnly) {
       this.pusher = new BranchPusher(gitdir, options.pushRemote, this.branch);
       if (options.onPush) this.pusher.on('push', options.onPush);
@@ -276,7 +283,7 @@ class GitStateLog implements OrbitStateLog {
 
     // Every object is in place under its final name before the branch may point at it; then the
     // branch moves atomically, and only from where this writer left it.
-    await this.objects.writeAll([...update.objects, commit]);
+    const written = await this.objects.writeAll([...update.objects, commit]);
     this.trees.remember(update);
     await casBranch(this.gitdir, this.branch, this.headSha, commit.oid);
     this.lastWritten?.record(commit.oid);
@@ -287,6 +294,7 @@ class GitStateLog implements OrbitStateLog {
     for (const [path, v] of viewUpdates) this.views.set(path.join('/'), v);
     if (e.deploy_id) this.lastEntry.set(e.deploy_id, commit.oid);
     this.pusher?.schedule(commit.oid);
+    this.maintenance.afterAppend(written);
     return commit.oid;
   }
 
@@ -359,6 +367,7 @@ class GitStateLog implements OrbitStateLog {
     await this.queue;
     this.closed = true;
     await this.pusher?.flush();
+    await this.maintenance.idle();
     this.reader.close();
     this.lastWritten?.close();
     await this.objects.stop();
