@@ -77,15 +77,19 @@ async function invoke(
     return await agent.run(invocation, ctx);
   } catch (err) {
     // Agents report failures as results; anything thrown (unknown kind, a bug) fails the step the same way.
-    const code = err instanceof OrbitError ? err.code : 'E_AGENT_ERROR';
-    const message = maskText(err instanceof Error ? err.message : String(err), secrets);
-    return { exitCode: -1, outputs: {}, log: '', durationMs: Date.now() - started, error: { code, message } };
+    const error = errorOf(err, secrets, 'E_AGENT_ERROR');
+    return { exitCode: -1, outputs: {}, log: '', durationMs: Date.now() - started, error };
   }
 }
 
-function errorOf(err: unknown, secrets: readonly Secret[]): { code: string; message: string } {
+/** An error as the log records it: its stable code (or `fallback`) and its message, masked. */
+function errorOf(
+  err: unknown,
+  secrets: readonly Secret[],
+  fallback: string,
+): { code: string; message: string } {
   return {
-    code: err instanceof OrbitError ? err.code : 'E_RENDER',
+    code: err instanceof OrbitError ? err.code : fallback,
     message: maskText(err instanceof Error ? err.message : String(err), secrets),
   };
 }
@@ -154,7 +158,7 @@ export async function executeDeploy(deps: ExecutorDeps, req: DeployRequest): Pro
       forwardAction = render(false).forward;
     } catch (err) {
       // A step that cannot be rendered (e.g. a missing output) fails like any other step.
-      return failStep({ exit_code: null }, errorOf(err, secrets));
+      return failStep({ exit_code: null }, errorOf(err, secrets, 'E_RENDER'));
     }
     const forward = maskAction(forwardAction, secrets);
     await write(
@@ -189,7 +193,7 @@ export async function executeDeploy(deps: ExecutorDeps, req: DeployRequest): Pro
     try {
       reverse = maskAction(render(true).reverse, secrets);
     } catch (err) {
-      const { code, message } = errorOf(err, secrets);
+      const { code, message } = errorOf(err, secrets, 'E_RENDER');
       return failStep(outcome, {
         code,
         message: `applied, but its reverse action could not be rendered: ${message}`,
