@@ -17,12 +17,7 @@ import { openEngine } from '../src/engine/open.js';
 import type { LogEntry } from '../src/state/types.js';
 import { ORBIT_BIN } from '../test/support/cli.js';
 import { ConfigRepo } from '../test/support/config-repo.js';
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-};
-const round = (x: number): number => Math.round(x * 10) / 10;
+import { median, round } from './stats.js';
 
 const PLAN = `variable "version" {}
 step {
@@ -68,9 +63,9 @@ async function commitLatency(commits: number): Promise<Record<string, unknown>> 
     }
     return {
       commits,
-      median_commit_to_first_step_ms: round(median(afterCommit)),
-      max_commit_to_first_step_ms: round(Math.max(...afterCommit)),
-      median_git_commit_ms: round(median(gitCommit)),
+      median_commit_to_first_step_ms: round(median(afterCommit), 1),
+      max_commit_to_first_step_ms: round(Math.max(...afterCommit), 1),
+      median_git_commit_ms: round(median(gitCommit), 1),
       target_ms: 500,
     };
   } finally {
@@ -137,13 +132,13 @@ async function memory(services: number): Promise<Record<string, unknown>> {
     return {
       services,
       deployed: ok,
-      history_build_s: round(historyMs / 1000),
-      daemon_start_to_first_poll_ms: round(startMs),
-      rss_after_start_mb: round(rssStarted),
-      status_all_services_ms: round(statusMs),
-      status_again_ms: round(statusAgainMs),
+      history_build_s: round(historyMs / 1000, 1),
+      daemon_start_to_first_poll_ms: round(startMs, 1),
+      rss_after_start_mb: round(rssStarted, 1),
+      status_all_services_ms: round(statusMs, 1),
+      status_again_ms: round(statusAgainMs, 1),
       status_services_returned: body.services.length,
-      rss_after_status_mb: round(rssAfterStatus),
+      rss_after_status_mb: round(rssAfterStatus, 1),
     };
   } finally {
     child.kill('SIGTERM');

@@ -10,14 +10,9 @@ import Docker from 'dockerode';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { DockerAgent } from '../src/agents/docker-agent.js';
+import { median, round } from './stats.js';
 
 const IMAGE = 'orbit-test/busybox:latest';
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-};
-const round = (x: number): number => Math.round(x * 100) / 100;
 
 async function direct(docker: Docker): Promise<void> {
   const c = await docker.createContainer({ Image: IMAGE, Cmd: ['true'] });

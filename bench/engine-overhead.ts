@@ -7,11 +7,7 @@ import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { openEngine } from '../src/engine/open.js';
 import { ConfigRepo } from '../test/support/config-repo.js';
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-};
+import { median, round } from './stats.js';
 
 function spawnTrue(): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -67,5 +63,3 @@ export async function engineOverhead(
     repo.remove();
   }
 }
-
-const round = (x: number): number => Math.round(x * 100) / 100;

@@ -9,12 +9,7 @@ import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { ExecAgent } from '../src/agents/exec-agent.js';
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-};
-const round = (x: number): number => Math.round(x * 1000) / 1000;
+import { median, round } from './stats.js';
 
 function plain(): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -64,10 +59,10 @@ export async function execOverhead(options: { runs?: number } = {}): Promise<Rec
   return {
     benchmark: 'exec-overhead',
     runs,
-    agent_median_ms: round(a),
-    spawn_median_ms: round(s),
-    overhead_ms: round(a - s),
-    ratio: round(a / s),
+    agent_median_ms: round(a, 3),
+    spawn_median_ms: round(s, 3),
+    overhead_ms: round(a - s, 3),
+    ratio: round(a / s, 3),
   };
 }
 

@@ -3,8 +3,9 @@ import * as fs from 'node:fs';
 import git from 'isomorphic-git';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openStateLog, type LogEntry, type OrbitStateLog } from '../src/state/index.js';
+import { newEntry, openStateLog, type LogEntry, type OrbitStateLog } from '../src/state/index.js';
 import { buildSyntheticHistory } from './state-history.js';
+import { median, round } from './stats.js';
 
 /**
  * The activity log's costs: append latency (against DESIGN §7's yardstick, a raw isomorphic-git
@@ -22,41 +23,15 @@ function tempRepo(): string {
 }
 
 const ms = (t0: number): number => performance.now() - t0;
-const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-}
-
 function entry(kind: LogEntry['kind'], service: string, id: string, extra: Partial<LogEntry> = {}): LogEntry {
-  return {
-    kind,
-    service_id: service,
+  return newEntry(kind, service, new Date(), {
     deploy_id: id,
-    previous_deploy_id: null,
-    next_deploy_id: null,
-    step_id: null,
-    previous_step_id: null,
-    next_step_id: null,
-    step_name: null,
-    step_index: null,
     step_count: 4,
-    forward_action: null,
-    reverse_action: null,
-    applied_time: new Date().toISOString(),
     config_commit: 'f'.repeat(40),
     author: 'Bench <bench@example.com>',
-    duration_ms: null,
-    exit_code: null,
-    outputs: {},
-    log: '',
-    error: null,
-    reason: null,
     values: { version: '1' },
-    redeploy_of: null,
     ...extra,
-  };
+  });
 }
 
 /** Appends whole deployments (10 entries each) across services; returns entries per second. */
@@ -149,11 +124,11 @@ async function appendLatency(rounds = 12, stepsPerRound = 10): Promise<Record<st
   fs.rmSync(rawDir, { recursive: true, force: true });
   fs.rmSync(logDir, { recursive: true, force: true });
   return {
-    append_median_ms: round(median(all)),
-    append_p90_ms: round(p90(all)),
-    step_append_median_ms: round(median(step)),
-    raw_isomorphic_git_commit_median_ms: round(median(raw)),
-    raw_isomorphic_git_commit_p90_ms: round(p90(raw)),
+    append_median_ms: round(median(all), 3),
+    append_p90_ms: round(p90(all), 3),
+    step_append_median_ms: round(median(step), 3),
+    raw_isomorphic_git_commit_median_ms: round(median(raw), 3),
+    raw_isomorphic_git_commit_p90_ms: round(p90(raw), 3),
     append_over_raw_commit: round(median(all) / median(raw), 2),
   };
 }
@@ -190,7 +165,7 @@ async function unwindAppendAfterRestart(built: Built[], rounds = 9): Promise<num
         throw new Error(`${far.deploy}: Orbit-Previous-Entry ${prev}, expected ${far.lastEntry}`);
     }
   }
-  return samples.map((xs) => round(median(xs)));
+  return samples.map((xs) => round(median(xs), 3));
 }
 
 async function measureAt(size: number, built: Built[]): Promise<Record<string, unknown>> {
@@ -259,12 +234,12 @@ async function measureAt(size: number, built: Built[]): Promise<Record<string, u
     entries: hist.entries,
     build_ms: round(buildMs, 0),
     pack_mb: round(packBytes / 1024 / 1024, 1),
-    cold_open_ms: round(median(openMs)),
-    status_cold_ms: round(median(coldStatus)),
-    unwind_plan_cold_ms: round(median(coldPlan)),
+    cold_open_ms: round(median(openMs), 3),
+    status_cold_ms: round(median(coldStatus), 3),
+    unwind_plan_cold_ms: round(median(coldPlan), 3),
     status_warm_ms: round(warmStatus, 5),
     unwind_plan_warm_ms: round(warmPlan, 5),
-    history_service_limit20_ms: round(median(historyMs)),
+    history_service_limit20_ms: round(median(historyMs), 3),
     append_on_top_entries_per_s: round(appendPerSec, 1),
   };
 }
