@@ -10,6 +10,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../state/atomic-fs.js';
 import { resolveGitDir } from '../state/git-cli.js';
 import { branchFileName, orbitDir } from '../state/integrity.js';
+import { processAlive } from '../util/process-alive.js';
 
 export interface DaemonInfo {
   pid: number;
@@ -48,15 +49,6 @@ async function readJson<T>(file: string): Promise<T | null> {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The daemon holding this repository's state branch, or null (then work on the repository directly). */
 export async function findDaemon(
   opts: { repo: string; stateRepo?: string; stateBranch: string },
@@ -81,7 +73,7 @@ export async function findDaemon(
     return null;
   }
   const info = await readJson<DaemonInfo>(discoveryFile(gitdir, opts.stateBranch));
-  if (!info || info.hostname !== os.hostname() || !alive(info.pid)) return null;
+  if (!info || info.hostname !== os.hostname() || !processAlive(info.pid)) return null;
   const owner = await readJson<{ pid: number; hostname: string }>(lockOwnerFile(gitdir, opts.stateBranch));
   return owner?.pid === info.pid && owner.hostname === info.hostname ? info : null;
 }

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { OrbitError } from '../util/errors.js';
 import { writeFileAtomic } from './atomic-fs.js';
+import { processAlive } from '../util/process-alive.js';
 
 export interface LockOwner {
   pid: number;
@@ -20,15 +21,6 @@ export interface WriterLock {
 
 /** A lock older than this without a heartbeat is stale: a crashed holder is replaced without a human. */
 const STALE_MS = 10_000;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function readOwner(file: string): Promise<LockOwner | null> {
   try {
@@ -67,7 +59,12 @@ export async function acquireWriterLock(dir: string, name: string): Promise<Writ
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
     const holder = await readOwner(ownerFile);
-    if (holder && holder.hostname === os.hostname() && holder.pid !== process.pid && !alive(holder.pid)) {
+    if (
+      holder &&
+      holder.hostname === os.hostname() &&
+      holder.pid !== process.pid &&
+      !processAlive(holder.pid)
+    ) {
       // The holder died (SIGKILL, power cut): its heartbeat may still look fresh; take over now.
       await fsp.rm(`${target}.lock`, { recursive: true, force: true });
       release = await take().catch((again: unknown) => {
