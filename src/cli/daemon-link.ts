@@ -6,7 +6,11 @@
 import path from 'node:path';
 import { DaemonClient } from '../daemon/client.js';
 import { findDaemon } from '../daemon/discovery.js';
-import type { RepoOptions } from './repo-options.js';
+import { cliAuthor, type Engine } from '../engine/engine.js';
+import type { DeploymentRecord, DeploymentStatus } from '../state/types.js';
+import { EXIT } from './exit.js';
+import { entryLine, printJson, println } from './format.js';
+import { withEngine, type RepoOptions } from './repo-options.js';
 
 export async function daemonFor(opts: RepoOptions): Promise<DaemonClient | null> {
   const info = await findDaemon({
@@ -15,4 +19,30 @@ export async function daemonFor(opts: RepoOptions): Promise<DaemonClient | null>
     stateBranch: opts.stateBranch,
   });
   return info ? new DaemonClient(info) : null;
+}
+
+/**
+ * Runs a state-changing action through the daemon when one holds the repository (it is the one
+ * writer), else on the repository directly with live output; prints the deployment and sets the
+ * exit code from whether it reached `expected`.
+ */
+export async function changeDeployment(
+  opts: RepoOptions & { json?: boolean },
+  action: {
+    route: string;
+    run(engine: Engine): Promise<DeploymentRecord>;
+    expected: DeploymentStatus;
+  },
+): Promise<void> {
+  const daemon = await daemonFor(opts);
+  const d = daemon
+    ? (await daemon.post<{ deployment: DeploymentRecord }>(action.route, { author: cliAuthor() })).deployment
+    : await withEngine(
+        opts,
+        { readOnly: false, observe: opts.json ? undefined : (e) => println(entryLine(e)) },
+        action.run,
+      );
+  if (opts.json) printJson(d);
+  else if (daemon) println(`${d.deploy_id}: ${d.status} (through the daemon at ${daemon.info.url})`);
+  if (d.status !== action.expected) process.exitCode = EXIT.failed;
 }
