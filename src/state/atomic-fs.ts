@@ -24,23 +24,6 @@ export async function writeFileAtomic(
   }
 }
 
-/**
- * The `fs` handed to isomorphic-git. Its loose-object writer skips a file that already exists, so
- * a torn object left by a killed process would be trusted forever: every write here is atomic.
- * Temp files go to one directory (inside the git dir) that the writer empties when it opens, so
- * a crash leaves no debris among the objects for `git fsck` to report.
- */
-export type AtomicFs = Omit<typeof fsp, 'writeFile'> & {
-  writeFile: (file: string, data: string | Uint8Array) => Promise<void>;
-};
-
-export function atomicFsIn(tmpDir: string): AtomicFs {
-  return {
-    ...fsp,
-    writeFile: (file: string, data: string | Uint8Array) => writeFileAtomic(file, data, tmpDir),
-  };
-}
-
 /** Empties (and creates) the temp directory: only the lock holder writes there. */
 export async function resetTmpDir(tmpDir: string): Promise<void> {
   await fsp.rm(tmpDir, { recursive: true, force: true });
