@@ -66,6 +66,11 @@ export interface JobOutcome {
   error: { code: string; message: string } | null;
 }
 
+export interface PollOptions {
+  /** The branch was rewritten under the cursor: deploy what the new history says, once. */
+  acceptRewrite?: boolean;
+}
+
 export interface PollResult {
   head: string;
   /** Commits queued by this call. */
@@ -195,9 +200,9 @@ export class Engine {
   // ---- one-shot reconcile -------------------------------------------------------------
 
   /** Resolves what a crash left in flight, then runs every pending commit to completion. */
-  async reconcile(): Promise<ReconcileReport> {
+  async reconcile(options: PollOptions = {}): Promise<ReconcileReport> {
     const outcomes = await this.recover();
-    const polled = await this.poll();
+    const polled = await this.poll(options);
     outcomes.push(...(await polled.done));
     return { head: polled.head, commits: polled.commits, outcomes };
   }
@@ -207,13 +212,13 @@ export class Engine {
    * they are queued; `done` settles when their jobs have finished. Calls are serialised, so
    * commits are always queued in branch order. The daemon calls this on every ref change.
    */
-  poll(): Promise<PollResult> {
-    const run = this.polling.then(() => this.pollNow());
+  poll(options: PollOptions = {}): Promise<PollResult> {
+    const run = this.polling.then(() => this.pollNow(options));
     this.polling = run.catch(() => undefined);
     return run;
   }
 
-  private async pollNow(): Promise<PollResult> {
+  private async pollNow(options: PollOptions): Promise<PollResult> {
     const head = await this.history.resolve(this.branch);
     if (!head) {
       throw new OrbitError('E_UNKNOWN_BRANCH', `branch ${this.branch} not found in ${this.options.repoDir}`, {
@@ -221,28 +226,42 @@ export class Engine {
       });
     }
     if (head === this.dispatched) return { head, commits: 0, done: Promise.resolve([]) };
-    const planned = await this.pending(head, this.dispatched);
+    const planned = await this.pending(head, this.dispatched, options);
     const { done } = await this.dispatch(planned);
     this.dispatched = head;
     return { head, commits: planned.length, done };
   }
 
   /** The commits on the branch after `since` (default: the log's cursor), planned into jobs. */
-  async pending(head: string, since?: string | null): Promise<PlannedCommit[]> {
+  async pending(head: string, since?: string | null, options: PollOptions = {}): Promise<PlannedCommit[]> {
     const cursor = since ?? (await this.state.cursor());
     if (cursor === head) return [];
-    if (cursor) {
-      if (!(await this.history.isAncestor(cursor, head))) {
-        throw new OrbitError(
-          'E_CONFIG_REWRITTEN',
-          `branch ${this.branch} no longer contains ${cursor.slice(0, 12)}, the last commit Orbit processed: it was rewritten or force-pushed; push a new commit on top instead`,
-          { cursor, head },
-        );
-      }
+    if (!cursor) return this.planAtHead(head, await listServices(this.options.repoDir, head), null);
+    if (await this.history.isAncestor(cursor, head)) {
       return planCommits(await this.history.commitsBetween(cursor, head));
     }
+    if (!options.acceptRewrite) {
+      throw new OrbitError(
+        'E_CONFIG_REWRITTEN',
+        `branch ${this.branch} no longer contains ${cursor.slice(0, 12)}, the last commit Orbit processed: it was rewritten or force-pushed. Push the old history back, or run \`orbit reconcile --accept-rewrite\` to deploy what the new history says`,
+        { cursor, head },
+      );
+    }
+    // Accepting a rewritten history: the services whose config at the new head differs from what
+    // is deployed deploy once, at the newest commit that touched them; nothing else runs.
+    const differ = (await serviceStatuses(this.state, this.history, head))
+      .filter((s) => s.drift === 'drift' || s.drift === 'not-deployed')
+      .map((s) => s.service);
+    return this.planAtHead(head, differ, `rewritten history accepted (was at ${cursor.slice(0, 12)})`);
+  }
+
+  /** Each service once, at the newest commit at or before `head` that touched it. */
+  private async planAtHead(
+    head: string,
+    services: string[],
+    reason: string | null,
+  ): Promise<PlannedCommit[]> {
     const headCommit = await this.history.commit(head);
-    const services = await listServices(this.options.repoDir, head);
     const last = await this.history.lastCommitsTouching(head, services);
     const commits = new Map([[head, headCommit]]);
     for (const c of await this.history.commits([...new Set(last.values())])) commits.set(c.sha, c);
@@ -250,7 +269,7 @@ export class Engine {
       service,
       commit: commits.get(last.get(service) ?? head)!,
     }));
-    return planFirstRun(headCommit, touching);
+    return planFirstRun(headCommit, touching, reason);
   }
 
   /**
@@ -270,17 +289,24 @@ export class Engine {
     // Loading first (in parallel per commit) tells each job its service's policy.
     for (const b of batch) await Promise.all(b.jobs.map((j) => j.prepare()));
     const replaced = supersededInBatch(batch.flatMap((b) => b.jobs));
-    for (const { commit, jobs } of batch) {
+    for (const [index, { commit, jobs }] of batch.entries()) {
       for (const job of jobs) {
         const by = replaced.get(job);
-        results.push(by ? job.skip(by.commitSha) : this.streams.enqueue(job, job.policy));
+        // A skip is logged before anything later is queued: sequence numbers follow branch order.
+        results.push(
+          by ? Promise.resolve(await job.skip(by.commitSha)) : this.streams.enqueue(job, job.policy),
+        );
       }
       const started = jobs.map((j) => j.started);
       written = this.cursorChain
         .then(() => Promise.all(started))
         .then(() =>
           this.write(
-            newEntry('commit-seen', '', this.now(), { config_commit: commit.sha, author: commit.author }),
+            newEntry('commit-seen', '', this.now(), {
+              config_commit: commit.sha,
+              author: commit.author,
+              reason: planned[index]!.reason ?? null,
+            }),
           ),
         );
       // A failed cursor write is this batch's error (done rejects); later commits still move it.

@@ -11,6 +11,8 @@ export type PlannedJob =
 export interface PlannedCommit {
   commit: ConfigCommit;
   jobs: PlannedJob[];
+  /** Why the commit is planned this way, when it is not simply new (logged with `commit-seen`). */
+  reason?: string | null;
 }
 
 export function planCommits(commits: readonly ConfigCommit[]): PlannedCommit[] {
@@ -23,15 +25,17 @@ export function planCommits(commits: readonly ConfigCommit[]): PlannedCommit[] {
   });
 }
 
-/** First run: every service once, at the newest commit that touched it. */
+/** First run (or an accepted rewrite): each service once, at the newest commit that touched it. */
 export function planFirstRun(
   head: ConfigCommit,
   services: ReadonlyArray<{ service: string; commit: ConfigCommit }>,
+  reason: string | null = null,
 ): PlannedCommit[] {
   return [
     {
       commit: head,
       jobs: services.map(({ service, commit }) => ({ kind: 'deploy' as const, service, commit })),
+      reason,
     },
   ];
 }

@@ -282,3 +282,44 @@ step {
     expect(await engine.state.cursor()).toBe(c4);
   });
 });
+
+describe('a force-pushed config branch', () => {
+  it('stops Orbit until someone accepts the new history, which then deploys what differs', async () => {
+    repo.commit({
+      'services/web/deploy.hcl': tracedService(trace, ['deploy']),
+      'services/web/values.hcl': values('1'),
+      'services/api/deploy.hcl': tracedService(trace, ['deploy']),
+      'services/api/values.hcl': values('1'),
+    });
+    const base = repo.git('rev-parse', 'HEAD');
+    await open();
+    await engine.reconcile();
+    repo.commit({ 'services/web/values.hcl': values('2') });
+    await engine.reconcile();
+    trace.next();
+
+    // History rewritten: web 2 is gone, web 3 is there instead; api is unchanged.
+    repo.git('reset', '-q', '--hard', base);
+    const rewritten = repo.commit({ 'services/web/values.hcl': values('3') });
+    await expectCode(engine.reconcile(), 'E_CONFIG_REWRITTEN');
+    expect(trace.next()).toEqual([]);
+    await engine.close();
+
+    await open();
+    const report = await engine.reconcile({ acceptRewrite: true });
+    expect(report.outcomes.map((o) => [o.service, o.deployId, o.status])).toEqual([
+      ['web', 'web-3', 'succeeded'],
+    ]);
+    expect(trace.next()).toEqual(['+deploy:3']);
+    expect(await engine.state.cursor()).toBe(rewritten);
+    const recent = [];
+    for await (const item of engine.state.history({ limit: 10 })) recent.push(item.entry);
+    expect(recent.find((e) => e.kind === 'commit-seen')).toMatchObject({
+      config_commit: rewritten,
+      reason: expect.stringMatching(/rewritten history accepted/),
+    });
+    // From here on, ordinary commits on the new history.
+    repo.commit({ 'services/api/values.hcl': values('2') });
+    expect((await engine.reconcile()).outcomes.map((o) => o.deployId)).toEqual(['api-2']);
+  });
+});

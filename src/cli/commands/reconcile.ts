@@ -13,14 +13,18 @@ export function register(program: Command): void {
       .command('reconcile')
       .description('process the commits the log has not seen yet, run their deployments to completion, exit')
       .option('--json', 'print the outcome of each job as JSON')
+      .option(
+        '--accept-rewrite',
+        'the branch was force-pushed: deploy once each service whose config differs from what is deployed, and go on from the new head',
+      )
       .addHelpText(
         'after',
         '\nIn a terminal, running deployments show as a live step list; elsewhere, one line per log entry.\n\nExample:\n  $ orbit reconcile --repo ./config --branch main',
       ),
-  ).action(async (opts: RepoOptions & { json?: boolean }) => {
+  ).action(async (opts: RepoOptions & { json?: boolean; acceptRewrite?: boolean }) => {
     const live = opts.json ? null : liveOutput();
     const report = await withEngine(opts, { readOnly: false, observe: live?.observe.bind(live) }, (engine) =>
-      engine.reconcile(),
+      engine.reconcile({ acceptRewrite: opts.acceptRewrite }),
     ).finally(() => live?.stop());
     if (opts.json) printJson(report);
     else if (report.outcomes.length === 0) println('nothing pending');
