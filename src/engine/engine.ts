@@ -122,6 +122,7 @@ export class Engine {
   /** The newest branch commit handed to the streams by `poll`. */
   private dispatched: string | null = null;
   private polling: Promise<unknown> = Promise.resolve();
+  private cleanup: Promise<void> | undefined;
   /** `commit-seen` entries are written in branch order, across polls. */
   private cursorChain: Promise<void> = Promise.resolve();
   private markDrained!: () => void;
@@ -376,7 +377,9 @@ export class Engine {
 
   /** Resolves deployments a crash left running or unwinding: their applied steps are unwound. */
   async recover(): Promise<JobOutcome[]> {
-    await this.options.agents.cleanup?.();
+    // Leftover containers can only come from a process before this one: look once.
+    this.cleanup ??= Promise.resolve(this.options.agents.cleanup?.()).then(() => undefined);
+    await this.cleanup;
     const inFlight = await this.state.inFlight();
     return Promise.all(
       inFlight.map((d) =>
