@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openEngine } from '../../src/engine/open.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { isOrbitError } from '../../src/util/errors.js';
-import { ConfigRepo, Trace, tracedService, values } from '../support/config-repo.js';
+import { ConfigRepo, Gate, Trace, gatedService, tracedService, values } from '../support/config-repo.js';
 
 let repo: ConfigRepo;
 let trace: Trace;
@@ -188,21 +185,13 @@ describe('deploy, automatic unwind, unwind, redeploy', () => {
 describe('deploy streams policy', () => {
   it('supersede: of several waiting commits only the newest deploys; the rest are logged as skipped', async () => {
     // The deploy step waits for a gate file, so the commits queue behind a running deployment.
-    const gate = path.join(mkdtempSync(path.join(os.tmpdir(), 'orbit-gate-')), 'open');
-    const deploy = `policy = "supersede"
-variable "version" {}
-step {
-  name    = "deploy"
-  agent   = "exec"
-  forward = ["sh", "-c", "while [ ! -e ${gate} ]; do sleep 0.02; done; echo +deploy:$ORBIT_VAR_version >> $TRACE"]
-  env     = { TRACE = "${trace.file}" }
-}
-`;
+    const gate = new Gate();
+    const deploy = `policy = "supersede"\n${gatedService(trace, gate)}`;
     repo.commit({ 'services/web/deploy.hcl': deploy, 'services/web/values.hcl': values('1') });
     await open();
-    writeFileSync(gate, '');
+    gate.open();
     await engine.reconcile();
-    rmSync(gate);
+    gate.close();
     // Commits arriving one by one: 3 waits behind the running 2, and 4 replaces it.
     repo.commit({ 'services/web/values.hcl': values('2') });
     const first = await engine.poll(); // web-2 is running, held by the gate
@@ -210,7 +199,7 @@ step {
     const second = await engine.poll();
     repo.commit({ 'services/web/values.hcl': values('4') });
     const third = await engine.poll();
-    writeFileSync(gate, '');
+    gate.open();
     const outcomes = (await Promise.all([first.done, second.done, third.done])).flat();
     expect(outcomes.map((o) => [o.deployId, o.status])).toEqual([
       ['web-2', 'succeeded'],
@@ -246,29 +235,22 @@ step {
   });
 
   it('drain: the running deployment finishes; queued commits wait for the next start', async () => {
-    const gate = path.join(mkdtempSync(path.join(os.tmpdir(), 'orbit-gate-')), 'open');
-    const deploy = `variable "version" {}
-step {
-  name    = "deploy"
-  agent   = "exec"
-  forward = ["sh", "-c", "while [ ! -e ${gate} ]; do sleep 0.02; done; echo +deploy:$ORBIT_VAR_version >> $TRACE"]
-  env     = { TRACE = "${trace.file}" }
-}
-`;
+    const gate = new Gate();
+    const deploy = gatedService(trace, gate);
     repo.commit({ 'services/web/deploy.hcl': deploy, 'services/web/values.hcl': values('1') });
     repo.commit({ 'services/web/values.hcl': values('2') });
     await open();
     const polled = await engine.poll(); // a first run deploys web once, at the head (version 2)
-    writeFileSync(gate, '');
+    gate.open();
     await polled.done;
-    rmSync(gate);
+    gate.close();
     expect(trace.next()).toEqual(['+deploy:2']);
 
     repo.commit({ 'services/web/values.hcl': values('3') });
     const c4 = repo.commit({ 'services/web/values.hcl': values('4') });
     const second = await engine.poll(); // web-2 runs (held by the gate), web-3 waits
     engine.drain();
-    writeFileSync(gate, '');
+    gate.open();
     const outcomes = await second.done;
     expect(outcomes.map((o) => o.status)).toEqual(['succeeded', 'deferred']);
     expect(trace.next()).toEqual(['+deploy:3']);

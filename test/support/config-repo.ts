@@ -115,3 +115,28 @@ ${blocks.join('\n\n')}
 }
 
 export const values = (version: string): string => `version = "${version}"\n`;
+
+/** A file a step waits for, so a test decides when a running deployment may finish. */
+export class Gate {
+  readonly file = path.join(mkdtempSync(path.join(os.tmpdir(), 'orbit-gate-')), 'open');
+
+  open(): void {
+    writeFileSync(this.file, '');
+  }
+
+  close(): void {
+    rmSync(this.file, { force: true });
+  }
+}
+
+/** One `deploy` step that waits for the gate, then records `+deploy:<version>`. */
+export function gatedService(trace: Trace, gate: Gate): string {
+  return `variable "version" {}
+step {
+  name    = "deploy"
+  agent   = "exec"
+  forward = ["sh", "-c", "while [ ! -e ${gate.file} ]; do sleep 0.02; done; echo +deploy:$ORBIT_VAR_version >> $TRACE"]
+  env     = { TRACE = "${trace.file}" }
+}
+`;
+}
