@@ -1,11 +1,13 @@
 import chalk from 'chalk';
 import { Command, CommanderError } from 'commander';
+import pkg from '../../package.json' with { type: 'json' };
 import { commands } from './commands/index.js';
 import { EXIT, reportError } from './exit.js';
 
 export function buildProgram(): Command {
   const program = new Command('orbit')
     .description('Deployments reviewed as pull requests, audited with git log, undone safely.')
+    .version(pkg.version, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   for (const register of commands) register(program);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orbit } from '../support/cli.js';
 import { ConfigRepo, Trace, tracedService, values } from '../support/config-repo.js';
@@ -89,5 +90,14 @@ describe('orbit reconcile, status, log, show, unwind, redeploy', () => {
       author: 'dora',
       status: 'succeeded',
     });
+  });
+});
+
+describe('orbit --version', () => {
+  it('prints the package version', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    expect(await orbit(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });
   });
 });
