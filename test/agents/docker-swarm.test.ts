@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerAgent } from '../../src/agents/docker-agent.js';
+import { openEngine } from '../../src/engine/open.js';
+import { ConfigRepo } from '../support/config-repo.js';
 import { TEST_IMAGE, dockerAvailable } from './docker-available.js';
 import { context, invocation } from './helpers.js';
 
@@ -81,5 +83,57 @@ describe.skipIf(!available)('docker agent as swarm jobs (single-node swarm)', ()
     );
     expect(r.exitCode).toBe(0);
     expect(r.log).toContain('per-step');
+  });
+
+  it('openEngine with docker mode swarm (the CLI and daemon --docker-mode) runs docker steps as swarm jobs', async () => {
+    const repo = new ConfigRepo();
+    repo.commit({
+      'services/web/deploy.hcl': `variable "version" {}
+step {
+  name    = "deploy"
+  agent   = "docker"
+  image   = "${TEST_IMAGE}"
+  pull    = "never"
+  forward = ["sh", "-c", "echo version=$ORBIT_VAR_version >> $ORBIT_OUTPUT"]
+}
+`,
+      'services/web/values.hcl': 'version = "7"\n',
+    });
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const engine = await openEngine({
+      repoDir: repo.dir,
+      env: {},
+      docker: { mode: 'swarm', instance: INSTANCE },
+    });
+    try {
+      const report = await engine.reconcile();
+      expect(report.outcomes).toMatchObject([{ deployId: 'web-1', status: 'succeeded' }]);
+      expect((await engine.state.deployment('web-1'))?.steps[0]?.outputs).toEqual({ version: '7' });
+    } finally {
+      await engine.close();
+      repo.remove();
+    }
+    // The engine made (and removed) a swarm service for the step, labelled with its deployment.
+    const events = await docker.getEvents({
+      since,
+      until: Math.floor(Date.now() / 1000) + 1,
+      filters: { type: ['service'] },
+    });
+    const text = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      events.on('data', (d: Buffer) => (out += d.toString()));
+      events.on('end', () => resolve(out));
+      events.on('error', reject);
+    });
+    // Only this deployment's service: earlier tests' events can fall in the same second.
+    const actions = text
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { Action: string; Actor: { Attributes: { name?: string } } })
+      .filter((e) => e.Actor.Attributes.name?.startsWith('orbit-web-1-deploy-'))
+      .map((e) => e.Action);
+    expect(actions).toEqual(['create', 'remove']);
+    expect(await services()).toHaveLength(0);
   });
 });
