@@ -4,7 +4,7 @@
  */
 import { ConfigError, OrbitError } from '../util/errors.js';
 import type { Diagnostic, SourceLocation } from '../util/errors.js';
-import type { Secret } from '../util/secrets.js';
+import { maskText, type Secret } from '../util/secrets.js';
 import { DEFAULT_TIMEOUT_MS, parseDuration } from './duration.js';
 import type { Expr } from './expressions/ast.js';
 import { evaluate } from './expressions/evaluate.js';
@@ -165,9 +165,26 @@ export function renderStep(
   ctx: RenderContext,
   options: RenderStepOptions = {},
 ): RenderedStep {
-  const scope = baseScope(spec, vars, ctx, { plan: false, options: {} });
-  computeConsts(spec, scope);
-  return renderOne(spec, index, scope, ctx, { plan: false, options: {} }, options.reverse ?? true);
+  return withSecretsMasked(vars, () => {
+    const scope = baseScope(spec, vars, ctx, { plan: false, options: {} });
+    computeConsts(spec, scope);
+    return renderOne(spec, index, scope, ctx, { plan: false, options: {} }, options.reverse ?? true);
+  });
+}
+
+/**
+ * An evaluation error may quote a value (`lookup: no key "..."`); diagnostics are printed and
+ * logged, so sensitive values are masked in them before they leave the renderer.
+ */
+function withSecretsMasked<T>(vars: ResolvedVariables, render: () => T): T {
+  try {
+    return render();
+  } catch (err) {
+    if (!(err instanceof ConfigError) || vars.secrets.length === 0) throw err;
+    throw new ConfigError(
+      err.diagnostics.map((d) => ({ ...d, message: maskText(d.message, vars.secrets, 'plain') })),
+    );
+  }
 }
 
 export interface RenderStepOptions {
@@ -188,20 +205,22 @@ export function renderPlan(
   ctx: RenderContext,
   options: PlanOptions = {},
 ): RenderedStep[] {
-  const mode: Mode = { plan: true, options };
-  const scope = baseScope(spec, vars, ctx, mode);
-  computeConsts(spec, scope);
-  const out: Diagnostic[] = [];
-  const steps: RenderedStep[] = [];
-  spec.steps.forEach((_, i) => {
-    try {
-      steps.push(renderOne(spec, i, scope, ctx, mode));
-    } catch (err) {
-      fail(err, spec.steps[i]!.location, out);
-    }
+  return withSecretsMasked(vars, () => {
+    const mode: Mode = { plan: true, options };
+    const scope = baseScope(spec, vars, ctx, mode);
+    computeConsts(spec, scope);
+    const out: Diagnostic[] = [];
+    const steps: RenderedStep[] = [];
+    spec.steps.forEach((_, i) => {
+      try {
+        steps.push(renderOne(spec, i, scope, ctx, mode));
+      } catch (err) {
+        fail(err, spec.steps[i]!.location, out);
+      }
+    });
+    if (out.length > 0) throw new ConfigError(out);
+    return steps;
   });
-  if (out.length > 0) throw new ConfigError(out);
-  return steps;
 }
 
 function renderOne(

@@ -42,7 +42,8 @@ export function checkVariableValue(
     out.push({
       ...loc,
       code: 'E_VALUE_NOT_ALLOWED',
-      message: `${what} ${JSON.stringify(value)} of variable "${decl.name}" is not one of ${JSON.stringify(decl.allowed)}`,
+      // A diagnostic is printed and logged: a sensitive value must not appear in it.
+      message: `${what} ${decl.sensitive ? '(sensitive)' : JSON.stringify(value)} of variable "${decl.name}" is not one of ${JSON.stringify(decl.allowed)}`,
     });
     return false;
   }

@@ -62,6 +62,44 @@ describe('resolveVariables', () => {
     expect(brief(ds)).toEqual(['E_VAR_TYPE@1:1', 'E_VALUE_NOT_ALLOWED@4:1']);
   });
 
+  it('never quotes a sensitive value in a diagnostic, whatever its source', async () => {
+    const deploy =
+      'variable "pw" {\n  sensitive = true\n  allowed = ["a", "b"]\n}\nvariable "n" {\n  sensitive = true\n  type = number\n}\n';
+    // In values.hcl: reported when the service loads.
+    const fromFile = await diagnosticsOf(() =>
+      loadServiceFromSources({ deploy, values: 'pw = "values-s3cret"\nn = "values-s3cret"\n' }, 'svc'),
+    );
+    expect(brief(fromFile)).toEqual(['E_VALUE_NOT_ALLOWED@1:1', 'E_VAR_TYPE@2:1']);
+    expect(JSON.stringify(fromFile)).not.toMatch(/s3cret/);
+    // From --var or the environment: reported when the variables resolve.
+    const s = await loadServiceFromSources({ deploy }, 'svc');
+    for (const [overrides, env] of [
+      [{ pw: 'flag-s3cret', n: 'flag-s3cret' }, {}],
+      [{}, { ORBIT_VAR_pw: 'env-s3cret', ORBIT_VAR_n: 'env-s3cret' }],
+    ] as const) {
+      const ds = await diagnosticsOf(() => resolveVariables(s, { ...overrides }, { ...env }));
+      expect(brief(ds)).toEqual(['E_VALUE_NOT_ALLOWED@1:1', 'E_VAR_TYPE@5:1']);
+      expect(JSON.stringify(ds)).not.toMatch(/s3cret/);
+    }
+  });
+
+  it('masks sensitive values quoted by evaluation errors, in plans and renders', async () => {
+    const s = await loadServiceFromSources(
+      {
+        deploy:
+          'variable "pw" {\n  sensitive = true\n}\nstep {\n  name = "a"\n  agent = "exec"\n  forward = [lookup({ x = "y" }, var.pw)]\n}\n',
+      },
+      'svc',
+    );
+    const vars = resolveVariables(s, { pw: 'key-s3cret' });
+    for (const render of [() => renderPlan(s, vars, CTX), () => renderStep(s, 0, vars, CTX)]) {
+      const ds = await diagnosticsOf(render);
+      expect(brief(ds)).toEqual(['E_EVAL_INDEX@7:14']);
+      expect(ds[0]!.message).toContain('(sensitive)');
+      expect(JSON.stringify(ds)).not.toMatch(/s3cret/);
+    }
+  });
+
   it('rejects --var for an undeclared variable as a flag error', async () => {
     const s = await spec();
     expect(() => resolveVariables(s, { nope: '1' }, {})).toThrow(
