@@ -94,8 +94,11 @@ function errorOf(
   };
 }
 
-const failureOf = (r: AgentResult) =>
-  r.error ?? { code: 'E_STEP_FAILED', message: `exited with status ${r.exitCode}` };
+/** Why an agent's run failed, masked: an agent's own error message may quote a URL or argument. */
+function failureOf(r: AgentResult, secrets: readonly Secret[]): { code: string; message: string } {
+  const error = r.error ?? { code: 'E_STEP_FAILED', message: `exited with status ${r.exitCode}` };
+  return { code: error.code, message: maskText(error.message, secrets) };
+}
 
 export async function executeDeploy(deps: ExecutorDeps, req: DeployRequest): Promise<DeploymentRecord> {
   const { service, deployId, spec, vars } = req;
@@ -185,7 +188,7 @@ export async function executeDeploy(deps: ExecutorDeps, req: DeployRequest): Pro
       outputs: maskDeep(result.outputs, secrets),
       log: maskText(result.log, secrets),
     };
-    if (result.exitCode !== 0 || result.error) return failStep(outcome, failureOf(result));
+    if (result.exitCode !== 0 || result.error) return failStep(outcome, failureOf(result, secrets));
     ctx.stepOutputs[name] = result.outputs;
 
     // The reverse action is rendered now that the forward one has run: it may use its outputs.
@@ -293,7 +296,7 @@ export async function executeUnwind(deps: ExecutorDeps, req: UnwindRequest): Pro
       log: maskText(result.log, req.secrets),
     };
     if (result.exitCode !== 0 || result.error) {
-      const error = failureOf(result);
+      const error = failureOf(result, req.secrets);
       await write(deps, newEntry('step-reverse-failed', service, deps.now(), { ...outcome, error }));
       await write(deps, newEntry('unwind-failed', service, deps.now(), { ...common, error }));
       return mustRead(deps.state, d.deploy_id);

@@ -140,3 +140,20 @@ describe('reverse actions rendered once the forward action has run', () => {
     expect(d?.steps[1]?.error?.message).toMatch(/reverse action could not be rendered/);
   });
 });
+
+describe('agent errors that quote a secret', () => {
+  it('are masked before they reach the log', async () => {
+    const secret = 'no-such-binary-s3cret';
+    const report = await deploy([`variable "pw" {\n  sensitive = true\n}`, step('start', '[var.pw]', null)], {
+      ORBIT_VAR_pw: secret,
+    });
+    expect(report.outcomes).toMatchObject([{ status: 'failed', error: { code: 'E_AGENT_START' } }]);
+    expect(JSON.stringify(report)).not.toContain(secret);
+    const d = await engine!.state.deployment('web-1');
+    expect(d?.steps[0]?.error).toMatchObject({
+      code: 'E_AGENT_START',
+      message: expect.stringContaining('(sensitive:pw)'),
+    });
+    expect(repo.git('log', '-p', '--format=%B', 'orbit/state')).not.toContain(secret);
+  });
+});
