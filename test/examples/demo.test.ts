@@ -1,28 +1,16 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runNode, type CliResult } from '../support/cli.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'orbit-demo-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function runDemo(): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const { FORCE_COLOR: _f, ...env } = process.env;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], {
-      cwd: root,
-      env: { ...env, ORBIT_DEMO_DIR: dir, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+function runDemo(): Promise<CliResult> {
+  return runNode(['--import', 'tsx', 'scripts/demo.ts'], { cwd: root, env: { ORBIT_DEMO_DIR: dir } });
 }
 
 describe('npm start (scripts/demo.ts)', () => {

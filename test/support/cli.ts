@@ -14,8 +14,16 @@ export function orbit(
   args: string[],
   options: { cwd?: string; env?: Record<string, string> } = {},
 ): Promise<CliResult> {
+  return runNode([ORBIT_BIN, ...args], options);
+}
+
+/** Runs a Node.js program as a user's shell would (no colour unless asked) and collects its output. */
+export function runNode(
+  argv: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ORBIT_BIN, ...args], {
+    const child = spawn(process.execPath, argv, {
       cwd: options.cwd,
       env: { ...withoutForceColor(process.env), NO_COLOR: '1', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
