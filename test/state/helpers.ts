@@ -14,6 +14,22 @@ export function gitOut(dir: string, args: string[]): string {
   return execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
 }
 
+/** A commit made by someone other than Orbit (git's plumbing), on top of `parent`; its sha. */
+export function commitTree(dir: string, tree: string, parent: string, message: string): string {
+  return gitOut(dir, [
+    '-c',
+    'user.name=x',
+    '-c',
+    'user.email=x@y',
+    'commit-tree',
+    tree,
+    '-p',
+    parent,
+    '-m',
+    message,
+  ]).trim();
+}
+
 export function entry(kind: LogEntry['kind'], fields: Partial<LogEntry> = {}): LogEntry {
   return newEntry(kind, 'waffle', new Date('2025-01-02T03:04:05.000Z'), {
     author: 'Ann <ann@example.com>',

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStateLog, type OrbitStateLog, type PushResult } from '../../src/state/index.js';
 import { isOrbitError } from '../../src/util/errors.js';
-import { deployment, entry, gitOut, tempRepo } from './helpers.js';
+import { commitTree, deployment, entry, gitOut, tempRepo } from './helpers.js';
 
 const open: OrbitStateLog[] = [];
 async function openLog(...args: Parameters<typeof openStateLog>): Promise<OrbitStateLog> {
@@ -181,26 +181,7 @@ describe('state log', () => {
     const sha = await log.append(first!);
     // Someone else moves the branch (to an Orbit-looking commit) behind the writer's back.
     const tree = gitOut(dir, ['rev-parse', `${sha}^{tree}`]).trim();
-    const foreign = execFileSync(
-      'git',
-      [
-        '-C',
-        dir,
-        '-c',
-        'user.name=x',
-        '-c',
-        'user.email=x@y',
-        'commit-tree',
-        tree,
-        '-p',
-        sha,
-        '-m',
-        'sneaky',
-      ],
-      {
-        encoding: 'utf8',
-      },
-    ).trim();
+    const foreign = commitTree(dir, tree, sha, 'sneaky');
     gitOut(dir, ['update-ref', 'refs/heads/orbit/state', foreign]);
     await expectCode(log.append(rest[0]!), 'E_STATE_MOVED');
     expect(gitOut(dir, ['rev-parse', 'orbit/state']).trim()).toBe(foreign);
@@ -229,24 +210,7 @@ describe('state log', () => {
     // The remote diverges: the push is rejected, reported, never forced.
     execFileSync('git', ['-C', remote, 'update-ref', 'refs/heads/orbit/state', `${log.head()}~1`]);
     const tree = gitOut(remote, ['rev-parse', 'orbit/state^{tree}']).trim();
-    const diverged = execFileSync(
-      'git',
-      [
-        '-C',
-        remote,
-        '-c',
-        'user.name=x',
-        '-c',
-        'user.email=x@y',
-        'commit-tree',
-        tree,
-        '-p',
-        'orbit/state',
-        '-m',
-        'other',
-      ],
-      { encoding: 'utf8' },
-    ).trim();
+    const diverged = commitTree(remote, tree, 'orbit/state', 'other');
     gitOut(remote, ['update-ref', 'refs/heads/orbit/state', diverged]);
     await log.append(entry('commit-seen', { service_id: '', config_commit: 'c2' }));
     await log.flushPush();
