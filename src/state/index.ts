@@ -12,6 +12,14 @@ export {
   type StepLogChange,
 } from './projection.js';
 export { commitMessage, headline, trailers, encodeEntry, decodeEntry, MAX_LOG_BYTES } from './entry-codec.js';
-export { recordPath, servicePath, stepsDir, stepLogName, deploymentDir, sequenceOf } from './paths.js';
+export {
+  recordPath,
+  servicePath,
+  stepsDir,
+  stepLogName,
+  deploymentDir,
+  sequenceOf,
+  parseDeploymentId,
+} from './paths.js';
 export type { PushResult } from './push.js';
 export type { LockOwner } from './lock.js';

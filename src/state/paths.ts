@@ -18,16 +18,23 @@ export function assertSafeId(kind: string, id: string): void {
     });
 }
 
-/** `waffle-12` → 12; ids are `<service>-<sequence>` and service names may hold dashes. */
-export function sequenceOf(deployId: string): number {
-  const m = /-(\d+)$/.exec(deployId);
-  return m ? Number(m[1]) : 0;
+/**
+ * `waffle-12` → `{ service: 'waffle', sequence: 12 }`; null for what is not a deployment id.
+ * Service names may hold dashes: the sequence is after the last one.
+ */
+export function parseDeploymentId(deployId: string): { service: string; sequence: number } | null {
+  const m = /^(.+)-(\d+)$/.exec(deployId);
+  return m ? { service: m[1]!, sequence: Number(m[2]) } : null;
 }
 
-/** `waffle-12` → `waffle` (the service is everything before the last dash). */
+/** `waffle-12` → 12 (0 when the id has no sequence). */
+export function sequenceOf(deployId: string): number {
+  return parseDeploymentId(deployId)?.sequence ?? 0;
+}
+
+/** `waffle-12` → `waffle`. */
 export function serviceOfDeployment(deployId: string): string {
-  const i = deployId.lastIndexOf('-');
-  return i > 0 ? deployId.slice(0, i) : deployId;
+  return parseDeploymentId(deployId)?.service ?? deployId;
 }
 
 function range(n: number, size: number): string {
