@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { OrbitError } from '../util/errors.js';
+import { gitStatus } from './git-cli.js';
 
 const SHA = /^[0-9a-f]{40}$/;
 
@@ -100,19 +101,31 @@ export async function casBranch(
   }
 }
 
-/** A `<ref>.lock` left by a killed writer would block git and Orbit forever; only called under the writer lock. */
+/**
+ * A `<ref>.lock` left by a killed writer would block git and Orbit forever; only called under the
+ * writer lock. A lock that holds an Orbit entry commit (or nothing yet) was left by an Orbit
+ * writer, which the writer lock says is gone: it is removed at once (that entry was never
+ * acknowledged). Any other lock only once it is older than `olderThanMs`.
+ */
 export async function clearStaleRefLock(
   gitdir: string,
   branch: string,
   olderThanMs = 5_000,
 ): Promise<boolean> {
   const lock = `${refFile(gitdir, branch)}.lock`;
+  let mtimeMs: number;
+  let content: string;
   try {
-    const st = await fsp.stat(lock);
-    if (Date.now() - st.mtimeMs < olderThanMs) return false;
-    await fsp.rm(lock, { force: true });
-    return true;
+    mtimeMs = (await fsp.stat(lock)).mtimeMs;
+    content = (await fsp.readFile(lock, 'utf8')).trim();
   } catch {
     return false;
   }
+  const leftByOrbit =
+    content === '' ||
+    (/^[0-9a-f]{40}$/.test(content) &&
+      (await gitStatus(gitdir, ['cat-file', '-e', `${content}:entry.json`])) === 0);
+  if (!leftByOrbit && Date.now() - mtimeMs < olderThanMs) return false;
+  await fsp.rm(lock, { force: true });
+  return true;
 }

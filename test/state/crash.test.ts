@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openStateLog } from '../../src/state/index.js';
-import { gitOut, tempRepo } from './helpers.js';
+import { entry, gitOut, tempRepo } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -59,4 +60,32 @@ describe('state log after a crash', () => {
       await log.close();
     }
   }, 60_000);
+
+  it('a ref lock a killed writer left is removed at the next open; a fresh foreign one is left alone', async () => {
+    const dir = tempRepo();
+    let log = await openStateLog({ dir });
+    const head = await log.append(
+      entry('deploy-started', { service_id: 'crash', deploy_id: 'crash-1', step_count: 1 }),
+    );
+    await log.close();
+    const lock = path.join(dir, '.git', 'refs', 'heads', 'orbit', 'state.lock');
+
+    // Killed between creating the lock and renaming it: the lock names an Orbit entry commit, or nothing.
+    for (const content of [`${head}\n`, '']) {
+      fs.writeFileSync(lock, content);
+      log = await openStateLog({ dir });
+      expect(fs.existsSync(lock)).toBe(false);
+      await log.append(
+        entry('step-started', { service_id: 'crash', deploy_id: 'crash-1', step_index: 0, step_name: 'a' }),
+      );
+      await log.close();
+    }
+
+    // A lock holding something else may be a git command at work: only a stale one goes.
+    fs.writeFileSync(lock, `${'0'.repeat(40)}\n`);
+    log = await openStateLog({ dir });
+    expect(fs.existsSync(lock)).toBe(true);
+    await log.close();
+    fs.rmSync(lock);
+  });
 });
