@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { AckBroker } from '../agents/ack-broker.js';
 import type { Engine } from '../engine/engine.js';
 import { serviceOfDeployment } from '../engine/ids.js';
+import { walkBack } from '../state/chain/index.js';
 import type { DeploymentRecord } from '../state/types.js';
 import { OrbitError } from '../util/errors.js';
 import { plain, toHttpError } from './http-errors.js';
@@ -135,9 +136,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
           finished_time: string | null;
         }
       > = [];
-      for (let id = view?.current ?? null; id && chain.length < 20;) {
-        const d = await engine.state.deployment(id);
-        if (!d) break;
+      for await (const d of walkBack(view?.current ?? null, (id) => engine.state.deployment(id), 20)) {
         chain.push({
           deploy_id: d.deploy_id,
           status: d.status,
@@ -146,7 +145,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
           started_time: d.started_time,
           finished_time: d.finished_time,
         });
-        id = d.previous_deploy_id;
       }
       const inFlight = status.in_flight ? deps.acks.waiting(status.in_flight) : null;
       return { ...status, view, chain, waiting_ack: inFlight };

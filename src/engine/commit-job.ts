@@ -1,17 +1,45 @@
 /**
- * One job a config commit asks for (deploy a service, or unwind what a reverted commit started),
- * run in its service's stream. Its config is loaded before it is queued, so the queue knows the
- * service's policy and a rejected commit costs no waiting.
+ * One job a config commit asks for in one service, run in its service's stream: deploy the
+ * service, or, when the commit undoes the one that started the current deployment, unwind it
+ * (decided when its turn comes, by `commit-decision.ts`). Its config is loaded before it is
+ * queued, so the queue knows the service's policy and a rejected commit costs no waiting.
  */
 import type { ResolvedVariables } from '../config/types.js';
 import type { DeployPolicy, ServiceSpec } from '../config/types.js';
-import type { ServiceView } from '../state/types.js';
-import { ConfigError, formatDiagnostic } from '../util/errors.js';
-import type { Engine, JobOutcome } from './engine.js';
-import { outcomeOf } from './engine.js';
+import type { DeploymentRecord, LogEntry, StateLog, ServiceView } from '../state/types.js';
+import { ConfigError, OrbitError, formatDiagnostic } from '../util/errors.js';
 import { newEntry } from '../state/index.js';
+import { decideCommitFor, type ObjectIdReader } from './commit-decision.js';
 import { deploymentId } from './ids.js';
+import { outcomeOf, type JobOutcome } from './outcome.js';
 import type { PlannedJob } from './reconcile-plan.js';
+
+/** What a commit job needs from the engine (the engine implements it; no import back). */
+export interface CommitJobHost {
+  readonly state: StateLog;
+  readonly history: ObjectIdReader;
+  load(service: string, commit: string): Promise<{ spec: ServiceSpec; vars: ResolvedVariables }>;
+  nextSequence(service: string): Promise<number>;
+  now(): Date;
+  write(entry: LogEntry): Promise<void>;
+  unwindNow(
+    service: string,
+    target: string,
+    author: string,
+    reason: string,
+    commit: string | null,
+    onStarted?: () => void,
+  ): Promise<DeploymentRecord>;
+  deploy(
+    service: string,
+    commit: string,
+    author: string,
+    spec: ServiceSpec,
+    vars: ResolvedVariables,
+    redeployOf: string | null,
+    onStarted?: () => void,
+  ): Promise<DeploymentRecord>;
+}
 
 export class CommitJob {
   readonly service: string;
@@ -22,16 +50,18 @@ export class CommitJob {
   private markStarted!: () => void;
   private loaded: { spec: ServiceSpec; vars: ResolvedVariables } | null = null;
   private rejection: ConfigError | null = null;
+  /** The commit removed the service's deploy.hcl: nothing to deploy (an unwind is by hand). */
+  private removed = false;
 
   constructor(
-    private readonly engine: Engine,
+    private readonly engine: CommitJobHost,
     private readonly job: PlannedJob,
     /** Position of each commit of the batch, to recognise work done before a crash. */
     private readonly order: ReadonlyMap<string, number>,
     private readonly index: number,
   ) {
     this.service = job.service;
-    this.supersedable = job.kind === 'deploy';
+    this.supersedable = true;
     this.started = new Promise((resolve) => (this.markStarted = resolve));
   }
 
@@ -48,8 +78,9 @@ export class CommitJob {
       this.loaded = await this.engine.load(this.service, this.commitSha);
       this.policy = this.loaded.spec.policy;
     } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      this.rejection = err;
+      if (err instanceof OrbitError && err.code === 'E_UNKNOWN_SERVICE') this.removed = true;
+      else if (err instanceof ConfigError) this.rejection = err;
+      else throw err;
     }
   }
 
@@ -112,22 +143,21 @@ export class CommitJob {
     const noop = this.noop();
     if (this.handledBefore(view)) return noop;
 
-    if (job.kind === 'revert') {
-      const current = view?.current ? await engine.state.deployment(view.current) : null;
-      if (current?.config_commit === job.reverted) {
-        const d = await engine.unwindNow(
-          this.service,
-          this.service,
-          commit.author,
-          'revert',
-          commit.sha,
-          this.markStarted,
-        );
-        return outcomeOf('revert', d, commit.sha);
-      }
-      // The reverted commit's deployment already failed or was unwound: what runs is what the revert restores.
-      if (view?.last_config_commit === job.reverted) return noop;
+    const decision = await decideCommitFor(engine.state, engine.history, this.service, commit);
+    if (decision.kind === 'unwind') {
+      const d = await engine.unwindNow(
+        this.service,
+        decision.deployment,
+        commit.author,
+        'revert',
+        commit.sha,
+        this.markStarted,
+      );
+      return outcomeOf('revert', d, commit.sha);
     }
+    // It undoes a commit whose deployment already failed or was unwound: nothing to do.
+    if (decision.kind === 'nothing') return { ...noop, kind: 'revert' };
+    if (this.removed) return noop;
     if (this.rejection || !this.loaded) {
       const err = this.rejection!;
       const error = { code: err.code, message: err.diagnostics.map(formatDiagnostic).join('\n') };

@@ -26,10 +26,14 @@ import {
 } from './executor.js';
 import { recoverDeployment } from './recovery.js';
 import { deploymentId, serviceOfDeployment } from './ids.js';
-import { CommitJob } from './commit-job.js';
+import { CommitJob, type CommitJobHost } from './commit-job.js';
+import { outcomeOf, type JobOutcome } from './outcome.js';
+import { redeployTarget, unwindTarget } from '../state/chain/index.js';
 import { planCommits, planFirstRun, supersededInBatch, type PlannedCommit } from './reconcile-plan.js';
 import { serviceStatuses, type ServiceStatus } from './status.js';
 import { ServiceStreams } from './streams.js';
+
+export type { JobOutcome, OutcomeStatus } from './outcome.js';
 
 export interface EngineOptions {
   /** The config repository (a local path). */
@@ -54,18 +58,6 @@ export interface EngineOptions {
   acks?: AckBroker;
 }
 
-export type OutcomeStatus =
-  'succeeded' | 'failed' | 'unwound' | 'unwind-failed' | 'skipped' | 'rejected' | 'deferred' | 'noop';
-
-export interface JobOutcome {
-  kind: 'deploy' | 'unwind' | 'redeploy' | 'revert' | 'recover';
-  service: string;
-  deployId: string | null;
-  commit: string | null;
-  status: OutcomeStatus;
-  error: { code: string; message: string } | null;
-}
-
 export interface PollOptions {
   /** The branch was rewritten under the cursor: deploy what the new history says, once. */
   acceptRewrite?: boolean;
@@ -85,19 +77,6 @@ export interface ReconcileReport {
   outcomes: JobOutcome[];
 }
 
-export const outcomeOf = (
-  kind: JobOutcome['kind'],
-  d: DeploymentRecord,
-  commit: string | null = d.config_commit,
-): JobOutcome => ({
-  kind,
-  service: d.service_id,
-  deployId: d.deploy_id,
-  commit,
-  status: d.status === 'running' || d.status === 'unwinding' ? 'failed' : (d.status as OutcomeStatus),
-  error: d.error,
-});
-
 /** `settings { max_parallel = N }` in orbit.hcl at the branch head; 4 when absent or unreadable. */
 async function configuredParallel(options: EngineOptions): Promise<number> {
   try {
@@ -113,7 +92,7 @@ export function cliAuthor(env: Record<string, string | undefined> = process.env)
   return env.ORBIT_USER || `${os.userInfo().username}@${os.hostname()}`;
 }
 
-export class Engine {
+export class Engine implements CommitJobHost {
   readonly history: ConfigHistory;
   readonly branch: string;
   private readonly streams: ServiceStreams<JobOutcome>;
@@ -348,13 +327,7 @@ export class Engine {
       service,
       supersedable: false,
       run: async () => {
-        const view = await this.state.service(service);
-        if (!view?.next) {
-          throw new OrbitError('E_NOTHING_TO_REDEPLOY', `${service} has no unwound deployment to redeploy`, {
-            service,
-          });
-        }
-        const original = await mustRead(this.state, view.next);
+        const original = await mustRead(this.state, redeployTarget(service, await this.state.service(service)));
         const commit = original.config_commit;
         if (!commit)
           throw new OrbitError('E_NOTHING_TO_REDEPLOY', `${original.deploy_id} has no config commit`, {
@@ -404,21 +377,8 @@ export class Engine {
     onStarted?: () => void,
   ): Promise<DeploymentRecord> {
     const view = await this.state.service(service);
-    const currentId = view?.current ?? null;
-    if (target !== service && target !== currentId) {
-      const named = await mustRead(this.state, target);
-      const by = named.superseded_by ?? currentId;
-      throw new OrbitError(
-        'E_NOT_CURRENT',
-        `${target} is not ${service}'s current deployment${by ? `: it was superseded by ${by}` : ` (it is ${named.status})`}; only the current deployment can be unwound`,
-        { target, current: currentId, supersededBy: by },
-      );
-    }
-    if (!currentId)
-      throw new OrbitError('E_NOTHING_TO_UNWIND', `${service} has no current deployment to unwind`, {
-        service,
-      });
-    const current = await mustRead(this.state, currentId);
+    const named = target !== service ? await this.state.deployment(target) : null;
+    const current = await mustRead(this.state, unwindTarget(service, view, target, named));
     return executeUnwind(this.deps, {
       deployment: current,
       reason,

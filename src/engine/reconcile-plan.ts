@@ -1,12 +1,15 @@
 /**
- * Pure: what a batch of new config commits asks for, in order. Whether a revert really unwinds
- * depends on what is deployed when its turn comes, so that decision is left to run time.
+ * Pure: what a batch of new config commits asks for, in order: one job per service a commit
+ * touches. Whether a job unwinds instead (the commit undoes the current deployment's) depends on
+ * what is deployed when its turn comes, so that decision is left to run time (`commit-decision.ts`).
  */
-import { revertedCommit, servicesTouched, type ConfigCommit } from '../git/config-history.js';
+import { servicesTouched, type ConfigCommit } from '../git/config-history.js';
 
-export type PlannedJob =
-  | { kind: 'deploy'; service: string; commit: ConfigCommit }
-  | { kind: 'revert'; service: string; commit: ConfigCommit; reverted: string };
+export interface PlannedJob {
+  kind: 'deploy';
+  service: string;
+  commit: ConfigCommit;
+}
 
 export interface PlannedCommit {
   commit: ConfigCommit;
@@ -16,13 +19,10 @@ export interface PlannedCommit {
 }
 
 export function planCommits(commits: readonly ConfigCommit[]): PlannedCommit[] {
-  return commits.map((commit) => {
-    const reverted = revertedCommit(commit);
-    const jobs: PlannedJob[] = servicesTouched(commit.files).map((service) =>
-      reverted ? { kind: 'revert', service, commit, reverted } : { kind: 'deploy', service, commit },
-    );
-    return { commit, jobs };
-  });
+  return commits.map((commit) => ({
+    commit,
+    jobs: servicesTouched(commit.files).map((service) => ({ kind: 'deploy' as const, service, commit })),
+  }));
 }
 
 /** First run (or an accepted rewrite): each service once, at the newest commit that touched it. */

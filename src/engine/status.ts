@@ -20,7 +20,7 @@ export interface ServiceStatus {
     values: Record<string, unknown> | null;
   } | null;
   /** What `orbit redeploy` would re-apply. */
-  next: string | null;
+  redeployable: string | null;
   in_flight: string | null;
   rejected: ServiceView['rejected'];
   /** The newest commit on the branch that touched this service's files. */
@@ -72,7 +72,7 @@ export async function serviceStatuses(
     return {
       service,
       current: current ? summary(current) : null,
-      next: view?.next ?? null,
+      redeployable: view?.redeployable ?? null,
       in_flight: view?.in_flight ?? null,
       rejected: view?.rejected ?? null,
       branch_commit: branchCommit,

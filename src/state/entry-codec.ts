@@ -1,6 +1,7 @@
 import { OrbitError } from '../util/errors.js';
 import { EVENT_KINDS, type LogEntry } from './types.js';
 import { assertSafeId } from './paths.js';
+import { STATE_FORMAT_VERSION, upgradeEntry } from './format.js';
 
 /**
  * How an entry becomes a commit: a headline people read in `git log --oneline`, a blank line,
@@ -126,13 +127,15 @@ export function normaliseEntry(entry: LogEntry): LogEntry {
     Buffer.byteLength(log) > MAX_LOG_BYTES
       ? Buffer.from(log).subarray(0, MAX_LOG_BYTES).toString() + '\n[log truncated by the state log]\n'
       : log;
-  return { ...entry, log: capped, outputs: entry.outputs ?? {} };
+  // The writer writes its own format, whatever the entry says.
+  return { ...entry, format_version: STATE_FORMAT_VERSION, log: capped, outputs: entry.outputs ?? {} };
 }
 
 export function encodeEntry(entry: LogEntry): string {
   return JSON.stringify(entry, null, 2) + '\n';
 }
 
+/** Reads an `entry.json` of any known format as the current one. */
 export function decodeEntry(text: string): LogEntry {
-  return JSON.parse(text) as LogEntry;
+  return upgradeEntry(JSON.parse(text) as Record<string, unknown>);
 }

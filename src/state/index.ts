@@ -23,3 +23,5 @@ export {
 } from './paths.js';
 export type { PushResult } from './push.js';
 export type { LockOwner } from './lock.js';
+export { STATE_FORMAT_VERSION, upgradeEntry, upgradeRecord, upgradeServiceView } from './format.js';
+export { ViewOverlay } from './view-overlay.js';

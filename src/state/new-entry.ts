@@ -1,3 +1,4 @@
+import { STATE_FORMAT_VERSION } from './format.js';
 import type { DeploymentRecord, EventKind, LogEntry, StepRecord } from './types.js';
 
 /** A log entry with every field present: what is not given is null/empty, never missing. */
@@ -8,11 +9,11 @@ export function newEntry(
   fields: Partial<Omit<LogEntry, 'kind' | 'service_id'>> = {},
 ): LogEntry {
   return {
+    format_version: STATE_FORMAT_VERSION,
     kind,
     service_id: service,
     deploy_id: null,
     previous_deploy_id: null,
-    next_deploy_id: null,
     step_id: null,
     previous_step_id: null,
     next_step_id: null,

@@ -1,4 +1,6 @@
-import type { DeploymentRecord, LogEntry, ServiceView, StepRecord, StepStatus } from './types.js';
+import type { DeploymentRecord, EventKind, LogEntry, ServiceView, StepRecord, StepStatus } from './types.js';
+import { afterSuccess, afterUnwind, linkedBySuccess, statusAfterUnwind } from './chain/index.js';
+import { STATE_FORMAT_VERSION } from './format.js';
 import { sequenceOf } from './paths.js';
 
 /**
@@ -31,9 +33,10 @@ export const REVERSE_LOG_SEPARATOR = '\n----- reverse -----\n';
 
 export function emptyService(serviceId: string): ServiceView {
   return {
+    format_version: STATE_FORMAT_VERSION,
     service_id: serviceId,
     current: null,
-    next: null,
+    redeployable: null,
     last_sequence: 0,
     last_config_commit: null,
     rejected: null,
@@ -43,6 +46,7 @@ export function emptyService(serviceId: string): ServiceView {
 
 function newRecord(e: LogEntry, deployId: string, status: DeploymentRecord['status']): DeploymentRecord {
   return {
+    format_version: STATE_FORMAT_VERSION,
     deploy_id: deployId,
     service_id: e.service_id,
     sequence: sequenceOf(deployId),
@@ -52,8 +56,7 @@ function newRecord(e: LogEntry, deployId: string, status: DeploymentRecord['stat
     started_time: e.applied_time,
     finished_time: null,
     previous_deploy_id: e.previous_deploy_id,
-    next_deploy_id: null,
-    superseded_by: null,
+    replaced_by: null,
     redeploy_of: e.redeploy_of,
     values: e.values,
     step_count: e.step_count,
@@ -86,188 +89,196 @@ function newStep(e: LogEntry, index: number): StepRecord {
 /** Which deployment records the projection of `entry` reads, given the entry's own record. */
 export function relatedDeployments(entry: LogEntry, own: DeploymentRecord | undefined): string[] {
   if (entry.kind !== 'deploy-succeeded') return [];
-  const ids = [own?.previous_deploy_id ?? entry.previous_deploy_id, own?.redeploy_of ?? entry.redeploy_of];
-  return ids.filter((x): x is string => typeof x === 'string' && x.length > 0);
+  return linkedBySuccess({
+    previous_deploy_id: own?.previous_deploy_id ?? entry.previous_deploy_id,
+    redeploy_of: own?.redeploy_of ?? entry.redeploy_of,
+  });
 }
+
+/** What a reducer gets: the entry, the views it may read, and helpers that copy before changing. */
+interface Context {
+  e: LogEntry;
+  views: ViewSource;
+  out: ViewChanges;
+  /** A copy of the entry's service view (a new one when absent). */
+  service(): ServiceView;
+  /** A copy of the entry's deployment record (a new one with `status` when absent). */
+  record(status?: DeploymentRecord['status']): DeploymentRecord;
+  /** The record's step of the entry's `step_index`, added when absent. */
+  step(rec: DeploymentRecord): StepRecord;
+  setLog(rec: DeploymentRecord, s: StepRecord, log: string): void;
+}
+
+type Reducer = (c: Context) => void;
+
+const stepForward: Reducer = ({ e, out, record, step, setLog }) => {
+  const rec = record();
+  const s = step(rec);
+  const status: StepStatus =
+    e.kind === 'step-started' ? 'started' : e.kind === 'step-applied' ? 'applied' : 'failed';
+  s.status = status;
+  if (e.step_name) s.step_name = e.step_name;
+  if (e.step_id) s.step_id = e.step_id;
+  s.forward_action = e.forward_action ?? s.forward_action;
+  s.reverse_action = e.reverse_action ?? s.reverse_action;
+  s.agent = s.forward_action?.agent ?? s.agent;
+  if (e.kind === 'step-started') s.started_time = e.applied_time;
+  else {
+    s.outputs = { ...e.outputs };
+    s.exit_code = e.exit_code;
+    s.duration_ms = e.duration_ms;
+    s.error = e.error;
+    if (e.kind === 'step-failed' && e.error) rec.error = e.error;
+  }
+  if (e.kind !== 'step-started' || e.log) setLog(rec, s, e.log);
+  out.deployments.push(rec);
+};
+
+const stepReverse: Reducer = ({ e, views, out, record, step, setLog }) => {
+  const rec = record();
+  const s = step(rec);
+  s.status = e.kind === 'step-reversed' ? 'reversed' : 'reverse-failed';
+  s.reverse_exit_code = e.exit_code;
+  s.reverse_duration_ms = e.duration_ms;
+  if (e.reverse_action) s.reverse_action = e.reverse_action;
+  if (e.kind === 'step-reverse-failed') s.error = e.error;
+  const before = views.stepLog(rec.deploy_id, s.step_index) ?? '';
+  setLog(rec, s, before + REVERSE_LOG_SEPARATOR + e.log);
+  out.deployments.push(rec);
+};
+
+/** One reducer per event kind: the compiler checks that every kind has one. */
+const REDUCERS = {
+  'deploy-started': ({ e, out, service }) => {
+    const rec = newRecord(e, e.deploy_id!, 'running');
+    const svc = service();
+    svc.last_sequence = Math.max(svc.last_sequence, rec.sequence);
+    svc.in_flight = rec.deploy_id;
+    svc.last_config_commit = e.config_commit;
+    svc.rejected = null;
+    out.deployments.push(rec);
+    out.services.push(svc);
+  },
+  'step-started': stepForward,
+  'step-applied': stepForward,
+  'step-failed': stepForward,
+  'deploy-succeeded': ({ e, views, out, service, record }) => {
+    const rec = record();
+    rec.status = 'succeeded';
+    rec.finished_time = e.applied_time;
+    rec.error = null;
+    out.deployments.push(rec);
+    const prevId = rec.previous_deploy_id ?? e.previous_deploy_id;
+    const redeployOf = rec.redeploy_of ?? e.redeploy_of;
+    const changed = afterSuccess(
+      service(),
+      rec,
+      prevId ? views.deployment(prevId) : undefined,
+      redeployOf ? views.deployment(redeployOf) : undefined,
+    );
+    if (changed.replaced) out.deployments.push(structuredClone(changed.replaced));
+    out.services.push(changed.view);
+  },
+  'unwind-started': ({ e, out, service, record }) => {
+    const rec = record();
+    rec.status = 'unwinding';
+    rec.unwind = { reason: e.reason ?? 'user', author: e.author, time: e.applied_time };
+    const svc = service();
+    svc.in_flight = rec.deploy_id;
+    out.deployments.push(rec);
+    out.services.push(svc);
+  },
+  'step-reversed': stepReverse,
+  'step-reverse-failed': stepReverse,
+  'deploy-unwound': ({ e, out, service, record }) => {
+    const rec = record();
+    rec.status = statusAfterUnwind(e.reason ?? rec.unwind?.reason ?? 'user');
+    rec.finished_time = e.applied_time;
+    if (e.error) rec.error = e.error;
+    out.deployments.push(rec);
+    out.services.push(afterUnwind(service(), rec));
+  },
+  'unwind-failed': ({ e, out, service, record }) => {
+    const rec = record();
+    rec.status = 'unwind-failed';
+    rec.finished_time = e.applied_time;
+    if (e.error) rec.error = e.error;
+    const svc = service();
+    svc.in_flight = null;
+    out.deployments.push(rec);
+    out.services.push(svc);
+  },
+  'deploy-skipped': ({ e, out, service, record }) => {
+    const svc = service();
+    svc.last_config_commit = e.config_commit;
+    if (e.deploy_id) {
+      const rec = record('skipped');
+      rec.status = 'skipped';
+      rec.finished_time = e.applied_time;
+      svc.last_sequence = Math.max(svc.last_sequence, rec.sequence);
+      out.deployments.push(rec);
+    }
+    out.services.push(svc);
+  },
+  'commit-rejected': ({ e, out, service }) => {
+    const svc = service();
+    svc.rejected = {
+      config_commit: e.config_commit ?? '',
+      error: e.error ?? { code: 'E_CONFIG_INVALID', message: 'rejected' },
+    };
+    svc.last_config_commit = e.config_commit;
+    out.services.push(svc);
+  },
+  'step-acked': ({ e, out, record, step }) => {
+    const rec = record();
+    const s = step(rec);
+    s.acked = { by: e.author, time: e.applied_time };
+    out.deployments.push(rec);
+  },
+  'commit-seen': ({ e, out }) => {
+    out.cursor = { config_commit: e.config_commit };
+  },
+} satisfies Record<EventKind, Reducer>;
+
+/** Kinds that mean nothing without a deployment id (a malformed entry changes no view). */
+const OPTIONAL_DEPLOYMENT: ReadonlySet<EventKind> = new Set(['deploy-skipped', 'commit-rejected', 'commit-seen']);
 
 export function applyEntry(views: ViewSource, entry: LogEntry): ViewChanges {
   const out: ViewChanges = { services: [], deployments: [], stepLogs: [], cursor: null };
   const e = entry;
   const D = e.deploy_id;
-  const service = (): ServiceView =>
-    structuredClone(views.service(e.service_id)) ?? emptyService(e.service_id);
-  const record = (status: DeploymentRecord['status'] = 'running'): DeploymentRecord => {
-    const found = D ? views.deployment(D) : undefined;
-    return found ? structuredClone(found) : newRecord(e, D ?? '', status);
-  };
-  const step = (rec: DeploymentRecord): StepRecord => {
-    const index = e.step_index ?? 0;
-    let s = rec.steps.find((x) => x.step_index === index);
-    if (!s) {
-      s = newStep(e, index);
-      rec.steps.push(s);
-      rec.steps.sort((a, b) => a.step_index - b.step_index);
-    }
-    return s;
-  };
-  const setLog = (rec: DeploymentRecord, s: StepRecord, log: string): void => {
-    out.stepLogs.push({
-      service_id: rec.service_id,
-      deploy_id: rec.deploy_id,
-      step_index: s.step_index,
-      step_name: s.step_name,
-      log,
-    });
-  };
-
-  switch (e.kind) {
-    case 'deploy-started': {
-      if (!D) break;
-      const rec = newRecord(e, D, 'running');
-      const svc = service();
-      svc.last_sequence = Math.max(svc.last_sequence, rec.sequence);
-      svc.in_flight = D;
-      svc.last_config_commit = e.config_commit;
-      svc.rejected = null;
-      out.deployments.push(rec);
-      out.services.push(svc);
-      break;
-    }
-    case 'step-started':
-    case 'step-applied':
-    case 'step-failed': {
-      if (!D) break;
-      const rec = record();
-      const s = step(rec);
-      const status: StepStatus =
-        e.kind === 'step-started' ? 'started' : e.kind === 'step-applied' ? 'applied' : 'failed';
-      s.status = status;
-      if (e.step_name) s.step_name = e.step_name;
-      if (e.step_id) s.step_id = e.step_id;
-      s.forward_action = e.forward_action ?? s.forward_action;
-      s.reverse_action = e.reverse_action ?? s.reverse_action;
-      s.agent = s.forward_action?.agent ?? s.agent;
-      if (e.kind === 'step-started') s.started_time = e.applied_time;
-      else {
-        s.outputs = { ...e.outputs };
-        s.exit_code = e.exit_code;
-        s.duration_ms = e.duration_ms;
-        s.error = e.error;
-        if (e.kind === 'step-failed' && e.error) rec.error = e.error;
+  if (!D && !OPTIONAL_DEPLOYMENT.has(e.kind)) return out;
+  const context: Context = {
+    e,
+    views,
+    out,
+    service: () => structuredClone(views.service(e.service_id)) ?? emptyService(e.service_id),
+    record: (status = 'running') => {
+      const found = D ? views.deployment(D) : undefined;
+      return found ? structuredClone(found) : newRecord(e, D ?? '', status);
+    },
+    step: (rec) => {
+      const index = e.step_index ?? 0;
+      let s = rec.steps.find((x) => x.step_index === index);
+      if (!s) {
+        s = newStep(e, index);
+        rec.steps.push(s);
+        rec.steps.sort((a, b) => a.step_index - b.step_index);
       }
-      if (e.kind !== 'step-started' || e.log) setLog(rec, s, e.log);
-      out.deployments.push(rec);
-      break;
-    }
-    case 'deploy-succeeded': {
-      if (!D) break;
-      const rec = record();
-      rec.status = 'succeeded';
-      rec.finished_time = e.applied_time;
-      rec.error = null;
-      out.deployments.push(rec);
-      const prevId = rec.previous_deploy_id ?? e.previous_deploy_id;
-      const prev = prevId ? views.deployment(prevId) : undefined;
-      if (prev) out.deployments.push({ ...structuredClone(prev), next_deploy_id: D, superseded_by: D });
-      const svc = service();
-      svc.current = D;
-      const redeployOf = rec.redeploy_of ?? e.redeploy_of;
-      const redeployed = redeployOf ? views.deployment(redeployOf) : undefined;
-      svc.next = redeployed && redeployed.status === 'unwound' ? redeployed.next_deploy_id : null;
-      svc.in_flight = null;
-      out.services.push(svc);
-      break;
-    }
-    case 'unwind-started': {
-      if (!D) break;
-      const rec = record();
-      rec.status = 'unwinding';
-      rec.unwind = { reason: e.reason ?? 'user', author: e.author, time: e.applied_time };
-      const svc = service();
-      svc.in_flight = D;
-      out.deployments.push(rec);
-      out.services.push(svc);
-      break;
-    }
-    case 'step-reversed':
-    case 'step-reverse-failed': {
-      if (!D) break;
-      const rec = record();
-      const s = step(rec);
-      s.status = e.kind === 'step-reversed' ? 'reversed' : 'reverse-failed';
-      s.reverse_exit_code = e.exit_code;
-      s.reverse_duration_ms = e.duration_ms;
-      if (e.reverse_action) s.reverse_action = e.reverse_action;
-      if (e.kind === 'step-reverse-failed') s.error = e.error;
-      const before = views.stepLog(rec.deploy_id, s.step_index) ?? '';
-      setLog(rec, s, before + REVERSE_LOG_SEPARATOR + e.log);
-      out.deployments.push(rec);
-      break;
-    }
-    case 'deploy-unwound': {
-      if (!D) break;
-      const rec = record();
-      const reason = e.reason ?? rec.unwind?.reason ?? 'user';
-      rec.status = reason === 'failure' ? 'failed' : 'unwound';
-      rec.finished_time = e.applied_time;
-      if (e.error) rec.error = e.error;
-      const svc = service();
-      if (svc.current === D) {
-        svc.current = rec.previous_deploy_id;
-        svc.next = D;
-      }
-      svc.in_flight = null;
-      out.deployments.push(rec);
-      out.services.push(svc);
-      break;
-    }
-    case 'unwind-failed': {
-      if (!D) break;
-      const rec = record();
-      rec.status = 'unwind-failed';
-      rec.finished_time = e.applied_time;
-      if (e.error) rec.error = e.error;
-      const svc = service();
-      svc.in_flight = null;
-      out.deployments.push(rec);
-      out.services.push(svc);
-      break;
-    }
-    case 'deploy-skipped': {
-      const svc = service();
-      svc.last_config_commit = e.config_commit;
-      if (D) {
-        const rec = record('skipped');
-        rec.status = 'skipped';
-        rec.finished_time = e.applied_time;
-        svc.last_sequence = Math.max(svc.last_sequence, rec.sequence);
-        out.deployments.push(rec);
-      }
-      out.services.push(svc);
-      break;
-    }
-    case 'commit-rejected': {
-      const svc = service();
-      svc.rejected = {
-        config_commit: e.config_commit ?? '',
-        error: e.error ?? { code: 'E_CONFIG_INVALID', message: 'rejected' },
-      };
-      svc.last_config_commit = e.config_commit;
-      out.services.push(svc);
-      break;
-    }
-    case 'step-acked': {
-      if (!D) break;
-      const rec = record();
-      const s = step(rec);
-      s.acked = { by: e.author, time: e.applied_time };
-      out.deployments.push(rec);
-      break;
-    }
-    case 'commit-seen':
-      out.cursor = { config_commit: e.config_commit };
-      break;
-  }
+      return s;
+    },
+    setLog: (rec, s, log) => {
+      out.stepLogs.push({
+        service_id: rec.service_id,
+        deploy_id: rec.deploy_id,
+        step_index: s.step_index,
+        step_name: s.step_name,
+        log,
+      });
+    },
+  };
+  // Entries are checked on append (`normaliseEntry`); a kind this Orbit does not know changes nothing.
+  if (Object.hasOwn(REDUCERS, e.kind)) (REDUCERS[e.kind] as Reducer)(context);
   return out;
 }
 

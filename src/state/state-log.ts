@@ -13,6 +13,7 @@ import { ObjectReader } from './object-reader.js';
 import { CURSOR_FILE, ENTRY_FILE, recordPath, servicePath, stepLogName, stepsDir } from './paths.js';
 import { applyEntry, relatedDeployments, unwindPlanOf, type ViewSource } from './projection.js';
 import { BranchPusher, type PushResult } from './push.js';
+import { upgradeRecord, upgradeServiceView } from './format.js';
 import { casBranch, clearStaleRefLock, readBranch } from './refs.js';
 import { BoundedCache, TreeStore, type FileChange } from './tree-store.js';
 import type {
@@ -53,6 +54,13 @@ export interface OrbitStateLog extends StateLog {
 }
 
 type Parsed = ServiceView | DeploymentRecord | { config_commit: string | null };
+
+/** Views written in an older state format are read as the current one (see format.ts). */
+function upgradeView(path: string, raw: Record<string, unknown>): Parsed {
+  if (path.endsWith('/current.json')) return upgradeServiceView(raw, path);
+  if (path.endsWith('/record.json')) return upgradeRecord(raw, path);
+  return raw as Parsed;
+}
 
 class GitStateLog implements OrbitStateLog {
   readonly branch: string;
@@ -143,7 +151,7 @@ class GitStateLog implements OrbitStateLog {
     const hit = this.views.get(key);
     if (hit !== undefined) return hit as T | null;
     const text = await this.trees.readFile(this.headRoot, path);
-    const parsed = text === null ? null : (JSON.parse(text) as T);
+    const parsed = text === null ? null : (upgradeView(key, JSON.parse(text) as Record<string, unknown>) as T);
     this.views.set(key, parsed);
     return parsed;
   }

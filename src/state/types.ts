@@ -45,11 +45,12 @@ export interface ActionRecord {
 }
 
 export interface LogEntry {
+  /** The state format this entry was written in (`STATE_FORMAT_VERSION`); absent before version 2. */
+  format_version: number;
   kind: EventKind;
   service_id: string;
   deploy_id: string | null;
   previous_deploy_id: string | null;
-  next_deploy_id: string | null;
   /** `<deploy_id>/<index>-<name>`, e.g. `waffle-12/1-migrate`. */
   step_id: string | null;
   previous_step_id: string | null;
@@ -101,6 +102,7 @@ export interface StepRecord {
 
 /** The denormalised record of one deployment, kept in the state tree and updated by each entry. */
 export interface DeploymentRecord {
+  format_version: number;
   deploy_id: string;
   service_id: string;
   sequence: number;
@@ -109,9 +111,13 @@ export interface DeploymentRecord {
   author: string;
   started_time: string;
   finished_time: string | null;
+  /** The deployment that was current when this one started: the chain's link back. */
   previous_deploy_id: string | null;
-  next_deploy_id: string | null;
-  superseded_by: string | null;
+  /**
+   * The newest deployment that succeeded on top of this one (its `previous`): the chain's link
+   * forward. Format 1 called it both `next_deploy_id` and `superseded_by`.
+   */
+  replaced_by: string | null;
   redeploy_of: string | null;
   values: Record<string, unknown> | null;
   step_count: number | null;
@@ -130,11 +136,15 @@ export interface DeploymentRecord {
 
 /** The per-service view: `services/<service>/current.json` on the state branch. */
 export interface ServiceView {
+  format_version: number;
   service_id: string;
   /** The deployment in effect, or null. */
   current: string | null;
-  /** What `redeploy` would re-apply next (the last deployment unwound from here), or null. */
-  next: string | null;
+  /**
+   * What `redeploy` would re-apply (the last deployment unwound from here), or null. Format 1
+   * called it `next`.
+   */
+  redeployable: string | null;
   /** Highest deployment sequence number handed out; ids are `<service>-<sequence>`. */
   last_sequence: number;
   /** The config commit of the latest deployment started, skipped or rejected for this service. */

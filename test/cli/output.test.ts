@@ -107,7 +107,7 @@ describe('CLI output', () => {
       ],
     });
     const status = JSON.parse((await plain(['status', '--json'])).stdout) as unknown[];
-    expect(status).toMatchObject([{ service: 'web', current: { id: 'web-1' }, next: 'web-2' }]);
+    expect(status).toMatchObject([{ service: 'web', current: { id: 'web-1' }, redeployable: 'web-2' }]);
     const reconcile = JSON.parse((await plain(['reconcile', '--json'])).stdout) as Record<string, unknown>;
     expect(reconcile).toMatchObject({ commits: 0, outcomes: [] });
   });

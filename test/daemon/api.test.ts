@@ -32,7 +32,7 @@ describe('reading', () => {
       expect.objectContaining({
         service: 'web',
         current: expect.objectContaining({ id: 'web-2', status: 'succeeded', values: { version: '2' } }),
-        next: null,
+        redeployable: null,
         in_flight: null,
         rejected: null,
         drift: 'in-sync',
@@ -71,7 +71,7 @@ describe('reading', () => {
     expect(r.body.deployment).toMatchObject({
       deploy_id: 'web-1',
       status: 'succeeded',
-      superseded_by: 'web-2',
+      replaced_by: 'web-2',
     });
     expect(
       r.body.deployment.steps.map((s: { step_name: string; status: string }) => [s.step_name, s.status]),

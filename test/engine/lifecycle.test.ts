@@ -99,7 +99,7 @@ describe('deploy, automatic unwind, unwind, redeploy', () => {
     });
   });
 
-  it('refuses to unwind a superseded deployment and names what superseded it', async () => {
+  it('refuses to unwind a replaced deployment and names what replaced it', async () => {
     const deploy = tracedService(trace, ['deploy']);
     repo.commit({ 'services/web/deploy.hcl': deploy, 'services/web/values.hcl': values('1') });
     await open();
@@ -109,7 +109,7 @@ describe('deploy, automatic unwind, unwind, redeploy', () => {
 
     const err = await engine.unwind('web-1', 'bob').catch((e: unknown) => e);
     expect(isOrbitError(err, 'E_NOT_CURRENT')).toBe(true);
-    expect((err as { data: unknown }).data).toMatchObject({ target: 'web-1', supersededBy: 'web-2' });
+    expect((err as { data: unknown }).data).toMatchObject({ target: 'web-1', replacedBy: 'web-2' });
     await expectCode(engine.unwind('nope', 'bob'), 'E_UNKNOWN_SERVICE');
     await expectCode(engine.unwind('web-99', 'bob'), 'E_UNKNOWN_DEPLOYMENT');
     expect(trace.lines()).toEqual(['+deploy:1', '+deploy:2']);

@@ -75,10 +75,9 @@ describe('applyEntry', () => {
       ...deployment('waffle-1', ['a', 'b']),
       ...deployment('waffle-2', ['a', 'b'], { previous: 'waffle-1' }),
     ]);
-    expect(v.services.get('waffle')).toMatchObject({ current: 'waffle-2', next: null, in_flight: null });
+    expect(v.services.get('waffle')).toMatchObject({ current: 'waffle-2', redeployable: null, in_flight: null });
     expect(v.records.get('waffle-1')).toMatchObject({
-      next_deploy_id: 'waffle-2',
-      superseded_by: 'waffle-2',
+      replaced_by: 'waffle-2',
     });
     const rec = v.records.get('waffle-2')!;
     expect(rec.status).toBe('succeeded');
@@ -90,14 +89,14 @@ describe('applyEntry', () => {
     expect(v.logs.get('waffle-2/0')).toBe('a forward output\n');
   });
 
-  it('unwinding moves current back and next forward; redeploy restores next along the chain', () => {
+  it('unwinding moves current back and redeployable forward; redeploy walks redeployable along the chain', () => {
     const v = fold([
       ...deployment('waffle-1', ['a']),
       ...deployment('waffle-2', ['a'], { previous: 'waffle-1' }),
       ...deployment('waffle-3', ['a'], { previous: 'waffle-2' }),
       ...unwind('waffle-3', 'user', ['a']),
     ]);
-    expect(v.services.get('waffle')).toMatchObject({ current: 'waffle-2', next: 'waffle-3' });
+    expect(v.services.get('waffle')).toMatchObject({ current: 'waffle-2', redeployable: 'waffle-3' });
     expect(v.records.get('waffle-3')).toMatchObject({
       status: 'unwound',
       unwind: { reason: 'user', author: 'Bob' },
@@ -114,8 +113,8 @@ describe('applyEntry', () => {
       ...unwind('waffle-2', 'revert', ['a']),
       ...deployment('waffle-4', ['a'], { previous: 'waffle-1', redeployOf: 'waffle-2' }),
     ]);
-    expect(w.services.get('waffle')).toMatchObject({ current: 'waffle-4', next: 'waffle-3' });
-    expect(w.records.get('waffle-1')!.next_deploy_id).toBe('waffle-4');
+    expect(w.services.get('waffle')).toMatchObject({ current: 'waffle-4', redeployable: 'waffle-3' });
+    expect(w.records.get('waffle-1')!.replaced_by).toBe('waffle-4');
   });
 
   it('a failed step unwinds to failed, leaving current alone', () => {
@@ -141,7 +140,7 @@ describe('applyEntry', () => {
       entry('deploy-unwound', { deploy_id: 'waffle-2' }),
     ]);
     expect(v.records.get('waffle-2')).toMatchObject({ status: 'failed', error: { code: 'E_AGENT_EXIT' } });
-    expect(v.services.get('waffle')).toMatchObject({ current: 'waffle-1', next: null, in_flight: null });
+    expect(v.services.get('waffle')).toMatchObject({ current: 'waffle-1', redeployable: null, in_flight: null });
   });
 
   it('a failing reverse action leaves unwind-failed and current unchanged', () => {

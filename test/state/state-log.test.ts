@@ -36,7 +36,7 @@ describe('state log', () => {
       shas.push(await log.append(e));
 
     expect(await log.service('waffle')).toMatchObject({ current: 'waffle-2', last_sequence: 2 });
-    expect((await log.deployment('waffle-1'))!.next_deploy_id).toBe('waffle-2');
+    expect((await log.deployment('waffle-1'))!.replaced_by).toBe('waffle-2');
     expect((await log.unwindPlan('waffle-2')).map((s) => s.step_name)).toEqual(['deploy', 'migrate']);
     expect(await log.stepLog('waffle-2', 0)).toBe('migrate forward output\n');
     expect(await log.inFlight()).toEqual([]);

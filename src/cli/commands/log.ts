@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import chalk from 'chalk';
 import { OrbitError } from '../../util/errors.js';
+import { previousOf } from '../../state/chain/index.js';
 import type { DeploymentRecord, HistoryItem, LogEntry, StateLog } from '../../state/types.js';
 import { entryLine, paint, printJson, println, seconds, short, symbol, when, who } from '../format.js';
 import { layoutGraph } from '../log/graph.js';
@@ -114,7 +115,7 @@ async function collect(state: StateLog, service: string | undefined, limit: numb
     .filter((r): r is DeploymentRecord => r !== null)
     .map((r) => ({
       id: r.deploy_id,
-      parent: r.previous_deploy_id,
+      parent: previousOf(r),
       service: r.service_id,
       time: r.started_time,
       sequence: r.sequence,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import chalk from 'chalk';
 import type { DeploymentRecord, StepRecord } from '../../state/types.js';
+import { previousOf, replacedBy } from '../../state/chain/index.js';
 import { OrbitError } from '../../util/errors.js';
 import { padEnd, paint, printJson, println, seconds, short, symbol, when, who } from '../format.js';
 import { withEngine, withRepoOptions, type RepoOptions } from '../repo-options.js';
@@ -55,7 +56,7 @@ function header(d: DeploymentRecord, current: boolean): string[] {
   const lines = [
     `${symbol(d.status)} ${chalk.bold(d.deploy_id)} ${paint(d.status)}  ${what} by ${d.author}`,
     chalk.dim(
-      `chain: previous ${d.previous_deploy_id ?? '(none)'} · next ${d.next_deploy_id ?? '(none)'}${current ? ` · ${d.service_id}'s current deployment` : d.superseded_by ? ` · superseded by ${d.superseded_by}` : ''}`,
+      `chain: previous ${previousOf(d) ?? '(none)'} · replaced by ${replacedBy(d) ?? '(none)'}${current ? ` · ${d.service_id}'s current deployment` : ''}`,
     ),
   ];
   const sum = (f: (st: StepRecord) => number | null) => d.steps.reduce((t, st) => t + (f(st) ?? 0), 0);

@@ -25,7 +25,7 @@ export function register(program: Command): void {
         : chalk.dim('nothing deployed');
       const extra = [
         s.in_flight ? chalk.cyan(`running ${s.in_flight}`) : null,
-        s.next ? chalk.dim(`redeploy would apply ${s.next}`) : null,
+        s.redeployable ? chalk.dim(`redeploy would apply ${s.redeployable}`) : null,
         s.rejected ? chalk.red(`rejected commit ${short(s.rejected.config_commit)}`) : null,
       ].filter(Boolean);
       const drift = s.drift === 'drift' ? `branch at ${short(s.branch_commit)}` : s.drift;

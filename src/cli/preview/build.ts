@@ -1,26 +1,35 @@
 /**
  * `orbit preview BASE..HEAD`: what merging a range of config commits would make Orbit do, commit by
- * commit, without running anything. Reads the config through git (no checkout) and the state log
- * read-only when there is one, to name the deployments a revert would unwind.
+ * commit, without running anything. It is the engine's own plan (`DryRun`: the same planning and
+ * per-job decisions as `orbit reconcile`, on an in-memory copy of the log), rendered with every
+ * agent invocation. Reads the config through git (no checkout) and the state log read-only when
+ * there is one.
  */
 import { loadService } from '../../config/load.js';
 import { planContext } from '../../config/plan-context.js';
 import { renderPlan, resolveVariables } from '../../config/render.js';
-import type { RenderedStep } from '../../config/types.js';
-import { planCommits } from '../../engine/reconcile-plan.js';
-import { ConfigHistory, type ConfigCommit } from '../../git/config-history.js';
+import type { RenderedStep, ServiceSpec } from '../../config/types.js';
+import { configChanges } from '../../engine/commit-decision.js';
+import { DryRun } from '../../engine/dry-run.js';
+import type { PlannedJob } from '../../engine/reconcile-plan.js';
+import { ConfigHistory, revertedCommit, type ConfigCommit } from '../../git/config-history.js';
+import { undoes } from '../../state/chain/index.js';
 import { openStateLog } from '../../state/index.js';
-import type { StateLog } from '../../state/types.js';
-import { ConfigError, OrbitError, type Diagnostic } from '../../util/errors.js';
+import type { ActionRecord, StateLog } from '../../state/types.js';
+import { ConfigError, OrbitError, formatDiagnostic, type Diagnostic } from '../../util/errors.js';
 import { maskDeep } from '../../util/secrets.js';
 import { planJson } from '../commands/plan.js';
+
+type ReverseStep = { index: number; name: string; agent: string; reverse: string[] | null };
 
 export type PreviewJob =
   | {
       service: string;
       action: 'deploy';
+      /** The id the engine would give the deployment, if everything before it in the range succeeds. */
+      predicted: string;
       policy: string;
-      /** The deployment this one would replace: from the log, or `(deploy of <sha>)` earlier in the range. */
+      /** The deployment this one would replace: from the log, or `the deployment of <sha>` earlier in the range. */
       replaces: string | null;
       note: string | null;
       variables: Record<string, { value: unknown; origin: string; sensitive: boolean }>;
@@ -32,9 +41,11 @@ export type PreviewJob =
       reverted: string;
       /** The deployment id from the log, null when it is a deployment of this range or unknown. */
       deployment: string | null;
+      /** The deployment it unwinds, as the engine would name it; null without a state log. */
+      predicted: string | null;
       note: string | null;
       /** Reverse actions in the order they would run (newest step first); null when unknown. */
-      steps: Array<{ index: number; name: string; agent: string; reverse: string[] | null }> | null;
+      steps: ReverseStep[] | null;
     }
   | { service: string; action: 'none'; reverted: string | null; note: string }
   | { service: string; action: 'invalid'; diagnostics: Diagnostic[] };
@@ -44,7 +55,7 @@ export interface PreviewCommit {
   subject: string;
   author: string;
   time: string;
-  /** The commit this one reverts (`git revert`), or null. */
+  /** The commit this one undoes (what the engine recognises by content), or null. */
   reverts: string | null;
   jobs: PreviewJob[];
 }
@@ -61,15 +72,6 @@ export interface Preview {
   commits: PreviewCommit[];
 }
 
-/** What a service runs at a point of the simulated timeline. */
-interface Deployed {
-  id: string | null;
-  commit: string | null;
-  values: Record<string, unknown> | null;
-  /** Reverse actions, newest first, when the deployment comes from this range. */
-  reverse: Array<{ index: number; name: string; agent: string; reverse: string[] | null }> | null;
-}
-
 export interface PreviewOptions {
   repoDir: string;
   range: string;
@@ -78,31 +80,50 @@ export interface PreviewOptions {
   env?: Record<string, string | undefined>;
 }
 
+/** A job's config at its commit, loaded before anything runs (as the engine does). */
+type Loaded = { spec: ServiceSpec } | { invalid: ConfigError } | { removed: true };
+
 export async function buildPreview(options: PreviewOptions): Promise<Preview> {
   const history = new ConfigHistory(options.repoDir);
   const { base, head } = await resolveRange(history, options.range);
   const commits = await history.commitsBetween(base, head);
   const state = await openStateIfAny(options);
   try {
-    const sim = new Timeline(state);
+    const dry = new DryRun(state, history);
+    const planned = dry.plan(commits);
+    const jobs = planned.flatMap((p) => p.jobs);
+    const loaded = new Map<PlannedJob, Loaded>();
+    for (const job of jobs) loaded.set(job, await load(options, job));
+    const policyOf = (job: PlannedJob) => {
+      const l = loaded.get(job);
+      return l && 'spec' in l ? l.spec.policy : 'queue';
+    };
+    const skipped = dry.skipped(jobs, policyOf);
     const out: PreviewCommit[] = [];
-    for (const planned of planCommits(commits)) {
-      const c = planned.commit;
-      const jobs: PreviewJob[] = [];
-      for (const job of planned.jobs) {
-        jobs.push(
-          job.kind === 'revert'
-            ? await previewRevert(options, sim, c, job.service, job.reverted)
-            : await previewDeploy(options, sim, c, job.service, null),
-        );
+    for (const { commit: c, jobs: commitJobs } of planned) {
+      const previewed: Array<{ job: PreviewJob; reverts: string | null }> = [];
+      for (const job of commitJobs) {
+        const by = skipped.get(job);
+        if (by) {
+          await dry.skip(job.service, c);
+          previewed.push({
+            job: {
+              service: job.service,
+              action: 'none',
+              reverted: null,
+              note: `skipped: superseded by ${by.commit.sha.slice(0, 7)} of this range (policy supersede)`,
+            },
+            reverts: null,
+          });
+        } else previewed.push(await previewJob(options, dry, history, c, job.service, loaded.get(job)!));
       }
       out.push({
         sha: c.sha,
         subject: c.subject,
         author: c.author,
         time: c.time,
-        reverts: planned.jobs.find((j) => j.kind === 'revert')?.reverted ?? null,
-        jobs,
+        reverts: previewed.find((p) => p.reverts)?.reverts ?? null,
+        jobs: previewed.map((p) => p.job),
       });
     }
     return {
@@ -118,6 +139,129 @@ export async function buildPreview(options: PreviewOptions): Promise<Preview> {
     await state?.close();
   }
 }
+
+async function load(options: PreviewOptions, job: PlannedJob): Promise<Loaded> {
+  try {
+    return { spec: await loadService(options.repoDir, job.service, { ref: job.commit.sha }) };
+  } catch (err) {
+    if (err instanceof ConfigError) return { invalid: err };
+    if (err instanceof OrbitError && err.code === 'E_UNKNOWN_SERVICE') return { removed: true };
+    throw err;
+  }
+}
+
+/** One job, as the engine would run it at its turn: the decision, then what it renders. */
+async function previewJob(
+  options: PreviewOptions,
+  dry: DryRun,
+  history: ConfigHistory,
+  commit: ConfigCommit,
+  service: string,
+  loaded: Loaded,
+): Promise<{ job: PreviewJob; reverts: string | null }> {
+  const decision = await dry.decide(service, commit);
+  const short = (sha: string) => sha.slice(0, 7);
+  if (decision.kind === 'unwind') {
+    const id = decision.deployment;
+    const planned = dry.isPlanned(id);
+    const steps = plainMask((await dry.unwindPlan(id)).map(reverseStep));
+    await dry.unwind(service, id, commit);
+    return {
+      job: {
+        service,
+        action: 'unwind',
+        reverted: decision.reverted,
+        deployment: planned ? null : id,
+        predicted: id,
+        note: planned ? `unwinds the deployment of ${short(decision.reverted)} above` : null,
+        steps,
+      },
+      reverts: decision.reverted,
+    };
+  }
+  if (decision.kind === 'nothing') {
+    return {
+      job: {
+        service,
+        action: 'none',
+        reverted: decision.reverted,
+        note: `undoes ${short(decision.reverted)}, whose deployment is not current (it failed, was unwound, skipped or rejected): nothing runs`,
+      },
+      reverts: decision.reverted,
+    };
+  }
+  if (!dry.state && !(await dry.current(service))) {
+    // No log to say what is current: say what happens if the commit it undoes is deployed.
+    const guess = await undoneWithoutLog(history, service, commit);
+    if (guess) {
+      return {
+        job: {
+          service,
+          action: 'unwind',
+          reverted: guess,
+          deployment: null,
+          predicted: null,
+          note: `unwinds the deployment of ${short(guess)} if it is current when this commit is processed (no state log here to check); otherwise it deploys the config as this commit leaves it`,
+          steps: null,
+        },
+        reverts: guess,
+      };
+    }
+  }
+  if ('removed' in loaded) {
+    return {
+      job: {
+        service,
+        action: 'none',
+        reverted: null,
+        note: `services/${service}/deploy.hcl does not exist at this commit: nothing is deployed, and nothing is unwound (use orbit unwind)`,
+      },
+      reverts: null,
+    };
+  }
+  if ('invalid' in loaded) {
+    const err = loaded.invalid;
+    await dry.reject(service, commit, {
+      code: err.code,
+      message: err.diagnostics.map(formatDiagnostic).join('\n'),
+    });
+    return { job: { service, action: 'invalid', diagnostics: err.diagnostics }, reverts: null };
+  }
+  const mentioned = revertedCommit(commit);
+  const note = decision.reverts
+    ? `reverts ${short(decision.reverts)}, whose deployment is not current: deploys the config as the revert leaves it`
+    : mentioned
+      ? `its message says it reverts ${short(mentioned)}, but it does not undo that commit's change to this service: deploys it like any other change`
+      : null;
+  return {
+    job: await previewDeploy(options, dry, commit, service, loaded.spec, note),
+    reverts: decision.reverts,
+  };
+}
+
+/** Without a log: the commit it would unwind is the one before it that last changed the service. */
+async function undoneWithoutLog(
+  history: ConfigHistory,
+  service: string,
+  commit: ConfigCommit,
+): Promise<string | null> {
+  const before = (await history.lastCommitsTouching(`${commit.sha}^`, [service])).get(service);
+  if (!before) return null;
+  const changes = await configChanges(history, service, [commit.sha, before]);
+  return undoes(changes.get(commit.sha)!, changes.get(before)!) ? before : null;
+}
+
+const reverseStep = (s: {
+  step_index: number;
+  step_name: string;
+  agent: string;
+  reverse_action: ActionRecord | null;
+}): ReverseStep => ({
+  index: s.step_index,
+  name: s.step_name,
+  agent: s.reverse_action?.agent ?? s.agent,
+  reverse: s.reverse_action?.args ?? null,
+});
 
 async function resolveRange(history: ConfigHistory, range: string): Promise<{ base: string; head: string }> {
   const m = /^(.*?)(\.\.\.?)(.*)$/.exec(range);
@@ -151,187 +295,62 @@ async function openStateIfAny(options: PreviewOptions): Promise<StateLog | null>
   return openStateLog({ dir, branch, readOnly: true });
 }
 
-/** The per-service timeline a range would produce, assuming each deployment succeeds. */
-class Timeline {
-  private readonly stacks = new Map<string, Deployed[]>();
-  private readonly lastStarted = new Map<string, string | null>();
-
-  constructor(readonly state: StateLog | null) {}
-
-  async current(service: string): Promise<Deployed | null> {
-    const stack = await this.stack(service);
-    return stack.at(-1) ?? null;
-  }
-
-  async lastConfigCommit(service: string): Promise<string | null> {
-    if (!this.lastStarted.has(service)) {
-      this.lastStarted.set(service, (await this.state?.service(service))?.last_config_commit ?? null);
-    }
-    return this.lastStarted.get(service) ?? null;
-  }
-
-  started(service: string, commit: string): void {
-    this.lastStarted.set(service, commit);
-  }
-
-  async push(service: string, d: Deployed): Promise<void> {
-    (await this.stack(service)).push(d);
-  }
-
-  /** The unwound deployment leaves; the one before it (from the log when needed) becomes current. */
-  async pop(service: string): Promise<void> {
-    const stack = await this.stack(service);
-    const gone = stack.pop();
-    if (stack.length === 0 && gone?.id && this.state) {
-      const record = await this.state.deployment(gone.id);
-      const prev = record?.previous_deploy_id ? await this.state.deployment(record.previous_deploy_id) : null;
-      if (prev) stack.push(fromRecord(prev));
-    }
-  }
-
-  private async stack(service: string): Promise<Deployed[]> {
-    let stack = this.stacks.get(service);
-    if (!stack) {
-      stack = [];
-      const view = this.state ? await this.state.service(service) : null;
-      const record = view?.current ? await this.state!.deployment(view.current) : null;
-      if (record) stack.push(fromRecord(record));
-      this.stacks.set(service, stack);
-    }
-    return stack;
-  }
-}
-
-const fromRecord = (r: {
-  deploy_id: string;
-  config_commit: string | null;
-  values: Record<string, unknown> | null;
-}): Deployed => ({ id: r.deploy_id, commit: r.config_commit, values: r.values, reverse: null });
-
 /** The log masks secrets as `(sensitive:NAME)`; previews say `(sensitive)` like `orbit plan`. */
 const plainMask = <T>(v: T): T =>
   JSON.parse(JSON.stringify(v).replace(/\(sensitive:[A-Za-z0-9_]+\)/g, '(sensitive)')) as T;
 
 async function previewDeploy(
   options: PreviewOptions,
-  sim: Timeline,
+  dry: DryRun,
   commit: ConfigCommit,
   service: string,
+  spec: ServiceSpec,
   note: string | null,
 ): Promise<PreviewJob> {
-  sim.started(service, commit.sha);
-  try {
-    const spec = await loadService(options.repoDir, service, { ref: commit.sha });
-    const vars = resolveVariables(spec, {}, options.env ?? process.env);
-    const { ctx, options: planOptions } = await planContext(options.repoDir, service, commit.sha);
-    const current = await sim.current(service);
-    // With a state log, `previous` is known: the deployment this one replaces (or none).
-    let replaces: string | null = null;
-    if (current) {
-      ctx.previous = {
-        id: current.id ?? '(a deployment of this range)',
-        var: plainMask(current.values ?? {}),
-      };
-      planOptions.previousUnknown = false;
-      replaces = current.id ?? `the deployment of ${current.commit?.slice(0, 7)}`;
-    } else if (sim.state) {
-      // The log says nothing is deployed: a first deployment, `previous` is null.
-      planOptions.previousUnknown = false;
-    }
-    const steps = renderPlan(spec, vars, ctx, planOptions);
-    const plan = planJson(spec, vars, steps, commit.sha, commit.sha);
-    await sim.push(service, {
-      id: null,
-      commit: commit.sha,
-      values: maskDeep(vars.values, vars.secrets, 'plain'),
-      reverse: [...plan.steps].reverse().map((s) => ({
-        index: s.index,
-        name: s.name,
-        agent: s.agent,
-        reverse: s.reverse,
-      })),
-    });
-    return {
-      service,
-      action: 'deploy',
-      policy: spec.policy,
-      replaces,
-      note,
-      variables: plan.variables,
-      steps: plan.steps,
+  const vars = resolveVariables(spec, {}, options.env ?? process.env);
+  const { ctx, options: planOptions } = await planContext(options.repoDir, service, commit.sha);
+  const current = await dry.current(service);
+  // With a state log, `previous` is known: the deployment this one replaces (or none).
+  let replaces: string | null = null;
+  if (current) {
+    const planned = dry.isPlanned(current.deploy_id);
+    ctx.previous = {
+      id: planned ? '(a deployment of this range)' : current.deploy_id,
+      var: plainMask(current.values ?? {}),
     };
-  } catch (err) {
-    if (err instanceof ConfigError) return { service, action: 'invalid', diagnostics: err.diagnostics };
-    if (err instanceof OrbitError && err.code === 'E_UNKNOWN_SERVICE') {
-      return {
-        service,
-        action: 'none',
-        reverted: null,
-        note: `services/${service}/deploy.hcl does not exist at this commit: nothing is deployed, and nothing is unwound (use orbit unwind)`,
-      };
-    }
-    throw err;
+    planOptions.previousUnknown = false;
+    replaces = planned ? `the deployment of ${current.config_commit?.slice(0, 7)}` : current.deploy_id;
+  } else if (dry.state) {
+    // The log says nothing is deployed: a first deployment, `previous` is null.
+    planOptions.previousUnknown = false;
   }
-}
-
-async function previewRevert(
-  options: PreviewOptions,
-  sim: Timeline,
-  commit: ConfigCommit,
-  service: string,
-  reverted: string,
-): Promise<PreviewJob> {
-  const haveLog = sim.state !== null;
-  const current = await sim.current(service);
-  const short = reverted.slice(0, 7);
-  if (current?.commit === reverted) {
-    let steps = current.reverse;
-    if (current.id && sim.state) {
-      const sm = await sim.state.unwindPlan(current.id);
-      steps = plainMask(
-        sm.map((s) => ({
-          index: s.step_index,
-          name: s.step_name,
-          agent: s.reverse_action?.agent ?? s.agent,
-          reverse: s.reverse_action?.args ?? null,
-        })),
-      );
-    }
-    sim.started(service, commit.sha);
-    await sim.pop(service);
-    return {
-      service,
-      action: 'unwind',
-      reverted,
-      deployment: current.id,
-      note: current.id ? null : `unwinds the deployment of ${short} above`,
-      steps,
-    };
-  }
-  if (!haveLog && !current) {
-    return {
-      service,
-      action: 'unwind',
-      reverted,
-      deployment: null,
-      note: `unwinds the deployment of ${short} if it is current when this commit is processed (no state log here to check)`,
-      steps: null,
-    };
-  }
-  if ((await sim.lastConfigCommit(service)) === reverted) {
-    sim.started(service, commit.sha);
-    return {
-      service,
-      action: 'none',
-      reverted,
-      note: `the deployment of ${short} is not current (it failed or was unwound): nothing runs`,
-    };
-  }
-  return previewDeploy(
-    options,
-    sim,
-    commit,
+  const steps = renderPlan(spec, vars, ctx, planOptions);
+  const plan = planJson(spec, vars, steps, commit.sha, commit.sha);
+  const action = (agent: string, args: string[]): ActionRecord => ({
+    agent,
+    args,
+    env: {},
+    params: {},
+    timeout_ms: 0,
+  });
+  const predicted = await dry.deploy(
     service,
-    `reverts ${short}, whose deployment is not current: deploys the config as the revert leaves it`,
+    commit,
+    maskDeep(vars.values, vars.secrets, 'plain'),
+    plan.steps.map((s) => ({
+      name: s.name,
+      forward: action(s.agent, s.forward),
+      reverse: s.reverse ? action(s.agent, s.reverse) : null,
+    })),
   );
+  return {
+    service,
+    action: 'deploy',
+    predicted,
+    policy: spec.policy,
+    replaces,
+    note,
+    variables: plan.variables,
+    steps: plan.steps,
+  };
 }
