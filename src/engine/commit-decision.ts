@@ -5,7 +5,12 @@
  * it when a job's turn comes; `orbit preview` calls it on its dry run of the same range.
  */
 import { revertedCommit, serviceConfigPaths, type ConfigCommit } from '../git/config-history.js';
-import { decideCommit, type CommitDecision, type CommitFacts, type FilesChange } from '../state/chain/index.js';
+import {
+  decideCommit,
+  type CommitDecision,
+  type CommitFacts,
+  type FilesChange,
+} from '../state/chain/index.js';
 import type { ViewReader } from '../state/view-overlay.js';
 
 export type { CommitDecision } from '../state/chain/index.js';
@@ -53,7 +58,8 @@ export async function decideCommitFor(
   const about = (sha: string | null) => (sha ? { commit: sha, change: changes.get(sha)! } : null);
   const facts: CommitFacts = {
     change: changes.get(commit.sha)!,
-    current: current && targets.current ? { deployment: current.deploy_id, ...about(targets.current)! } : null,
+    current:
+      current && targets.current ? { deployment: current.deploy_id, ...about(targets.current)! } : null,
     lastStarted: about(targets.lastStarted),
     mentioned: about(targets.mentioned),
   };

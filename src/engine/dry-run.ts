@@ -43,7 +43,12 @@ export class DryRun {
    * engine decides it for commits it reads together. `policyOf` is each job's commit's policy.
    */
   skipped(jobs: readonly PlannedJob[], policyOf: (job: PlannedJob) => string): Map<PlannedJob, PlannedJob> {
-    const queued = jobs.map((job) => ({ job, service: job.service, supersedable: true, policy: policyOf(job) }));
+    const queued = jobs.map((job) => ({
+      job,
+      service: job.service,
+      supersedable: true,
+      policy: policyOf(job),
+    }));
     const replaced = supersededInBatch(queued);
     return new Map([...replaced].map(([a, b]) => [a.job, b.job]));
   }
@@ -101,7 +106,12 @@ export class DryRun {
 
   /** The current deployment unwound by a revert. */
   async unwind(service: string, deployId: string, commit: ConfigCommit): Promise<void> {
-    const fields = { deploy_id: deployId, config_commit: commit.sha, author: commit.author, reason: 'revert' };
+    const fields = {
+      deploy_id: deployId,
+      config_commit: commit.sha,
+      author: commit.author,
+      reason: 'revert',
+    };
     await this.overlay.apply(newEntry('unwind-started', service, this.time, fields));
     await this.overlay.apply(newEntry('deploy-unwound', service, this.time, fields));
   }
@@ -110,13 +120,23 @@ export class DryRun {
   async skip(service: string, commit: ConfigCommit): Promise<string> {
     const id = await this.nextId(service);
     await this.overlay.apply(
-      newEntry('deploy-skipped', service, this.time, { deploy_id: id, config_commit: commit.sha, reason: 'superseded' }),
+      newEntry('deploy-skipped', service, this.time, {
+        deploy_id: id,
+        config_commit: commit.sha,
+        reason: 'superseded',
+      }),
     );
     return id;
   }
 
-  async reject(service: string, commit: ConfigCommit, error: { code: string; message: string }): Promise<void> {
-    await this.overlay.apply(newEntry('commit-rejected', service, this.time, { config_commit: commit.sha, error }));
+  async reject(
+    service: string,
+    commit: ConfigCommit,
+    error: { code: string; message: string },
+  ): Promise<void> {
+    await this.overlay.apply(
+      newEntry('commit-rejected', service, this.time, { config_commit: commit.sha, error }),
+    );
   }
 
   private async nextId(service: string): Promise<string> {

@@ -327,7 +327,10 @@ export class Engine implements CommitJobHost {
       service,
       supersedable: false,
       run: async () => {
-        const original = await mustRead(this.state, redeployTarget(service, await this.state.service(service)));
+        const original = await mustRead(
+          this.state,
+          redeployTarget(service, await this.state.service(service)),
+        );
         const commit = original.config_commit;
         if (!commit)
           throw new OrbitError('E_NOTHING_TO_REDEPLOY', `${original.deploy_id} has no config commit`, {

@@ -40,7 +40,11 @@ const idOrNull = (v: unknown): string | null => (typeof v === 'string' && v.leng
 export function upgradeServiceView(raw: Raw, what = 'a service view'): ServiceView {
   if (versionOf(raw, what) >= 2) return raw as unknown as ServiceView;
   const { next, ...rest } = raw;
-  return { ...rest, format_version: STATE_FORMAT_VERSION, redeployable: idOrNull(next) } as unknown as ServiceView;
+  return {
+    ...rest,
+    format_version: STATE_FORMAT_VERSION,
+    redeployable: idOrNull(next),
+  } as unknown as ServiceView;
 }
 
 export function upgradeRecord(raw: Raw, what = 'a deployment record'): DeploymentRecord {

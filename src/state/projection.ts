@@ -241,7 +241,11 @@ const REDUCERS = {
 } satisfies Record<EventKind, Reducer>;
 
 /** Kinds that mean nothing without a deployment id (a malformed entry changes no view). */
-const OPTIONAL_DEPLOYMENT: ReadonlySet<EventKind> = new Set(['deploy-skipped', 'commit-rejected', 'commit-seen']);
+const OPTIONAL_DEPLOYMENT: ReadonlySet<EventKind> = new Set([
+  'deploy-skipped',
+  'commit-rejected',
+  'commit-seen',
+]);
 
 export function applyEntry(views: ViewSource, entry: LogEntry): ViewChanges {
   const out: ViewChanges = { services: [], deployments: [], stepLogs: [], cursor: null };

@@ -151,7 +151,8 @@ class GitStateLog implements OrbitStateLog {
     const hit = this.views.get(key);
     if (hit !== undefined) return hit as T | null;
     const text = await this.trees.readFile(this.headRoot, path);
-    const parsed = text === null ? null : (upgradeView(key, JSON.parse(text) as Record<string, unknown>) as T);
+    const parsed =
+      text === null ? null : (upgradeView(key, JSON.parse(text) as Record<string, unknown>) as T);
     this.views.set(key, parsed);
     return parsed;
   }

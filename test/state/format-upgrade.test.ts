@@ -49,9 +49,9 @@ describe('a log written in state format 1', () => {
       const entries = [];
       for await (const { entry } of log.history({ service: 'web' })) entries.push(entry);
       expect(entries).toHaveLength(18);
-      expect(entries.every((e) => e.format_version === STATE_FORMAT_VERSION && !('next_deploy_id' in e))).toBe(
-        true,
-      );
+      expect(
+        entries.every((e) => e.format_version === STATE_FORMAT_VERSION && !('next_deploy_id' in e)),
+      ).toBe(true);
     } finally {
       await log.close();
     }

@@ -75,7 +75,11 @@ describe('applyEntry', () => {
       ...deployment('waffle-1', ['a', 'b']),
       ...deployment('waffle-2', ['a', 'b'], { previous: 'waffle-1' }),
     ]);
-    expect(v.services.get('waffle')).toMatchObject({ current: 'waffle-2', redeployable: null, in_flight: null });
+    expect(v.services.get('waffle')).toMatchObject({
+      current: 'waffle-2',
+      redeployable: null,
+      in_flight: null,
+    });
     expect(v.records.get('waffle-1')).toMatchObject({
       replaced_by: 'waffle-2',
     });
@@ -140,7 +144,11 @@ describe('applyEntry', () => {
       entry('deploy-unwound', { deploy_id: 'waffle-2' }),
     ]);
     expect(v.records.get('waffle-2')).toMatchObject({ status: 'failed', error: { code: 'E_AGENT_EXIT' } });
-    expect(v.services.get('waffle')).toMatchObject({ current: 'waffle-1', redeployable: null, in_flight: null });
+    expect(v.services.get('waffle')).toMatchObject({
+      current: 'waffle-1',
+      redeployable: null,
+      in_flight: null,
+    });
   });
 
   it('a failing reverse action leaves unwind-failed and current unchanged', () => {

@@ -24,7 +24,9 @@ export function unwindTarget(
     );
   }
   if (!current) {
-    throw new OrbitError('E_NOTHING_TO_UNWIND', `${service} has no current deployment to unwind`, { service });
+    throw new OrbitError('E_NOTHING_TO_UNWIND', `${service} has no current deployment to unwind`, {
+      service,
+    });
   }
   return current;
 }

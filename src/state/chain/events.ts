@@ -7,7 +7,9 @@ import type { DeploymentRecord, DeploymentStatus, ServiceView } from '../types.j
 
 /** The deployments a success links (the one it replaces, the one it redeploys). */
 export function linkedBySuccess(d: Pick<DeploymentRecord, 'previous_deploy_id' | 'redeploy_of'>): string[] {
-  return [d.previous_deploy_id, d.redeploy_of].filter((x): x is string => typeof x === 'string' && x.length > 0);
+  return [d.previous_deploy_id, d.redeploy_of].filter(
+    (x): x is string => typeof x === 'string' && x.length > 0,
+  );
 }
 
 /**

@@ -19,7 +19,9 @@ const same = (a: ConfigFiles, b: ConfigFiles): boolean => a[0] === b[0] && a[1] 
 /** `change` undoes `target`: it restores what `target` replaced, from what `target` left. */
 export function undoes(change: FilesChange, target: FilesChange): boolean {
   return (
-    !same(target.before, target.after) && same(change.after, target.before) && same(change.before, target.after)
+    !same(target.before, target.after) &&
+    same(change.after, target.before) &&
+    same(change.before, target.after)
   );
 }
 

@@ -17,7 +17,7 @@ async function* walk(
 ): AsyncGenerator<DeploymentRecord> {
   // A log edited by hand could link in a circle: each deployment is visited once.
   const seen = new Set<string>();
-  for (let id = from; id && seen.size < limit && !seen.has(id); ) {
+  for (let id = from; id && seen.size < limit && !seen.has(id);) {
     seen.add(id);
     const d = await read(id);
     if (!d) return;
