@@ -79,3 +79,26 @@ describe('a revert is recognised by what it changes, not by its message', () => 
     expect(trace.next()).toEqual(['+deploy:1', '+announce:1']);
   });
 });
+
+describe('a commit that removes a service', () => {
+  it('unwinds it when it reverts the commit that added it, and otherwise runs nothing', async () => {
+    const added = repo.commit(
+      { 'services/api/deploy.hcl': tracedService(trace, ['serve']), 'services/api/values.hcl': values('1') },
+      'api',
+    );
+    await engine.reconcile();
+    trace.next();
+    const revert = repo.revert(added);
+    expect((await engine.reconcile()).outcomes).toMatchObject([
+      { kind: 'revert', service: 'api', deployId: 'api-1', status: 'unwound', commit: revert },
+    ]);
+    expect(trace.next()).toEqual(['-serve:1']);
+
+    repo.commit({ 'services/web/values.hcl': values('2') }, 'web 2');
+    await engine.reconcile();
+    repo.git('rm', '-q', 'services/web/deploy.hcl');
+    repo.git('commit', '-q', '-m', 'web goes');
+    expect((await engine.reconcile()).outcomes).toMatchObject([{ service: 'web', status: 'noop' }]);
+    expect(await engine.state.service('web')).toMatchObject({ current: 'web-2' });
+  });
+});
