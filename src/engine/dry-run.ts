@@ -6,6 +6,7 @@
  * range sees what the earlier ones did, and deployments get the ids the engine would give them.
  */
 import type { ConfigCommit } from '../git/config-history.js';
+import { previousForNew } from '../state/chain/index.js';
 import { newEntry, ViewOverlay } from '../state/index.js';
 import type { ActionRecord, DeploymentRecord, StepRecord } from '../state/types.js';
 import type { ViewReader } from '../state/view-overlay.js';
@@ -79,7 +80,7 @@ export class DryRun {
     steps: readonly PlannedStep[],
   ): Promise<string> {
     const id = await this.nextId(service);
-    const previous = (await this.overlay.service(service))?.current ?? null;
+    const previous = previousForNew(await this.overlay.service(service));
     const base = {
       deploy_id: id,
       previous_deploy_id: previous,

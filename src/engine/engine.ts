@@ -28,7 +28,7 @@ import { recoverDeployment } from './recovery.js';
 import { deploymentId, serviceOfDeployment } from './ids.js';
 import { CommitJob, type CommitJobHost } from './commit-job.js';
 import { outcomeOf, type JobOutcome } from './outcome.js';
-import { redeployTarget, unwindTarget } from '../state/chain/index.js';
+import { previousForNew, redeployTarget, unwindTarget } from '../state/chain/index.js';
 import { planCommits, planFirstRun, supersededInBatch, type PlannedCommit } from './reconcile-plan.js';
 import { serviceStatuses, type ServiceStatus } from './status.js';
 import { ServiceStreams } from './streams.js';
@@ -403,7 +403,8 @@ export class Engine implements CommitJobHost {
   ): Promise<DeploymentRecord> {
     const view = await this.state.service(service);
     const sequence = await this.nextSequence(service);
-    const previous = view?.current ? await mustRead(this.state, view.current) : null;
+    const previousId = previousForNew(view);
+    const previous = previousId ? await mustRead(this.state, previousId) : null;
     return executeDeploy(this.deps, {
       service,
       deployId: deploymentId(service, sequence),

@@ -40,3 +40,6 @@ export function redeployTarget(service: string, view: ServiceView | null): strin
   }
   return view.redeployable;
 }
+
+/** A new deployment (a deploy or a redeploy) starts on top of the current one: its `previous`. */
+export const previousForNew = (view: ServiceView | null): string | null => view?.current ?? null;

@@ -4,7 +4,7 @@
  * chain. The projection, the engine, preview, the API and the CLI all use these.
  */
 export { afterSuccess, afterUnwind, linkedBySuccess, statusAfterUnwind } from './events.js';
-export { redeployTarget, unwindTarget } from './actions.js';
+export { previousForNew, redeployTarget, unwindTarget } from './actions.js';
 export {
   decideCommit,
   undoes,
