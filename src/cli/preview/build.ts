@@ -26,8 +26,11 @@ export type PreviewJob =
   | {
       service: string;
       action: 'deploy';
-      /** The id the engine would give the deployment, if everything before it in the range succeeds. */
-      predicted: string;
+      /**
+       * The id the engine would give the deployment, if everything before it in the range
+       * succeeds; null without a state log (nothing to count from).
+       */
+      predicted: string | null;
       policy: string;
       /** The deployment this one would replace: from the log, or `the deployment of <sha>` earlier in the range. */
       replaces: string | null;
@@ -172,7 +175,7 @@ async function previewJob(
         action: 'unwind',
         reverted: decision.reverted,
         deployment: planned ? null : id,
-        predicted: id,
+        predicted: dry.state ? id : null,
         note: planned ? `unwinds the deployment of ${short(decision.reverted)} above` : null,
         steps,
       },
@@ -346,7 +349,7 @@ async function previewDeploy(
   return {
     service,
     action: 'deploy',
-    predicted,
+    predicted: dry.state ? predicted : null,
     policy: spec.policy,
     replaces,
     note,
