@@ -62,7 +62,12 @@ describe('orbit preview is the engine’s own plan', () => {
       range.push(bump, repo.revert(bump));
       const api2 = repo.commit({ 'services/api/values.hcl': values('2') }, 'api 2');
       range.push(api2);
-      range.push(repo.commit({ 'services/api/values.hcl': values('3') }, `This reverts commit ${api2}.`));
+      range.push(
+        repo.commit(
+          { 'services/api/values.hcl': values('3') },
+          `Revert "api 2"\n\nThis reverts commit ${api2}.`,
+        ),
+      );
       range.push(repo.commit({ 'services/api/values.hcl': values('2') }, 'api back, by hand'));
       const broken = repo.commit({ 'services/web/deploy.hcl': 'step {\n  name = 1\n}\n' }, 'broken');
       range.push(broken, repo.revert(broken));
@@ -92,6 +97,23 @@ describe('orbit preview is the engine’s own plan', () => {
           ['web', 'deploy', 'web-3'],
         ],
       ]);
+
+      // What a commit undoes is what it changes: the message only adds a note.
+      expect(preview.commits.map((c) => c.reverts)).toEqual([
+        null,
+        bump,
+        null,
+        null,
+        range[3],
+        null,
+        broken,
+        null,
+        null,
+        null,
+      ]);
+      expect(preview.commits[3]!.jobs[0]).toMatchObject({
+        note: expect.stringContaining('does not undo that commit'),
+      });
 
       const report = await engine.reconcile();
       expect(fromOutcomes(range, report.outcomes)).toEqual(planned);

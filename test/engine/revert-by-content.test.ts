@@ -72,7 +72,7 @@ describe('a revert is recognised by what it changes, not by its message', () => 
     trace.next();
 
     // values.hcl goes back to what c2 replaced, but deploy.hcl is not what c2 left: not a revert of c2.
-    repo.commit({ 'services/web/values.hcl': values('1') }, `This reverts commit ${c2}.`);
+    repo.commit({ 'services/web/values.hcl': values('1') }, `Revert "web 2"\n\nThis reverts commit ${c2}.`);
     expect((await engine.reconcile()).outcomes).toMatchObject([
       { kind: 'deploy', deployId: 'web-4', status: 'succeeded' },
     ]);
