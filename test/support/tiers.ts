@@ -1,0 +1,35 @@
+/**
+ * Test tiers, decided by a test file's name so a new file lands in its tier by how it is named:
+ *
+ *   *.unit.test.ts     unit     pure: no processes, no git, no sockets (guarded), < 10 s in all
+ *   *.docker.test.ts   docker   needs the host's Docker engine (never changes its swarm state)
+ *   *.cluster.test.ts  cluster  needs the multi-node swarm of scripts/cluster-up.sh (ORBIT_TEST_SWARM_HOST)
+ *   *.test.ts          git      everything else: real repositories, processes, loopback servers
+ *
+ * Reserved: *.browser.test.ts for a `browser` tier, added with its first test (no project until then).
+ */
+import type { TestProjectInlineConfiguration } from 'vitest/config';
+
+export const TIERS = ['unit', 'git', 'docker', 'cluster'] as const;
+export type Tier = (typeof TIERS)[number];
+
+/** Suffixes of the tiers named in the file name; `git` is the tier of every other test file. */
+const NAMED = ['unit', 'docker', 'cluster', 'browser'] as const;
+
+const include = (tier: Tier): string[] =>
+  tier === 'git' ? ['test/**/*.test.ts'] : [`test/**/*.${tier}.test.ts`];
+const exclude = (tier: Tier): string[] =>
+  tier === 'git' ? NAMED.map((suffix) => `test/**/*.${suffix}.test.ts`) : [];
+
+export function tierProject(tier: Tier): TestProjectInlineConfiguration {
+  return {
+    extends: true,
+    test: {
+      name: tier,
+      include: include(tier),
+      exclude: exclude(tier),
+      // The unit tier fails loudly on a process or a socket: such a test belongs to another tier.
+      ...(tier === 'unit' ? { setupFiles: ['test/support/unit-guard.ts'], pool: 'threads' as const } : {}),
+    },
+  };
+}
