@@ -6,7 +6,8 @@
  *   *.cluster.test.ts  cluster  needs the multi-node swarm of scripts/cluster-up.sh (ORBIT_TEST_SWARM_HOST)
  *   *.test.ts          git      everything else: real repositories, processes, loopback servers
  *
- * Reserved: *.browser.test.ts for a `browser` tier, added with its first test (no project until then).
+ * Reserved: *.browser.test.ts for a `browser` tier, added with its first test; until then such a
+ * file runs (and fails loudly, without a browser) in the git tier rather than not at all.
  */
 import type { TestProjectInlineConfiguration } from 'vitest/config';
 
@@ -14,7 +15,7 @@ export const TIERS = ['unit', 'git', 'docker', 'cluster'] as const;
 export type Tier = (typeof TIERS)[number];
 
 /** Suffixes of the tiers named in the file name; `git` is the tier of every other test file. */
-const NAMED = ['unit', 'docker', 'cluster', 'browser'] as const;
+const NAMED = ['unit', 'docker', 'cluster'] as const;
 
 const include = (tier: Tier): string[] =>
   tier === 'git' ? ['test/**/*.test.ts'] : [`test/**/*.${tier}.test.ts`];
