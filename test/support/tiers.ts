@@ -31,6 +31,8 @@ export function tierProject(tier: Tier): TestProjectInlineConfiguration {
       exclude: exclude(tier),
       // The unit tier fails loudly on a process or a socket: such a test belongs to another tier.
       ...(tier === 'unit' ? { setupFiles: ['test/support/unit-guard.ts'], pool: 'threads' as const } : {}),
+      // No test may change the host engine's swarm state (swarm tests use the cluster tier's own).
+      ...(tier === 'docker' ? { globalSetup: ['test/support/host-swarm-guard.ts'] } : {}),
     },
   };
 }
