@@ -29,6 +29,9 @@ export function tierProject(tier: Tier): TestProjectInlineConfiguration {
       name: tier,
       include: include(tier),
       exclude: exclude(tier),
+      // A hang detector, not a time limit: real processes and containers on a busy two-core machine
+      // took 20-40 s per test in the measured runs, so the tiers that start them get room.
+      ...(tier === 'unit' ? {} : { testTimeout: 120_000, hookTimeout: 120_000 }),
       // The unit tier fails loudly on a process or a socket: such a test belongs to another tier.
       ...(tier === 'unit' ? { setupFiles: ['test/support/unit-guard.ts'], pool: 'threads' as const } : {}),
       // No test may change the host engine's swarm state (swarm tests use the cluster tier's own).
