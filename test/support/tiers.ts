@@ -22,20 +22,27 @@ const include = (tier: Tier): string[] =>
 const exclude = (tier: Tier): string[] =>
   tier === 'git' ? NAMED.map((suffix) => `test/**/*.${suffix}.test.ts`) : [];
 
+type ProjectTest = NonNullable<TestProjectInlineConfiguration['test']>;
+
+// A hang detector, not a time limit: real processes and containers on a busy two-core machine took
+// 20-40 s per test in the measured runs, so the tiers that start them get room.
+const SLOW: ProjectTest = { testTimeout: 120_000, hookTimeout: 120_000 };
+
+/** What each tier adds to the shared config. */
+const EXTRA: Record<Tier, ProjectTest> = {
+  // Fails loudly on a process or a socket: such a test belongs to another tier. Pure tests share a
+  // worker's modules (isolate: false): loading the HCL parser once per worker, not once per file,
+  // is most of the tier's time.
+  unit: { setupFiles: ['test/support/unit-guard.ts'], pool: 'threads', isolate: false },
+  git: SLOW,
+  // No test may change the host engine's swarm state (swarm tests use the cluster tier's own).
+  docker: { ...SLOW, globalSetup: ['test/support/host-swarm-guard.ts'] },
+  cluster: SLOW,
+};
+
 export function tierProject(tier: Tier): TestProjectInlineConfiguration {
   return {
     extends: true,
-    test: {
-      name: tier,
-      include: include(tier),
-      exclude: exclude(tier),
-      // A hang detector, not a time limit: real processes and containers on a busy two-core machine
-      // took 20-40 s per test in the measured runs, so the tiers that start them get room.
-      ...(tier === 'unit' ? {} : { testTimeout: 120_000, hookTimeout: 120_000 }),
-      // The unit tier fails loudly on a process or a socket: such a test belongs to another tier.
-      ...(tier === 'unit' ? { setupFiles: ['test/support/unit-guard.ts'], pool: 'threads' as const } : {}),
-      // No test may change the host engine's swarm state (swarm tests use the cluster tier's own).
-      ...(tier === 'docker' ? { globalSetup: ['test/support/host-swarm-guard.ts'] } : {}),
-    },
+    test: { name: tier, include: include(tier), exclude: exclude(tier), ...EXTRA[tier] },
   };
 }
