@@ -13,8 +13,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-common=$(git rev-parse --path-format=absolute --git-common-dir 2>/dev/null || echo "$PWD/.git")
-cluster=${SWARM_CLUSTER_SH:-$(dirname "$common")/../shared/scripts/swarm-cluster.sh}
+# Beside the clone (CI: `$(git rev-parse --show-toplevel)/../shared`), or beside the main checkout
+# of a worktree.
+cluster=${SWARM_CLUSTER_SH:-$PWD/../shared/scripts/swarm-cluster.sh}
+if [ -z "${SWARM_CLUSTER_SH:-}" ] && [ ! -f "$cluster" ]; then
+  common=$(git rev-parse --path-format=absolute --git-common-dir 2>/dev/null || echo "$PWD/.git")
+  cluster=$(dirname "$common")/../shared/scripts/swarm-cluster.sh
+fi
 if [ ! -f "$cluster" ]; then
   echo "cluster-up: $cluster not found: the cluster tier needs ../shared/scripts/swarm-cluster.sh (or SWARM_CLUSTER_SH)" >&2
   exit 3
