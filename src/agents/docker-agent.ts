@@ -37,6 +37,8 @@ export interface DockerRun {
   live?: LiveMasker;
   stopGraceSec: number;
   startedAt: number;
+  /** Swarm placement constraints (swarm jobs only). */
+  placement: string[];
 }
 
 /** What the container or swarm path reports back before outputs are read. */
@@ -103,6 +105,7 @@ export class DockerAgent implements Agent {
         live: ctx.onOutput ? new LiveMasker(ctx.secrets, ctx.onOutput) : undefined,
         stopGraceSec: this.opts.stopGraceSec ?? 5,
         startedAt,
+        placement: this.opts.placement ?? [],
       };
       const outcome = swarm ? await runSwarmJob(run) : await runContainer(run);
       run.live?.flush();

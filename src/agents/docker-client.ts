@@ -8,6 +8,8 @@ export interface DockerOptions {
   dockerHost?: string;
   /** `container` (default): one container per step. `swarm`: a one-shot replicated-job service. */
   mode?: 'container' | 'swarm';
+  /** Swarm placement constraints of every swarm job, e.g. `node.role == manager` (outputs need the manager's files). */
+  placement?: string[];
   /**
    * Host folder for the outputs files mounted into containers. Must be a path the engine's host sees
    * under the same name (matters when Orbit itself runs in a container, or for a multi-node swarm

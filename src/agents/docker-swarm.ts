@@ -33,6 +33,7 @@ export async function runSwarmJob(run: DockerRun): Promise<RunOutcome> {
         Mounts: run.mounts.map(parseMount),
       },
       RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
+      ...(run.placement.length ? { Placement: { Constraints: run.placement } } : {}),
       ...(params.network ? { Networks: [{ Target: params.network }] } : {}),
       LogDriver: { Name: 'json-file', Options: { 'max-size': '4m', 'max-file': '1' } },
     },

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExecAgent } from '../../src/agents/exec-agent.js';
 import { createAgents } from '../../src/agents/registry.js';
 import { isOrbitError } from '../../src/util/errors.js';
+import { waitUntil } from '../support/wait.js';
 import { context, invocation, processAlive } from './helpers.js';
 
 const agent = new ExecAgent({ killGraceMs: 500 });
@@ -86,7 +87,8 @@ describe('exec agent', () => {
     expect(r.error?.code).toBe('E_AGENT_TIMEOUT');
     const pids = (await readFile(pidFile, 'utf8')).trim().split('\n').map(Number);
     expect(pids).toHaveLength(2);
-    await new Promise((res) => setTimeout(res, 100));
+    // Killed, but the reaping can trail the kill on a busy machine: wait for it, not a fixed 100 ms.
+    await waitUntil(`pids ${pids.join(', ')} gone`, () => pids.every((pid) => !processAlive(pid)));
     for (const pid of pids) expect(processAlive(pid)).toBe(false);
   });
 

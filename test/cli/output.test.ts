@@ -1,6 +1,5 @@
 import chalk from 'chalk';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { layoutGraph } from '../../src/cli/log/graph.js';
 import { liveOutput } from '../../src/cli/live/live-output.js';
 import { openEngine } from '../../src/engine/open.js';
 import type { LogEntry } from '../../src/state/types.js';
@@ -182,47 +181,6 @@ describe('live output', () => {
       '✗ web-3 failed, unwound deploy ' + web3[0]!.config_commit!.slice(0, 7),
       expect.stringMatching(/^ {2}↩ 1\/2 migrate reversed \d+\.\d\ds$/),
       expect.stringMatching(/^ {2}✗ 2\/2 deploy failed \d+\.\d\ds$/),
-    ]);
-  });
-});
-
-describe('graph layout', () => {
-  it('forks where a deployment did not continue from the one below it, and joins with |/', () => {
-    const rows = layoutGraph([
-      { id: 'w5', parent: 'w4' },
-      { id: 'w4', parent: 'w1' },
-      { id: 'w3', parent: 'w2' },
-      { id: 'w2', parent: 'w1' },
-      { id: 'w1', parent: null },
-    ]);
-    expect(rows.map((r) => `${r.prefix}${r.node?.id ?? ''}`.trimEnd())).toEqual([
-      '* w5',
-      '* w4',
-      '| * w3',
-      '| * w2',
-      '|/',
-      '* w1',
-    ]);
-  });
-
-  it('moves lanes left when one ends', () => {
-    const rows = layoutGraph([
-      { id: 'a2', parent: null },
-      { id: 'b1', parent: null },
-    ]);
-    expect(rows.map((r) => `${r.prefix}${r.node?.id ?? ''}`.trimEnd())).toEqual(['* a2', '* b1']);
-    const three = layoutGraph([
-      { id: 'x', parent: 'r' },
-      { id: 'y', parent: 'q' },
-      { id: 'r', parent: null },
-      { id: 'q', parent: null },
-    ]);
-    expect(three.map((r) => `${r.prefix}${r.node?.id ?? ''}`.trimEnd())).toEqual([
-      '* x',
-      '| * y',
-      '* | r',
-      ' /',
-      '* q',
     ]);
   });
 });

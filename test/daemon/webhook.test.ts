@@ -32,6 +32,28 @@ async function hook(body: string, event: string, signature: string | null) {
   return api(daemon, 'POST', '/hooks/github', { raw: body, headers, token: null });
 }
 
+/** The daemon's count of webhooks by result (triggered, ignored, rejected), from GET /metrics. */
+async function webhooksCounted(result: string): Promise<number> {
+  const text = String((await api(daemon, 'GET', '/metrics')).body);
+  const line = text.split('\n').find((l) => l.startsWith(`orbit_webhooks_total{result="${result}"}`));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
+
+/**
+ * Waits until the daemon has handled `n` more webhooks with this result (its metric: the positive
+ * signal), then returns the reasons of the sync rounds asked for since log line `from`: a webhook
+ * can only make the daemon fetch through such a round, asked for before the delivery is answered.
+ */
+async function handled(result: string, from: { count: number; log: number }, n: number) {
+  await waitFor(`${n} ${result} webhook(s)`, async () => (await webhooksCounted(result)) === from.count + n);
+  return daemon.logs
+    .slice(from.log)
+    .filter((l) => l.msg === 'sync requested')
+    .map((l) => String(l.reason));
+}
+
+const mark = async (result: string) => ({ count: await webhooksCounted(result), log: daemon.logs.length });
+
 const deployed = (id: string) =>
   waitFor(`${id} deployed`, async () => (await daemon.engine.state.deployment(id))?.status === 'succeeded');
 
@@ -73,6 +95,7 @@ describe('push webhooks against a remote served over git smart HTTP', () => {
     work.commit({ 'services/web/values.hcl': values('2') });
     push();
     const before = server.fetches();
+    const since = await mark('rejected');
     const wrong = await sign('not-the-secret', toMaster);
     expect(await hook(toMaster, 'push', wrong)).toMatchObject({
       status: 401,
@@ -84,13 +107,14 @@ describe('push webhooks against a remote served over git smart HTTP', () => {
     });
     // The signature covers the exact body: a valid signature of other bytes is refused too.
     expect(await hook(toMaster + ' ', 'push', await sign(SECRET, toMaster))).toMatchObject({ status: 401 });
-    await new Promise((r) => setTimeout(r, 300));
+    expect(await handled('rejected', since, 3)).not.toContain('webhook');
     expect(server.fetches()).toBe(before);
     expect(await daemon.engine.state.deployment('web-2')).toBeNull();
   });
 
   it('acknowledges pings and pushes to other refs without fetching', async () => {
     const before = server.fetches();
+    const since = await mark('ignored');
     expect(await hook(ping, 'ping', await sign(SECRET, ping))).toMatchObject({
       status: 202,
       body: { triggered: false },
@@ -99,7 +123,7 @@ describe('push webhooks against a remote served over git smart HTTP', () => {
       status: 202,
       body: { triggered: false },
     });
-    await new Promise((r) => setTimeout(r, 300));
+    expect(await handled('ignored', since, 2)).not.toContain('webhook');
     expect(server.fetches()).toBe(before);
   });
 

@@ -234,6 +234,33 @@ describe('deploy streams policy', () => {
     expect(trace.lines()).toEqual(['+deploy:1', '+deploy:2', '+deploy:3']);
   });
 
+  it('queue: commits waiting together behind a running deployment each deploy, oldest first', async () => {
+    // Two deploys wait at once (the gate holds web-2), so running them out of order would show.
+    const gate = new Gate();
+    repo.commit({
+      'services/web/deploy.hcl': gatedService(trace, gate),
+      'services/web/values.hcl': values('1'),
+    });
+    await open();
+    gate.open();
+    await engine.reconcile();
+    gate.close();
+    repo.commit({ 'services/web/values.hcl': values('2') });
+    const first = await engine.poll(); // web-2 is running, held by the gate
+    repo.commit({ 'services/web/values.hcl': values('3') });
+    const second = await engine.poll();
+    repo.commit({ 'services/web/values.hcl': values('4') });
+    const third = await engine.poll();
+    gate.open();
+    const outcomes = (await Promise.all([first.done, second.done, third.done])).flat();
+    expect(outcomes.map((o) => [o.deployId, o.status])).toEqual([
+      ['web-2', 'succeeded'],
+      ['web-3', 'succeeded'],
+      ['web-4', 'succeeded'],
+    ]);
+    expect(trace.lines()).toEqual(['+deploy:1', '+deploy:2', '+deploy:3', '+deploy:4']);
+  });
+
   it('drain: the running deployment finishes; queued commits wait for the next start', async () => {
     const gate = new Gate();
     const deploy = gatedService(trace, gate);

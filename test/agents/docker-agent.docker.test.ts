@@ -109,7 +109,6 @@ describe.skipIf(!available)('docker agent (real engine)', () => {
   });
 
   it('stops a hanging container at its timeout and leaves no container behind', async () => {
-    const started = Date.now();
     const r = await agent.run(
       dockerInvocation(['sh', '-c', 'echo started; sleep 60'], {}, { timeoutMs: 800 }),
       context({ deploymentId: 'dock-hang' }),
@@ -117,7 +116,9 @@ describe.skipIf(!available)('docker agent (real engine)', () => {
     expect(r.exitCode).not.toBe(0);
     expect(r.error?.code).toBe('E_AGENT_TIMEOUT');
     expect(r.log).toContain('started');
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // Stopped by a signal (SIGTERM, or SIGKILL after the grace period), not run to its end (which
+    // would be exit 0, reported as 124): no wall-clock bound a busy machine could overrun.
+    expect(r.exitCode, `exit ${r.exitCode}`).toBeGreaterThan(128);
     expect(await managedContainers('dock-hang')).toHaveLength(0);
   });
 

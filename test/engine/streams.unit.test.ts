@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ServiceStreams, type StreamJob } from '../../src/engine/streams.js';
 
 /** A job that records when it runs and finishes when the test says so. */
@@ -20,7 +20,12 @@ function job(service: string, name: string, events: string[], supersedable = tru
   return j;
 }
 
-const tick = () => new Promise((r) => setTimeout(r, 5));
+// No real time passes here: with fake timers, `tick` runs every pending callback (promise chains and
+// timers alike) until nothing is left, so "has not started" is checked on quiet streams, not after
+// a sleep that a busy machine could outlast.
+beforeEach(() => void vi.useFakeTimers());
+afterEach(() => void vi.useRealTimers());
+const tick = () => vi.runAllTimersAsync();
 
 describe('ServiceStreams', () => {
   it('runs one job per service at a time and services side by side, within the bound', async () => {
@@ -75,16 +80,24 @@ describe('ServiceStreams', () => {
     expect(events).toEqual(['start d1', 'end d1', 'start unwind', 'end unwind', 'start d3', 'end d3']);
   });
 
-  it('queue: every waiting deploy runs, in order', async () => {
+  it('queue: every waiting deploy runs, in order, each after the one before it', async () => {
     const events: string[] = [];
-    const streams = new ServiceStreams<string>(1, async () => 'skipped');
-    const jobs = ['q1', 'q2', 'q3'].map((n) => job('a', n, events));
-    const results = jobs.map((j) => streams.enqueue(j, 'queue'));
-    for (const j of jobs) {
-      await tick();
-      j.finish();
-    }
+    // Room for three at once: only the service's own order holds q2 and q3 back.
+    const streams = new ServiceStreams<string>(3, async () => 'skipped');
+    const [q1, q2, q3] = ['q1', 'q2', 'q3'].map((n) => job('a', n, events));
+    const results = [q1!, q2!, q3!].map((j) => streams.enqueue(j, 'queue'));
+    await tick();
+    expect(events).toEqual(['start q1']);
+    expect(streams.depth('a')).toBe(2);
+    q1!.finish();
+    await tick();
+    expect(events.slice(1)).toEqual(['end q1', 'start q2']);
+    q2!.finish();
+    await tick();
+    expect(events.slice(3)).toEqual(['end q2', 'start q3']);
+    q3!.finish();
     expect(await Promise.all(results)).toEqual(['q1', 'q2', 'q3']);
+    expect(events).toEqual(['start q1', 'end q1', 'start q2', 'end q2', 'start q3', 'end q3']);
   });
 });
 
