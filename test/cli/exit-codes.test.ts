@@ -70,6 +70,20 @@ describe('exit code 1: a deployment failed or a config commit was rejected', () 
   });
 });
 
+describe('an orbit.hcl that does not load', () => {
+  it('stops the commands that deploy with its diagnostics, not default settings; reads still work', async () => {
+    repo.commit({
+      'services/web/deploy.hcl': step('ok', 'true'),
+      'orbit.hcl': 'settings {\n  max_parallel = "lots"\n}\n',
+    });
+    const r = await run(['reconcile']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('orbit.hcl:2:3:');
+    expect(r.stderr).toContain('[E_BAD_SETTING]');
+    expect((await run(['status'])).code).toBe(0);
+  });
+});
+
 describe('exit code 2: a usage error', () => {
   beforeEach(() => {
     repo.commit({ 'services/web/deploy.hcl': step('ok', 'true') });
