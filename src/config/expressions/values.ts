@@ -15,10 +15,6 @@ export class Unknown {
   }
 }
 
-export function isUnknown(v: unknown): v is Unknown {
-  return v instanceof Unknown;
-}
-
 export function isObject(v: Value): v is { [key: string]: Value } {
   return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Unknown);
 }
