@@ -34,6 +34,7 @@ export function groupAlive(pid: number): boolean {
     process.kill(-pid, 0);
     return true;
   } catch {
+    // ESRCH: the whole group has exited.
     return false;
   }
 }
