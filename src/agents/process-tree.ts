@@ -33,7 +33,8 @@ export function groupAlive(pid: number): boolean {
   try {
     process.kill(-pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    // ESRCH: the whole group has exited; EPERM: it exists but is not ours to signal.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

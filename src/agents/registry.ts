@@ -35,8 +35,6 @@ export interface CreateAgentsOptions {
   extraAgents?: Agent[];
 }
 
-export const BUILTIN_KINDS = ['exec', 'docker', 'http'] as const;
-
 /** Builds the agent kinds. The one place that knows every kind. */
 export function createAgents(options: CreateAgentsOptions = {}): AgentSet {
   const agents = new Map<string, Agent>();

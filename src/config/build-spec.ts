@@ -2,7 +2,7 @@
  * Builds a `ServiceSpec` from parsed files and runs every static check. All problems are collected
  * as diagnostics so `orbit validate` reports them at once.
  */
-import type { Diagnostic, SourceLocation } from '../util/errors.js';
+import type { Diagnostic, ErrorCode, SourceLocation } from '../util/errors.js';
 import { evaluateConstant } from './constant.js';
 import { parseDuration } from './duration.js';
 import type { Expr, TraversalStep } from './expressions/ast.js';
@@ -286,7 +286,7 @@ function scopeRule(varNames: Set<string>, constNames: Set<string>): ReferenceRul
   };
 }
 
-function unknownRef(ref: string, why: string): { code: string; message: string } {
+function unknownRef(ref: string, why: string): { code: ErrorCode; message: string } {
   return { code: 'E_UNKNOWN_REFERENCE', message: `unknown reference "${ref}": ${why}` };
 }
 
@@ -413,7 +413,7 @@ function stepReference(
   stepNames: Array<string | null>,
   self: string | null,
   selfAllowed: boolean,
-): { code: string; message: string } | null {
+): { code: ErrorCode; message: string } | null {
   const first = path[0];
   const target = first?.kind === 'attr' ? first.name : first ? String(first.key) : undefined;
   if (target === undefined) return { code: 'E_BAD_REFERENCE', message: 'use step.<name>.output.<key>' };

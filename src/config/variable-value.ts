@@ -68,6 +68,7 @@ export function coerceString(decl: VariableDecl, raw: string): { ok: true; value
         const v: unknown = JSON.parse(raw);
         return kindOf(v) === type ? { ok: true, value: v } : { ok: false };
       } catch {
+        // Not JSON: the caller reports the value as not of the variable's type.
         return { ok: false };
       }
   }

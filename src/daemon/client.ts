@@ -5,6 +5,7 @@
  * them into exit codes exactly as it does for local errors.
  */
 import { readFileSync } from 'node:fs';
+import { isErrorCode } from '../util/error-codes.js';
 import { OrbitError } from '../util/errors.js';
 import type { DaemonInfo } from './discovery.js';
 
@@ -67,10 +68,16 @@ export class DaemonClient {
     if (res.ok) return json as T;
     const e = (json as { error?: { code?: string; message?: string; data?: Record<string, unknown> } } | null)
       ?.error;
-    const code = e?.code ?? 'E_DAEMON_ERROR';
+    // A code this CLI does not know (a newer daemon) is still an error from the daemon.
+    const code = isErrorCode(e?.code) ? e.code : 'E_DAEMON_ERROR';
     let message = e?.message ?? `the daemon answered ${res.status}`;
     if (code === 'E_UNAUTHORIZED' && !this.token)
       message += "; set ORBIT_TOKEN (or ORBIT_TOKEN_FILE) to the daemon's API token";
-    throw new OrbitError(code, `daemon: ${message}`, { ...(e?.data ?? {}), status: res.status });
+    const data = {
+      ...(e?.data ?? {}),
+      status: res.status,
+      ...(e?.code !== code ? { daemonCode: e?.code } : {}),
+    };
+    throw new OrbitError(code, `daemon: ${message}`, data);
   }
 }

@@ -45,6 +45,8 @@ async function readJson<T>(file: string): Promise<T | null> {
   try {
     return JSON.parse(await readFile(file, 'utf8')) as T;
   } catch {
+    // No daemon wrote it, or not one this user can read: then the CLI works directly, and the
+    // state lock (whose refusal names its holder) still keeps it from a second writer.
     return null;
   }
 }
@@ -70,6 +72,7 @@ export async function findDaemon(
   try {
     gitdir = await resolveGitDir(opts.stateRepo ?? opts.repo);
   } catch {
+    // Not a repository: no daemon either; opening it directly reports E_STATE_NOT_A_REPO.
     return null;
   }
   const info = await readJson<DaemonInfo>(discoveryFile(gitdir, opts.stateBranch));

@@ -70,7 +70,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     void reply.status(status).send(body);
   });
   app.setNotFoundHandler((req, reply) => {
-    const { status, body } = plain(404, 'E_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`);
+    const { status, body } = plain('E_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`);
     void reply.status(status).send(body);
   });
   app.addHook('onResponse', async (req, reply) => {

@@ -155,11 +155,19 @@ export function resolveSettings(
     bodyLimit: int('body-limit', 64 * 1024),
     maxParallel: get('max-parallel') === undefined ? null : int('max-parallel', 4),
     dockerMode: dockerMode(get('docker-mode')),
-    logLevel: get('log-level') ?? 'info',
+    logLevel: logLevel(get('log-level')),
   };
 }
 
 function dockerMode(text: string | undefined): 'container' | 'swarm' {
   if (text === undefined || text === 'container' || text === 'swarm') return text ?? 'container';
   throw bad(`--docker-mode must be container or swarm, got "${text}"`, { dockerMode: text });
+}
+
+/** pino's levels; anything else would only fail later, inside the logger, as an unexpected error. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+function logLevel(text: string | undefined): string {
+  if (text === undefined || (LOG_LEVELS as readonly string[]).includes(text)) return text ?? 'info';
+  throw bad(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${text}"`, { flag: '--log-level' });
 }

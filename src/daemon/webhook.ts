@@ -22,6 +22,7 @@ export async function checkSignature(
   try {
     ok = await verify(secret, rawBody, signature);
   } catch {
+    // A malformed signature header: as wrong as a mismatching one.
     ok = false;
   }
   if (!ok) throw new OrbitError('E_BAD_SIGNATURE', 'the X-Hub-Signature-256 signature does not match');

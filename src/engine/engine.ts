@@ -12,7 +12,7 @@ import type { ServiceSpec } from '../config/types.js';
 import { ConfigHistory } from '../git/config-history.js';
 import { openStateLog } from '../state/index.js';
 import type { DeploymentRecord, LogEntry, StateLog } from '../state/types.js';
-import { OrbitError } from '../util/errors.js';
+import { ConfigError, OrbitError, isOrbitError } from '../util/errors.js';
 import type { Secret } from '../util/secrets.js';
 import { newEntry } from '../state/index.js';
 import { approve } from './approval.js';
@@ -77,13 +77,20 @@ export interface ReconcileReport {
   outcomes: JobOutcome[];
 }
 
-/** `settings { max_parallel = N }` in orbit.hcl at the branch head; 4 when absent or unreadable. */
+/**
+ * `settings { max_parallel = N }` in orbit.hcl at the branch head; 4 when it is absent or the
+ * branch has no commit yet. An orbit.hcl that does not load stops a writer with its diagnostics
+ * (E_CONFIG_INVALID) rather than running with settings nobody wrote.
+ */
 async function configuredParallel(options: EngineOptions): Promise<number> {
+  // Readers never deploy: their parallelism is never used.
+  if (options.readOnly) return 4;
   try {
     const settings = await loadRepoSettings(options.repoDir, options.branch ?? 'main');
     return settings.maxParallel ?? 4;
-  } catch {
-    return 4;
+  } catch (err) {
+    if (isOrbitError(err, 'E_UNKNOWN_REF')) return 4;
+    throw err;
   }
 }
 
@@ -147,10 +154,14 @@ export class Engine implements CommitJobHost {
       pushRemote: options.statePush,
       readOnly: options.readOnly,
     });
-    return new Engine(
-      { ...options, maxParallel: options.maxParallel ?? (await configuredParallel(options)) },
-      state,
-    );
+    let maxParallel: number;
+    try {
+      maxParallel = options.maxParallel ?? (await configuredParallel(options));
+    } catch (err) {
+      await state.close();
+      throw err;
+    }
+    return new Engine({ ...options, maxParallel }, state);
   }
 
   async close(): Promise<void> {
@@ -449,8 +460,11 @@ export class Engine implements CommitJobHost {
     if (!d.config_commit) return [];
     try {
       return (await this.load(d.service_id, d.config_commit)).vars.secrets;
-    } catch {
-      return [];
+    } catch (err) {
+      // Expected: the commit is gone (a rewritten branch) or its config no longer resolves (a
+      // secret with no value now). Then no secret is put back; a git failure or a bug surfaces.
+      if (err instanceof ConfigError || isOrbitError(err, 'E_UNKNOWN_REF')) return [];
+      throw err;
     }
   }
 

@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { OrbitError } from '../util/errors.js';
-import { writeFileAtomic } from './atomic-fs.js';
 import { gitStatus } from './git-cli.js';
 import type { ObjectReader } from './object-reader.js';
 import { ENTRY_FILE } from './paths.js';
@@ -28,11 +27,6 @@ export async function readLastWritten(gitdir: string, branch: string): Promise<s
   } catch {
     return null;
   }
-}
-
-export async function recordLastWritten(gitdir: string, branch: string, sha: string): Promise<void> {
-  await fsp.mkdir(orbitDir(gitdir), { recursive: true });
-  await writeFileAtomic(lastFile(gitdir, branch), `${sha}\n`);
 }
 
 /**

@@ -26,6 +26,7 @@ async function readOwner(file: string): Promise<LockOwner | null> {
   try {
     return JSON.parse(await fsp.readFile(file, 'utf8')) as LockOwner;
   } catch {
+    // Missing or half-written: nobody is named, and a live-looking lock is not taken over.
     return null;
   }
 }

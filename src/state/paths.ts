@@ -32,11 +32,6 @@ export function sequenceOf(deployId: string): number {
   return parseDeploymentId(deployId)?.sequence ?? 0;
 }
 
-/** `waffle-12` → `waffle`. */
-export function serviceOfDeployment(deployId: string): string {
-  return parseDeploymentId(deployId)?.service ?? deployId;
-}
-
 function range(n: number, size: number): string {
   const lo = Math.floor(n / size) * size;
   return `${lo}-${lo + size - 1}`;
@@ -51,7 +46,7 @@ export function deploymentDir(deployId: string): string[] {
   const seq = sequenceOf(deployId);
   return [
     'services',
-    serviceOfDeployment(deployId),
+    parseDeploymentId(deployId)?.service ?? deployId,
     'deployments',
     range(seq, 10_000),
     range(seq, 100),

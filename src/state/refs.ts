@@ -119,6 +119,7 @@ export async function clearStaleRefLock(
     mtimeMs = (await fsp.stat(lock)).mtimeMs;
     content = (await fsp.readFile(lock, 'utf8')).trim();
   } catch {
+    // No lock file (or it just went away): nothing to remove.
     return false;
   }
   const leftByOrbit =

@@ -1,12 +1,16 @@
+import type { ErrorCode } from './error-codes.js';
+
+export type { ErrorCode } from './error-codes.js';
+
 /**
  * Every error Orbit raises on purpose carries a stable `code` (tests and callers match on it)
- * and plain `data`. The CLI and the HTTP layer turn codes into exit codes / statuses in one place each.
+ * and plain `data`. Codes are declared, with their exit code and HTTP status, in error-codes.ts.
  */
 export class OrbitError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly data: Record<string, unknown>;
 
-  constructor(code: string, message: string, data: Record<string, unknown> = {}, options?: ErrorOptions) {
+  constructor(code: ErrorCode, message: string, data: Record<string, unknown> = {}, options?: ErrorOptions) {
     super(message, options);
     this.name = 'OrbitError';
     this.code = code;
@@ -14,7 +18,7 @@ export class OrbitError extends Error {
   }
 }
 
-export function isOrbitError(err: unknown, code?: string): err is OrbitError {
+export function isOrbitError(err: unknown, code?: ErrorCode): err is OrbitError {
   return err instanceof OrbitError && (code === undefined || err.code === code);
 }
 
@@ -27,7 +31,7 @@ export interface SourceLocation {
 
 /** One problem found in configuration, printed as `file:line:col: message`. */
 export interface Diagnostic extends SourceLocation {
-  code: string;
+  code: ErrorCode;
   message: string;
 }
 

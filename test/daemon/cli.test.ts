@@ -33,9 +33,9 @@ describe('the CLI with a running daemon', () => {
       expect.objectContaining({ service: 'web', current: expect.objectContaining({ id: 'web-1' }) }),
     ]);
 
-    // Without the token the daemon refuses, and the CLI says how to pass it.
+    // Without the token the daemon refuses, and the CLI says how to pass it (exit 3: Orbit could not run).
     const refused = await orbit(['unwind', 'web', '--repo', repo.dir]);
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(3);
     expect(refused.stderr).toContain('ORBIT_TOKEN');
     expect((await daemon.engine.state.service('web'))?.current).toBe('web-1');
 

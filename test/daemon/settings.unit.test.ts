@@ -51,6 +51,7 @@ describe('daemon settings', () => {
       { repo: '.', 'max-parallel': '0' },
       { repo: '.', config: file('bad.json', '{"colour": "blue"}') },
       { repo: '.', 'token-file': path.join(dir, 'missing') },
+      { repo: '.', 'log-level': 'shout' },
     ]) {
       let err: unknown = null;
       try {

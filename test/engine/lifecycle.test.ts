@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openEngine } from '../../src/engine/open.js';
 import type { Engine } from '../../src/engine/engine.js';
-import { isOrbitError } from '../../src/util/errors.js';
+import { isOrbitError, type ErrorCode } from '../../src/util/errors.js';
 import { ConfigRepo, Gate, Trace, gatedService, tracedService, values } from '../support/config-repo.js';
 
 let repo: ConfigRepo;
@@ -10,7 +10,7 @@ let engine: Engine;
 
 const open = async () => (engine = await openEngine({ repoDir: repo.dir, env: {} }));
 
-async function expectCode(p: Promise<unknown>, code: string): Promise<void> {
+async function expectCode(p: Promise<unknown>, code: ErrorCode): Promise<void> {
   await p.then(
     () => expect.fail(`expected ${code}`),
     (err: unknown) => {

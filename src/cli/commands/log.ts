@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import chalk from 'chalk';
 import { OrbitError } from '../../util/errors.js';
 import { previousOf } from '../../state/chain/index.js';
+import type { Engine } from '../../engine/engine.js';
 import type { DeploymentRecord, HistoryItem, LogEntry, StateLog } from '../../state/types.js';
 import { entryLine, paint, printJson, println, seconds, short, symbol, when, who } from '../format.js';
 import { layoutGraph } from '../log/graph.js';
@@ -63,6 +64,7 @@ Examples:
       const items = await withEngine(opts, { readOnly: true }, async (engine) => {
         const out: HistoryItem[] = [];
         for await (const item of engine.state.history({ service, limit })) out.push(item);
+        if (out.length === 0) await assertKnownService(engine, service);
         return out;
       });
       if (opts.json) return printJson(items);
@@ -71,9 +73,11 @@ Examples:
       }
       return;
     }
-    const nodes = await withEngine(opts, { readOnly: true }, (engine) =>
-      collect(engine.state, service, limit),
-    );
+    const nodes = await withEngine(opts, { readOnly: true }, async (engine) => {
+      const found = await collect(engine.state, service, limit);
+      if (found.length === 0) await assertKnownService(engine, service);
+      return found;
+    });
     if (nodes.length === 0) return println(chalk.dim('no deployments yet'));
     const services = [...new Set(nodes.map((n) => n.service))].sort();
     for (const [i, name] of services.entries()) {
@@ -99,6 +103,12 @@ Examples:
       }
     }
   });
+}
+
+/** A service with nothing in the log must at least be on the branch: else a typo reads as "no deployments". */
+async function assertKnownService(engine: Engine, service: string | undefined): Promise<void> {
+  if (service === undefined || (await engine.status()).some((s) => s.service === service)) return;
+  throw new OrbitError('E_UNKNOWN_SERVICE', `no service ${service} in the log or on the branch`, { service });
 }
 
 /** Deployments touched by the newest entries, until `limit` of them are found. */

@@ -2,7 +2,7 @@
  * Static checks of an expression tree, before anything runs: references are resolved against the
  * scopes a context allows, and function calls against the function table (name and arity).
  */
-import type { Diagnostic, SourceLocation } from '../../util/errors.js';
+import type { Diagnostic, ErrorCode, SourceLocation } from '../../util/errors.js';
 import type { Expr, TraversalStep } from './ast.js';
 import { children } from './ast.js';
 import { arityMessage } from './evaluate.js';
@@ -13,7 +13,7 @@ export type ReferenceRule = (
   root: string,
   path: TraversalStep[],
   loc: SourceLocation,
-) => { code: string; message: string } | null;
+) => { code: ErrorCode; message: string } | null;
 
 export function checkExpression(expr: Expr, rule: ReferenceRule, out: Diagnostic[]): void {
   visit(expr, new Set(), rule, out);

@@ -187,6 +187,7 @@ function traversalStep(p: TerraformTraversalPart, _ctx: Ctx): TraversalStep {
     try {
       return { kind: 'index', key: JSON.parse(seg) as string };
     } catch {
+      // An HCL escape JSON does not know: the key as written.
       return { kind: 'index', key: seg.slice(1, -1) };
     }
   }

@@ -300,7 +300,3 @@ export const FUNCTIONS: Record<string, FunctionDef> = {
         .digest('hex'),
   },
 };
-
-export function isKnownFunction(name: string): boolean {
-  return Object.hasOwn(FUNCTIONS, name);
-}

@@ -3,7 +3,7 @@
  * something only known while deploying (an earlier step's output) when rendering a plan.
  */
 import { OrbitError } from '../../util/errors.js';
-import type { SourceLocation } from '../../util/errors.js';
+import type { ErrorCode, SourceLocation } from '../../util/errors.js';
 
 export type Value = null | boolean | number | string | Value[] | { [key: string]: Value } | Unknown;
 
@@ -13,10 +13,6 @@ export class Unknown {
   toString(): string {
     return `(${this.description})`;
   }
-}
-
-export function isUnknown(v: unknown): v is Unknown {
-  return v instanceof Unknown;
 }
 
 export function isObject(v: Value): v is { [key: string]: Value } {
@@ -50,7 +46,7 @@ export function findUnknown(v: Value): Unknown | null {
 
 /** Thrown while evaluating; `loc` points at the offending expression. */
 export class EvalError extends OrbitError {
-  constructor(code: string, message: string, loc: SourceLocation, data: Record<string, unknown> = {}) {
+  constructor(code: ErrorCode, message: string, loc: SourceLocation, data: Record<string, unknown> = {}) {
     super(code, message, { ...data, location: loc });
     this.name = 'EvalError';
   }

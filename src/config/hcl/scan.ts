@@ -108,6 +108,7 @@ class Scanner {
     try {
       return JSON.parse(this.text.slice(start, this.pos)) as string;
     } catch {
+      // An HCL escape JSON does not know: the label as written (hcl2json has validated the file).
       return this.text.slice(start + 1, this.pos - 1);
     }
   }
