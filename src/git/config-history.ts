@@ -1,11 +1,16 @@
 /**
- * Reads the config repository's history with the git CLI (simple-git): fast for walks, and it
- * handles any repository layout. Nothing here writes.
+ * Reads the config repository's history. Commits are read as objects (through one
+ * `cat-file --batch` per call) and changed paths by comparing their trees, so no text a commit
+ * carries (its message, its author) can change which commits there are, who wrote them or what
+ * they touch. Nothing here writes.
  */
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { simpleGit, type SimpleGit } from 'simple-git';
 import { OrbitError } from '../util/errors.js';
+import { BatchReader } from './batch-reader.js';
+import { parseCommit } from './commit-object.js';
+import { resolveGitDir } from './repo.js';
+import { run } from './run.js';
+import { stream } from './stream.js';
+import { changedPaths } from './tree-object.js';
 
 export interface ConfigCommit {
   sha: string;
@@ -18,52 +23,58 @@ export interface ConfigCommit {
   files: string[];
 }
 
-const FIELD = '\x1f';
-const RECORD = '\x1e';
+const OID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 export class ConfigHistory {
-  private readonly git: SimpleGit;
+  private gitdir: Promise<string> | null = null;
 
-  constructor(readonly dir: string) {
-    this.git = simpleGit({ baseDir: dir });
-  }
+  constructor(readonly dir: string) {}
 
+  /** The commit `ref` names, or null when it names none. */
   async resolve(ref: string): Promise<string | null> {
-    try {
-      return (await this.git.raw(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim() || null;
-    } catch {
-      return null;
-    }
+    const r = await run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
+      cwd: this.dir,
+      okStatus: [1],
+    });
+    const sha = r.stdout.trim();
+    return r.status === 0 && OID.test(sha) ? sha : null;
   }
 
+  /**
+   * Whether `descendant`'s history contains `ancestor`. Only "no" is an answer (a commit that is
+   * not in the repository is not in the branch either); any other git failure is thrown.
+   */
   async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
-    // Not `merge-base --is-ancestor`: simple-git resolves a non-zero exit that prints nothing on
-    // stderr, so "not an ancestor" (exit 1, silent) would read as true.
-    try {
-      const [a, bases] = await Promise.all([
-        this.resolve(ancestor),
-        this.git.raw(['merge-base', '--all', ancestor, descendant]),
-      ]);
-      return a !== null && bases.split('\n').some((l) => l.trim() === a);
-    } catch {
-      return false;
-    }
+    if ((await this.resolve(ancestor)) === null) return false;
+    const r = await run(['merge-base', '--is-ancestor', '--end-of-options', ancestor, descendant], {
+      cwd: this.dir,
+      okStatus: [1],
+    });
+    return r.status === 0;
+  }
+
+  /** The best common ancestor of two commits (what `A...B` is measured from); null when none. */
+  async mergeBase(a: string, b: string): Promise<string | null> {
+    const r = await run(['merge-base', '--end-of-options', a, b], { cwd: this.dir, okStatus: [1] });
+    const sha = r.stdout.trim().split('\n')[0] ?? '';
+    return r.status === 0 && OID.test(sha) ? sha : null;
   }
 
   /** Commits after `since` up to `head`, first-parent, oldest first. */
   async commitsBetween(since: string | null, head: string): Promise<ConfigCommit[]> {
-    const range = since ? [`${since}..${head}`] : [head];
-    const out = await this.git.raw([
-      'log',
-      '--first-parent',
-      '--reverse',
-      '-m',
-      '--name-only',
-      `--format=${RECORD}%H${FIELD}%an <%ae>${FIELD}%aI${FIELD}%s${FIELD}%b${FIELD}`,
-      ...range,
-      '--',
-    ]);
-    return parseLog(out);
+    const out = await run(
+      [
+        'rev-list',
+        '--first-parent',
+        '--reverse',
+        '--end-of-options',
+        head,
+        ...(since ? [`^${since}`] : []),
+        '--',
+      ],
+      { cwd: this.dir },
+    );
+    return this.commits(out.stdout.split('\n').filter(Boolean));
   }
 
   async commit(ref: string): Promise<ConfigCommit> {
@@ -73,98 +84,113 @@ export class ConfigHistory {
     return commit;
   }
 
-  /** Several commits (full shas) read with one git process, in the order given. */
+  /** Several commits (full shas), in the order given, read through one git process. */
   async commits(shas: readonly string[]): Promise<ConfigCommit[]> {
     if (shas.length === 0) return [];
-    const out = await this.git.raw([
-      'log',
-      '--no-walk=unsorted',
-      '-m',
-      '--first-parent',
-      '--name-only',
-      `--format=${RECORD}%H${FIELD}%an <%ae>${FIELD}%aI${FIELD}%s${FIELD}%b${FIELD}`,
-      ...shas,
-      '--',
-    ]);
-    return parseLog(out);
+    const reader = new BatchReader(await this.gitDir());
+    try {
+      // All requests are queued at once: the reader pipelines them.
+      return await Promise.all(shas.map((sha) => readCommit(reader, sha)));
+    } finally {
+      reader.close();
+    }
   }
 
   /**
    * Object ids of many `<rev>:<path>` at once, through one `git cat-file --batch-check`
    * (null where the path does not exist): status compares hundreds of services with one process.
    */
-  objectIds(specs: readonly string[]): Promise<Map<string, string | null>> {
-    return new Promise((resolve, reject) => {
-      const child = spawn('git', ['cat-file', '--batch-check=%(objectname)'], { cwd: this.dir });
-      const ids = new Map<string, string | null>();
-      let i = 0;
-      const lines = createInterface({ input: child.stdout });
-      lines.on('line', (line) => {
-        const spec = specs[i++];
-        if (spec !== undefined) ids.set(spec, line.endsWith(' missing') ? null : line.trim());
-      });
-      child.once('error', reject);
-      child.once('close', (code) =>
-        code === 0
-          ? resolve(ids)
-          : reject(new OrbitError('E_GIT', `git cat-file exited with ${code}`, { code })),
-      );
-      child.stdin.end(specs.map((s) => s + '\n').join(''));
+  async objectIds(specs: readonly string[]): Promise<Map<string, string | null>> {
+    const ids = new Map<string, string | null>();
+    const asked = specs.filter((s) => !/[\n\r]/.test(s));
+    if (asked.length === 0) return ids;
+    const out = await run(['cat-file', '--batch-check=%(objectname)'], {
+      cwd: this.dir,
+      input: asked.map((s) => s + '\n').join(''),
     });
+    const lines = out.stdout.split('\n');
+    asked.forEach((spec, i) => {
+      const line = (lines[i] ?? '').trim();
+      ids.set(spec, OID.test(line) ? line : null);
+    });
+    return ids;
   }
 
   /**
    * The newest commit at or before `head` touching each service's files, in one first-parent
    * walk that stops as soon as every service has been found.
    */
-  lastCommitsTouching(head: string, services: readonly string[]): Promise<Map<string, string>> {
+  async lastCommitsTouching(head: string, services: readonly string[]): Promise<Map<string, string>> {
     const wanted = new Set(services);
     const found = new Map<string, string>();
-    if (wanted.size === 0) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const child = spawn(
-        'git',
-        ['log', '--first-parent', '-m', '--name-only', '--format=%x00%H', head, '--', 'services/'],
-        { cwd: this.dir },
-      );
-      let sha = '';
-      const lines = createInterface({ input: child.stdout });
-      lines.on('line', (line) => {
-        if (line.startsWith('\0')) {
-          sha = line.slice(1);
-          return;
-        }
-        const service = servicesTouched([line])[0];
-        if (service && wanted.has(service) && !found.has(service)) {
-          found.set(service, sha);
-          if (found.size === wanted.size) child.kill();
-        }
-      });
-      child.once('error', reject);
-      child.once('close', () => resolve(found));
-    });
+    if (wanted.size === 0) return found;
+    // With -z every path ends in NUL and each commit's id ends in NUL (its paths follow after a
+    // newline). The pathspec makes every path start with `services/`, which no id does.
+    const records = stream(
+      [
+        'log',
+        '--first-parent',
+        '-m',
+        '-z',
+        '--no-renames',
+        '--name-only',
+        '--format=%H',
+        '--end-of-options',
+        head,
+        '--',
+        'services/',
+      ],
+      { cwd: this.dir, separator: '\0' },
+    );
+    let sha = '';
+    for await (const record of records) {
+      const token = record.replace(/^\n/, '');
+      if (OID.test(token)) {
+        sha = token;
+        continue;
+      }
+      const service = servicesTouched([token])[0];
+      if (service && wanted.has(service) && !found.has(service)) {
+        found.set(service, sha);
+        if (found.size === wanted.size) break;
+      }
+    }
+    return found;
+  }
+
+  private gitDir(): Promise<string> {
+    this.gitdir ??= resolveGitDir(this.dir);
+    return this.gitdir;
   }
 }
 
-function parseLog(out: string): ConfigCommit[] {
-  const commits: ConfigCommit[] = [];
-  for (const record of out.split(RECORD)) {
-    if (!record.trim()) continue;
-    const parts = record.split(FIELD);
-    const [sha = '', author = '', time = '', subject = '', body = '', rest = ''] = parts;
-    commits.push({
-      sha,
-      author,
-      time,
-      subject,
-      body: body.trim(),
-      files: rest
-        .split('\n')
-        .map((l) => l.trim())
-        .filter(Boolean),
+async function readCommit(reader: BatchReader, sha: string): Promise<ConfigCommit> {
+  const obj = await reader.read(sha);
+  if (!obj || obj.type !== 'commit') {
+    throw new OrbitError('E_GIT_MISSING_OBJECT', `commit ${sha} is missing from the repository`, {
+      oid: sha,
     });
   }
-  return commits;
+  const c = parseCommit(obj.oid, obj.content);
+  const parentTree = c.parents[0] ? await treeOf(reader, c.parents[0]) : null;
+  return {
+    sha: obj.oid,
+    author: c.author,
+    time: c.authorTime,
+    subject: c.subject,
+    body: c.body,
+    files: await changedPaths(reader, parentTree, c.tree),
+  };
+}
+
+async function treeOf(reader: BatchReader, sha: string): Promise<string> {
+  const obj = await reader.read(sha);
+  if (!obj || obj.type !== 'commit') {
+    throw new OrbitError('E_GIT_MISSING_OBJECT', `commit ${sha} is missing from the repository`, {
+      oid: sha,
+    });
+  }
+  return parseCommit(obj.oid, obj.content).tree;
 }
 
 /** `git revert` writes "This reverts commit <sha>." in the body. */
