@@ -26,7 +26,6 @@ export async function* stream(args: readonly string[], options: StreamOptions = 
   let spawnError: Error | null = null;
   child.on('error', (e) => (spawnError = e));
   const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  let done = false;
   try {
     let rest: Buffer = Buffer.alloc(0);
     for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
@@ -38,9 +37,9 @@ export async function* stream(args: readonly string[], options: StreamOptions = 
       rest = buf;
     }
     if (rest.length) yield rest.toString('utf8');
-    done = true;
   } finally {
-    if (!done) child.kill();
+    // Left early (break, return, a throw): git need not write the rest.
+    if (child.exitCode === null) child.kill();
   }
   const status = await closed;
   const stderr = Buffer.concat(err).toString('utf8');
