@@ -50,7 +50,13 @@ export class ConfigHistory {
       cwd: this.dir,
       okStatus: [1],
     });
-    return r.status === 0;
+    if (r.status === 0) return true;
+    // --is-ancestor also answers 1, silently, when it cannot read a commit on the way: walking the
+    // commits it would have crossed tells a missing object (thrown) from a real "no".
+    await run(['rev-list', '--quiet', '--end-of-options', descendant, `^${ancestor}`, '--'], {
+      cwd: this.dir,
+    });
+    return false;
   }
 
   /** The best common ancestor of two commits (what `A...B` is measured from); null when none. */

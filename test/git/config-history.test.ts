@@ -1,0 +1,192 @@
+/**
+ * Reading the config history: what a commit's text cannot change (which commits there are, who
+ * wrote them, what they touch), tree entries that are not files, and git failures that are not
+ * "the branch was rewritten".
+ */
+import { readdirSync, rmSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildPreview } from '../../src/cli/preview/build.js';
+import type { Engine } from '../../src/engine/engine.js';
+import { openEngine } from '../../src/engine/open.js';
+import { ConfigHistory } from '../../src/git/config-history.js';
+import { isOrbitError } from '../../src/util/errors.js';
+import { AUTHOR, ConfigRepo, Trace, tracedService, values } from '../support/config-repo.js';
+
+let repo: ConfigRepo;
+let trace: Trace;
+let engine: Engine | undefined;
+
+const open = async (): Promise<Engine> => (engine = await openEngine({ repoDir: repo.dir, env: {} }));
+const stateCommits = (): number => Number(repo.git('rev-list', '--count', 'orbit/state'));
+const ann = `${AUTHOR.name} <${AUTHOR.email}>`;
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    if (isOrbitError(err)) return err.code;
+    throw err;
+  }
+  throw new Error('expected a rejection');
+}
+
+beforeEach(() => {
+  repo = new ConfigRepo();
+  trace = new Trace();
+});
+
+afterEach(async () => {
+  await engine?.close();
+  engine = undefined;
+  repo.remove();
+});
+
+describe('a commit message cannot forge history', () => {
+  it('a message holding 0x1E/0x1F and a forged record deploys only its own commit, by its real author', async () => {
+    const v1 = repo.commit(
+      { 'services/web/deploy.hcl': tracedService(trace, ['deploy']), 'services/web/values.hcl': values('1') },
+      'web 1',
+    );
+    const e = await open();
+    await e.reconcile();
+    expect(trace.next()).toEqual(['+deploy:1']);
+
+    // What the old `git log` parser split on: a second record claiming v1, by Mallory, touching web.
+    const forged =
+      `web 2\x1f\x1e${v1}\x1fMallory <mallory@evil.example>\x1f2020-01-01T00:00:00Z\x1fforged` +
+      `\x1f\x1fservices/web/deploy.hcl\nservices/api/deploy.hcl\n`;
+    const v2 = repo.commit({ 'services/web/values.hcl': values('2') }, forged);
+    const report = await e.reconcile();
+    expect(report.outcomes.map((o) => [o.deployId, o.commit, o.status])).toEqual([
+      ['web-2', v2, 'succeeded'],
+    ]);
+    expect(trace.next()).toEqual(['+deploy:2']);
+    const d = await e.state.deployment('web-2');
+    expect(d).toMatchObject({ config_commit: v2, author: ann });
+    expect(await e.state.cursor()).toBe(v2);
+
+    // Nothing pending: the cursor did not move backwards, so nothing is appended again.
+    const before = stateCommits();
+    expect((await e.reconcile()).outcomes).toEqual([]);
+    expect(stateCommits()).toBe(before);
+    expect(trace.next()).toEqual([]);
+  });
+
+  it('reads subject, body, author and time as git prints them', async () => {
+    const sha = repo.commit({ 'a.txt': '1\n' }, 'the subject\n\nline one\nline two\n');
+    const c = await new ConfigHistory(repo.dir).commit(sha);
+    expect(c).toEqual({
+      sha,
+      author: repo.git('log', '-1', '--format=%an <%ae>', sha),
+      time: repo.git('log', '-1', '--format=%aI', sha),
+      subject: 'the subject',
+      body: 'line one\nline two',
+      files: ['a.txt'],
+    });
+  });
+});
+
+describe('tree entries that are not files', () => {
+  it('a gitlink at deploy.hcl rejects that service; the rest of the commit deploys, and a later fix too', async () => {
+    repo.commit(
+      { 'services/web/deploy.hcl': tracedService(trace, ['deploy']), 'services/web/values.hcl': values('1') },
+      'web 1',
+    );
+    const e = await open();
+    await e.reconcile();
+    trace.next();
+
+    repo.write('services/web/values.hcl', values('2'));
+    repo.git('add', '-A');
+    repo.git('update-index', '--add', '--cacheinfo', `160000,${'e'.repeat(40)},services/evil/deploy.hcl`);
+    repo.git('commit', '-q', '-m', 'web 2, and a submodule where a deploy.hcl should be');
+    const poisoned = repo.git('rev-parse', 'HEAD');
+
+    let report = await e.reconcile();
+    expect(report.outcomes.map((o) => [o.service, o.status]).sort()).toEqual([
+      ['evil', 'rejected'],
+      ['web', 'succeeded'],
+    ]);
+    expect(trace.next()).toEqual(['+deploy:2']);
+    const rejected = (await e.state.service('evil'))?.rejected;
+    expect(rejected?.config_commit).toBe(poisoned);
+    expect(rejected?.error.message).toContain('services/evil/deploy.hcl:1:1:');
+    expect(rejected?.error.message).toContain('[E_CONFIG_NOT_A_FILE]');
+
+    // The preview of the same range does not crash on it either.
+    const preview = await buildPreview({ repoDir: repo.dir, range: `${poisoned}~1..${poisoned}`, env: {} });
+    const evil = preview.commits[0]?.jobs.find((j) => j.service === 'evil');
+    expect(evil).toMatchObject({ action: 'invalid', diagnostics: [{ code: 'E_CONFIG_NOT_A_FILE' }] });
+
+    // Fixed by a later commit: the pipeline is not blocked.
+    repo.git('rm', '-q', '--cached', 'services/evil/deploy.hcl');
+    repo.commit(
+      { 'services/evil/deploy.hcl': tracedService(trace, ['evil']), 'services/evil/values.hcl': values('1') },
+      'evil, fixed',
+    );
+    report = await e.reconcile();
+    expect(report.outcomes.map((o) => [o.service, o.status])).toEqual([['evil', 'succeeded']]);
+    expect(trace.next()).toEqual(['+evil:1']);
+  });
+
+  it('a symlink at a config path in a commit is a rejection, not a read', async () => {
+    repo.commit(
+      { 'services/web/deploy.hcl': tracedService(trace, ['deploy']), 'services/web/values.hcl': values('1') },
+      'web 1',
+    );
+    const e = await open();
+    await e.reconcile();
+    rmSync(path.join(repo.dir, 'services/web/values.hcl'));
+    symlinkSync('/etc/passwd', path.join(repo.dir, 'services/web/values.hcl'));
+    repo.commit({}, 'values as a link');
+    const report = await e.reconcile();
+    expect(report.outcomes.map((o) => [o.service, o.status])).toEqual([['web', 'rejected']]);
+    expect((await e.state.service('web'))?.rejected?.error.message).toContain('services/web/values.hcl:1:1:');
+  });
+});
+
+describe('git failures while reading history', () => {
+  it('a corrupt repository is E_GIT, not "the branch was rewritten"', async () => {
+    repo.commit(
+      { 'services/web/deploy.hcl': tracedService(trace, ['deploy']), 'services/web/values.hcl': values('1') },
+      'web 1',
+    );
+    const e = await open();
+    await e.reconcile();
+    const lost = repo.commit({ 'services/web/values.hcl': values('2') }, 'web 2');
+    repo.commit({ 'services/web/values.hcl': values('3') }, 'web 3');
+    // The commit between the cursor and the head goes missing from the object store.
+    const objects = path.join(repo.dir, '.git', 'objects', lost.slice(0, 2));
+    expect(readdirSync(objects)).toContain(lost.slice(2));
+    rmSync(path.join(objects, lost.slice(2)));
+
+    expect(await codeOf(e.reconcile())).toBe('E_GIT');
+    expect(trace.next()).toEqual(['+deploy:1']);
+  });
+});
+
+describe('merge base of A...B', () => {
+  it('is the best common ancestor, also when the fork point came in through a merge', async () => {
+    repo.commit({ 'services/a/deploy.hcl': 'x\n' }, 'root');
+    repo.git('checkout', '-q', '-b', 'side');
+    const fork = repo.commit({ 'services/b/deploy.hcl': 'x\n' }, 'on side');
+    repo.git('checkout', '-q', '-b', 'feature');
+    const feature = repo.commit({ 'services/c/deploy.hcl': 'x\n' }, 'on feature');
+    repo.git('checkout', '-q', 'main');
+    repo.git('merge', '-q', '--no-ff', '-m', 'merge side', 'side');
+
+    const history = new ConfigHistory(repo.dir);
+    expect(await history.mergeBase('main', 'feature')).toBe(fork);
+    const preview = await buildPreview({ repoDir: repo.dir, range: 'main...feature', env: {} });
+    expect(preview.base).toBe(fork);
+    expect(preview.commits.map((c) => c.sha)).toEqual([feature]);
+
+    repo.git('checkout', '-q', '--orphan', 'orphan');
+    repo.commit({ 'services/d/deploy.hcl': 'x\n' }, 'orphan');
+    expect(await history.mergeBase('main', 'orphan')).toBeNull();
+    expect(await codeOf(buildPreview({ repoDir: repo.dir, range: 'main...orphan', env: {} }))).toBe(
+      'E_USAGE',
+    );
+  });
+});
