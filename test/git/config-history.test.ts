@@ -142,7 +142,9 @@ describe('tree entries that are not files', () => {
     repo.commit({}, 'values as a link');
     const report = await e.reconcile();
     expect(report.outcomes.map((o) => [o.service, o.status])).toEqual([['web', 'rejected']]);
-    expect((await e.state.service('web'))?.rejected?.error.message).toContain('services/web/values.hcl:1:1:');
+    const message = (await e.state.service('web'))?.rejected?.error.message;
+    expect(message).toContain('services/web/values.hcl:1:1:');
+    expect(message).toContain('[E_CONFIG_NOT_A_FILE]');
   });
 });
 
@@ -176,11 +178,11 @@ describe('merge base of A...B', () => {
     repo.git('checkout', '-q', 'main');
     repo.git('merge', '-q', '--no-ff', '-m', 'merge side', 'side');
 
-    const history = new ConfigHistory(repo.dir);
-    expect(await history.mergeBase('main', 'feature')).toBe(fork);
     const preview = await buildPreview({ repoDir: repo.dir, range: 'main...feature', env: {} });
     expect(preview.base).toBe(fork);
     expect(preview.commits.map((c) => c.sha)).toEqual([feature]);
+    const history = new ConfigHistory(repo.dir);
+    expect(await history.mergeBase('main', 'feature')).toBe(fork);
 
     repo.git('checkout', '-q', '--orphan', 'orphan');
     repo.commit({ 'services/d/deploy.hcl': 'x\n' }, 'orphan');
