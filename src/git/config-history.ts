@@ -1,16 +1,15 @@
 /**
  * Reads the config repository's history. Commits are read as objects (through one
- * `cat-file --batch` per call) and changed paths by comparing their trees, so no text a commit
- * carries (its message, its author) can change which commits there are, who wrote them or what
- * they touch. Nothing here writes.
+ * `cat-file --batch` per call) and changed paths by comparing trees (`diff-tree -z`), so no text a
+ * commit carries (its message, its author) can change which commits there are, who wrote them or
+ * what they touch. Nothing here writes.
  */
 import { OrbitError } from '../util/errors.js';
 import { BatchReader } from './batch-reader.js';
-import { parseCommit } from './commit-object.js';
+import { parseCommit, type CommitObject } from './commit-object.js';
 import { resolveGitDir } from './repo.js';
-import { run } from './run.js';
+import { run, runBuffer } from './run.js';
 import { stream } from './stream.js';
-import { changedPaths } from './tree-object.js';
 
 export interface ConfigCommit {
   sha: string;
@@ -90,16 +89,63 @@ export class ConfigHistory {
     return commit;
   }
 
-  /** Several commits (full shas), in the order given, read through one git process. */
+  /**
+   * Several commits (full shas), in the order given: the objects through one `cat-file --batch`,
+   * the changed paths through one `diff-tree`.
+   */
   async commits(shas: readonly string[]): Promise<ConfigCommit[]> {
     if (shas.length === 0) return [];
     const reader = new BatchReader(await this.gitDir());
+    let objects: Array<{ sha: string; commit: CommitObject }>;
     try {
       // All requests are queued at once: the reader pipelines them.
-      return await Promise.all(shas.map((sha) => readCommit(reader, sha)));
+      objects = await Promise.all(shas.map((sha) => readCommit(reader, sha)));
     } finally {
       reader.close();
     }
+    const files = await this.changedFiles(objects.map((o) => [o.sha, o.commit.parents[0] ?? null]));
+    return objects.map(({ sha, commit: c }) => ({
+      sha,
+      author: c.author,
+      time: c.authorTime,
+      subject: c.subject,
+      body: c.body,
+      files: files.get(sha) ?? [],
+    }));
+  }
+
+  /**
+   * Paths each commit changed against the parent given (all paths for a root commit), compared
+   * tree to tree by `git diff-tree -z`. Each commit's id is printed before its paths (`--always`,
+   * also when nothing changed); a path that equals the next expected id would need a preimage of
+   * a commit made after the path was committed.
+   */
+  private async changedFiles(pairs: ReadonlyArray<[string, string | null]>): Promise<Map<string, string[]>> {
+    const out = await runBuffer(
+      ['diff-tree', '--stdin', '-z', '-r', '--root', '--always', '--no-renames', '--name-only'],
+      {
+        cwd: this.dir,
+        input: pairs.map(([sha, parent]) => (parent ? `${sha} ${parent}\n` : `${sha}\n`)).join(''),
+      },
+    );
+    const files = new Map<string, string[]>();
+    let next = 0;
+    let current: string[] | null = null;
+    for (const token of out.stdout.toString('utf8').split('\0')) {
+      if (token === '') continue;
+      const expected = pairs[next]?.[0];
+      if (token === expected) {
+        current = [];
+        files.set(token, current);
+        next++;
+      } else if (current) current.push(token);
+    }
+    if (next !== pairs.length) {
+      throw new OrbitError('E_GIT', `git diff-tree reported ${next} of ${pairs.length} commits`, {
+        command: 'git diff-tree --stdin',
+      });
+    }
+    return files;
   }
 
   /**
@@ -170,33 +216,14 @@ export class ConfigHistory {
   }
 }
 
-async function readCommit(reader: BatchReader, sha: string): Promise<ConfigCommit> {
+async function readCommit(reader: BatchReader, sha: string): Promise<{ sha: string; commit: CommitObject }> {
   const obj = await reader.read(sha);
   if (!obj || obj.type !== 'commit') {
     throw new OrbitError('E_GIT_MISSING_OBJECT', `commit ${sha} is missing from the repository`, {
       oid: sha,
     });
   }
-  const c = parseCommit(obj.oid, obj.content);
-  const parentTree = c.parents[0] ? await treeOf(reader, c.parents[0]) : null;
-  return {
-    sha: obj.oid,
-    author: c.author,
-    time: c.authorTime,
-    subject: c.subject,
-    body: c.body,
-    files: await changedPaths(reader, parentTree, c.tree),
-  };
-}
-
-async function treeOf(reader: BatchReader, sha: string): Promise<string> {
-  const obj = await reader.read(sha);
-  if (!obj || obj.type !== 'commit') {
-    throw new OrbitError('E_GIT_MISSING_OBJECT', `commit ${sha} is missing from the repository`, {
-      oid: sha,
-    });
-  }
-  return parseCommit(obj.oid, obj.content).tree;
+  return { sha: obj.oid, commit: parseCommit(obj.oid, obj.content) };
 }
 
 /** `git revert` writes "This reverts commit <sha>." in the body. */
