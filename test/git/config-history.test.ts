@@ -74,14 +74,19 @@ describe('a commit message cannot forge history', () => {
   });
 
   it('reads subject, body, author and time as git prints them', async () => {
-    const sha = repo.commit({ 'a.txt': '1\n' }, 'the subject\n\nline one\nline two\n');
+    repo.write('a.txt', '1\n');
+    repo.git('add', '-A');
+    // Lines that look like commit headers, in the message: they stay message.
+    const message = 'the subject\n\nauthor Mallory <m@evil.example> 0 +0000\ntree 0000\n';
+    repo.git('commit', '-q', '--date', '2021-06-01T10:20:30-0430', '-m', message);
+    const sha = repo.git('rev-parse', 'HEAD');
     const c = await new ConfigHistory(repo.dir).commit(sha);
     expect(c).toEqual({
       sha,
       author: repo.git('log', '-1', '--format=%an <%ae>', sha),
-      time: repo.git('log', '-1', '--format=%aI', sha),
+      time: '2021-06-01T10:20:30-04:30',
       subject: 'the subject',
-      body: 'line one\nline two',
+      body: 'author Mallory <m@evil.example> 0 +0000\ntree 0000',
       files: ['a.txt'],
     });
   });
