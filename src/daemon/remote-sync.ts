@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { run, type RunOptions } from '../git/run.js';
+import { oneLine, run, type RunOptions } from '../git/run.js';
 import { OrbitError } from '../util/errors.js';
 
 /** `https://user:secret@host/x` → `https://***@host/x`, for logs and errors. */
@@ -107,7 +107,7 @@ export class RemoteSync {
         `+refs/heads/${this.branch}:refs/heads/${this.branch}`,
       ]);
     } catch (err) {
-      const detail = redactUrl(String((err as OrbitError).data?.stderr ?? (err as Error).message).trim());
+      const detail = redactUrl(oneLine(String((err as OrbitError).data?.stderr ?? (err as Error).message)));
       const missing = /couldn't find remote ref/i.test(detail);
       throw new OrbitError(
         missing ? 'E_UNKNOWN_BRANCH' : 'E_FETCH_FAILED',

@@ -83,7 +83,7 @@ export function runBuffer(args: readonly string[], options: RunOptions = {}): Pr
       const status = code ?? -1;
       if (status === 0 || options.okStatus === 'any' || options.okStatus?.includes(status))
         return resolve({ status, stdout, stderr });
-      const why = stderr.trim().split('\n').pop() || (signal ? `killed by ${signal}` : 'no message');
+      const why = oneLine(stderr) || (signal ? `killed by ${signal}` : 'no message');
       // Some commands (push --porcelain) say what went wrong on stdout.
       const text = redact(stdout.subarray(0, 64 * 1024).toString('utf8'));
       reject(
@@ -102,4 +102,18 @@ export function runBuffer(args: readonly string[], options: RunOptions = {}): Pr
 export async function run(args: readonly string[], options: RunOptions = {}): Promise<RunResult<string>> {
   const r = await runBuffer(args, options);
   return { ...r, stdout: r.stdout.toString('utf8') };
+}
+
+/** git's stderr on one line (errors are one-line messages), its distinct lines joined. */
+export function oneLine(stderr: string, max = 500): string {
+  const lines = [
+    ...new Set(
+      stderr
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    ),
+  ];
+  const text = lines.join('; ');
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }

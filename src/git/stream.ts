@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { OrbitError } from '../util/errors.js';
 import { gitEnv } from './env.js';
-import { gitArgs, type GitTarget } from './run.js';
+import { gitArgs, oneLine, type GitTarget } from './run.js';
 
 export interface StreamOptions extends GitTarget {
   /** `\n` (default) or `\0`. */
@@ -44,9 +44,7 @@ export async function* stream(args: readonly string[], options: StreamOptions = 
   const status = await closed;
   const stderr = Buffer.concat(err).toString('utf8');
   if (spawnError || status !== 0) {
-    const why = spawnError
-      ? (spawnError as Error).message
-      : `exit ${status}: ${stderr.trim().split('\n').pop() ?? ''}`;
+    const why = spawnError ? (spawnError as Error).message : `exit ${status}: ${oneLine(stderr)}`;
     throw new OrbitError(options.errorCode ?? 'E_GIT', `${command} failed (${why})`, {
       command,
       status,

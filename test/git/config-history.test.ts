@@ -168,7 +168,16 @@ describe('git failures while reading history', () => {
     expect(readdirSync(objects)).toContain(lost.slice(2));
     rmSync(path.join(objects, lost.slice(2)));
 
-    expect(await codeOf(e.reconcile())).toBe('E_GIT');
+    const err = await e.reconcile().then(
+      () => expect.fail('expected E_GIT'),
+      (x: unknown) => x,
+    );
+    expect(isOrbitError(err, 'E_GIT')).toBe(true);
+    // What ran and what git said, for the operator.
+    expect((err as { data: Record<string, unknown> }).data).toMatchObject({
+      command: expect.stringContaining('git rev-list'),
+      stderr: expect.stringContaining(lost),
+    });
     expect(trace.next()).toEqual(['+deploy:1']);
   });
 });

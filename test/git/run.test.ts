@@ -59,6 +59,10 @@ describe('run', () => {
     const failure = await codeOf(run(['--version']));
     expect(failure.code).toBe('E_GIT');
     expect(failure.data.status).toBeNull();
+    const streamed = (async () => {
+      for await (const _ of stream(['--version'])) void _;
+    })();
+    expect((await codeOf(streamed)).code).toBe('E_GIT');
   });
 
   it('returns all of a large output, as bytes', async () => {
