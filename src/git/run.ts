@@ -74,7 +74,11 @@ export function runBuffer(args: readonly string[], options: RunOptions = {}): Pr
       const stdout = Buffer.concat(out);
       if (spawnError) {
         return reject(
-          fail(`${command} could not run: ${spawnError.message}`, { status: null, stderr }, spawnError),
+          fail(
+            `${command} could not run${options.cwd ? ` in ${options.cwd}` : ''}: ${spawnError.message}`,
+            { status: null, stderr },
+            spawnError,
+          ),
         );
       }
       if (timedOut) {
