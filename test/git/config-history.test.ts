@@ -10,6 +10,7 @@ import { buildPreview } from '../../src/cli/preview/build.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { openEngine } from '../../src/engine/open.js';
 import { ConfigHistory } from '../../src/git/config-history.js';
+import { listServices } from '../../src/config/load.js';
 import { isOrbitError } from '../../src/util/errors.js';
 import { AUTHOR, ConfigRepo, Trace, tracedService, values } from '../support/config-repo.js';
 
@@ -89,6 +90,34 @@ describe('a commit message cannot forge history', () => {
       body: 'author Mallory <m@evil.example> 0 +0000\ntree 0000',
       files: ['a.txt'],
     });
+  });
+});
+
+describe('the caller’s environment', () => {
+  it('a GIT_DIR or GIT_WORK_TREE set for Orbit’s process does not make it read another repository', async () => {
+    const mine = repo.commit({ 'services/web/deploy.hcl': 'x\n' }, 'mine');
+    const spec = `${mine}:services/web/deploy.hcl`;
+    const blob = repo.git('rev-parse', spec);
+    const other = new ConfigRepo();
+    const saved = { GIT_DIR: process.env.GIT_DIR, GIT_WORK_TREE: process.env.GIT_WORK_TREE };
+    try {
+      other.commit({ 'services/evil/deploy.hcl': 'x\n' }, 'other');
+      process.env.GIT_DIR = path.join(other.dir, '.git');
+      process.env.GIT_WORK_TREE = other.dir;
+      const history = new ConfigHistory(repo.dir);
+      expect(await history.resolve('HEAD')).toBe(mine);
+      expect((await history.commitsBetween(null, 'HEAD')).map((c) => [c.sha, c.files])).toEqual([
+        [mine, ['services/web/deploy.hcl']],
+      ]);
+      expect(await listServices(repo.dir, 'HEAD')).toEqual(['web']);
+      expect(await history.lastCommitsTouching('HEAD', ['web'])).toEqual(new Map([['web', mine]]));
+      expect(await history.objectIds([spec])).toEqual(new Map([[spec, blob]]));
+    } finally {
+      for (const [k, v] of Object.entries(saved))
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      other.remove();
+    }
   });
 });
 
