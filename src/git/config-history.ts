@@ -5,6 +5,7 @@
  * what they touch. Nothing here writes.
  */
 import { OrbitError } from '../util/errors.js';
+import { isAncestor, mergeBase, resolveCommit } from './ancestry.js';
 import { BatchReader } from './batch-reader.js';
 import { parseCommit, type CommitObject } from './commit-object.js';
 import { resolveGitDir } from './repo.js';
@@ -30,39 +31,18 @@ export class ConfigHistory {
   constructor(readonly dir: string) {}
 
   /** The commit `ref` names, or null when it names none. */
-  async resolve(ref: string): Promise<string | null> {
-    const r = await run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
-      cwd: this.dir,
-      okStatus: [1],
-    });
-    const sha = r.stdout.trim();
-    return r.status === 0 && OID.test(sha) ? sha : null;
+  resolve(ref: string): Promise<string | null> {
+    return resolveCommit({ cwd: this.dir }, ref);
   }
 
-  /**
-   * Whether `descendant`'s history contains `ancestor`. Only "no" is an answer (a commit that is
-   * not in the repository is not in the branch either); any other git failure is thrown.
-   */
-  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
-    if ((await this.resolve(ancestor)) === null) return false;
-    const r = await run(['merge-base', '--is-ancestor', '--end-of-options', ancestor, descendant], {
-      cwd: this.dir,
-      okStatus: [1],
-    });
-    if (r.status === 0) return true;
-    // --is-ancestor also answers 1, silently, when it cannot read a commit on the way: walking the
-    // commits it would have crossed tells a missing object (thrown) from a real "no".
-    await run(['rev-list', '--quiet', '--end-of-options', descendant, `^${ancestor}`, '--'], {
-      cwd: this.dir,
-    });
-    return false;
+  /** Whether `descendant`'s history contains `ancestor`; git failures are thrown (E_GIT). */
+  isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    return isAncestor({ cwd: this.dir }, ancestor, descendant);
   }
 
   /** The best common ancestor of two commits (what `A...B` is measured from); null when none. */
-  async mergeBase(a: string, b: string): Promise<string | null> {
-    const r = await run(['merge-base', '--end-of-options', a, b], { cwd: this.dir, okStatus: [1] });
-    const sha = r.stdout.trim().split('\n')[0] ?? '';
-    return r.status === 0 && OID.test(sha) ? sha : null;
+  mergeBase(a: string, b: string): Promise<string | null> {
+    return mergeBase({ cwd: this.dir }, a, b);
   }
 
   /** Commits after `since` up to `head`, first-parent, oldest first. */
