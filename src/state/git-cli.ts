@@ -1,6 +1,6 @@
 /** The state log's git commands, through the git layer, raising the state log's codes. */
 import { OrbitError } from '../util/errors.js';
-import { run, runBuffer } from '../git/run.js';
+import { oneLine, run, runBuffer } from '../git/run.js';
 import { resolveGitDir as resolveDir } from '../git/repo.js';
 
 /** Runs the git CLI against a git dir; resolves stdout, rejects with an OrbitError carrying stderr. */
@@ -27,7 +27,13 @@ export async function resolveGitDir(dir: string): Promise<string> {
   try {
     return await resolveDir(dir);
   } catch (err) {
-    const stderr = err instanceof OrbitError ? String(err.data.stderr ?? '').trim() : '';
-    throw new OrbitError('E_STATE_NOT_A_REPO', `not a git repository: ${dir}: ${stderr}`, { dir });
+    const stderr = err instanceof OrbitError ? oneLine(String(err.data.stderr ?? '')) : '';
+    const why = stderr || (err as Error).message;
+    throw new OrbitError(
+      'E_STATE_NOT_A_REPO',
+      `not a git repository: ${dir}: ${why}`,
+      { dir },
+      { cause: err },
+    );
   }
 }
