@@ -3,6 +3,7 @@
  * wrote them, what they touch), tree entries that are not files, and git failures that are not
  * "the branch was rewritten".
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -89,6 +90,31 @@ describe('a commit message cannot forge history', () => {
       subject: 'the subject',
       body: 'author Mallory <m@evil.example> 0 +0000\ntree 0000',
       files: ['a.txt'],
+    });
+  });
+});
+
+describe('commit objects', () => {
+  it('a signature or merge tag header cannot carry a second author', async () => {
+    const base = repo.commit({ 'a.txt': '1\n' }, 'base');
+    const tree = repo.git('rev-parse', `${base}^{tree}`);
+    const raw =
+      `tree ${tree}\nparent ${base}\n` +
+      `author Real Author <real@example.com> 1700000000 +0100\n` +
+      `committer Real Author <real@example.com> 1700000000 +0100\n` +
+      `gpgsig -----BEGIN PGP SIGNATURE-----\n author Mallory <m@evil.example> 0 +0000\n \n` +
+      ` -----END PGP SIGNATURE-----\n\nsigned\n`;
+    const sha = execFileSync('git', ['hash-object', '-t', 'commit', '-w', '--stdin'], {
+      cwd: repo.dir,
+      input: raw,
+      encoding: 'utf8',
+    }).trim();
+    const c = await new ConfigHistory(repo.dir).commit(sha);
+    expect(c).toMatchObject({
+      author: 'Real Author <real@example.com>',
+      time: '2023-11-14T23:13:20+01:00',
+      subject: 'signed',
+      files: [],
     });
   });
 });
