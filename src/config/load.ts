@@ -9,7 +9,7 @@ import { parseHclFile } from './hcl/parse.js';
 import type { ParsedFile } from './hcl/parse.js';
 import { isSafeServiceName } from './names.js';
 import { ORBIT_FILE, deployPath, valuesPath } from './paths.js';
-import { repoReader } from './repo-files.js';
+import { repoReader, type RepoReader } from './repo-files.js';
 import { buildSettings } from './settings.js';
 import type { RepoSettings, ServiceSources, ServiceSpec } from './types.js';
 
@@ -37,11 +37,11 @@ export async function loadService(
 ): Promise<ServiceSpec> {
   assertSafeServiceName(service);
   const reader = await repoReader(repoDir, options.ref);
-  const [orbit, deploy, values] = await Promise.all([
-    reader.read(ORBIT_FILE),
-    reader.read(deployPath(service)),
-    reader.read(valuesPath(service)),
-  ]);
+  const [orbit, deploy, values] = await readAll(reader, [
+    ORBIT_FILE,
+    deployPath(service),
+    valuesPath(service),
+  ] as const);
   if (deploy === null) {
     throw new OrbitError(
       'E_UNKNOWN_SERVICE',
@@ -54,6 +54,21 @@ export async function loadService(
     service,
     { knownAgents: options.knownAgents },
   );
+}
+
+/** Reads every file; the refusals of all of them (not only the first) make one ConfigError. */
+async function readAll<T extends readonly string[]>(
+  reader: RepoReader,
+  paths: T,
+): Promise<{ [K in keyof T]: string | null }> {
+  const results = await Promise.allSettled(paths.map((p) => reader.read(p)));
+  const refused = results.flatMap((r) =>
+    r.status === 'rejected' && r.reason instanceof ConfigError ? r.reason.diagnostics : [],
+  );
+  const other = results.find((r) => r.status === 'rejected' && !(r.reason instanceof ConfigError));
+  if (other?.status === 'rejected') throw other.reason;
+  if (refused.length > 0) throw new ConfigError(refused);
+  return results.map((r) => (r.status === 'fulfilled' ? r.value : null)) as { [K in keyof T]: string | null };
 }
 
 /** Pure: parses and checks the given texts (no file or git access). */

@@ -1,5 +1,6 @@
 /** The render context for `orbit plan` / `orbit validate`: what is known before anything runs. */
-import { simpleGit } from 'simple-git';
+import { ConfigHistory } from '../git/config-history.js';
+import { isOrbitError } from '../util/errors.js';
 import type { PlanOptions } from './render.js';
 import type { OrbitScope, RenderContext } from './types.js';
 
@@ -11,24 +12,9 @@ export interface PlanContext {
 
 /** Commit and author of `ref` (default HEAD) when repoDir is a git repository; the rest is unknown. */
 export async function planContext(repoDir: string, service: string, ref?: string): Promise<PlanContext> {
-  let commit: string | null = null;
-  let author = '';
-  try {
-    const out = await simpleGit({ baseDir: repoDir }).raw([
-      'log',
-      '-1',
-      '--format=%H%x00%an <%ae>',
-      ref ?? 'HEAD',
-      '--',
-    ]);
-    const [sha, who] = out.trim().split('\0');
-    if (sha && /^[0-9a-f]{40,64}$/.test(sha)) {
-      commit = sha;
-      author = who ?? '';
-    }
-  } catch {
-    // not a git repository, or no commits yet: commit and author stay unknown
-  }
+  const known = await commitAt(repoDir, ref ?? 'HEAD');
+  const commit = known?.sha ?? null;
+  const author = known?.author ?? '';
   const unknownOrbit: Array<keyof OrbitScope> = ['deployment_id', 'timestamp', 'sequence'];
   if (commit === null) unknownOrbit.push('commit', 'author');
   return {
@@ -41,4 +27,20 @@ export async function planContext(repoDir: string, service: string, ref?: string
     options: { unknownOrbit, previousUnknown: true },
     commit,
   };
+}
+
+/** Null outside a git repository, before the first commit, or for an unknown ref. */
+async function commitAt(repoDir: string, ref: string): Promise<{ sha: string; author: string } | null> {
+  const history = new ConfigHistory(repoDir);
+  let sha: string | null;
+  try {
+    sha = await history.resolve(ref);
+  } catch (err) {
+    // rev-parse exits 128 outside a repository: then there is simply no commit to show.
+    if (isOrbitError(err, 'E_GIT') && err.data.status === 128) return null;
+    throw err;
+  }
+  if (!sha) return null;
+  const [c] = await history.commits([sha]);
+  return c ? { sha: c.sha, author: c.author } : null;
 }

@@ -1,14 +1,14 @@
 /**
  * A remote config repository (HTTP(S), ssh, git://, file://) mirrored into the data directory:
  * a bare repository that fetches only the watched branch, so the state branch kept beside it is
- * never overwritten by the remote. Uses the git CLI (simple-git) for every transport and the
- * operator's usual credentials (ssh agent, credential helpers); it never prompts.
+ * never overwritten by the remote. Uses the git CLI (through the git layer) for every transport and
+ * the operator's usual credentials (ssh agent, credential helpers); it never prompts.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import { oneLine, run, type RunOptions } from '../git/run.js';
 import { OrbitError } from '../util/errors.js';
 
 /** `https://user:secret@host/x` → `https://***@host/x`, for logs and errors. */
@@ -26,19 +26,6 @@ export function mirrorDir(dataDir: string, url: string): string {
   return path.join(dataDir, 'repos', `${name.replace(/[^\w.-]/g, '_')}-${hash}.git`);
 }
 
-/**
- * What git needs to reach a remote (paths, ssh agent, proxies, CA bundle, git config), and no
- * prompts. A whitelist: simple-git refuses environments carrying e.g. EDITOR or GIT_CONFIG_GLOBAL.
- */
-const PASSED_ENV =
-  /^(PATH|HOME|USER|LANG|LC_\w+|TMPDIR|SSH_AUTH_SOCK|(HTTPS?|NO|ALL)_PROXY|(https?|no|all)_proxy|GIT_SSL_CAINFO|GIT_SSL_CAPATH|GIT_CONFIG_NOSYSTEM|XDG_CONFIG_HOME)$/;
-
-function gitEnv(): Record<string, string> {
-  const env: Record<string, string> = { GIT_TERMINAL_PROMPT: '0' };
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && PASSED_ENV.test(k)) env[k] = v;
-  return env;
-}
-
 export interface FetchResult {
   before: string | null;
   after: string | null;
@@ -46,7 +33,6 @@ export interface FetchResult {
 }
 
 export class RemoteSync {
-  private readonly git: SimpleGit;
   private running: Promise<FetchResult> | null = null;
   private again = false;
 
@@ -54,22 +40,30 @@ export class RemoteSync {
     readonly url: string,
     readonly dir: string,
     readonly branch: string,
-    timeoutMs = 120_000,
-  ) {
-    const env = gitEnv();
-    this.git = simpleGit({ timeout: { block: timeoutMs }, allowEnvironment: Object.keys(env) }).env(env);
+    private readonly timeoutMs = 120_000,
+  ) {}
+
+  private git(args: string[], options: Partial<RunOptions> = {}) {
+    return run(args, {
+      cwd: this.dir,
+      remote: true,
+      timeoutMs: this.timeoutMs,
+      errorCode: 'E_FETCH_FAILED',
+      redact: redactUrl,
+      ...options,
+    });
   }
 
   /** Creates the bare mirror on first use; the remote is (re)pointed at the configured URL. */
   async init(): Promise<void> {
     if (!existsSync(path.join(this.dir, 'HEAD'))) {
       await mkdir(this.dir, { recursive: true });
-      await this.git.cwd(this.dir);
-      await this.git.raw(['init', '--bare', '--quiet']);
-    } else await this.git.cwd(this.dir);
-    const remotes = await this.git.getRemotes();
-    if (remotes.some((r) => r.name === 'origin')) await this.git.remote(['set-url', 'origin', this.url]);
-    else await this.git.addRemote('origin', this.url);
+      await this.git(['init', '--bare', '--quiet']);
+    }
+    // Exit 1: no such remote yet.
+    const has = await this.git(['config', '--get', 'remote.origin.url'], { okStatus: [1] });
+    if (has.status === 0) await this.git(['remote', 'set-url', 'origin', this.url]);
+    else await this.git(['remote', 'add', 'origin', this.url]);
   }
 
   /**
@@ -96,19 +90,16 @@ export class RemoteSync {
   }
 
   private async head(): Promise<string | null> {
-    try {
-      return (
-        (await this.git.raw(['rev-parse', '--verify', '--quiet', `refs/heads/${this.branch}`])).trim() || null
-      );
-    } catch {
-      return null;
-    }
+    const r = await this.git(['rev-parse', '--verify', '--quiet', `refs/heads/${this.branch}`], {
+      okStatus: [1],
+    });
+    return r.stdout.trim() || null;
   }
 
   private async fetchOnce(): Promise<FetchResult> {
     const before = await this.head();
     try {
-      await this.git.raw([
+      await this.git([
         'fetch',
         '--quiet',
         '--no-tags',
@@ -116,13 +107,13 @@ export class RemoteSync {
         `+refs/heads/${this.branch}:refs/heads/${this.branch}`,
       ]);
     } catch (err) {
-      const detail = redactUrl((err as Error).message.trim());
+      const detail = redactUrl(oneLine(String((err as OrbitError).data?.stderr ?? (err as Error).message)));
       const missing = /couldn't find remote ref/i.test(detail);
       throw new OrbitError(
         missing ? 'E_UNKNOWN_BRANCH' : 'E_FETCH_FAILED',
         missing
           ? `branch ${this.branch} not found in ${redactUrl(this.url)}`
-          : `fetching ${redactUrl(this.url)} failed: ${detail}`,
+          : `fetching ${redactUrl(this.url)} failed: ${detail || (err as Error).message}`,
         { url: redactUrl(this.url), branch: this.branch },
       );
     }

@@ -1,11 +1,16 @@
 /**
- * Reads the config repository's history with the git CLI (simple-git): fast for walks, and it
- * handles any repository layout. Nothing here writes.
+ * Reads the config repository's history. Commits are read as objects (through one
+ * `cat-file --batch` per call) and changed paths by comparing trees (`diff-tree -z`), so no text a
+ * commit carries (its message, its author) can change which commits there are, who wrote them or
+ * what they touch. Nothing here writes.
  */
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { simpleGit, type SimpleGit } from 'simple-git';
 import { OrbitError } from '../util/errors.js';
+import { isAncestor, mergeBase, resolveCommit } from './ancestry.js';
+import { BatchReader } from './batch-reader.js';
+import { parseCommit, type CommitObject } from './commit-object.js';
+import { resolveGitDir } from './repo.js';
+import { run, runBuffer } from './run.js';
+import { stream } from './stream.js';
 
 export interface ConfigCommit {
   sha: string;
@@ -18,52 +23,43 @@ export interface ConfigCommit {
   files: string[];
 }
 
-const FIELD = '\x1f';
-const RECORD = '\x1e';
+const OID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 export class ConfigHistory {
-  private readonly git: SimpleGit;
+  private gitdir: Promise<string> | null = null;
 
-  constructor(readonly dir: string) {
-    this.git = simpleGit({ baseDir: dir });
+  constructor(readonly dir: string) {}
+
+  /** The commit `ref` names, or null when it names none. */
+  resolve(ref: string): Promise<string | null> {
+    return resolveCommit({ cwd: this.dir }, ref);
   }
 
-  async resolve(ref: string): Promise<string | null> {
-    try {
-      return (await this.git.raw(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim() || null;
-    } catch {
-      return null;
-    }
+  /** Whether `descendant`'s history contains `ancestor`; git failures are thrown (E_GIT). */
+  isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    return isAncestor({ cwd: this.dir }, ancestor, descendant);
   }
 
-  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
-    // Not `merge-base --is-ancestor`: simple-git resolves a non-zero exit that prints nothing on
-    // stderr, so "not an ancestor" (exit 1, silent) would read as true.
-    try {
-      const [a, bases] = await Promise.all([
-        this.resolve(ancestor),
-        this.git.raw(['merge-base', '--all', ancestor, descendant]),
-      ]);
-      return a !== null && bases.split('\n').some((l) => l.trim() === a);
-    } catch {
-      return false;
-    }
+  /** The best common ancestor of two commits (what `A...B` is measured from); null when none. */
+  mergeBase(a: string, b: string): Promise<string | null> {
+    return mergeBase({ cwd: this.dir }, a, b);
   }
 
   /** Commits after `since` up to `head`, first-parent, oldest first. */
   async commitsBetween(since: string | null, head: string): Promise<ConfigCommit[]> {
-    const range = since ? [`${since}..${head}`] : [head];
-    const out = await this.git.raw([
-      'log',
-      '--first-parent',
-      '--reverse',
-      '-m',
-      '--name-only',
-      `--format=${RECORD}%H${FIELD}%an <%ae>${FIELD}%aI${FIELD}%s${FIELD}%b${FIELD}`,
-      ...range,
-      '--',
-    ]);
-    return parseLog(out);
+    const out = await run(
+      [
+        'rev-list',
+        '--first-parent',
+        '--reverse',
+        '--end-of-options',
+        head,
+        ...(since ? [`^${since}`] : []),
+        '--',
+      ],
+      { cwd: this.dir },
+    );
+    return this.commits(out.stdout.split('\n').filter(Boolean));
   }
 
   async commit(ref: string): Promise<ConfigCommit> {
@@ -73,98 +69,141 @@ export class ConfigHistory {
     return commit;
   }
 
-  /** Several commits (full shas) read with one git process, in the order given. */
+  /**
+   * Several commits (full shas), in the order given: the objects through one `cat-file --batch`,
+   * the changed paths through one `diff-tree`.
+   */
   async commits(shas: readonly string[]): Promise<ConfigCommit[]> {
     if (shas.length === 0) return [];
-    const out = await this.git.raw([
-      'log',
-      '--no-walk=unsorted',
-      '-m',
-      '--first-parent',
-      '--name-only',
-      `--format=${RECORD}%H${FIELD}%an <%ae>${FIELD}%aI${FIELD}%s${FIELD}%b${FIELD}`,
-      ...shas,
-      '--',
-    ]);
-    return parseLog(out);
+    const reader = new BatchReader(await this.gitDir());
+    let objects: Array<{ sha: string; commit: CommitObject }>;
+    try {
+      // All requests are queued at once: the reader pipelines them.
+      objects = await Promise.all(shas.map((sha) => readCommit(reader, sha)));
+    } finally {
+      reader.close();
+    }
+    const files = await this.changedFiles(objects.map((o) => [o.sha, o.commit.parents[0] ?? null]));
+    return objects.map(({ sha, commit: c }) => ({
+      sha,
+      author: c.author,
+      time: c.authorTime,
+      subject: c.subject,
+      body: c.body,
+      files: files.get(sha) ?? [],
+    }));
+  }
+
+  /**
+   * Paths each commit changed against the parent given (all paths for a root commit), compared
+   * tree to tree by `git diff-tree -z`. Each commit's id is printed before its paths (`--always`,
+   * also when nothing changed); a path that equals the next expected id would need a preimage of
+   * a commit made after the path was committed.
+   */
+  private async changedFiles(pairs: ReadonlyArray<[string, string | null]>): Promise<Map<string, string[]>> {
+    const out = await runBuffer(
+      ['diff-tree', '--stdin', '-z', '-r', '--root', '--always', '--no-renames', '--name-only'],
+      {
+        cwd: this.dir,
+        input: pairs.map(([sha, parent]) => (parent ? `${sha} ${parent}\n` : `${sha}\n`)).join(''),
+      },
+    );
+    const files = new Map<string, string[]>();
+    let next = 0;
+    let current: string[] | null = null;
+    for (const token of out.stdout.toString('utf8').split('\0')) {
+      if (token === '') continue;
+      const expected = pairs[next]?.[0];
+      if (token === expected) {
+        current = [];
+        files.set(token, current);
+        next++;
+      } else if (current) current.push(token);
+    }
+    if (next !== pairs.length) {
+      throw new OrbitError('E_GIT', `git diff-tree reported ${next} of ${pairs.length} commits`, {
+        command: 'git diff-tree --stdin',
+      });
+    }
+    return files;
   }
 
   /**
    * Object ids of many `<rev>:<path>` at once, through one `git cat-file --batch-check`
    * (null where the path does not exist): status compares hundreds of services with one process.
    */
-  objectIds(specs: readonly string[]): Promise<Map<string, string | null>> {
-    return new Promise((resolve, reject) => {
-      const child = spawn('git', ['cat-file', '--batch-check=%(objectname)'], { cwd: this.dir });
-      const ids = new Map<string, string | null>();
-      let i = 0;
-      const lines = createInterface({ input: child.stdout });
-      lines.on('line', (line) => {
-        const spec = specs[i++];
-        if (spec !== undefined) ids.set(spec, line.endsWith(' missing') ? null : line.trim());
-      });
-      child.once('error', reject);
-      child.once('close', (code) =>
-        code === 0
-          ? resolve(ids)
-          : reject(new OrbitError('E_GIT', `git cat-file exited with ${code}`, { code })),
-      );
-      child.stdin.end(specs.map((s) => s + '\n').join(''));
+  async objectIds(specs: readonly string[]): Promise<Map<string, string | null>> {
+    const ids = new Map<string, string | null>();
+    const asked = specs.filter((s) => !/[\n\r]/.test(s));
+    if (asked.length === 0) return ids;
+    const out = await run(['cat-file', '--batch-check=%(objectname)'], {
+      cwd: this.dir,
+      input: asked.map((s) => s + '\n').join(''),
     });
+    const lines = out.stdout.split('\n');
+    asked.forEach((spec, i) => {
+      const line = (lines[i] ?? '').trim();
+      ids.set(spec, OID.test(line) ? line : null);
+    });
+    return ids;
   }
 
   /**
    * The newest commit at or before `head` touching each service's files, in one first-parent
    * walk that stops as soon as every service has been found.
    */
-  lastCommitsTouching(head: string, services: readonly string[]): Promise<Map<string, string>> {
+  async lastCommitsTouching(head: string, services: readonly string[]): Promise<Map<string, string>> {
     const wanted = new Set(services);
     const found = new Map<string, string>();
-    if (wanted.size === 0) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const child = spawn(
-        'git',
-        ['log', '--first-parent', '-m', '--name-only', '--format=%x00%H', head, '--', 'services/'],
-        { cwd: this.dir },
-      );
-      let sha = '';
-      const lines = createInterface({ input: child.stdout });
-      lines.on('line', (line) => {
-        if (line.startsWith('\0')) {
-          sha = line.slice(1);
-          return;
-        }
-        const service = servicesTouched([line])[0];
-        if (service && wanted.has(service) && !found.has(service)) {
-          found.set(service, sha);
-          if (found.size === wanted.size) child.kill();
-        }
-      });
-      child.once('error', reject);
-      child.once('close', () => resolve(found));
-    });
+    if (wanted.size === 0) return found;
+    // With -z every path ends in NUL and each commit's id ends in NUL (its paths follow after a
+    // newline). The pathspec makes every path start with `services/`, which no id does.
+    const records = stream(
+      [
+        'log',
+        '--first-parent',
+        '-m',
+        '-z',
+        '--no-renames',
+        '--name-only',
+        '--format=%H',
+        '--end-of-options',
+        head,
+        '--',
+        'services/',
+      ],
+      { cwd: this.dir, separator: '\0' },
+    );
+    let sha = '';
+    for await (const record of records) {
+      const token = record.replace(/^\n/, '');
+      if (OID.test(token)) {
+        sha = token;
+        continue;
+      }
+      const service = servicesTouched([token])[0];
+      if (service && wanted.has(service) && !found.has(service)) {
+        found.set(service, sha);
+        if (found.size === wanted.size) break;
+      }
+    }
+    return found;
+  }
+
+  private gitDir(): Promise<string> {
+    this.gitdir ??= resolveGitDir(this.dir);
+    return this.gitdir;
   }
 }
 
-function parseLog(out: string): ConfigCommit[] {
-  const commits: ConfigCommit[] = [];
-  for (const record of out.split(RECORD)) {
-    if (!record.trim()) continue;
-    const parts = record.split(FIELD);
-    const [sha = '', author = '', time = '', subject = '', body = '', rest = ''] = parts;
-    commits.push({
-      sha,
-      author,
-      time,
-      subject,
-      body: body.trim(),
-      files: rest
-        .split('\n')
-        .map((l) => l.trim())
-        .filter(Boolean),
+async function readCommit(reader: BatchReader, sha: string): Promise<{ sha: string; commit: CommitObject }> {
+  const obj = await reader.read(sha);
+  if (!obj || obj.type !== 'commit') {
+    throw new OrbitError('E_GIT_MISSING_OBJECT', `commit ${sha} is missing from the repository`, {
+      oid: sha,
     });
   }
-  return commits;
+  return { sha: obj.oid, commit: parseCommit(obj.oid, obj.content) };
 }
 
 /** `git revert` writes "This reverts commit <sha>." in the body. */

@@ -1,53 +1,39 @@
-import { execFile } from 'node:child_process';
+/** The state log's git commands, through the git layer, raising the state log's codes. */
 import { OrbitError } from '../util/errors.js';
+import { oneLine, run, runBuffer } from '../git/run.js';
+import { resolveGitDir as resolveDir } from '../git/repo.js';
 
 /** Runs the git CLI against a git dir; resolves stdout, rejects with an OrbitError carrying stderr. */
-export function git(gitdir: string, args: string[], opts: { allowExit?: number[] } = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      'git',
-      ['--git-dir', gitdir, ...args],
-      { maxBuffer: 512 * 1024 * 1024, encoding: 'utf8' },
-      (err, stdout, stderr) => {
-        if (!err) return resolve(stdout);
-        const code = typeof err.code === 'number' ? err.code : -1;
-        if (opts.allowExit?.includes(code)) return resolve(stdout);
-        reject(
-          new OrbitError('E_STATE_GIT', `git ${args[0]} failed: ${stderr.trim() || err.message}`, {
-            args,
-            exitCode: code,
-            stderr,
-          }),
-        );
-      },
-    );
-  });
+export async function git(
+  gitdir: string,
+  args: string[],
+  opts: { allowExit?: number[] } = {},
+): Promise<string> {
+  const r = await run(args, { gitDir: gitdir, okStatus: opts.allowExit, errorCode: 'E_STATE_GIT' });
+  return r.stdout;
 }
 
-/** Exit status only (e.g. `merge-base --is-ancestor`). */
-export function gitStatus(gitdir: string, args: string[]): Promise<number> {
-  return new Promise((resolve) => {
-    execFile('git', ['--git-dir', gitdir, ...args], (err) =>
-      resolve(err ? (typeof err.code === 'number' ? err.code : -1) : 0),
-    );
-  });
+/** Exit status only (e.g. `merge-base --is-ancestor`); -1 when git could not run. */
+export async function gitStatus(gitdir: string, args: string[]): Promise<number> {
+  try {
+    return (await runBuffer(args, { gitDir: gitdir, okStatus: 'any' })).status;
+  } catch {
+    return -1;
+  }
 }
 
 /** The directory holding objects and refs: `.git` of a work tree, the repo itself when bare. */
 export async function resolveGitDir(dir: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      'git',
-      ['-C', dir, 'rev-parse', '--path-format=absolute', '--git-common-dir'],
-      (err, out, errOut) => {
-        if (err)
-          reject(
-            new OrbitError('E_STATE_NOT_A_REPO', `not a git repository: ${dir}: ${String(errOut).trim()}`, {
-              dir,
-            }),
-          );
-        else resolve(String(out).trim());
-      },
+  try {
+    return await resolveDir(dir);
+  } catch (err) {
+    const stderr = err instanceof OrbitError ? oneLine(String(err.data.stderr ?? '')) : '';
+    const why = stderr || (err as Error).message;
+    throw new OrbitError(
+      'E_STATE_NOT_A_REPO',
+      `not a git repository: ${dir}: ${why}`,
+      { dir },
+      { cause: err },
     );
-  });
+  }
 }

@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { stream } from '../git/stream.js';
 import type { ObjectReader } from './object-reader.js';
 import { decodeEntry } from './entry-codec.js';
 import { ENTRY_FILE } from './paths.js';
@@ -22,13 +21,12 @@ export async function* walkHistory(
   const limit = options.limit === undefined ? Infinity : Math.max(0, Math.floor(options.limit));
   if (limit === 0) return;
   let yielded = 0;
-  const args = ['--git-dir', gitdir, 'log', '--format=%H'];
+  const args = ['log', '--format=%H'];
   if (options.service) args.push(`--grep=^Orbit-Service: ${escapeRe(options.service)}$`);
   // git stops walking after `limit` matches: a service's newest entries cost the same at any length.
   if (Number.isFinite(limit)) args.push(`--max-count=${limit}`);
   args.push(head, '--');
-  const proc = spawn('git', args, { stdio: ['ignore', 'pipe', 'ignore'] });
-  const lines = createInterface({ input: proc.stdout });
+  const lines = stream(args, { gitDir: gitdir, errorCode: 'E_STATE_GIT' });
   const flush = async function* (batch: string[]): AsyncGenerator<HistoryItem> {
     const objs = await Promise.all(batch.map((sha) => reader.read(`${sha}:${ENTRY_FILE}`)));
     for (let i = 0; i < batch.length; i++) {
@@ -41,20 +39,16 @@ export async function* walkHistory(
       if (++yielded >= limit) return;
     }
   };
-  try {
-    let batch: string[] = [];
-    for await (const line of lines) {
-      if (!line) continue;
-      batch.push(line.trim());
-      if (batch.length >= Math.min(256, limit - yielded)) {
-        yield* flush(batch);
-        batch = [];
-        if (yielded >= limit) return;
-      }
+  let batch: string[] = [];
+  // Returning early ends the stream, which stops git.
+  for await (const line of lines) {
+    if (!line) continue;
+    batch.push(line.trim());
+    if (batch.length >= Math.min(256, limit - yielded)) {
+      yield* flush(batch);
+      batch = [];
+      if (yielded >= limit) return;
     }
-    yield* flush(batch);
-  } finally {
-    lines.close();
-    if (proc.exitCode === null) proc.kill();
   }
+  yield* flush(batch);
 }

@@ -1,6 +1,9 @@
 import { EventEmitter } from 'node:events';
-import { simpleGit } from 'simple-git';
+import { run } from '../git/run.js';
 import { OrbitError } from '../util/errors.js';
+
+/** `https://user:secret@host/x` → `https://***@host/x`: a remote may carry a token. */
+const redactUrl = (text: string): string => text.replace(/\/\/[^/@\s]+@/g, '//***@');
 
 export interface PushResult {
   ok: boolean;
@@ -55,16 +58,21 @@ export class BranchPusher extends EventEmitter {
   }
 
   private async pushOnce(sha: string): Promise<PushResult> {
-    // Run inside the git dir: git finds the repository there, bare or not, without any env tricks.
-    const g = simpleGit({ baseDir: this.gitdir });
     let last: unknown;
     for (let attempt = 0; attempt <= this.retries; attempt++) {
       try {
-        await g.raw(['push', '--porcelain', this.remote, `${sha}:refs/heads/${this.branch}`]);
+        await run(['push', '--porcelain', this.remote, `${sha}:refs/heads/${this.branch}`], {
+          gitDir: this.gitdir,
+          cwd: this.gitdir,
+          remote: true,
+          errorCode: 'E_STATE_PUSH_FAILED',
+          redact: redactUrl,
+        });
         return { ok: true, sha };
       } catch (err) {
         last = err;
-        const text = String((err as Error).message ?? err);
+        // --porcelain reports a rejected ref on stdout, git's reason on stderr.
+        const text = `${String((err as Error).message ?? err)}\n${String((err as OrbitError).data?.stdout ?? '')}`;
         if (/\[rejected\]|non-fast-forward|fetch first|\(stale info\)/.test(text)) {
           return {
             ok: false,

@@ -41,6 +41,10 @@ const cannotRun = (http: number, meaning: string) => entry('environment', 3, htt
 export const ERROR_CODES = {
   // Configuration: diagnostics (file:line:col) and evaluation errors.
   E_CONFIG_INVALID: config('the configuration does not load; data.diagnostics lists every problem'),
+  E_CONFIG_NOT_A_FILE: config(
+    'a config path is a symlink, submodule, directory, device, FIFO or socket, not a regular file',
+  ),
+  E_CONFIG_TOO_LARGE: config('a config file over 1 MiB'),
   E_HCL_SYNTAX: config('HCL syntax error (from hcl2json)'),
   E_UNSAFE_SERVICE_NAME: config('a service name is not a safe path segment (letters, digits, ., _, -)'),
   E_UNKNOWN_BLOCK: config('a block Orbit does not know'),
@@ -129,7 +133,10 @@ export const ERROR_CODES = {
   E_DAEMON_ERROR: cannotRun(502, "the daemon answered with an error that is not Orbit's JSON"),
   E_LISTEN: cannotRun(500, 'the daemon cannot listen on --listen'),
   E_FETCH_FAILED: cannotRun(500, 'fetching the remote config repository failed'),
-  E_GIT: cannotRun(500, 'the git CLI failed while reading the config repository'),
+  E_GIT: cannotRun(500, 'git exited non-zero, could not start, or timed out (data: command, status, stderr)'),
+  E_GIT_MISSING_OBJECT: cannotRun(500, 'a commit or tree that git listed is missing from the object store'),
+  E_GIT_BAD_OBJECT: cannotRun(500, 'a commit object without a tree'),
+  E_GIT_CLOSED: cannotRun(503, 'the git batch reader was closed while reads were pending'),
   E_AGENT_CONFLICT: cannotRun(500, 'two agents registered with the same kind'),
   E_NO_SUCH_STEP: cannotRun(500, 'a step index out of range (renderStep)'),
   E_STATE_LOCKED: cannotRun(500, 'another process holds the state writer lock (data.holder)'),

@@ -284,10 +284,8 @@ async function resolveRange(history: ConfigHistory, range: string): Promise<{ ba
 }
 
 async function mergeBase(history: ConfigHistory, a: string, b: string): Promise<string> {
-  // The newest commit of a that is an ancestor of b: walk a's first-parent line.
-  for (const c of [...(await history.commitsBetween(null, a))].reverse()) {
-    if (await history.isAncestor(c.sha, b)) return c.sha;
-  }
+  const base = await history.mergeBase(a, b);
+  if (base) return base;
   throw new OrbitError('E_USAGE', 'the two sides of the range have no common commit', { a, b });
 }
 
