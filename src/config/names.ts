@@ -11,11 +11,6 @@ export function isIdentifier(name: string): boolean {
   return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(name);
 }
 
-export const BUILTIN_AGENTS = ['exec', 'docker', 'http', 'ack'] as const;
-
-/** Agent kinds for which `forward` may be left out. */
-export const FORWARD_OPTIONAL = new Set(['http', 'ack']);
-
 export const ORBIT_SCOPE_KEYS = ['deployment_id', 'service', 'commit', 'author', 'timestamp', 'sequence'];
 
 export const VARIABLE_TYPES = ['string', 'number', 'bool', 'list', 'map', 'any'];
