@@ -3,6 +3,7 @@
  * run in its service's stream. Its config is loaded before it is queued, so the queue knows the
  * service's policy and a rejected commit costs no waiting.
  */
+import { isSafeServiceName } from '../config/names.js';
 import type { ResolvedVariables } from '../config/types.js';
 import type { DeployPolicy, ServiceSpec } from '../config/types.js';
 import type { ServiceView } from '../state/types.js';
@@ -132,7 +133,8 @@ export class CommitJob {
       const err = this.rejection!;
       const error = { code: err.code, message: err.diagnostics.map(formatDiagnostic).join('\n') };
       await engine.write(
-        newEntry('commit-rejected', this.service, engine.now(), {
+        // A directory that is no service name cannot be a path in the state tree: logged for no service.
+        newEntry('commit-rejected', isSafeServiceName(this.service) ? this.service : '', engine.now(), {
           config_commit: commit.sha,
           author: commit.author,
           error,

@@ -247,6 +247,7 @@ export function applyEntry(views: ViewSource, entry: LogEntry): ViewChanges {
       break;
     }
     case 'commit-rejected': {
+      if (!e.service_id) break; // a directory that is no service name: no service view to mark
       const svc = service();
       svc.rejected = {
         config_commit: e.config_commit ?? '',
