@@ -13,7 +13,18 @@ import type { CustomAgent } from './types.js';
 /** The contract of a step's agent; null for a kind registered without one (checked by the agent). */
 export function contractOf(agent: string, customAgents: Record<string, CustomAgent>): AgentContract | null {
   const custom = Object.hasOwn(customAgents, agent) ? customAgents[agent] : undefined;
-  if (custom) return customContract(agent, custom.declared);
+  if (custom) {
+    // A param the agent block gives a default for is never missing from a step.
+    const declared = custom.declared
+      ? Object.fromEntries(
+          Object.entries(custom.declared).map(([k, p]) => [
+            k,
+            Object.hasOwn(custom.params, k) ? { ...p, required: false } : p,
+          ]),
+        )
+      : null;
+    return customContract(agent, declared);
+  }
   return Object.hasOwn(BUILTIN_CONTRACTS, agent) ? BUILTIN_CONTRACTS[agent]! : null;
 }
 

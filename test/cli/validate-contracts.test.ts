@@ -113,6 +113,7 @@ describe('orbit validate and agent contracts', () => {
   stage = "production"
   param "stage" {
     type        = string
+    required    = true # the default above satisfies it
     description = "where to deploy"
   }
   param "roles" {
