@@ -3,6 +3,7 @@
  * commit, without running anything. Reads the config through git (no checkout) and the state log
  * read-only when there is one, to name the deployments a revert would unwind.
  */
+import { checkContracts } from '../../config/contract-check.js';
 import { loadService } from '../../config/load.js';
 import { planContext } from '../../config/plan-context.js';
 import { renderPlan, resolveVariables } from '../../config/render.js';
@@ -239,6 +240,9 @@ async function previewDeploy(
       planOptions.previousUnknown = false;
     }
     const steps = renderPlan(spec, vars, ctx, planOptions);
+    // What the engine would refuse shows as invalid here too (agent contracts).
+    const problems = checkContracts(spec, vars, { ctx, options: planOptions });
+    if (problems.length > 0) throw new ConfigError(problems);
     const plan = planJson(spec, vars, steps, commit.sha, commit.sha);
     await sim.push(service, {
       id: null,
