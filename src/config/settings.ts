@@ -1,4 +1,5 @@
 /** Repo-wide settings and custom agents from `orbit.hcl`. */
+import { didYouMean } from '../util/did-you-mean.js';
 import type { Diagnostic } from '../util/errors.js';
 import { readAgent } from './agent-block.js';
 import { evaluateConstant } from './constant.js';
@@ -34,8 +35,21 @@ export function buildSettings(file: ParsedFile | null, out: Diagnostic[]): RepoS
   return settings;
 }
 
+const SETTINGS = ['default_policy', 'max_parallel'];
+
 function readSettings(block: ParsedBlock, settings: RepoSettings, out: Diagnostic[]): void {
   for (const a of block.attributes) {
+    // Other settings are kept for other parts of Orbit, but one that looks like a typo of a known
+    // one would silently do nothing.
+    const meant = SETTINGS.includes(a.name) ? null : didYouMean(a.name, SETTINGS);
+    if (meant) {
+      out.push({
+        ...a.location,
+        code: 'E_UNKNOWN_ATTRIBUTE',
+        message: `unknown setting "${a.name}"; did you mean "${meant}"?`,
+      });
+      continue;
+    }
     const v = evaluateConstant(a.expr, `settings.${a.name}`, out);
     if (v === undefined) continue;
     settings.raw[a.name] = v;
