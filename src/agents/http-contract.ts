@@ -18,7 +18,8 @@ export function expectStatusProblem(v: unknown): string | null {
     const ok =
       (typeof e === 'number' && Number.isInteger(e) && e >= 100 && e <= 599) ||
       (typeof e === 'string' && (/^[1-5]\d\d$/.test(e) || /^[1-5]xx$/i.test(e)));
-    if (!ok) return `${JSON.stringify(e)} is not a status such as 200 or "2xx"`;
+    // The value is not quoted: it may come from a sensitive variable.
+    if (!ok) return 'must be a status such as 200, a class such as "2xx", or a list of them';
   }
   return null;
 }
