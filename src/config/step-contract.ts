@@ -58,7 +58,7 @@ export function checkStepAttributes(
       out.push({
         ...block.location,
         code: 'E_MISSING_PARAM',
-        message: `${contract.kind} step "${label}" needs "${name}" (${p.description})`,
+        message: `${contract.kind} step "${label}" needs "${name}"${p.description ? ` (${p.description})` : ''}`,
       });
     }
   }
