@@ -11,7 +11,8 @@ import {
   type DockerOptions,
 } from './docker-client.js';
 import { ensureImage } from './docker-image.js';
-import { containerName, parseDockerParams, type DockerParams } from './docker-params.js';
+import { containerName, parseDockerParams } from './docker-params.js';
+import type { DockerRun, RunOutcome } from './docker-run.js';
 import { runSwarmJob } from './docker-swarm.js';
 import { DEFAULT_LOG_CAP, LiveMasker, OutputBuffer } from './output-buffer.js';
 import { OUTPUTS_FILE_NAME, createOutputsFile, type OutputsFile } from './outputs-file.js';
@@ -21,31 +22,6 @@ import type { Agent, AgentContext, AgentResult, Invocation } from './types.js';
 /** Where the outputs folder appears inside a container; ORBIT_OUTPUT is the file in it. */
 export const CONTAINER_OUTPUTS_DIR = '/orbit';
 export const CONTAINER_DOCKER_SOCKET = '/var/run/docker.sock';
-
-/** Everything one run needs, shared by the container and swarm paths. */
-export interface DockerRun {
-  docker: Docker;
-  inv: Invocation;
-  ctx: AgentContext;
-  params: DockerParams;
-  name: string;
-  env: string[];
-  labels: Record<string, string>;
-  /** User mounts plus the outputs folder and, when asked, the Docker socket. */
-  mounts: string[];
-  log: OutputBuffer;
-  live?: LiveMasker;
-  stopGraceSec: number;
-  startedAt: number;
-  /** Swarm placement constraints (swarm jobs only). */
-  placement: string[];
-}
-
-/** What the container or swarm path reports back before outputs are read. */
-export interface RunOutcome {
-  exitCode: number;
-  error?: { code: string; message: string };
-}
 
 /**
  * `docker`: runs `params.image` with the argument array as its command (Cmd; no shell), the

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { Demuxer, engineMessage, parseMount, statusCode } from './docker-client.js';
-import type { DockerRun, RunOutcome } from './docker-agent.js';
+import type { DockerRun, RunOutcome } from './docker-run.js';
 import { AgentErrorCode, TIMEOUT_EXIT_CODE } from './result.js';
 
 /** Task states after which a task will not run again. */

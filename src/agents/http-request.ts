@@ -1,4 +1,6 @@
-import { parseDurationMs, type Parsed } from './result.js';
+import { parseDuration } from '../util/duration.js';
+import { expectStatusProblem, httpMethodProblem, httpUrlProblem } from './http-contract.js';
+import type { Parsed } from './result.js';
 import type { Action } from './types.js';
 
 /** One HTTP request of an `http` step, after the forward/reverse convention is applied. */
@@ -38,9 +40,10 @@ export function parseHttpRequest(
     ({ method, url, body } = params);
   }
   if (typeof url !== 'string' || !url) return bad(`http ${action} request has no url`);
-  if (!/^https?:\/\//i.test(url)) return bad(`http url must be http:// or https://, got "${url}"`);
-  if (method !== undefined && (typeof method !== 'string' || !/^[A-Za-z]+$/.test(method)))
-    return bad('http method must be a word such as GET, POST, PUT, DELETE');
+  const urlProblem = httpUrlProblem(url);
+  if (urlProblem) return bad(`http url ${urlProblem}, got "${url}"`);
+  if (method !== undefined && httpMethodProblem(method))
+    return bad(`http method ${httpMethodProblem(method)}`);
   if (body !== undefined && body !== null && typeof body !== 'string')
     return bad('http body must be a string (encode JSON with jsonencode())');
 
@@ -53,18 +56,24 @@ export function parseHttpRequest(
 
   const expect: StatusMatcher[] = [];
   const raw = params.expect_status;
+  const statusProblem = raw === undefined ? null : expectStatusProblem(raw);
+  if (statusProblem) return bad(`http param "expect_status": ${statusProblem}`);
   for (const e of raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]) {
     if (typeof e === 'number' && Number.isInteger(e)) expect.push(e);
     else if (typeof e === 'string' && /^\d{3}$/.test(e)) expect.push(Number(e));
-    else if (typeof e === 'string' && /^[1-5]xx$/i.test(e)) expect.push(e.toLowerCase() as StatusMatcher);
-    else return bad(`http param "expect_status": ${JSON.stringify(e)} is not a status such as 200 or "2xx"`);
+    else expect.push(e.toLowerCase() as StatusMatcher); // a class such as "2xx"
   }
 
   let timeoutMs: number | undefined;
   if (params.timeout !== undefined) {
-    timeoutMs = parseDurationMs(params.timeout);
-    if (timeoutMs === undefined)
-      return bad('http param "timeout" must be milliseconds or a duration such as "10s"');
+    // The one duration rule (a bare number is seconds); only callers of the API set it: a step's
+    // `timeout` reaches the agent as the invocation's timeoutMs.
+    timeoutMs =
+      typeof params.timeout === 'string' || typeof params.timeout === 'number'
+        ? (parseDuration(params.timeout) ?? undefined)
+        : undefined;
+    if (timeoutMs === undefined || timeoutMs <= 0)
+      return bad('http param "timeout" must be a duration such as "10s"');
   }
 
   return {

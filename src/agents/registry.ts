@@ -8,6 +8,8 @@ import { HttpAgent, type HttpAgentOptions } from './http-agent.js';
 import type { Agent } from './types.js';
 
 export type { CleanupReport } from './docker-cleanup.js';
+/** Each kind's parameter contract (pure data, what config validation reads). */
+export { BUILTIN_CONTRACTS, customContract } from './contracts.js';
 
 /** The set of agent kinds the engine runs steps with. */
 export interface AgentSet {

@@ -39,16 +39,5 @@ export function failedResult(
   };
 }
 
-/** Numbers as milliseconds, strings with a unit ("500ms", "30s", "5m", "1h"). */
-export function parseDurationMs(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value;
-  if (typeof value !== 'string') return undefined;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(value);
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
-  return n * unit;
-}
-
 /** The outcome of checking a step's params: a value, or the message of a failed step. */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };

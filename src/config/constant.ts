@@ -27,3 +27,12 @@ export function evaluateConstant(expr: Expr, where: string, out: Diagnostic[]): 
     throw err;
   }
 }
+/** The string of an expression that is a plain string literal, else null. */
+export function literalString(expr: Expr | undefined): string | null {
+  if (!expr) return null;
+  if (expr.kind === 'literal' && typeof expr.value === 'string') return expr.value;
+  if (expr.kind === 'template' && expr.parts.every((p) => p.kind === 'literal')) {
+    return expr.parts.map((p) => (p.kind === 'literal' ? String(p.value ?? '') : '')).join('');
+  }
+  return null;
+}

@@ -7,7 +7,7 @@ import type { Diagnostic } from '../util/errors.js';
 import { buildServiceSpec } from './build-spec.js';
 import { parseHclFile } from './hcl/parse.js';
 import type { ParsedFile } from './hcl/parse.js';
-import { isSafeServiceName } from './names.js';
+import { serviceNameProblem } from './names.js';
 import { ORBIT_FILE, deployPath, valuesPath } from './paths.js';
 import { repoReader, type RepoReader } from './repo-files.js';
 import { buildSettings } from './settings.js';
@@ -121,15 +121,17 @@ export async function repoSettingsFromSource(text: string | null): Promise<RepoS
   return settings;
 }
 
+/** The directory name is the service name: a bad one is reported at 1:1 of its deploy.hcl. */
 function assertSafeServiceName(service: string): void {
-  if (!isSafeServiceName(service)) {
+  const problem = serviceNameProblem(service);
+  if (problem) {
     throw new ConfigError([
       {
         file: deployPath(service),
         line: 1,
         column: 1,
         code: 'E_UNSAFE_SERVICE_NAME',
-        message: `service name ${JSON.stringify(service)} is not a safe path segment (letters, digits, ., _, -)`,
+        message: `service name ${JSON.stringify(service)} ${problem}`,
       },
     ]);
   }

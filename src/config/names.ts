@@ -1,20 +1,10 @@
 /** Names that become paths, env var names or references must be plain. */
-const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
-
-/** A service name is a single safe path segment: no slashes, no `..`, no leading dot or dash. */
-export function isSafeServiceName(name: string): boolean {
-  return SERVICE_NAME.test(name) && !name.includes('..');
-}
+export { MAX_SERVICE_NAME, isSafeServiceName, serviceNameProblem } from '../util/service-name.js';
 
 /** Variable and step names: identifiers, so `var.x`, `step.x` and `ORBIT_VAR_x` all work. */
 export function isIdentifier(name: string): boolean {
   return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(name);
 }
-
-export const BUILTIN_AGENTS = ['exec', 'docker', 'http', 'ack'] as const;
-
-/** Agent kinds for which `forward` may be left out. */
-export const FORWARD_OPTIONAL = new Set(['http', 'ack']);
 
 export const ORBIT_SCOPE_KEYS = ['deployment_id', 'service', 'commit', 'author', 'timestamp', 'sequence'];
 

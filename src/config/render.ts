@@ -5,7 +5,7 @@
 import { ConfigError, OrbitError } from '../util/errors.js';
 import type { Diagnostic, SourceLocation } from '../util/errors.js';
 import { maskText, type Secret } from '../util/secrets.js';
-import { DEFAULT_TIMEOUT_MS, parseDuration } from './duration.js';
+import { DEFAULT_TIMEOUT_MS, durationProblem, parseDuration } from './duration.js';
 import type { Expr } from './expressions/ast.js';
 import { evaluate } from './expressions/evaluate.js';
 import type { EvalScope } from './expressions/evaluate.js';
@@ -325,13 +325,7 @@ function envMap(v: Value, expr: Expr): Record<string, string> {
 function timeout(v: Value, expr: Expr): number {
   if (v === null) return DEFAULT_TIMEOUT_MS;
   if (v instanceof Unknown) return DEFAULT_TIMEOUT_MS;
-  const ms = typeof v === 'string' || typeof v === 'number' ? parseDuration(v) : null;
-  if (ms === null || ms <= 0) {
-    throw new EvalError(
-      'E_BAD_DURATION',
-      `timeout ${JSON.stringify(v)} is not a duration such as 90s, 5m or 1h30m`,
-      expr.loc,
-    );
-  }
-  return ms;
+  const problem = durationProblem(v);
+  if (problem) throw new EvalError('E_BAD_DURATION', `timeout ${problem}`, expr.loc);
+  return parseDuration(v as string | number)!;
 }

@@ -1,8 +1,10 @@
 /** Repo-wide settings and custom agents from `orbit.hcl`. */
+import { didYouMean } from '../util/did-you-mean.js';
 import type { Diagnostic } from '../util/errors.js';
+import { readAgent } from './agent-block.js';
 import { evaluateConstant } from './constant.js';
 import type { ParsedBlock, ParsedFile } from './hcl/parse.js';
-import type { CustomAgent, DeployPolicy, RepoSettings } from './types.js';
+import type { DeployPolicy, RepoSettings } from './types.js';
 
 export const POLICIES: readonly DeployPolicy[] = ['queue', 'supersede'];
 
@@ -33,8 +35,21 @@ export function buildSettings(file: ParsedFile | null, out: Diagnostic[]): RepoS
   return settings;
 }
 
+const SETTINGS = ['default_policy', 'max_parallel'];
+
 function readSettings(block: ParsedBlock, settings: RepoSettings, out: Diagnostic[]): void {
   for (const a of block.attributes) {
+    // Other settings are kept for other parts of Orbit, but one that looks like a typo of a known
+    // one would silently do nothing.
+    const meant = SETTINGS.includes(a.name) ? null : didYouMean(a.name, SETTINGS);
+    if (meant) {
+      out.push({
+        ...a.location,
+        code: 'E_UNKNOWN_ATTRIBUTE',
+        message: `unknown setting "${a.name}"; did you mean "${meant}"?`,
+      });
+      continue;
+    }
     const v = evaluateConstant(a.expr, `settings.${a.name}`, out);
     if (v === undefined) continue;
     settings.raw[a.name] = v;
@@ -57,34 +72,4 @@ function readSettings(block: ParsedBlock, settings: RepoSettings, out: Diagnosti
         });
     }
   }
-}
-
-/** `agent "name" { image = "...", ... }`: a custom agent kind, usable as `agent = "name"` in steps. */
-export function readAgent(block: ParsedBlock, into: Record<string, CustomAgent>, out: Diagnostic[]): void {
-  const name = block.labels[0];
-  if (block.labels.length !== 1 || !name || !/^[A-Za-z][A-Za-z0-9_-]*$/.test(name)) {
-    out.push({
-      ...block.location,
-      code: 'E_BAD_NAME',
-      message: 'an agent block needs one label, its name: agent "name" { }',
-    });
-    return;
-  }
-  const params: Record<string, unknown> = {};
-  let image: string | undefined;
-  for (const a of block.attributes) {
-    const v = evaluateConstant(a.expr, `agent "${name}" ${a.name}`, out);
-    if (v === undefined) continue;
-    if (a.name === 'image') {
-      if (typeof v === 'string' && v !== '') image = v;
-      else out.push({ ...a.location, code: 'E_BAD_ATTRIBUTE', message: 'image must be a non-empty string' });
-    } else params[a.name] = v;
-  }
-  if (image === undefined) {
-    if (!block.attributes.some((a) => a.name === 'image')) {
-      out.push({ ...block.location, code: 'E_AGENT_MISSING_IMAGE', message: `agent "${name}" has no image` });
-    }
-    return;
-  }
-  into[name] = { image, params, location: block.location };
 }

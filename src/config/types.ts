@@ -4,6 +4,7 @@
  */
 import type { SourceLocation } from '../util/errors.js';
 import type { Secret } from '../util/secrets.js';
+import type { ParamSpec } from '../agents/contract.js';
 import type { Expr } from './expressions/ast.js';
 
 export type { Expr } from './expressions/ast.js';
@@ -72,6 +73,8 @@ export interface CustomAgent {
   image: string;
   /** The other attributes of the `agent` block, evaluated (constants only). */
   params: Record<string, unknown>;
+  /** The params its steps take, from `param "name" { }` blocks; null: free-form. */
+  declared: Record<string, ParamSpec> | null;
   location: SourceLocation;
 }
 

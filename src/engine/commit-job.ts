@@ -4,6 +4,7 @@
  * (decided when its turn comes, by `commit-decision.ts`). Its config is loaded before it is
  * queued, so the queue knows the service's policy and a rejected commit costs no waiting.
  */
+import { isSafeServiceName } from '../config/names.js';
 import type { ResolvedVariables } from '../config/types.js';
 import type { DeployPolicy, ServiceSpec } from '../config/types.js';
 import type { DeploymentRecord, LogEntry, StateLog, ServiceView } from '../state/types.js';
@@ -162,7 +163,8 @@ export class CommitJob {
       const err = this.rejection!;
       const error = { code: err.code, message: err.diagnostics.map(formatDiagnostic).join('\n') };
       await engine.write(
-        newEntry('commit-rejected', this.service, engine.now(), {
+        // A directory that is no service name cannot be a path in the state tree: logged for no service.
+        newEntry('commit-rejected', isSafeServiceName(this.service) ? this.service : '', engine.now(), {
           config_commit: commit.sha,
           author: commit.author,
           error,

@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import type { AckBroker } from '../agents/ack-broker.js';
+import { assertContracts } from '../config/contract-check.js';
 import { listServices, loadRepoSettings, loadService } from '../config/load.js';
 import { resolveVariables } from '../config/render.js';
 import type { ResolvedVariables } from '../config/types.js';
@@ -437,6 +438,7 @@ export class Engine implements CommitJobHost {
       knownAgents: this.options.agents.kinds?.(),
     });
     const vars = resolveVariables(spec, {}, this.options.env ?? process.env);
+    assertContracts(spec, vars); // a step its agent would refuse is refused before anything runs
     return { spec, vars };
   }
 

@@ -68,7 +68,7 @@ export function headline(e: LogEntry): string {
     case 'deploy-skipped':
       return `${e.deploy_id}: skipped${paren([e.reason ? `reason ${e.reason}` : null, `commit ${short(e.config_commit)}`])}`;
     case 'commit-rejected':
-      return `${e.service_id}: commit ${short(e.config_commit)} rejected: ${err ?? 'invalid configuration'}`;
+      return `${e.service_id || 'config'}: commit ${short(e.config_commit)} rejected: ${err ?? 'invalid configuration'}`;
     case 'step-acked':
       return `${stepLabel(e)}: acked by ${nameOf(e.author)}`;
     case 'commit-seen':
@@ -113,7 +113,9 @@ export function normaliseEntry(entry: LogEntry): LogEntry {
     throw new OrbitError('E_STATE_BAD_ENTRY', `unknown event kind: ${String(entry?.kind)}`, {
       kind: entry?.kind,
     });
-  if (entry.kind !== 'commit-seen' || entry.service_id) assertSafeId('service', entry.service_id);
+  // commit-seen, and commit-rejected for a directory that is no service name, belong to no service.
+  const serviceless = entry.kind === 'commit-seen' || entry.kind === 'commit-rejected';
+  if (!serviceless || entry.service_id) assertSafeId('service', entry.service_id);
   if (entry.deploy_id !== null) assertSafeId('deployment', entry.deploy_id);
   const needsDeploy = !['commit-rejected', 'commit-seen', 'deploy-skipped'].includes(entry.kind);
   if (needsDeploy && !entry.deploy_id)

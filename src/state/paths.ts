@@ -1,4 +1,5 @@
 import { OrbitError } from '../util/errors.js';
+import { isSafeServiceName } from '../util/service-name.js';
 
 /**
  * Where each view lives in a state commit's tree. Deployments are sharded twice by sequence
@@ -11,7 +12,9 @@ const SAFE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** Service and deployment ids become path components: keep them boring. */
 export function assertSafeId(kind: string, id: string): void {
-  if (!SAFE.test(id) || id.includes('..') || id.length > 200)
+  const bad =
+    kind === 'service' ? !isSafeServiceName(id) : !SAFE.test(id) || id.includes('..') || id.length > 200;
+  if (bad)
     throw new OrbitError('E_STATE_BAD_ENTRY', `invalid ${kind} id for the state log: ${JSON.stringify(id)}`, {
       kind,
       id,

@@ -221,6 +221,7 @@ const REDUCERS = {
     out.services.push(svc);
   },
   'commit-rejected': ({ e, out, service }) => {
+    if (!e.service_id) return; // a directory that is no service name: no service view to mark
     const svc = service();
     svc.rejected = {
       config_commit: e.config_commit ?? '',

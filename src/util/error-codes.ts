@@ -49,6 +49,9 @@ export const ERROR_CODES = {
   E_UNSAFE_SERVICE_NAME: config('a service name is not a safe path segment (letters, digits, ., _, -)'),
   E_UNKNOWN_BLOCK: config('a block Orbit does not know'),
   E_UNKNOWN_ATTRIBUTE: config('an attribute Orbit does not know'),
+  E_MISSING_PARAM: config(
+    "a step lacks a parameter its agent requires (a docker step's image, an http step's url)",
+  ),
   E_BLOCK_LABEL: config('wrong labels on a block (e.g. a labelled step)'),
   E_BAD_NAME: config('an invalid variable, step or agent name'),
   E_BAD_ATTRIBUTE: config('an attribute of the wrong shape (e.g. forward not a list of strings)'),

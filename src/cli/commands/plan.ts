@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
 import chalk from 'chalk';
 import type { Command } from 'commander';
+import { checkContracts } from '../../config/contract-check.js';
 import { loadService } from '../../config/load.js';
 import { planContext } from '../../config/plan-context.js';
 import { renderPlan, resolveVariables } from '../../config/render.js';
 import type { RenderedStep, ResolvedVariables, ServiceSpec } from '../../config/types.js';
-import { OrbitError } from '../../util/errors.js';
+import { ConfigError, OrbitError } from '../../util/errors.js';
 import { maskDeep } from '../../util/secrets.js';
 
 interface PlanOptions {
@@ -135,6 +136,8 @@ export function register(program: Command): void {
       const vars = resolveVariables(spec, overrides, process.env);
       const { ctx, options, commit } = await planContext(repoDir, service, opts.ref);
       const steps = renderPlan(spec, vars, ctx, options);
+      const problems = checkContracts(spec, vars, { ctx, options });
+      if (problems.length > 0) throw new ConfigError(problems);
       const plan = planJson(spec, vars, steps, opts.ref ?? null, commit);
       process.stdout.write(opts.json ? JSON.stringify(plan, null, 2) + '\n' : planText(plan));
     });

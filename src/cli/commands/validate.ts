@@ -1,6 +1,7 @@
 import { relative, resolve } from 'node:path';
 import chalk from 'chalk';
 import type { Command } from 'commander';
+import { checkContracts } from '../../config/contract-check.js';
 import { listServices, loadService } from '../../config/load.js';
 import { ORBIT_FILE, serviceOfPath } from '../../config/paths.js';
 import { planContext } from '../../config/plan-context.js';
@@ -43,7 +44,7 @@ async function checkService(repoDir: string, service: string): Promise<Diagnosti
     const vars = resolveVariables(spec, {}, process.env);
     const { ctx, options } = await planContext(repoDir, service);
     renderPlan(spec, vars, ctx, options);
-    return [];
+    return checkContracts(spec, vars, { ctx, options });
   } catch (err) {
     if (err instanceof ConfigError) return err.diagnostics;
     throw err;

@@ -5,6 +5,7 @@
  * agent invocation. Reads the config through git (no checkout) and the state log read-only when
  * there is one.
  */
+import { checkContracts } from '../../config/contract-check.js';
 import { loadService } from '../../config/load.js';
 import { planContext } from '../../config/plan-context.js';
 import { renderPlan, resolveVariables } from '../../config/render.js';
@@ -222,24 +223,30 @@ async function previewJob(
       reverts: null,
     };
   }
-  if ('invalid' in loaded) {
-    const err = loaded.invalid;
+  const invalid = async (err: ConfigError): Promise<{ job: PreviewJob; reverts: null }> => {
     await dry.reject(service, commit, {
       code: err.code,
       message: err.diagnostics.map(formatDiagnostic).join('\n'),
     });
     return { job: { service, action: 'invalid', diagnostics: err.diagnostics }, reverts: null };
-  }
+  };
+  if ('invalid' in loaded) return invalid(loaded.invalid);
   const mentioned = revertedCommit(commit);
   const note = decision.reverts
     ? `reverts ${short(decision.reverts)}, whose deployment is not current: deploys the config as the revert leaves it`
     : mentioned
       ? `its message says it reverts ${short(mentioned)}, but it does not undo that commit's change to this service: deploys it like any other change`
       : null;
-  return {
-    job: await previewDeploy(options, dry, commit, service, loaded.spec, note),
-    reverts: decision.reverts,
-  };
+  try {
+    return {
+      job: await previewDeploy(options, dry, commit, service, loaded.spec, note),
+      reverts: decision.reverts,
+    };
+  } catch (err) {
+    // A step its agent's contract refuses: the engine rejects the commit at load, so does preview.
+    if (err instanceof ConfigError) return invalid(err);
+    throw err;
+  }
 }
 
 /** Without a log: the commit it would unwind is the one before it that last changed the service. */
@@ -326,6 +333,9 @@ async function previewDeploy(
     planOptions.previousUnknown = false;
   }
   const steps = renderPlan(spec, vars, ctx, planOptions);
+  // What the engine would refuse shows as invalid here too (agent contracts).
+  const problems = checkContracts(spec, vars, { ctx, options: planOptions });
+  if (problems.length > 0) throw new ConfigError(problems);
   const plan = planJson(spec, vars, steps, commit.sha, commit.sha);
   const action = (agent: string, args: string[]): ActionRecord => ({
     agent,

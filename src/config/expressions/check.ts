@@ -2,6 +2,7 @@
  * Static checks of an expression tree, before anything runs: references are resolved against the
  * scopes a context allows, and function calls against the function table (name and arity).
  */
+import { suggestion } from '../../util/did-you-mean.js';
 import type { Diagnostic, ErrorCode, SourceLocation } from '../../util/errors.js';
 import type { Expr, TraversalStep } from './ast.js';
 import { children } from './ast.js';
@@ -29,7 +30,11 @@ function visit(e: Expr, locals: ReadonlySet<string>, rule: ReferenceRule, out: D
   if (e.kind === 'call') {
     const def = Object.hasOwn(FUNCTIONS, e.name) ? FUNCTIONS[e.name] : undefined;
     if (!def) {
-      out.push({ ...e.loc, code: 'E_UNKNOWN_FUNCTION', message: `unknown function "${e.name}"` });
+      out.push({
+        ...e.loc,
+        code: 'E_UNKNOWN_FUNCTION',
+        message: `unknown function "${e.name}"${suggestion(e.name, Object.keys(FUNCTIONS))}`,
+      });
     } else if (!e.expandFinal && (e.args.length < def.min || e.args.length > def.max)) {
       out.push({
         ...e.loc,
@@ -60,4 +65,18 @@ export function referencedNames(expr: Expr, root: string): Set<string> {
   };
   go(expr);
   return names;
+}
+
+/** Every scope reference in a tree, as `[root, first path name]` (e.g. `["orbit", "sequence"]`). */
+export function scopeReferences(expr: Expr): Array<[string, string | undefined]> {
+  const refs: Array<[string, string | undefined]> = [];
+  const go = (e: Expr): void => {
+    if (e.kind === 'scope') {
+      const first = e.path[0];
+      refs.push([e.root, first?.kind === 'attr' ? first.name : first ? String(first.key) : undefined]);
+    }
+    for (const c of children(e)) go(c);
+  };
+  go(expr);
+  return refs;
 }

@@ -38,7 +38,9 @@ export interface ParseResult {
   diagnostics: Diagnostic[];
 }
 
-export async function parseHclFile(file: string, text: string): Promise<ParseResult> {
+export async function parseHclFile(file: string, source: string): Promise<ParseResult> {
+  // Editors on Windows write a UTF-8 byte order mark; it is not HCL, so it is not part of the text.
+  const text = source.startsWith('\uFEFF') ? source.slice(1) : source;
   try {
     await (await hcl2json()).parse(file, text);
   } catch (err) {

@@ -1,0 +1,33 @@
+/**
+ * What the container path (docker-agent.ts) and the swarm path (docker-swarm.ts) share: one file
+ * both import, so neither imports the other.
+ */
+import type Docker from 'dockerode';
+import type { DockerParams } from './docker-params.js';
+import type { LiveMasker, OutputBuffer } from './output-buffer.js';
+import type { AgentContext, Invocation } from './types.js';
+
+/** Everything one run needs, shared by the container and swarm paths. */
+export interface DockerRun {
+  docker: Docker;
+  inv: Invocation;
+  ctx: AgentContext;
+  params: DockerParams;
+  name: string;
+  env: string[];
+  labels: Record<string, string>;
+  /** User mounts plus the outputs folder and, when asked, the Docker socket. */
+  mounts: string[];
+  log: OutputBuffer;
+  live?: LiveMasker;
+  stopGraceSec: number;
+  startedAt: number;
+  /** Swarm placement constraints (swarm jobs only). */
+  placement: string[];
+}
+
+/** What the container or swarm path reports back before outputs are read. */
+export interface RunOutcome {
+  exitCode: number;
+  error?: { code: string; message: string };
+}
