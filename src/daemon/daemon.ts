@@ -10,6 +10,7 @@ import type { Engine } from '../engine/engine.js';
 import { openEngine } from '../engine/open.js';
 import { headline } from '../state/entry-codec.js';
 import { resolveGitDir } from '../state/git-cli.js';
+import { loadStateSigning } from '../state/index.js';
 import type { LogEntry } from '../state/types.js';
 import { OrbitError } from '../util/errors.js';
 import { removeDiscovery, writeDiscovery } from './discovery.js';
@@ -83,6 +84,7 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
     acks,
     env: options.env,
     observe: (e) => onEntry(e),
+    stateSigning: loadStateSigning(settings.stateSigning),
   });
 
   const metrics = createMetrics(() => engine.queueDepth());

