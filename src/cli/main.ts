@@ -1,3 +1,5 @@
+import { isMainThread } from 'node:worker_threads';
 import { run } from './program.js';
 
-process.exitCode = await run(process.argv.slice(2));
+// In the bundle, the config evaluation worker loads this same file: only the main thread is the CLI.
+if (isMainThread) process.exitCode = await run(process.argv.slice(2));

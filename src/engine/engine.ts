@@ -6,6 +6,7 @@
 import os from 'node:os';
 import type { AckBroker } from '../agents/ack-broker.js';
 import { listServices, loadRepoSettings, loadService } from '../config/load.js';
+import { IsolatedLoader, variableEnv, type IsolationOptions } from '../config/isolated-load.js';
 import { resolveVariables } from '../config/render.js';
 import type { ResolvedVariables } from '../config/types.js';
 import type { ServiceSpec } from '../config/types.js';
@@ -54,6 +55,8 @@ export interface EngineOptions {
   acks?: AckBroker;
   /** Signed state commits (key, allowed signers); see docs/state-log.md. */
   stateSigning?: StateSigning;
+  /** Evaluate each service's config in a worker thread with these limits (the daemon does). */
+  evalIsolation?: IsolationOptions;
 }
 
 export type OutcomeStatus =
@@ -130,12 +133,15 @@ export class Engine {
   private markDrained!: () => void;
   private readonly drained = new Promise<void>((resolve) => (this.markDrained = resolve));
 
+  private readonly isolated: IsolatedLoader | null;
+
   private constructor(
     readonly options: EngineOptions,
     readonly state: StateLog,
   ) {
     this.branch = options.branch ?? 'main';
     this.history = new ConfigHistory(options.repoDir);
+    this.isolated = options.evalIsolation ? new IsolatedLoader(options.evalIsolation) : null;
     this.deps = {
       state,
       agents: options.agents,
@@ -178,6 +184,7 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    await this.isolated?.close();
     await this.streams.idle();
     await this.state.close();
   }
@@ -189,6 +196,15 @@ export class Engine {
 
   idle(): Promise<void> {
     return this.streams.idle();
+  }
+
+  /**
+   * Stops the config evaluation worker at once (SIGTERM must not wait for a runaway evaluation):
+   * a load in flight fails with E_SHUTTING_DOWN, its commit is not marked seen, and the next start
+   * evaluates it again. Later loads (an unwind's secrets) start a new worker.
+   */
+  async stopEvaluations(): Promise<void> {
+    await this.isolated?.abort();
   }
 
   /**
@@ -460,6 +476,14 @@ export class Engine {
 
   /** Loads and checks a service's config at a commit; throws ConfigError. */
   async load(service: string, commit: string): Promise<{ spec: ServiceSpec; vars: ResolvedVariables }> {
+    if (this.isolated)
+      return this.isolated.load({
+        repoDir: this.options.repoDir,
+        service,
+        ref: commit,
+        knownAgents: this.options.agents.kinds?.(),
+        env: variableEnv(this.options.env ?? process.env),
+      });
     const spec = await loadService(this.options.repoDir, service, {
       ref: commit,
       knownAgents: this.options.agents.kinds?.(),

@@ -1,0 +1,210 @@
+/**
+ * Evaluating untrusted config off the daemon's thread: a worker (node:worker_threads) with a heap
+ * limit, terminated when one load takes longer than the timeout. A runaway evaluation (doubling
+ * constants, a huge flatten) then costs the worker, while the daemon keeps answering /healthz and
+ * stopping on SIGTERM. The failure is a ConfigError whose code is E_EVAL_LIMIT, so the engine
+ * records it as that commit's `commit-rejected` and goes on with the other services.
+ */
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { ConfigError, OrbitError } from '../util/errors.js';
+import { WORKER_MARK, type LoadRequest, type LoadResponse } from './load-worker.js';
+import { deployPath } from './paths.js';
+import { ENV_PREFIX } from './render.js';
+import type { ResolvedVariables, ServiceSpec } from './types.js';
+
+export interface IsolationOptions {
+  /** Longest evaluation of one service at one commit; default 10 s. */
+  timeoutMs?: number;
+  /** The worker's old-generation heap limit; default 256 MiB. */
+  maxHeapMb?: number;
+}
+
+/** A load stopped at its limit: a ConfigError (commit-rejected) carrying the code E_EVAL_LIMIT. */
+export class EvalLimitError extends ConfigError {
+  override readonly code = 'E_EVAL_LIMIT';
+}
+
+/** The part of an environment a service's config may read: its `ORBIT_VAR_*` values. */
+export function variableEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith(ENV_PREFIX)));
+}
+
+export interface LoadedConfig {
+  spec: ServiceSpec;
+  vars: ResolvedVariables;
+}
+
+interface InFlight {
+  request: LoadRequest;
+  resolve: (v: LoadedConfig) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * In source mode (tsx) the worker runs load-worker.ts through tsx; from the bundle it loads the
+ * bundle itself, whose load-worker module starts serving when it sees WORKER_MARK (the CLI's main
+ * does not run in a worker).
+ */
+function workerEntry(): { entry: string; tsx: string | null } {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return { entry: here, tsx: null };
+  // tsx's ESM entry (its CommonJS one cannot register the loader from an eval'd worker).
+  const tsx =
+    typeof import.meta.resolve === 'function'
+      ? import.meta.resolve('tsx/esm/api')
+      : pathToFileURL(
+          createRequire(here)
+            .resolve('tsx/esm/api')
+            .replace(/\.cjs$/, '.mjs'),
+        ).href;
+  return { entry: new URL('./load-worker.ts', here).href, tsx };
+}
+
+const BOOT = `
+const { workerData } = require('node:worker_threads');
+(async () => {
+  if (workerData.tsx) (await import(workerData.tsx)).register();
+  await import(workerData.entry);
+})();
+`;
+
+export class IsolatedLoader {
+  private worker: Worker | null = null;
+  private readonly queue: InFlight[] = [];
+  private current: (InFlight & { timer: NodeJS.Timeout }) | null = null;
+  private nextId = 1;
+  private closed = false;
+  readonly timeoutMs: number;
+  readonly maxHeapMb: number;
+
+  constructor(options: IsolationOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.maxHeapMb = options.maxHeapMb ?? 256;
+  }
+
+  load(request: Omit<LoadRequest, 'id'>): Promise<LoadedConfig> {
+    if (this.closed) return Promise.reject(new OrbitError('E_SHUTTING_DOWN', 'the config loader is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request: { ...request, id: this.nextId++ }, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /**
+   * Stops the worker at once: the loads in flight and queued fail with E_SHUTTING_DOWN (not a
+   * rejection of their commits). Later loads start a new worker.
+   */
+  async abort(): Promise<void> {
+    const stopped = new OrbitError('E_SHUTTING_DOWN', 'stopped while evaluating config');
+    for (const q of this.queue.splice(0)) q.reject(stopped);
+    this.finish()?.reject(stopped);
+    await this.stopWorker();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.abort();
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const { entry, tsx } = workerEntry();
+    const w = new Worker(BOOT, {
+      eval: true,
+      workerData: { [WORKER_MARK]: true, entry, tsx },
+      resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb },
+      stdout: false,
+      stderr: false,
+    });
+    w.on('message', (response: LoadResponse) => this.answer(response));
+    w.on('error', (err) => this.died(err));
+    w.on('exit', () => this.died(null));
+    w.unref();
+    this.worker = w;
+    return w;
+  }
+
+  private pump(): void {
+    if (this.current || this.closed) return;
+    const next = this.queue.shift();
+    if (!next) return;
+    const timer = setTimeout(() => this.limit(`took longer than ${this.timeoutMs} ms`), this.timeoutMs);
+    this.current = { ...next, timer };
+    const w = this.start();
+    w.ref();
+    w.postMessage(next.request);
+  }
+
+  private finish(): InFlight | null {
+    const c = this.current;
+    if (!c) return null;
+    clearTimeout(c.timer);
+    this.current = null;
+    this.worker?.unref();
+    return c;
+  }
+
+  private answer(response: LoadResponse): void {
+    if (!this.current || this.current.request.id !== response.id) return;
+    const c = this.finish()!;
+    if (response.ok) c.resolve({ spec: response.spec, vars: response.vars });
+    else {
+      const f = response.failure;
+      c.reject(
+        f.kind === 'config'
+          ? new ConfigError(f.diagnostics)
+          : f.kind === 'orbit'
+            ? new OrbitError(f.code, f.message, f.data)
+            : new OrbitError('E_INTERNAL', `config evaluation failed: ${f.message}`),
+      );
+    }
+    this.pump();
+  }
+
+  /** The load in flight hit a limit: the worker is dropped (a new one serves the next load). */
+  private limit(why: string): void {
+    const c = this.finish();
+    if (!c) return;
+    void this.stopWorker();
+    const file = deployPath(c.request.service);
+    c.reject(
+      new EvalLimitError([
+        {
+          file,
+          line: 1,
+          column: 1,
+          code: 'E_EVAL_LIMIT',
+          message: `evaluating service "${c.request.service}" at ${c.request.ref.slice(0, 12)} ${why}: stopped`,
+        },
+      ]),
+    );
+    this.pump();
+  }
+
+  /** Out of memory is the config's doing; any other death of the worker is Orbit's. */
+  private died(err: Error | null): void {
+    this.worker = null;
+    if (!this.current) return;
+    if ((err as NodeJS.ErrnoException | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      this.limit(`ran out of memory (limit ${this.maxHeapMb} MiB)`);
+      return;
+    }
+    const c = this.finish()!;
+    c.reject(
+      new OrbitError('E_INTERNAL', `the config evaluation worker stopped: ${err?.message ?? 'exited'}`),
+    );
+    this.pump();
+  }
+
+  private async stopWorker(): Promise<void> {
+    const w = this.worker;
+    this.worker = null;
+    if (!w) return;
+    w.removeAllListeners('exit');
+    w.removeAllListeners('message');
+    w.on('error', () => undefined);
+    await w.terminate();
+  }
+}
