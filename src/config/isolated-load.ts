@@ -73,8 +73,9 @@ const { workerData } = require('node:worker_threads');
 export class IsolatedLoader {
   private worker: Worker | null = null;
   private readonly queue: InFlight[] = [];
-  private current: (InFlight & { timer: NodeJS.Timeout }) | null = null;
+  private current: (InFlight & { timer: NodeJS.Timeout; since: string }) | null = null;
   private nextId = 1;
+  private ready = false;
   private closed = false;
   readonly timeoutMs: number;
   readonly maxHeapMb: number;
@@ -82,6 +83,12 @@ export class IsolatedLoader {
   constructor(options: IsolationOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.maxHeapMb = options.maxHeapMb ?? 256;
+  }
+
+  /** The load in flight: which service at which commit, since when (ISO time); null when idle. */
+  evaluating(): { service: string; commit: string; since: string } | null {
+    const c = this.current;
+    return c ? { service: c.request.service, commit: c.request.ref, since: c.since } : null;
   }
 
   load(request: Omit<LoadRequest, 'id'>): Promise<LoadedConfig> {
@@ -108,8 +115,9 @@ export class IsolatedLoader {
     await this.abort();
   }
 
-  private start(): Worker {
-    if (this.worker) return this.worker;
+  /** A new worker is sent loads once it has loaded its modules: start-up is not evaluation time. */
+  private start(): void {
+    if (this.worker) return;
     const { entry, tsx } = workerEntry();
     const w = new Worker(BOOT, {
       eval: true,
@@ -118,23 +126,30 @@ export class IsolatedLoader {
       stdout: false,
       stderr: false,
     });
-    w.on('message', (response: LoadResponse) => this.answer(response));
+    this.ready = false;
+    w.on('message', (response: LoadResponse) => {
+      if ('ready' in response && response.ready) {
+        this.ready = true;
+        this.pump();
+      } else this.answer(response);
+    });
     w.on('error', (err) => this.died(err));
     w.on('exit', () => this.died(null));
-    w.unref();
     this.worker = w;
-    return w;
   }
 
   private pump(): void {
-    if (this.current || this.closed) return;
-    const next = this.queue.shift();
-    if (!next) return;
+    if (this.current || this.closed || this.queue.length === 0) return;
+    if (!this.worker) this.start();
+    if (!this.ready) {
+      this.worker!.ref();
+      return;
+    }
+    const next = this.queue.shift()!;
     const timer = setTimeout(() => this.limit(`took longer than ${this.timeoutMs} ms`), this.timeoutMs);
-    this.current = { ...next, timer };
-    const w = this.start();
-    w.ref();
-    w.postMessage(next.request);
+    this.current = { ...next, timer, since: new Date().toISOString() };
+    this.worker!.ref();
+    this.worker!.postMessage(next.request);
   }
 
   private finish(): InFlight | null {
@@ -147,7 +162,7 @@ export class IsolatedLoader {
   }
 
   private answer(response: LoadResponse): void {
-    if (!this.current || this.current.request.id !== response.id) return;
+    if ('ready' in response || !this.current || this.current.request.id !== response.id) return;
     const c = this.finish()!;
     if (response.ok) c.resolve({ spec: response.spec, vars: response.vars });
     else {
@@ -186,7 +201,15 @@ export class IsolatedLoader {
   /** Out of memory is the config's doing; any other death of the worker is Orbit's. */
   private died(err: Error | null): void {
     this.worker = null;
-    if (!this.current) return;
+    if (!this.current) {
+      // Died before it was ready: Orbit cannot evaluate at all; say so to whoever waits.
+      const failed = new OrbitError(
+        'E_INTERNAL',
+        `the config evaluation worker did not start: ${err?.message ?? 'exited'}`,
+      );
+      for (const q of this.queue.splice(0)) q.reject(failed);
+      return;
+    }
     if ((err as NodeJS.ErrnoException | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
       this.limit(`ran out of memory (limit ${this.maxHeapMb} MiB)`);
       return;

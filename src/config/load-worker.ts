@@ -5,7 +5,7 @@
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { ConfigError, OrbitError } from '../util/errors.js';
-import { loadService } from './load.js';
+import { loadService, loadServiceFromSources } from './load.js';
 import { renderPlan, resolveVariables } from './render.js';
 import type { RenderContext, ResolvedVariables, ServiceSpec } from './types.js';
 
@@ -27,6 +27,7 @@ export type LoadFailure =
   | { kind: 'error'; message: string };
 
 export type LoadResponse =
+  | { ready: true; id?: undefined }
   | { id: number; ok: true; spec: ServiceSpec; vars: ResolvedVariables }
   | { id: number; ok: false; failure: LoadFailure };
 
@@ -89,9 +90,18 @@ function structuredCloneable(data: Record<string, unknown>): Record<string, unkn
   }
 }
 
+/** The parser's first use initialises it (a WebAssembly module): done before the first timed load. */
+async function warmUp(): Promise<void> {
+  await loadServiceFromSources(
+    { deploy: 'step {\n  name = "w"\n  agent = "exec"\n  forward = ["true"]\n}\n' },
+    'warm-up',
+  ).catch(() => undefined);
+}
+
 const port = parentPort;
 if (!isMainThread && port && (workerData as Record<string, unknown> | null)?.[WORKER_MARK]) {
   port.on('message', (request: LoadRequest) => {
     void loadInWorker(request).then((response) => port.postMessage(response));
   });
+  void warmUp().then(() => port.postMessage({ ready: true }));
 }

@@ -198,6 +198,11 @@ export class Engine {
     return this.streams.idle();
   }
 
+  /** The config evaluation in flight in the worker (null when idle or not isolated). */
+  evaluating(): { service: string; commit: string; since: string } | null {
+    return this.isolated?.evaluating() ?? null;
+  }
+
   /**
    * Stops the config evaluation worker at once (SIGTERM must not wait for a runaway evaluation):
    * a load in flight fails with E_SHUTTING_DOWN, its commit is not marked seen, and the next start

@@ -16,6 +16,7 @@ export const readRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
       status: stopping ? 'stopping' : sync.error ? 'degraded' : 'ok',
       ...deps.info(),
       queue_depth: engine.queueDepth(),
+      evaluating: engine.evaluating(),
       sync,
     };
   });
