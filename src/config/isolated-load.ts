@@ -38,6 +38,8 @@ export interface LoadedConfig {
 
 interface InFlight {
   request: LoadRequest;
+  /** Whether `abort()` may drop it: a new commit's load yes; the secrets an unwind needs, no. */
+  abortable: boolean;
   resolve: (v: LoadedConfig) => void;
   reject: (e: Error) => void;
 }
@@ -91,28 +93,44 @@ export class IsolatedLoader {
     return c ? { service: c.request.service, commit: c.request.ref, since: c.since } : null;
   }
 
-  load(request: Omit<LoadRequest, 'id'>): Promise<LoadedConfig> {
+  load(request: Omit<LoadRequest, 'id'>, options: { abortable?: boolean } = {}): Promise<LoadedConfig> {
     if (this.closed) return Promise.reject(new OrbitError('E_SHUTTING_DOWN', 'the config loader is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ request: { ...request, id: this.nextId++ }, resolve, reject });
+      this.queue.push({
+        request: { ...request, id: this.nextId++ },
+        abortable: options.abortable ?? true,
+        resolve,
+        reject,
+      });
       this.pump();
     });
   }
 
   /**
-   * Stops the worker at once: the loads in flight and queued fail with E_SHUTTING_DOWN (not a
-   * rejection of their commits). Later loads start a new worker.
+   * Drops the abortable loads at once, queued and in flight (the worker is stopped, a new one
+   * serves what remains): they fail with E_SHUTTING_DOWN, not as a rejection of their commits.
    */
   async abort(): Promise<void> {
-    const stopped = new OrbitError('E_SHUTTING_DOWN', 'stopped while evaluating config');
-    for (const q of this.queue.splice(0)) q.reject(stopped);
-    this.finish()?.reject(stopped);
-    await this.stopWorker();
+    await this.drop((q) => q.abortable);
   }
 
+  /** Drops every load and stops the worker for good. */
   async close(): Promise<void> {
     this.closed = true;
-    await this.abort();
+    await this.drop(() => true);
+  }
+
+  private async drop(which: (q: InFlight) => boolean): Promise<void> {
+    const stopped = new OrbitError('E_SHUTTING_DOWN', 'stopped while evaluating config');
+    const kept = this.queue.filter((q) => !which(q));
+    for (const q of this.queue.filter(which)) q.reject(stopped);
+    this.queue.splice(0, this.queue.length, ...kept);
+    if (this.current && which(this.current)) {
+      this.finish()!.reject(stopped);
+      await this.stopWorker();
+    }
+    if (this.closed) await this.stopWorker();
+    else this.pump();
   }
 
   /** A new worker is sent loads once it has loaded its modules: start-up is not evaluation time. */

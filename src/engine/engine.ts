@@ -184,8 +184,8 @@ export class Engine {
   }
 
   async close(): Promise<void> {
-    await this.isolated?.close();
     await this.streams.idle();
+    await this.isolated?.close();
     await this.state.close();
   }
 
@@ -480,15 +480,22 @@ export class Engine {
   }
 
   /** Loads and checks a service's config at a commit; throws ConfigError. */
-  async load(service: string, commit: string): Promise<{ spec: ServiceSpec; vars: ResolvedVariables }> {
+  async load(
+    service: string,
+    commit: string,
+    options: { abortable?: boolean } = {},
+  ): Promise<{ spec: ServiceSpec; vars: ResolvedVariables }> {
     if (this.isolated)
-      return this.isolated.load({
-        repoDir: this.options.repoDir,
-        service,
-        ref: commit,
-        knownAgents: this.options.agents.kinds?.(),
-        env: variableEnv(this.options.env ?? process.env),
-      });
+      return this.isolated.load(
+        {
+          repoDir: this.options.repoDir,
+          service,
+          ref: commit,
+          knownAgents: this.options.agents.kinds?.(),
+          env: variableEnv(this.options.env ?? process.env),
+        },
+        options,
+      );
     const spec = await loadService(this.options.repoDir, service, {
       ref: commit,
       knownAgents: this.options.agents.kinds?.(),
@@ -516,7 +523,8 @@ export class Engine {
   private async secretsFor(d: DeploymentRecord): Promise<Secret[]> {
     if (!d.config_commit) return [];
     try {
-      return (await this.load(d.service_id, d.config_commit)).vars.secrets;
+      // Not dropped on SIGTERM: an unwind under way needs these to replay its reverse actions.
+      return (await this.load(d.service_id, d.config_commit, { abortable: false })).vars.secrets;
     } catch {
       return [];
     }

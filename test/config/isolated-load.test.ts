@@ -4,6 +4,8 @@ import { loadService } from '../../src/config/load.js';
 import { resolveVariables } from '../../src/config/render.js';
 import { isOrbitError } from '../../src/util/errors.js';
 import { ConfigRepo } from '../support/config-repo.js';
+import { bomb } from '../support/hostile-hcl.js';
+import { waitFor } from '../daemon/helpers.js';
 
 const repo = new ConfigRepo();
 const loader = new IsolatedLoader({ timeoutMs: 60_000 });
@@ -66,4 +68,23 @@ describe('config evaluated in a worker thread', () => {
       .catch((e: unknown) => e);
     expect(isOrbitError(unknown) && unknown.code).toBe('E_UNKNOWN_SERVICE');
   });
+
+  it('drops a runaway load on abort (SIGTERM) and keeps the loads an unwind needs', async () => {
+    const commit = repo.commit({
+      'services/bomb/deploy.hcl': bomb('v1'),
+      'services/ok/deploy.hcl': 'step {\n  name = "a"\n  agent = "exec"\n  forward = ["true"]\n}\n',
+    });
+    const runaway = loader
+      .load({ repoDir: repo.dir, service: 'bomb', ref: commit, env: {} })
+      .catch((e: unknown) => e);
+    await waitFor('bomb in flight', () => loader.evaluating()?.service === 'bomb', 60_000);
+    const needed = loader.load(
+      { repoDir: repo.dir, service: 'ok', ref: commit, env: {} },
+      { abortable: false },
+    );
+    await loader.abort();
+    const err = await runaway;
+    expect(isOrbitError(err) && err.code).toBe('E_SHUTTING_DOWN');
+    expect((await needed).spec.steps.map((s) => s.name)).toEqual(['a']);
+  }, 120_000);
 });
