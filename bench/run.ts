@@ -5,6 +5,8 @@
  */
 export const benchmarks: Record<string, () => Promise<unknown>> = {
   'state-log': async () => (await import('./state-log.js')).run(),
+  'state-signing': async () => (await import('./state-signing.js')).stateSigning(),
+  'eval-isolation': async () => (await import('./eval-isolation.js')).evalIsolation(),
   'engine-overhead': async () => (await import('./engine-overhead.js')).engineOverhead(),
   'exec-overhead': async () => (await import('./exec-overhead.js')).execOverhead(),
   'docker-overhead': async () => (await import('./docker-overhead.js')).dockerOverhead(),

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { openEngine } from '../engine/open.js';
 import type { Engine } from '../engine/engine.js';
+import { loadStateSigning } from '../state/index.js';
 import type { LogEntry } from '../state/types.js';
 
 export interface RepoOptions {
@@ -11,6 +12,9 @@ export interface RepoOptions {
   stateBranch: string;
   stateRepo?: string;
   dockerMode?: 'container' | 'swarm';
+  stateSigningKey?: string;
+  stateAllowedSigners?: string;
+  stateSignedSince?: string;
 }
 
 export function withRepoOptions(cmd: Command): Command {
@@ -26,6 +30,22 @@ export function withRepoOptions(cmd: Command): Command {
       )
         .choices(['container', 'swarm'])
         .default('container'),
+    )
+    .addOption(
+      new Option('--state-signing-key <file>', 'ed25519 key this Orbit signs state commits with').env(
+        'ORBIT_STATE_SIGNING_KEY',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--state-allowed-signers <file>',
+        'allowed signers file: every state commit must be signed by one of them',
+      ).env('ORBIT_STATE_ALLOWED_SIGNERS'),
+    )
+    .addOption(
+      new Option('--state-signed-since <sha>', 'the last state commit accepted without a signature').env(
+        'ORBIT_STATE_SIGNED_SINCE',
+      ),
     );
 }
 
@@ -43,6 +63,11 @@ export async function withEngine<T>(
     readOnly: mode.readOnly,
     observe: mode.observe,
     docker: { mode: opts.dockerMode },
+    stateSigning: loadStateSigning({
+      keyFile: opts.stateSigningKey,
+      allowedSignersFile: opts.stateAllowedSigners,
+      signedSince: opts.stateSignedSince,
+    }),
   });
   try {
     return await fn(engine);

@@ -2,24 +2,26 @@
  * The daemon's lifecycle. Start: open the engine (takes the state lock: a second daemon on the
  * same repository is refused with E_STATE_LOCKED), serve the API, resolve what a crash left in
  * flight, then poll on every ref change, fetch, webhook and interval. Stop: refuse new work
- * (503), stop watching, let running jobs finish, close the engine (releases the lock).
+ * (503), stop evaluating config, stop watching, let running jobs finish, close the engine
+ * (releases the lock).
  */
 import os from 'node:os';
 import { AckBroker } from '../agents/ack-broker.js';
 import type { Engine } from '../engine/engine.js';
 import { openEngine } from '../engine/open.js';
-import { headline } from '../state/entry-codec.js';
 import { resolveGitDir } from '../state/git-cli.js';
+import { loadStateSigning } from '../state/index.js';
 import type { LogEntry } from '../state/types.js';
-import { OrbitError } from '../util/errors.js';
+import { listenApi } from './api-listener.js';
+import { openConfigSource } from './config-source.js';
 import { removeDiscovery, writeDiscovery } from './discovery.js';
-import { buildServer } from './http-server.js';
+import { entryObserver } from './entry-log.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { RemoteSync, mirrorDir, redactUrl } from './remote-sync.js';
+import { redactUrl } from './remote-sync.js';
 import type { DaemonSettings } from './settings.js';
 import { SyncLoop } from './sync-loop.js';
-import { watchRefs, type RefWatcher } from './watcher.js';
+import { startTriggers } from './triggers.js';
 
 export interface Daemon {
   readonly url: string;
@@ -39,38 +41,13 @@ export interface StartOptions {
   env?: Record<string, string | undefined>;
 }
 
-function entryFields(e: LogEntry): Record<string, unknown> {
-  return {
-    event: e.kind,
-    service: e.service_id || undefined,
-    deployment: e.deploy_id ?? undefined,
-    step: e.step_id ?? undefined,
-    commit: e.config_commit ?? undefined,
-    author: e.author || undefined,
-    duration_ms: e.duration_ms ?? undefined,
-    exit_code: e.exit_code ?? undefined,
-    reason: e.reason ?? undefined,
-    error: e.error ?? undefined,
-  };
-}
-
 export async function startDaemon(settings: DaemonSettings, options: StartOptions = {}): Promise<Daemon> {
   const log = options.logger ?? createLogger({ level: settings.logLevel });
   const acks = new AckBroker();
   const started = new Date().toISOString();
+  const repoShown = settings.remote ? redactUrl(settings.repo) : settings.repo;
 
-  let remote: RemoteSync | null = null;
-  let repoDir = settings.repo;
-  if (settings.remote) {
-    repoDir = mirrorDir(settings.dataDir, settings.repo);
-    remote = new RemoteSync(settings.repo, repoDir, settings.branch);
-    await remote.init();
-    log.info(
-      { url: redactUrl(settings.repo), mirror: repoDir },
-      'remote repository mirrored in the data directory',
-    );
-  }
-
+  const { repoDir, remote } = await openConfigSource(settings, log);
   let onEntry: (e: LogEntry) => void = () => undefined;
   const engine = await openEngine({
     repoDir,
@@ -83,64 +60,48 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
     acks,
     env: options.env,
     observe: (e) => onEntry(e),
+    stateSigning: loadStateSigning(settings.stateSigning),
+    evalIsolation: { timeoutMs: settings.evalTimeoutMs },
   });
 
   const metrics = createMetrics(() => engine.queueDepth());
   const sync = new SyncLoop(engine, remote, log, metrics);
-  onEntry = (e) => {
-    metrics.observe(e);
-    const level = /failed|rejected/.test(e.kind) ? 'warn' : 'info';
-    log[level](entryFields(e), headline(e));
-    options.observe?.(e);
-  };
+  onEntry = entryObserver(log, metrics, options.observe);
 
   let stopping = false;
   const stateGitdir = await resolveGitDir(settings.stateRepo ?? repoDir);
-  const app = await buildServer({
-    engine,
-    acks,
-    sync,
-    metrics,
-    log,
-    token: settings.token,
-    webhookSecret: settings.webhookSecret,
-    bodyLimit: settings.bodyLimit,
-    stopping: () => stopping,
-    info: () => ({
-      pid: process.pid,
-      started,
-      repo: settings.remote ? redactUrl(settings.repo) : settings.repo,
-      branch: settings.branch,
-      state_branch: settings.stateBranch,
-      mode: settings.remote ? 'fetch' : 'watch',
-    }),
+  const { app, url } = await listenApi(
+    {
+      engine,
+      acks,
+      sync,
+      metrics,
+      log,
+      token: settings.token,
+      webhookSecret: settings.webhookSecret,
+      bodyLimit: settings.bodyLimit,
+      stopping: () => stopping,
+      info: () => ({
+        pid: process.pid,
+        started,
+        repo: repoShown,
+        branch: settings.branch,
+        state_branch: settings.stateBranch,
+        mode: settings.remote ? 'fetch' : 'watch',
+      }),
+    },
+    { host: settings.host, port: settings.port },
+  ).catch(async (err: unknown) => {
+    await engine.close();
+    throw err;
   });
 
-  let url: string;
-  try {
-    await app.listen({ host: settings.host, port: settings.port });
-    const addr = app.server.address();
-    if (!addr || typeof addr === 'string') throw new Error('no TCP address');
-    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-    url = `http://${host}:${addr.port}`;
-  } catch (err) {
-    await app.close().catch(() => undefined);
-    await engine.close();
-    throw new OrbitError(
-      'E_LISTEN',
-      `cannot listen on ${settings.host}:${settings.port}: ${(err as Error).message}`,
-      {
-        host: settings.host,
-        port: settings.port,
-      },
-    );
-  }
   await writeDiscovery(stateGitdir, {
     pid: process.pid,
     hostname: os.hostname(),
     url,
     started,
-    repo: settings.remote ? redactUrl(settings.repo) : settings.repo,
+    repo: repoShown,
     branch: settings.branch,
     state_branch: settings.stateBranch,
     auth: settings.token
@@ -161,17 +122,12 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
   for (const o of recovered)
     log.warn({ deployment: o.deployId, status: o.status }, 'recovered an interrupted deployment');
 
-  let watcher: RefWatcher | null = null;
-  if (!remote) {
-    watcher = await watchRefs(
-      await resolveGitDir(repoDir),
-      settings.branch,
-      () => void sync.trigger('ref change'),
-    );
-  }
-  const timer = setInterval(() => void sync.trigger('interval'), settings.pollIntervalMs);
-  timer.unref();
-  void sync.trigger('start');
+  const triggers = await startTriggers(sync, {
+    repoDir,
+    branch: settings.branch,
+    watch: !remote,
+    intervalMs: settings.pollIntervalMs,
+  });
 
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
@@ -184,8 +140,9 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
         { reason, queue_depth: engine.queueDepth() },
         'shutting down: running deployments finish, queued ones wait for the next start',
       );
-      clearInterval(timer);
-      await watcher?.close();
+      // A runaway evaluation must not hold the stop: its commit is evaluated again on the next start.
+      await engine.stopEvaluations();
+      await triggers.close();
       await sync.stop();
       engine.drain();
       await engine.idle();

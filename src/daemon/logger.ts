@@ -4,6 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
+import { redactLoggedUrl } from './log-redaction.js';
 
 export type { Logger } from 'pino';
 
@@ -47,5 +48,13 @@ export function createLogger(
         },
       })
     : out;
-  return pino({ level: options.level ?? 'info', base: { pid: process.pid } }, dest);
+  return pino(
+    {
+      level: options.level ?? 'info',
+      base: { pid: process.pid },
+      // Any `url` field: query values (an API token given as `?token=`) never reach the log.
+      serializers: { url: redactLoggedUrl },
+    },
+    dest,
+  );
 }

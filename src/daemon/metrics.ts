@@ -10,7 +10,7 @@ export interface DaemonMetrics {
   observe(entry: LogEntry): void;
   reconciled(at?: Date): void;
   pollError(code: string): void;
-  webhook(result: 'triggered' | 'ignored' | 'rejected'): void;
+  webhook(result: 'triggered' | 'ignored' | 'rejected' | 'duplicate'): void;
   fetch(result: 'ok' | 'error'): void;
 }
 
@@ -71,7 +71,7 @@ export function createMetrics(queueDepth: () => number): DaemonMetrics {
   });
   const webhooks = new Counter({
     name: 'orbit_webhooks_total',
-    help: 'Push webhooks received, by result (triggered, ignored, rejected)',
+    help: 'Push webhooks received, by result (triggered, ignored, rejected, duplicate)',
     labelNames: ['result'],
     registers: [registry],
   });

@@ -16,6 +16,10 @@ export const SETTING_KEYS = [
   'state-branch',
   'state-repo',
   'state-push',
+  'state-signing-key',
+  'state-allowed-signers',
+  'state-signed-since',
+  'eval-timeout',
   'listen',
   'data-dir',
   'poll-interval',
@@ -38,6 +42,10 @@ export interface DaemonSettings {
   stateBranch: string;
   stateRepo: string | null;
   statePush: string | null;
+  /** Signed state commits: file paths and the unsigned point, as given. */
+  stateSigning: { keyFile?: string; allowedSignersFile?: string; signedSince?: string };
+  /** Longest evaluation of one service's config at a commit (in a worker thread), ms. */
+  evalTimeoutMs: number;
   host: string;
   port: number;
   dataDir: string;
@@ -133,6 +141,9 @@ export function resolveSettings(
     if (!Number.isInteger(n) || n <= 0) throw bad(`--${key} must be a positive whole number, got "${text}"`);
     return n;
   };
+  const evalTimeout = parseDuration(get('eval-timeout') ?? '10s');
+  if (evalTimeout === null || evalTimeout < 100)
+    throw bad(`--eval-timeout must be a duration such as 10s or 1m, got "${get('eval-timeout')}"`);
   const tokenFile = get('token-file') ?? null;
   const secretFile = get('webhook-secret-file') ?? null;
   const { host, port } = parseListen(get('listen') ?? '127.0.0.1:7420');
@@ -143,6 +154,12 @@ export function resolveSettings(
     stateBranch: get('state-branch') ?? 'orbit/state',
     stateRepo: get('state-repo') ? path.resolve(get('state-repo')!) : null,
     statePush: get('state-push') ?? null,
+    stateSigning: {
+      keyFile: get('state-signing-key'),
+      allowedSignersFile: get('state-allowed-signers'),
+      signedSince: get('state-signed-since'),
+    },
+    evalTimeoutMs: evalTimeout,
     host,
     port,
     dataDir: path.resolve(get('data-dir') ?? defaultDataDir(env)),

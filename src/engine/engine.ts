@@ -7,11 +7,12 @@ import os from 'node:os';
 import type { AckBroker } from '../agents/ack-broker.js';
 import { assertContracts } from '../config/contract-check.js';
 import { listServices, loadRepoSettings, loadService } from '../config/load.js';
+import { IsolatedLoader, variableEnv, type IsolationOptions } from '../config/isolated-load.js';
 import { resolveVariables } from '../config/render.js';
 import type { ResolvedVariables } from '../config/types.js';
 import type { ServiceSpec } from '../config/types.js';
 import { ConfigHistory } from '../git/config-history.js';
-import { openStateLog } from '../state/index.js';
+import { openStateLog, type StateSigning } from '../state/index.js';
 import type { DeploymentRecord, LogEntry, StateLog } from '../state/types.js';
 import { ConfigError, OrbitError, isOrbitError } from '../util/errors.js';
 import type { Secret } from '../util/secrets.js';
@@ -57,6 +58,10 @@ export interface EngineOptions {
   now?(): Date;
   /** Where `ack` steps wait; `Engine.ack` approves them. */
   acks?: AckBroker;
+  /** Signed state commits (key, allowed signers); see docs/state-log.md. */
+  stateSigning?: StateSigning;
+  /** Evaluate each service's config in a worker thread with these limits (the daemon does). */
+  evalIsolation?: IsolationOptions;
 }
 
 export interface PollOptions {
@@ -115,12 +120,15 @@ export class Engine implements CommitJobHost {
   private markDrained!: () => void;
   private readonly drained = new Promise<void>((resolve) => (this.markDrained = resolve));
 
+  private readonly isolated: IsolatedLoader | null;
+
   private constructor(
     readonly options: EngineOptions,
     readonly state: StateLog,
   ) {
     this.branch = options.branch ?? 'main';
     this.history = new ConfigHistory(options.repoDir);
+    this.isolated = options.evalIsolation ? new IsolatedLoader(options.evalIsolation) : null;
     this.deps = {
       state,
       agents: options.agents,
@@ -154,6 +162,7 @@ export class Engine implements CommitJobHost {
       branch: options.stateBranch,
       pushRemote: options.statePush,
       readOnly: options.readOnly,
+      signing: options.stateSigning,
     });
     let maxParallel: number;
     try {
@@ -167,6 +176,7 @@ export class Engine implements CommitJobHost {
 
   async close(): Promise<void> {
     await this.streams.idle();
+    await this.isolated?.close();
     await this.state.close();
   }
 
@@ -177,6 +187,20 @@ export class Engine implements CommitJobHost {
 
   idle(): Promise<void> {
     return this.streams.idle();
+  }
+
+  /** The config evaluation in flight in the worker (null when idle or not isolated). */
+  evaluating(): { service: string; commit: string; since: string } | null {
+    return this.isolated?.evaluating() ?? null;
+  }
+
+  /**
+   * Stops the config evaluation worker at once (SIGTERM must not wait for a runaway evaluation):
+   * a load in flight fails with E_SHUTTING_DOWN, its commit is not marked seen, and the next start
+   * evaluates it again. Later loads (an unwind's secrets) start a new worker.
+   */
+  async stopEvaluations(): Promise<void> {
+    await this.isolated?.abort();
   }
 
   /**
@@ -432,7 +456,22 @@ export class Engine implements CommitJobHost {
   }
 
   /** Loads and checks a service's config at a commit; throws ConfigError. */
-  async load(service: string, commit: string): Promise<{ spec: ServiceSpec; vars: ResolvedVariables }> {
+  async load(
+    service: string,
+    commit: string,
+    options: { abortable?: boolean } = {},
+  ): Promise<{ spec: ServiceSpec; vars: ResolvedVariables }> {
+    if (this.isolated)
+      return this.isolated.load(
+        {
+          repoDir: this.options.repoDir,
+          service,
+          ref: commit,
+          knownAgents: this.options.agents.kinds?.(),
+          env: variableEnv(this.options.env ?? process.env),
+        },
+        options,
+      );
     const spec = await loadService(this.options.repoDir, service, {
       ref: commit,
       knownAgents: this.options.agents.kinds?.(),
@@ -461,7 +500,8 @@ export class Engine implements CommitJobHost {
   private async secretsFor(d: DeploymentRecord): Promise<Secret[]> {
     if (!d.config_commit) return [];
     try {
-      return (await this.load(d.service_id, d.config_commit)).vars.secrets;
+      // Not dropped on SIGTERM: an unwind under way needs these to replay its reverse actions.
+      return (await this.load(d.service_id, d.config_commit, { abortable: false })).vars.secrets;
     } catch (err) {
       // Expected: the commit is gone (a rewritten branch) or its config no longer resolves (a
       // secret with no value now). Then no secret is put back; a git failure or a bug surfaces.

@@ -1,6 +1,13 @@
 export * from './types.js';
 export { newEntry, stepEntry } from './new-entry.js';
-export { openStateLog, DEFAULT_BRANCH, type OpenStateLogOptions, type OrbitStateLog } from './state-log.js';
+export {
+  openStateLog,
+  DEFAULT_BRANCH,
+  type OpenStateLogOptions,
+  type OrbitStateLog,
+  type StateSigning,
+} from './state-log.js';
+export { loadStateSigning, type StateSigningFiles } from './state-signing.js';
 export {
   applyEntry,
   emptyService,

@@ -6,7 +6,8 @@ import { Maintenance, type MaintenanceOptions } from './maintenance.js';
 import { git as gitCli, resolveGitDir } from './git-cli.js';
 import { makeObject, serialiseCommit, type GitObjectToWrite } from './git-objects.js';
 import { walkHistory } from './history.js';
-import { checkIntegrity, branchFileName, orbitDir, LastWrittenFile } from './integrity.js';
+import { withSignature } from './commit-signature.js';
+import { checkIntegrity, branchFileName, orbitDir, LastWrittenFile, type StateTrust } from './integrity.js';
 import { acquireWriterLock, type LockOwner, type WriterLock } from './lock.js';
 import { LooseObjectWriter } from './loose-objects.js';
 import { ObjectReader } from './object-reader.js';
@@ -15,6 +16,7 @@ import { applyEntry, relatedDeployments, unwindPlanOf, type ViewSource } from '.
 import { BranchPusher, type PushResult } from './push.js';
 import { upgradeRecord, upgradeServiceView } from './format.js';
 import { casBranch, clearStaleRefLock, readBranch } from './refs.js';
+import { sshSign, type SigningKey } from './ssh-signature.js';
 import { BoundedCache, TreeStore, type FileChange } from './tree-store.js';
 import type {
   DeploymentRecord,
@@ -35,6 +37,12 @@ export interface OpenStateLogOptions extends OpenStateOptions {
   onPush?: (result: PushResult) => void;
   /** Packing the loose objects appends leave behind. */
   maintenance?: MaintenanceOptions;
+  /** Signed state commits: the key this writer signs with, the signers every reader accepts. */
+  signing?: StateSigning;
+}
+
+export interface StateSigning extends StateTrust {
+  key?: SigningKey;
 }
 
 /** The StateLog contract plus what tests, the CLI and the daemon's health checks want to see. */
@@ -117,8 +125,7 @@ class GitStateLog implements OrbitStateLog {
       await clearStaleRefLock(this.gitdir, this.branch);
       await resetTmpDir(this.tmpDir);
     }
-    const head = await readBranch(this.gitdir, this.branch);
-    await checkIntegrity(this.gitdir, this.branch, head, this.reader);
+    const head = await this.checkedHead(await readBranch(this.gitdir, this.branch));
     // The temp-file pool fills after the first append: an open (and its first reads) stays quiet.
     if (this.lock) this.lastWritten = new LastWrittenFile(this.gitdir, this.branch);
     await this.moveTo(head);
@@ -143,7 +150,25 @@ class GitStateLog implements OrbitStateLog {
     if (this.closed) throw new OrbitError('E_STATE_CLOSED', 'the state log is closed');
     if (!this.readOnly) return;
     const now = await readBranch(this.gitdir, this.branch);
-    if (now !== this.headSha) await this.moveTo(now);
+    if (now !== this.headSha) await this.moveTo(await this.checkedHead(now));
+  }
+
+  /**
+   * A reader checks every commit the writer added since its last look. The writer's marks are
+   * read after the head: an append landing in between can make a commit look foreign for one
+   * look, so a refusal is confirmed on a fresh read of the branch before it is believed.
+   */
+  private async checkedHead(head: string | null): Promise<string | null> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await checkIntegrity(this.gitdir, this.branch, head, this.reader, this.options.signing, this.headSha);
+        return head;
+      } catch (err) {
+        const again = await readBranch(this.gitdir, this.branch);
+        if (again === head || attempt >= 5) throw err;
+        head = again;
+      }
+    }
   }
 
   private async view<T extends Parsed>(path: string[]): Promise<T | null> {
@@ -294,6 +319,7 @@ class GitStateLog implements OrbitStateLog {
     // branch moves atomically, and only from where this writer left it.
     const written = await this.objects.writeAll([...update.objects, commit]);
     this.trees.remember(update);
+    this.lastWritten?.pending(commit.oid);
     await casBranch(this.gitdir, this.branch, this.headSha, commit.oid);
     this.lastWritten?.record(commit.oid);
 
@@ -317,16 +343,15 @@ class GitStateLog implements OrbitStateLog {
       email: m ? (m[2] ?? '') : '',
       timestamp: Number.isFinite(at) ? Math.floor(at / 1000) : now,
     };
-    return makeObject(
-      'commit',
-      serialiseCommit({
-        tree,
-        parents: this.headSha ? [this.headSha] : [],
-        author,
-        committer: { ...committer, timestamp: now },
-        message: commitMessage(e, previousEntry),
-      }),
-    );
+    const content = serialiseCommit({
+      tree,
+      parents: this.headSha ? [this.headSha] : [],
+      author,
+      committer: { ...committer, timestamp: now },
+      message: commitMessage(e, previousEntry),
+    });
+    const key = this.options.signing?.key;
+    return makeObject('commit', key ? withSignature(content, (payload) => sshSign(key, payload)) : content);
   }
 
   /** The head commit's entry (read once after an open, then known from the appends). */
@@ -384,6 +409,23 @@ class GitStateLog implements OrbitStateLog {
   }
 }
 
+/** A writer that verifies signatures must sign with a key its readers accept. */
+function checkSigning(options: OpenStateLogOptions): void {
+  const s = options.signing;
+  if (!s?.signers || options.readOnly) return;
+  if (!s.key)
+    throw new OrbitError(
+      'E_STATE_SIGNERS',
+      'allowed signers are configured but no signing key: this Orbit would write commits it refuses to read',
+    );
+  const own = s.key.publicBlob;
+  if (!s.signers.some((x) => x.key.equals(own)))
+    throw new OrbitError(
+      'E_STATE_SIGNERS',
+      'the state signing key is not in the allowed signers: this Orbit would write commits it refuses to read',
+    );
+}
+
 /**
  * Opens the activity log on `options.branch` (default `orbit/state`) of the repository at
  * `options.dir` (work tree or bare). A writer takes the repository's writer lock and checks the
@@ -394,6 +436,7 @@ export async function openStateLog(options: OpenStateLogOptions): Promise<OrbitS
   const branch = options.branch ?? DEFAULT_BRANCH;
   if (!/^[A-Za-z0-9._/-]+$/.test(branch) || branch.includes('..') || branch.endsWith('.lock'))
     throw new OrbitError('E_STATE_BAD_BRANCH', `invalid state branch name: ${branch}`, { branch });
+  checkSigning(options);
   const lock = options.readOnly ? null : await acquireWriterLock(orbitDir(gitdir), branchFileName(branch));
   const log = new GitStateLog(gitdir, options, lock);
   try {

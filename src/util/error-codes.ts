@@ -144,7 +144,10 @@ export const ERROR_CODES = {
   E_NO_SUCH_STEP: cannotRun(500, 'a step index out of range (renderStep)'),
   E_STATE_LOCKED: cannotRun(500, 'another process holds the state writer lock (data.holder)'),
   E_STATE_REWRITTEN: cannotRun(500, 'the state branch was rewritten or deleted after Orbit wrote it'),
-  E_STATE_FOREIGN: cannotRun(500, "the state branch's head is not an Orbit entry (or the ref is symbolic)"),
+  E_STATE_FOREIGN: cannotRun(
+    500,
+    'the state branch holds a commit Orbit did not write, or one not signed by an allowed signer (data.commit)',
+  ),
   E_STATE_MOVED: cannotRun(500, 'the state branch moved under this writer between appends'),
   E_STATE_REF_LOCKED: cannotRun(500, '`<ref>.lock` held by another git process for over a second'),
   E_STATE_READONLY: cannotRun(500, 'an append on a read-only state log'),
@@ -152,6 +155,14 @@ export const ERROR_CODES = {
   E_STATE_LOCK_LOST: cannotRun(500, 'the writer lock was compromised (removed or not refreshed)'),
   E_STATE_BAD_ENTRY: cannotRun(500, 'an entry Orbit will not write: unknown kind, unsafe id, ...'),
   E_STATE_BAD_BRANCH: cannotRun(500, 'an invalid state branch name'),
+  E_STATE_SIGNING_KEY: usage(
+    500,
+    'the state signing key cannot be read, or is not an unencrypted ed25519 key',
+  ),
+  E_STATE_SIGNERS: usage(
+    500,
+    "the allowed signers file is unreadable or malformed, the writer's key is not in it, or a bad --state-signed-since",
+  ),
   E_STATE_FORMAT: cannotRun(500, 'a view or entry written in a newer state format than this Orbit reads'),
   E_STATE_NOT_A_REPO: cannotRun(500, 'the repository is missing or not a git repository'),
   E_STATE_CORRUPT: cannotRun(500, 'an object the state branch refers to cannot be read'),

@@ -132,6 +132,30 @@ describe('changing', () => {
     expect((await daemon.engine.state.service('web'))?.current).toBe('web-2');
   });
 
+  it('never writes a token given in the query string to its log', async () => {
+    const secret = 'leaked-in-query-9f2e';
+    for (const route of [
+      `/api/services/web/unwind?token=${secret}`,
+      `/api/services/web/redeploy?access_token=${secret}&x=1`,
+      `/api/nope?sig=${secret}`,
+    ]) {
+      const r = await api(daemon, 'POST', route, { token: null });
+      expect([401, 404]).toContain(r.status);
+    }
+    const lines = await waitFor('the three request lines', () => {
+      const found = daemon.logs.filter(
+        (l) => l.msg === 'http request' && /[?&](token|access_token|sig)=/.test(String(l.url)),
+      );
+      return found.length === 3 ? found : null;
+    });
+    expect(lines.map((l) => l.url)).toEqual([
+      '/api/services/web/unwind?token=[redacted]',
+      '/api/services/web/redeploy?access_token=[redacted]&x=[redacted]',
+      '/api/nope?sig=[redacted]',
+    ]);
+    expect(JSON.stringify(daemon.logs)).not.toContain(secret);
+  });
+
   it('malformed, oversized or wrongly typed bodies get 400 / 413 / 415', async () => {
     expect(await api(daemon, 'POST', '/api/services/web/unwind', { raw: '{"author":' })).toMatchObject({
       status: 400,

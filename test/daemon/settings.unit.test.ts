@@ -33,6 +33,22 @@ describe('daemon settings', () => {
     });
   });
 
+  it('takes the evaluation timeout and the state signing files from flags, env or file', () => {
+    expect(resolveSettings({ repo: '.' }, {}).evalTimeoutMs).toBe(10_000);
+    const s = resolveSettings(
+      { repo: '.', 'eval-timeout': '30s', 'state-signing-key': '/keys/orbit' },
+      { ORBIT_STATE_ALLOWED_SIGNERS: '/keys/allowed', ORBIT_STATE_SIGNED_SINCE: 'a'.repeat(40) },
+    );
+    expect(s).toMatchObject({
+      evalTimeoutMs: 30_000,
+      stateSigning: {
+        keyFile: '/keys/orbit',
+        allowedSignersFile: '/keys/allowed',
+        signedSince: 'a'.repeat(40),
+      },
+    });
+  });
+
   it('reads secrets from files or the environment', () => {
     const tokenFile = file('token', 's3cret\n');
     const s = resolveSettings(
@@ -49,6 +65,8 @@ describe('daemon settings', () => {
       { repo: '.', listen: 'nope' },
       { repo: '.', 'poll-interval': 'soon' },
       { repo: '.', 'max-parallel': '0' },
+      { repo: '.', 'eval-timeout': 'forever' },
+      { repo: '.', 'eval-timeout': '10ms' },
       { repo: '.', config: file('bad.json', '{"colour": "blue"}') },
       { repo: '.', 'token-file': path.join(dir, 'missing') },
       { repo: '.', 'log-level': 'shout' },

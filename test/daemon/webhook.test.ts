@@ -26,8 +26,9 @@ let daemon: TestDaemon;
 const remote = () => path.join(root, 'config.git');
 const push = () => work.git('push', '-q', remote(), 'master');
 
-async function hook(body: string, event: string, signature: string | null) {
-  const headers: Record<string, string> = { 'x-github-event': event, 'x-github-delivery': 'd-1' };
+let deliveries = 0;
+async function hook(body: string, event: string, signature: string | null, delivery = `d-${++deliveries}`) {
+  const headers: Record<string, string> = { 'x-github-event': event, 'x-github-delivery': delivery };
   if (signature !== null) headers['x-hub-signature-256'] = signature;
   return api(daemon, 'POST', '/hooks/github', { raw: body, headers, token: null });
 }
@@ -136,6 +137,31 @@ describe('push webhooks against a remote served over git smart HTTP', () => {
     await deployed('web-2');
     expect(server.fetches()).toBeGreaterThan(before);
     expect(trace.lines()).toEqual(['+deploy:1', '+deploy:2']);
+  });
+
+  it('answers a replayed delivery id with 200 {duplicate: true} and triggers nothing', async () => {
+    const signature = await sign(SECRET, toMaster);
+    const webhooks = async (result: string) => {
+      const text = (await api(daemon, 'GET', '/metrics')).body as string;
+      return Number(
+        new RegExp(`^orbit_webhooks_total\\{result="${result}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0,
+      );
+    };
+    expect(await hook(toMaster, 'push', signature, 'replayed-1')).toMatchObject({
+      status: 202,
+      body: { triggered: true },
+    });
+    const triggered = await webhooks('triggered');
+    for (let i = 0; i < 3; i++)
+      expect(await hook(toMaster, 'push', signature, 'replayed-1')).toMatchObject({
+        status: 200,
+        body: { triggered: false, duplicate: true, delivery: 'replayed-1' },
+      });
+    expect(await webhooks('triggered')).toBe(triggered);
+    expect(await webhooks('duplicate')).toBe(3);
+    // A forged request reusing a real id is still refused on its signature, and not remembered.
+    expect(await hook(toMaster, 'push', 'sha256=00', 'fresh-2')).toMatchObject({ status: 401 });
+    expect(await hook(toMaster, 'push', signature, 'fresh-2')).toMatchObject({ status: 202 });
   });
 
   it('an unreachable remote is reported and the daemon keeps serving', async () => {

@@ -10,6 +10,10 @@ interface DaemonFlags {
   stateBranch?: string;
   stateRepo?: string;
   statePush?: string;
+  stateSigningKey?: string;
+  stateAllowedSigners?: string;
+  stateSignedSince?: string;
+  evalTimeout?: string;
   listen?: string;
   dataDir?: string;
   pollInterval?: string;
@@ -37,6 +41,16 @@ export function register(program: Command): void {
     .option('--state-branch <name>', 'branch holding the activity log (default orbit/state)')
     .option('--state-repo <dir>', 'repository holding the state branch (default: the config repository)')
     .option('--state-push <url>', 'push the state branch here after each entry (a backup)')
+    .option(
+      '--state-signing-key <file>',
+      'ed25519 key to sign state commits with (unencrypted, OpenSSH format)',
+    )
+    .option(
+      '--state-allowed-signers <file>',
+      'allowed signers file: every state commit must be signed by one',
+    )
+    .option('--state-signed-since <sha>', 'the last state commit accepted without a signature')
+    .option('--eval-timeout <duration>', 'longest evaluation of a service config at a commit (default 10s)')
     .option('--listen <host:port>', 'HTTP API address (default 127.0.0.1:7420; port 0 picks one)')
     .option('--data-dir <dir>', 'where remote repositories are mirrored (default $XDG_STATE_HOME/orbit)')
     .option('--poll-interval <duration>', 'fetch/poll interval, e.g. 60s, 5m (default 60s)')
@@ -58,6 +72,10 @@ export function register(program: Command): void {
         'state-branch': flags.stateBranch,
         'state-repo': flags.stateRepo,
         'state-push': flags.statePush,
+        'state-signing-key': flags.stateSigningKey,
+        'state-allowed-signers': flags.stateAllowedSigners,
+        'state-signed-since': flags.stateSignedSince,
+        'eval-timeout': flags.evalTimeout,
         listen: flags.listen,
         'data-dir': flags.dataDir,
         'poll-interval': flags.pollInterval,

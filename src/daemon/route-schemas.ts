@@ -1,0 +1,24 @@
+/** JSON schemas shared by the API's routes. */
+export const NAME = '^[A-Za-z0-9][A-Za-z0-9_.-]*$';
+
+export const authorBody = (required: boolean) => ({
+  type: 'object',
+  additionalProperties: false,
+  required: required ? ['author'] : [],
+  properties: {
+    author: { type: 'string', minLength: 1, maxLength: 200 },
+    deployment: { type: 'string', pattern: NAME, maxLength: 200 },
+  },
+});
+
+export const serviceParams = {
+  type: 'object',
+  properties: { service: { type: 'string', pattern: NAME, maxLength: 200 } },
+};
+
+export const idParams = {
+  type: 'object',
+  properties: { id: { type: 'string', pattern: NAME, maxLength: 200 } },
+};
+
+export type AuthorBody = { author?: string; deployment?: string };

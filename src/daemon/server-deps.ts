@@ -1,0 +1,21 @@
+import type { AckBroker } from '../agents/ack-broker.js';
+import type { Engine } from '../engine/engine.js';
+import type { Logger } from './logger.js';
+import type { DaemonMetrics } from './metrics.js';
+import type { SyncLoop } from './sync-loop.js';
+
+/** What the HTTP API's plugins are given. */
+export interface ServerDeps {
+  engine: Engine;
+  acks: AckBroker;
+  sync: SyncLoop;
+  metrics: DaemonMetrics;
+  log: Logger;
+  token: string | null;
+  webhookSecret: string | null;
+  bodyLimit: number;
+  /** True once SIGTERM/SIGINT arrived: state-changing routes answer 503. */
+  stopping(): boolean;
+  /** Daemon facts for /healthz. */
+  info(): Record<string, unknown>;
+}
