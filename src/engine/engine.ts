@@ -7,6 +7,7 @@ import os from 'node:os';
 import type { AckBroker } from '../agents/ack-broker.js';
 import { listServices, loadRepoSettings, loadService } from '../config/load.js';
 import { resolveVariables } from '../config/render.js';
+import { availableSecrets } from './secrets-at-unwind.js';
 import type { ResolvedVariables } from '../config/types.js';
 import type { ServiceSpec } from '../config/types.js';
 import { ConfigHistory } from '../git/config-history.js';
@@ -55,10 +56,20 @@ export interface EngineOptions {
 }
 
 export type OutcomeStatus =
-  'succeeded' | 'failed' | 'unwound' | 'unwind-failed' | 'skipped' | 'rejected' | 'deferred' | 'noop';
+  | 'succeeded'
+  | 'failed'
+  | 'unwound'
+  | 'unwind-failed'
+  | 'unwind-blocked'
+  | 'skipped'
+  | 'rejected'
+  | 'deferred'
+  | 'noop'
+  /** Orbit was asked to stop: the deployment stays in flight; the next start recovers it. */
+  | 'interrupted';
 
 export interface JobOutcome {
-  kind: 'deploy' | 'unwind' | 'redeploy' | 'revert' | 'recover';
+  kind: 'deploy' | 'unwind' | 'redeploy' | 'revert' | 'recover' | 'retry';
   service: string;
   deployId: string | null;
   commit: string | null;
@@ -94,8 +105,14 @@ export const outcomeOf = (
   service: d.service_id,
   deployId: d.deploy_id,
   commit,
-  status: d.status === 'running' || d.status === 'unwinding' ? 'failed' : (d.status as OutcomeStatus),
-  error: d.error,
+  status: d.status === 'running' || d.status === 'unwinding' ? 'interrupted' : (d.status as OutcomeStatus),
+  error:
+    d.status === 'running' || d.status === 'unwinding'
+      ? {
+          code: 'E_INTERRUPTED',
+          message: `Orbit stopped before ${d.deploy_id} finished (${d.status}); the next \`orbit reconcile\` or daemon start resolves it`,
+        }
+      : d.error,
 });
 
 /** `settings { max_parallel = N }` in orbit.hcl at the branch head; 4 when absent or unreadable. */
@@ -126,6 +143,9 @@ export class Engine {
   /** `commit-seen` entries are written in branch order, across polls. */
   private cursorChain: Promise<void> = Promise.resolve();
   private markDrained!: () => void;
+  /** Aborted by `stopNow()`: running agents are stopped. */
+  private readonly aborter = new AbortController();
+  private stopRequested = false;
   private readonly drained = new Promise<void>((resolve) => (this.markDrained = resolve));
 
   private constructor(
@@ -139,6 +159,8 @@ export class Engine {
       agents: options.agents,
       now: options.now ?? (() => new Date()),
       observe: options.observe,
+      signal: this.aborter.signal,
+      stopping: () => this.stopRequested,
     };
     this.streams = new ServiceStreams<JobOutcome>(
       options.maxParallel ?? 4,
@@ -196,6 +218,21 @@ export class Engine {
   drain(): void {
     this.markDrained();
     this.streams.drain();
+  }
+
+  /**
+   * A first Ctrl-C: nothing new starts; running steps finish and are recorded, then each
+   * deployment or unwind stops before its next step and stays in flight for recovery.
+   */
+  interrupt(): void {
+    this.stopRequested = true;
+    this.drain();
+  }
+
+  /** A second Ctrl-C: the running agents are stopped; their steps are recorded as interrupted. */
+  stopNow(): void {
+    this.interrupt();
+    this.aborter.abort();
   }
 
   // ---- one-shot reconcile -------------------------------------------------------------
@@ -380,8 +417,9 @@ export class Engine {
     // Leftover containers can only come from a process before this one: look once.
     this.cleanup ??= Promise.resolve(this.options.agents.cleanup?.()).then(() => undefined);
     await this.cleanup;
-    const inFlight = await this.state.inFlight();
-    return Promise.all(
+    // A blocked unwind waits for a person (`orbit unwind`), not for a restart.
+    const inFlight = (await this.state.inFlight()).filter((d) => d.status !== 'unwind-blocked');
+    const outcomes = await Promise.all(
       inFlight.map((d) =>
         this.streams.enqueue({
           service: d.service_id,
@@ -391,6 +429,66 @@ export class Engine {
         }),
       ),
     );
+    // Deployments Orbit stopped in (not failed ones) run again, unless the service changed since.
+    const stopped = inFlight.filter((d, i) => d.status === 'running' && outcomes[i]!.status === 'unwound');
+    if (stopped.length === 0 || this.stopRequested) return outcomes;
+    const changed = await this.changedSince(stopped);
+    const retries = stopped
+      .filter((d) => !changed.has(d.service_id))
+      .map((d) =>
+        this.streams.enqueue({
+          service: d.service_id,
+          supersedable: false,
+          run: async () => this.retry(d),
+        }),
+      );
+    return [...outcomes, ...(await Promise.all(retries))];
+  }
+
+  /** Re-runs a deployment recovery unwound, from its config commit, recorded as `retry_of` it. */
+  private async retry(d: DeploymentRecord): Promise<JobOutcome> {
+    const view = await this.state.service(d.service_id);
+    const commit = d.config_commit;
+    if (!commit || view?.last_config_commit !== commit || view.current !== d.previous_deploy_id) {
+      return { kind: 'retry', service: d.service_id, deployId: null, commit, status: 'noop', error: null };
+    }
+    const loaded = await this.load(d.service_id, commit);
+    const again = await this.deploy(
+      d.service_id,
+      commit,
+      d.author,
+      loaded.spec,
+      loaded.vars,
+      d.redeploy_of,
+      undefined,
+      d.deploy_id,
+    );
+    return outcomeOf('retry', again, commit);
+  }
+
+  /**
+   * Services of `stopped` that a config commit not yet processed changes after the stopped
+   * deployment's own commit: that commit deploys them, so a retry would be stale.
+   */
+  private async changedSince(stopped: DeploymentRecord[]): Promise<Set<string>> {
+    const head = await this.history.resolve(this.branch);
+    if (!head) return new Set(stopped.map((d) => d.service_id));
+    let planned: PlannedCommit[];
+    try {
+      planned = await this.pending(head);
+    } catch (err) {
+      // A rewritten branch: reconcile reports it; retry nothing until it is resolved.
+      if (err instanceof OrbitError) return new Set(stopped.map((d) => d.service_id));
+      throw err;
+    }
+    const changed = new Set<string>();
+    for (const d of stopped) {
+      const own = planned.findIndex((p) => p.commit.sha === d.config_commit);
+      if (planned.slice(own + 1).some((p) => p.jobs.some((j) => j.service === d.service_id))) {
+        changed.add(d.service_id);
+      }
+    }
+    return changed;
   }
 
   // ---- pieces the jobs use ------------------------------------------------------------
@@ -404,6 +502,18 @@ export class Engine {
     onStarted?: () => void,
   ): Promise<DeploymentRecord> {
     const view = await this.state.service(service);
+    const blocked = view?.in_flight ? await this.state.deployment(view.in_flight) : null;
+    if (blocked?.status === 'unwind-blocked' && (target === service || target === blocked.deploy_id)) {
+      // Resumes where it stopped, for the reason it started.
+      return executeUnwind(this.deps, {
+        deployment: blocked,
+        reason: blocked.unwind?.reason ?? reason,
+        author,
+        commit,
+        secrets: await this.secretsFor(blocked),
+        onStarted,
+      });
+    }
     const currentId = view?.current ?? null;
     if (target !== service && target !== currentId) {
       const named = await mustRead(this.state, target);
@@ -437,6 +547,7 @@ export class Engine {
     vars: ResolvedVariables,
     redeployOf: string | null,
     onStarted?: () => void,
+    retryOf: string | null = null,
   ): Promise<DeploymentRecord> {
     const view = await this.state.service(service);
     const sequence = await this.nextSequence(service);
@@ -451,6 +562,7 @@ export class Engine {
       vars,
       previous,
       redeployOf,
+      retryOf,
       onStarted,
     });
   }
@@ -483,11 +595,17 @@ export class Engine {
   /** Secrets to put back into recorded actions: resolved again from the deployment's commit. */
   private async secretsFor(d: DeploymentRecord): Promise<Secret[]> {
     if (!d.config_commit) return [];
+    let spec: ServiceSpec;
     try {
-      return (await this.load(d.service_id, d.config_commit)).vars.secrets;
+      spec = await loadService(this.options.repoDir, d.service_id, {
+        ref: d.config_commit,
+        knownAgents: this.options.agents.kinds?.(),
+      });
     } catch {
+      // A config that no longer loads: every recorded secret is unavailable, and the unwind says which.
       return [];
     }
+    return availableSecrets(spec, this.options.env ?? process.env);
   }
 
   private async serviceOf(target: string): Promise<string> {

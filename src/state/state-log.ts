@@ -1,3 +1,4 @@
+import { ensureWritable, storageError } from './disk-space.js';
 import { OrbitError } from '../util/errors.js';
 import * as path from 'node:path';
 import { resetTmpDir } from './atomic-fs.js';
@@ -34,6 +35,8 @@ export interface OpenStateLogOptions extends OpenStateOptions {
   onPush?: (result: PushResult) => void;
   /** Packing the loose objects appends leave behind. */
   maintenance?: MaintenanceOptions;
+  /** Free bytes `ensureWritable` requires (default DEFAULT_RESERVE_BYTES). */
+  reserveBytes?: number;
 }
 
 /** The StateLog contract plus what tests, the CLI and the daemon's health checks want to see. */
@@ -50,6 +53,8 @@ export interface OrbitStateLog extends StateLog {
   flushPush(): Promise<void>;
   /** Background packing of loose objects: its last error and how many passes ran. */
   readonly maintenance: Pick<Maintenance, 'lastError' | 'passes' | 'idle'>;
+  /** Throws E_STATE_DISK_FULL / E_STATE_READ_ONLY when the next entry might not be written. */
+  ensureWritable(): Promise<void>;
 }
 
 type Parsed = ServiceView | DeploymentRecord | { config_commit: string | null };
@@ -211,8 +216,17 @@ class GitStateLog implements OrbitStateLog {
 
   // ---- writer ----
 
+  /** Throws E_STATE_DISK_FULL / E_STATE_READ_ONLY when an entry might not be written now. */
+  ensureWritable(): Promise<void> {
+    return ensureWritable(this.gitdir, this.options.reserveBytes);
+  }
+
   append(entry: LogEntry): Promise<string> {
-    const run = this.queue.then(() => this.appendNow(entry));
+    const run = this.queue.then(() =>
+      this.appendNow(entry).catch((err: unknown) => {
+        throw storageError(err, this.gitdir) ?? err;
+      }),
+    );
     this.queue = run.catch(() => undefined);
     return run;
   }
