@@ -96,8 +96,8 @@ describe.skipIf(!MOUNTABLE)('a full disk under the state branch', () => {
     engine = await open();
     await engine.reconcile();
     expect(trace.lines()).toEqual(['+a']);
-    expect(execFileSync('git', ['-C', path.join(mount, 'state.git'), 'fsck', '--strict'], { encoding: 'utf8' })).toBe(
-      '',
-    );
+    expect(
+      execFileSync('git', ['-C', path.join(mount, 'state.git'), 'fsck', '--strict'], { encoding: 'utf8' }),
+    ).toBe('');
   });
 });
