@@ -368,12 +368,17 @@ export class Engine {
   // ---- user actions -------------------------------------------------------------------
 
   /** Unwinds a service's current deployment (or the named one, which must be current). */
-  async unwind(target: string, author: string): Promise<DeploymentRecord> {
+  async unwind(
+    target: string,
+    author: string,
+    opts: { inDoubtDone?: boolean } = {},
+  ): Promise<DeploymentRecord> {
     const service = await this.serviceOf(target);
     const outcome = await this.streams.enqueue({
       service,
       supersedable: false,
-      run: async () => outcomeOf('unwind', await this.unwindNow(service, target, author, 'user', null)),
+      run: async () =>
+        outcomeOf('unwind', await this.unwindNow(service, target, author, 'user', null, undefined, opts)),
     });
     return mustRead(this.state, outcome.deployId!);
   }
@@ -500,6 +505,7 @@ export class Engine {
     reason: string,
     commit: string | null,
     onStarted?: () => void,
+    opts: { inDoubtDone?: boolean } = {},
   ): Promise<DeploymentRecord> {
     const view = await this.state.service(service);
     const blocked = view?.in_flight ? await this.state.deployment(view.in_flight) : null;
@@ -512,6 +518,7 @@ export class Engine {
         commit,
         secrets: await this.secretsFor(blocked),
         onStarted,
+        inDoubtDone: opts.inDoubtDone,
       });
     }
     const currentId = view?.current ?? null;

@@ -31,6 +31,8 @@ export interface UnwindRequest {
   announce?: boolean;
   /** Called once `unwind-started` is in the log. */
   onStarted?(): void;
+  /** A person confirmed that the in-doubt step the unwind was blocked on was undone by hand. */
+  inDoubtDone?: boolean;
 }
 
 type ReverseOutcome = 'reversed' | 'failed' | 'blocked' | 'interrupted';
@@ -63,7 +65,7 @@ export async function executeUnwind(deps: ExecutorDeps, req: UnwindRequest): Pro
       forward_action: plan[i]!.forward_action,
       reverse_action: plan[i]!.reverse_action,
     };
-    const outcome = await reverseStep(deps, d, plan[i]!, links, req.secrets);
+    const outcome = await reverseStep(deps, d, plan[i]!, links, req.secrets, req.inDoubtDone === true);
     if (outcome !== 'reversed') return mustRead(deps.state, d.deploy_id);
   }
   await write(deps, newEntry('deploy-unwound', d.service_id, deps.now(), common));
@@ -76,7 +78,7 @@ function blockedBy(step: StepRecord, secrets: readonly Secret[]): { code: string
   if (inDoubt(step) && step.in_doubt === 'blocked') {
     return {
       code: 'E_IN_DOUBT_NEEDS_OUTPUTS',
-      message: `${label} may have run (Orbit stopped while it ran), and its reverse action needs the step's outputs, which were never recorded: undo it by hand, or set in_doubt = "skip" on the step`,
+      message: `${label} may have run (Orbit stopped while it ran), and its reverse action needs the step's outputs, which were never recorded: undo it by hand, then run \`orbit unwind ${step.step_id.split('/')[0]} --in-doubt-done\``,
     };
   }
   const missing = step.reverse_action ? missingSecrets(step.reverse_action, secrets) : [];
@@ -94,8 +96,21 @@ async function reverseStep(
   step: StepRecord,
   links: Partial<LogEntry>,
   secrets: Secret[],
+  inDoubtDone: boolean,
 ): Promise<ReverseOutcome> {
   const service = d.service_id;
+  if (inDoubtDone && inDoubt(step) && step.in_doubt === 'blocked') {
+    await write(
+      deps,
+      newEntry('step-reversed', service, deps.now(), {
+        ...links,
+        duration_ms: 0,
+        exit_code: 0,
+        log: `in doubt: undone by hand, as ${String(links.author)} confirmed (--in-doubt-done)`,
+      }),
+    );
+    return 'reversed';
+  }
   const blocked = blockedBy(step, secrets);
   if (blocked) {
     await write(deps, newEntry('unwind-blocked', service, deps.now(), { ...links, error: blocked }));

@@ -147,6 +147,9 @@ describe('a step Orbit was stopped in (outcome unknown)', () => {
     expect(trace.lines()).toEqual(['+a']);
     const d = await engine!.state.deployment('web-1');
     expect(d).toMatchObject({ status: 'unwind-blocked', error: { code: 'E_IN_DOUBT_NEEDS_OUTPUTS' } });
+    // Once a person confirms the step was undone by hand, the unwind goes on.
+    expect((await engine!.unwind('web', 'bob', { inDoubtDone: true })).status).toBe('unwound');
+    expect(trace.lines()).toEqual(['+a', '-a']);
   });
 });
 
