@@ -192,6 +192,7 @@ describe('kill -9 torture', () => {
         const jitter = Math.floor(rand() * 120);
         const run = runOrbit(args);
         let done = false;
+        let killed = false;
         void run.exited.then(() => (done = true));
         const t0 = Date.now();
         const firstDelay = Math.floor(rand() * 2000);
@@ -200,12 +201,15 @@ describe('kill -9 torture', () => {
           if ((target > 0 && grown >= target) || (target === 0 && Date.now() - t0 >= firstDelay)) {
             await new Promise((res) => setTimeout(res, jitter));
             run.kill();
+            killed = true;
             kills++;
             break;
           }
           await new Promise((res) => setTimeout(res, 5));
         }
-        await run.exited;
+        const code = await run.exited;
+        // One that ended by itself must have run (0, or 1: a deployment failed), not failed to start.
+        if (!killed || code !== null) expect([0, 1], `${seedNote}: orbit exit status`).toContain(code);
         const tKilled = Date.now();
         // Recovery: what `orbit reconcile` does first, in-process (the same engine code, without a
         // second process start per iteration).
