@@ -13,7 +13,7 @@ import type { ServiceSpec } from '../config/types.js';
 import { ConfigHistory } from '../git/config-history.js';
 import { openStateLog } from '../state/index.js';
 import type { DeploymentRecord, LogEntry, StateLog } from '../state/types.js';
-import { OrbitError } from '../util/errors.js';
+import { ConfigError, OrbitError, formatDiagnostic } from '../util/errors.js';
 import type { Secret } from '../util/secrets.js';
 import { newEntry } from '../state/index.js';
 import { approve } from './approval.js';
@@ -457,7 +457,15 @@ export class Engine {
     if (!commit || view?.last_config_commit !== commit || view.current !== d.previous_deploy_id) {
       return { kind: 'retry', service: d.service_id, deployId: null, commit, status: 'noop', error: null };
     }
-    const loaded = await this.load(d.service_id, commit);
+    let loaded: { spec: ServiceSpec; vars: ResolvedVariables };
+    try {
+      loaded = await this.load(d.service_id, commit);
+    } catch (err) {
+      // E.g. a secret that is not set in this process: nothing runs, and the outcome says why.
+      if (!(err instanceof ConfigError)) throw err;
+      const error = { code: err.code, message: err.diagnostics.map(formatDiagnostic).join('\n') };
+      return { kind: 'retry', service: d.service_id, deployId: null, commit, status: 'rejected', error };
+    }
     const again = await this.deploy(
       d.service_id,
       commit,
