@@ -52,7 +52,10 @@ beforeAll(async () => {
 
 afterAll(() => repo?.remove());
 
-/** Three steps; `mid` is slow, so a kill often leaves it running as an orphan. `last` fails for a bad version. */
+/**
+ * Three steps; `mid` goes forward slowly, so a kill often leaves it running as an orphan that would
+ * finish after recovery reversed it. `last` fails (before doing anything) for a bad version.
+ */
 function deployHcl(): string {
   const act = (mark: string, effect: string, sleep: string) =>
     `["sh", "-c", "echo '${mark}'$ORBIT_DEPLOYMENT/$ORBIT_STEP >> $TRACE; sleep ${sleep}; echo '${effect}'$ORBIT_DEPLOYMENT/$ORBIT_STEP >> $TRACE"]`;
@@ -60,11 +63,11 @@ function deployHcl(): string {
   name    = "${name}"
   agent   = "exec"
   forward = ${failBad ? `["sh", "-c", "echo '>'$ORBIT_DEPLOYMENT/$ORBIT_STEP >> $TRACE; case $ORBIT_VAR_version in bad*) exit 3;; esac; sleep ${sleep}; echo +$ORBIT_DEPLOYMENT/$ORBIT_STEP >> $TRACE"]` : act('>', '+', sleep)}
-  reverse = ${act('<', '-', sleep)}
+  reverse = ${act('<', '-', '0.02')}
   env     = { TRACE = "${trace.file}" }
   timeout = "20s"
 }`;
-  return `variable "version" {}\n${step('first', '0.02')}\n${step('mid', '0.3')}\n${step('last', '0.02', true)}\n`;
+  return `variable "version" {}\n${step('first', '0.02')}\n${step('mid', '0.8')}\n${step('last', '0.02', true)}\n`;
 }
 
 function runOrbit(args: string[]): { exited: Promise<number | null>; kill(): void } {
