@@ -115,6 +115,9 @@ export const outcomeOf = (
       : d.error,
 });
 
+/** Retries in a row of a deployment Orbit was stopped in, before it waits for a person. */
+export const MAX_RETRIES = 2;
+
 /** `settings { max_parallel = N }` in orbit.hcl at the branch head; 4 when absent or unreadable. */
 async function configuredParallel(options: EngineOptions): Promise<number> {
   try {
@@ -438,8 +441,10 @@ export class Engine {
     const stopped = inFlight.filter((d, i) => d.status === 'running' && outcomes[i]!.status === 'unwound');
     if (stopped.length === 0 || this.stopRequested) return outcomes;
     const changed = await this.changedSince(stopped);
+    const depths = await Promise.all(stopped.map((d) => this.retryDepth(d)));
     const retries = stopped
-      .filter((d) => !changed.has(d.service_id))
+      // A deployment Orbit keeps stopping in (it takes the host down?) is retried twice, not forever.
+      .filter((d, i) => !changed.has(d.service_id) && depths[i]! < MAX_RETRIES)
       .map((d) =>
         this.streams.enqueue({
           service: d.service_id,
@@ -448,6 +453,15 @@ export class Engine {
         }),
       );
     return [...outcomes, ...(await Promise.all(retries))];
+  }
+
+  /** How many retries led to `d` (0: it is no retry). */
+  private async retryDepth(d: DeploymentRecord): Promise<number> {
+    let depth = 0;
+    for (let at: DeploymentRecord | null = d; at?.retry_of; depth++) {
+      at = await this.state.deployment(at.retry_of);
+    }
+    return depth;
   }
 
   /** Re-runs a deployment recovery unwound, from its config commit, recorded as `retry_of` it. */

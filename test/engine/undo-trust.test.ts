@@ -3,7 +3,7 @@
  * masked marker; a step whose outcome is unknown is reversed (at least once) unless it opts out;
  * a reverse that may have run is in the log; a deployment Orbit was told to stop in is retried.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openEngine } from '../../src/engine/open.js';
@@ -214,5 +214,29 @@ describe('a first stop request', () => {
       ['deploy', 'succeeded'],
     ]);
     expect(trace.lines()).toEqual(['+a', '-a', '+a2']);
+  });
+
+  it('is retried twice in a row at most, then waits for a person', async () => {
+    const started = path.join(path.dirname(gate.file), 'a-started');
+    commit([step('a', gated(started, '+a'), rec('-a')), step('b', rec('+b'), rec('-b'))]);
+    const kinds: string[][] = [];
+    for (let round = 0; round < 4; round++) {
+      rmSync(started, { force: true });
+      const e = await reopen();
+      const running = e.reconcile();
+      // Every round but the last has a deployment running step a: Orbit is stopped in it again.
+      if (round < 3) {
+        await waitFor(() => existsSync(started));
+        e.stopNow();
+      }
+      kinds.push((await running).outcomes.map((o) => `${o.kind} ${o.deployId} ${o.status}`));
+    }
+    expect(kinds).toEqual([
+      ['deploy web-1 interrupted'],
+      ['recover web-1 unwound', 'retry web-2 interrupted'],
+      ['recover web-2 unwound', 'retry web-3 interrupted'],
+      ['recover web-3 unwound'],
+    ]);
+    expect(await engine!.state.deployment('web-3')).toMatchObject({ retry_of: 'web-2' });
   });
 });
