@@ -3,7 +3,7 @@
  * finish and be recorded and stops before the next; a second stops the running step.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { taggedProcesses } from '../../src/agents/run-tag.js';
@@ -15,12 +15,16 @@ let repo: ConfigRepo;
 let trace: Trace;
 let gate: Gate;
 let started: string;
+let reverseStarted: string;
+let reverseGate: string;
 
 beforeEach(() => {
   repo = new ConfigRepo();
   trace = new Trace();
   gate = new Gate();
   started = path.join(path.dirname(gate.file), 'a-started');
+  reverseStarted = path.join(path.dirname(gate.file), 'b-reverse-started');
+  reverseGate = path.join(path.dirname(gate.file), 'b-reverse-gate');
   repo.commit({
     'services/web/deploy.hcl': `step {
   name    = "a"
@@ -32,6 +36,7 @@ step {
   name    = "b"
   agent   = "exec"
   forward = ["sh", "-c", "echo +b >> ${trace.file}"]
+  reverse = ["sh", "-c", "touch ${reverseStarted}; while [ ! -e ${reverseGate} ]; do sleep 0.02; done; echo -b >> ${trace.file}"]
 }
 `,
   });
@@ -39,6 +44,7 @@ step {
 
 afterEach(() => {
   gate.open();
+  writeFileSync(reverseGate, '');
   repo.remove();
 });
 
@@ -51,7 +57,11 @@ async function until(check: () => boolean, ms = 30_000): Promise<void> {
 }
 
 function reconcile() {
-  const child = spawn(process.execPath, [ORBIT_BIN, 'reconcile', '--repo', repo.dir], {
+  return orbit('reconcile');
+}
+
+function orbit(...args: string[]) {
+  const child = spawn(process.execPath, [ORBIT_BIN, ...args, '--repo', repo.dir], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1' },
   });
@@ -102,5 +112,24 @@ describe('orbit reconcile and Ctrl-C', () => {
     ]);
     expect(taggedProcesses(d!.steps[0]!.run_tag!)).toEqual([]);
     expect(trace.lines()).toEqual([]);
+  });
+
+  it('orbit unwind: the first SIGINT lets the running reverse finish, then stops before the next', async () => {
+    gate.open();
+    expect((await reconcile().exited).code).toBe(0);
+    const run = orbit('unwind', 'web');
+    await until(() => existsSync(reverseStarted));
+    run.child.kill('SIGINT');
+    await until(() => run.out.stderr.includes('stopping after the running step'));
+    writeFileSync(reverseGate, '');
+    expect(await run.exited).toEqual({ code: 1, signal: null });
+    expect(run.out.stdout).toMatch(/web-1: interrupted while unwinding/);
+    expect(trace.lines()).toEqual(['+a', '+b', '-b']);
+    const d = await deployment();
+    expect(d?.status).toBe('unwinding');
+    expect(d?.steps.map((s) => [s.step_name, s.status])).toEqual([
+      ['a', 'applied'],
+      ['b', 'reversed'],
+    ]);
   });
 });
