@@ -1,3 +1,4 @@
+import { RUN_TAG_ENV } from './run-tag.js';
 import type Docker from 'dockerode';
 import {
   Demuxer,
@@ -75,7 +76,11 @@ export class DockerAgent implements Agent {
         params,
         name: containerName(ctx.deploymentId, ctx.stepName),
         env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-        labels: orbitLabels(ctx, this.opts.instance),
+        // The run tag ties the container to its step-started / reverse-started entry.
+        labels: {
+          ...orbitLabels(ctx, this.opts.instance),
+          ...(inv.env[RUN_TAG_ENV] ? { 'orbit.run': inv.env[RUN_TAG_ENV] } : {}),
+        },
         mounts,
         log,
         live: ctx.onOutput ? new LiveMasker(ctx.secrets, ctx.onOutput) : undefined,

@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { constants } from 'node:os';
 import { createOutputsFile } from './outputs-file.js';
 import { DEFAULT_LOG_CAP, LiveMasker, OutputBuffer } from './output-buffer.js';
@@ -76,6 +77,7 @@ export class ExecAgent implements Agent {
     }
   }
 
+  /** Spawns the command in its own process group and resolves once it exited and its output drained. */
   private spawnAndWait(
     command: string,
     args: string[],
@@ -85,23 +87,16 @@ export class ExecAgent implements Agent {
     outputPath: string,
     startedAt: number,
   ): Promise<AgentResult> {
-    const base: Record<string, string> = {};
-    if (inv.params.inherit_env === true) Object.assign(base, process.env);
-    else
-      for (const k of Object.keys(process.env))
-        if (INHERITED_ENV.includes(k) || k.startsWith('LC_')) base[k] = process.env[k] as string;
-    const env = { ...base, ...inv.env, ORBIT_OUTPUT: outputPath };
-
     const log = new OutputBuffer(this.logCap);
     const live = ctx.onOutput ? new LiveMasker(ctx.secrets, ctx.onOutput) : undefined;
 
     return new Promise<AgentResult>((resolve) => {
-      let child;
+      let child: Child;
       try {
         // detached: the child leads a new process group, so a timeout can stop its whole tree.
         child = spawn(command, args, {
           cwd: workdir,
-          env,
+          env: processEnv(inv, outputPath),
           detached: true,
           stdio: ['ignore', 'pipe', 'pipe'],
         });
@@ -111,7 +106,7 @@ export class ExecAgent implements Agent {
         );
         return;
       }
-      let stopped: 'timeout' | 'abort' | undefined;
+      let stopped: Stop | undefined;
       let killer: { cancel(): void } | undefined;
       let settled = false;
       const onData = (chunk: Buffer) => {
@@ -121,7 +116,7 @@ export class ExecAgent implements Agent {
       child.stdout.on('data', onData);
       child.stderr.on('data', onData);
 
-      const stop = (why: 'timeout' | 'abort') => {
+      const stop = (why: Stop) => {
         if (stopped || child.pid === undefined) return;
         stopped = why;
         killer = killTree(child.pid, this.killGraceMs);
@@ -143,58 +138,93 @@ export class ExecAgent implements Agent {
 
       child.on('error', (err: NodeJS.ErrnoException) => {
         // 'error' before a pid means the command never started (ENOENT, EACCES, bad cwd).
-        if (child.pid === undefined)
-          finish(
-            failedResult(
-              AgentErrorCode.Start,
-              `cannot start ${command}: ${err.code ?? err.message}`,
-              startedAt,
-              {
-                log: `cannot start ${command}: ${err.message}`,
-              },
-            ),
-          );
+        if (child.pid === undefined) finish(startFailure(command, err, startedAt));
       });
 
       child.on('exit', (code, signal) => {
-        // Wait for the pipes to drain, but not for a background grandchild that keeps them open.
-        let drained = 0;
-        const done = () => {
-          if (++drained < 2) return;
-          complete();
-        };
-        const drainTimer = setTimeout(() => {
-          child.stdout.destroy();
-          child.stderr.destroy();
-          complete();
-        }, this.drainMs);
-        const complete = () => {
-          clearTimeout(drainTimer);
-          let exitCode = code ?? 128 + signalNumber(signal);
-          let error: AgentResult['error'];
-          if (stopped === 'timeout') {
-            if (exitCode === 0) exitCode = TIMEOUT_EXIT_CODE;
-            error = { code: AgentErrorCode.Timeout, message: `timed out after ${inv.timeoutMs} ms` };
-          } else if (stopped === 'abort') {
-            if (exitCode === 0) exitCode = 130;
-            error = { code: AgentErrorCode.Aborted, message: 'stopped: aborted' };
-          }
+        void drained(child, this.drainMs).then(() =>
           finish({
-            exitCode,
+            ...exitOutcome(code, signal, stopped, inv.timeoutMs),
             outputs: {},
             log: log.text(ctx.secrets),
             durationMs: Date.now() - startedAt,
-            error,
-          });
-        };
-        if (child.stdout.readableEnded || child.stdout.destroyed) drained++;
-        else child.stdout.once('close', done);
-        if (child.stderr.readableEnded || child.stderr.destroyed) drained++;
-        else child.stderr.once('close', done);
-        if (drained >= 2) complete();
+          }),
+        );
       });
     });
   }
+}
+
+type Stop = 'timeout' | 'abort';
+type Child = ChildProcessByStdio<null, Readable, Readable>;
+
+/**
+ * The child's environment: the inherited allow-list (or everything, with `inherit_env`), the
+ * invocation's variables, and where to write outputs.
+ */
+function processEnv(inv: Invocation, outputPath: string): Record<string, string> {
+  const base: Record<string, string> = {};
+  if (inv.params.inherit_env === true) Object.assign(base, process.env);
+  else
+    for (const k of Object.keys(process.env))
+      if (INHERITED_ENV.includes(k) || k.startsWith('LC_')) base[k] = process.env[k] as string;
+  return { ...base, ...inv.env, ORBIT_OUTPUT: outputPath };
+}
+
+function startFailure(command: string, err: NodeJS.ErrnoException, startedAt: number): AgentResult {
+  return failedResult(
+    AgentErrorCode.Start,
+    `cannot start ${command}: ${err.code ?? err.message}`,
+    startedAt,
+    {
+      log: `cannot start ${command}: ${err.message}`,
+    },
+  );
+}
+
+/** Resolves once stdout and stderr closed, or after `drainMs` (a background grandchild may hold them). */
+function drained(child: Child, drainMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    let open = 0;
+    const timer = setTimeout(() => {
+      child.stdout.destroy();
+      child.stderr.destroy();
+      resolve();
+    }, drainMs);
+    const closed = () => {
+      if (--open > 0) return;
+      clearTimeout(timer);
+      resolve();
+    };
+    for (const stream of [child.stdout, child.stderr]) {
+      if (stream.readableEnded || stream.destroyed) continue;
+      open++;
+      stream.once('close', closed);
+    }
+    if (open === 0) {
+      clearTimeout(timer);
+      resolve();
+    }
+  });
+}
+
+/** The exit code and error of a process that exited, knowing whether Orbit stopped it. */
+function exitOutcome(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  stopped: Stop | undefined,
+  timeoutMs: number,
+): Pick<AgentResult, 'exitCode' | 'error'> {
+  let exitCode = code ?? 128 + signalNumber(signal);
+  if (stopped === 'timeout') {
+    if (exitCode === 0) exitCode = TIMEOUT_EXIT_CODE;
+    return { exitCode, error: { code: AgentErrorCode.Timeout, message: `timed out after ${timeoutMs} ms` } };
+  }
+  if (stopped === 'abort') {
+    if (exitCode === 0) exitCode = 130;
+    return { exitCode, error: { code: AgentErrorCode.Aborted, message: 'stopped: aborted' } };
+  }
+  return { exitCode };
 }
 
 function signalNumber(signal: NodeJS.Signals | null): number {

@@ -26,4 +26,9 @@ export const STEP_ATTRIBUTES: Readonly<Record<string, ParamSpec>> = {
     type: 'duration',
     description: 'stop the action after this long (default `10m`, at most `24d`)',
   },
+  in_doubt: {
+    type: 'string',
+    description:
+      'after Orbit stopped while this step ran: `reverse` (default) reverses it on unwind, `skip` does not',
+  },
 };

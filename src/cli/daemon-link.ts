@@ -39,10 +39,17 @@ export async function changeDeployment(
     ? (await daemon.post<{ deployment: DeploymentRecord }>(action.route, { author: cliAuthor() })).deployment
     : await withEngine(
         opts,
-        { readOnly: false, observe: opts.json ? undefined : (e) => println(entryLine(e)) },
+        {
+          readOnly: false,
+          interruptible: true,
+          observe: opts.json ? undefined : (e) => println(entryLine(e)),
+        },
         action.run,
       );
   if (opts.json) printJson(d);
   else if (daemon) println(`${d.deploy_id}: ${d.status} (through the daemon at ${daemon.info.url})`);
+  if (!opts.json && (d.status === 'running' || d.status === 'unwinding')) {
+    println(`${d.deploy_id}: interrupted while ${d.status}; the next \`orbit reconcile\` resolves it`);
+  }
   if (d.status !== action.expected) process.exitCode = EXIT.failed;
 }

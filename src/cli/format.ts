@@ -18,6 +18,7 @@ const BAD = new Set<string>([
   'step-failed',
   'step-reverse-failed',
   'unwind-failed',
+  'unwind-blocked',
   'commit-rejected',
   'failed',
   'reverse-failed',
@@ -27,6 +28,8 @@ const BAD = new Set<string>([
 ]);
 const BACK = new Set<string>([
   'step-reversed',
+  'reverse-started',
+  'reversing',
   'deploy-unwound',
   'deploy-skipped',
   'unwind-started',
@@ -56,10 +59,12 @@ export function symbol(status: DeploymentStatus | StepStatus | string): string {
     case 'failed':
     case 'rejected':
     case 'unwind-failed':
+    case 'unwind-blocked':
     case 'reverse-failed':
       return paint(status, '✗');
     case 'unwound':
     case 'reversed':
+    case 'reversing':
     case 'unwinding':
       return paint(status, '↩');
     case 'skipped':

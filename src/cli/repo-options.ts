@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { openEngine } from '../engine/open.js';
+import { handleInterrupts } from './interrupts.js';
 import type { Engine } from '../engine/engine.js';
 import { loadStateSigning } from '../state/index.js';
 import type { LogEntry } from '../state/types.js';
@@ -52,7 +53,7 @@ export function withRepoOptions(cmd: Command): Command {
 /** Opens the engine, runs `fn`, and always releases the state lock. */
 export async function withEngine<T>(
   opts: RepoOptions,
-  mode: { readOnly: boolean; observe?: (e: LogEntry) => void },
+  mode: { readOnly: boolean; observe?: (e: LogEntry) => void; interruptible?: boolean },
   fn: (engine: Engine) => Promise<T>,
 ): Promise<T> {
   const engine = await openEngine({
@@ -69,9 +70,11 @@ export async function withEngine<T>(
       signedSince: opts.stateSignedSince,
     }),
   });
+  const release = mode.interruptible ? handleInterrupts(engine) : undefined;
   try {
     return await fn(engine);
   } finally {
     await engine.close();
+    release?.();
   }
 }

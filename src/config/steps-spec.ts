@@ -47,6 +47,10 @@ export function readSteps(
         const problem = t === null || t === undefined ? null : durationProblem(t);
         if (problem) out.push({ ...a.location, code: 'E_BAD_DURATION', message: `timeout ${problem}` });
       }
+      // What an unwind does after a crash left this step's outcome unknown (docs/semantics.md).
+      if (a.name === 'in_doubt' && !['reverse', 'skip'].includes(literalString(a.expr) ?? '')) {
+        out.push({ ...a.location, code: 'E_BAD_IN_DOUBT', message: 'in_doubt must be "reverse" or "skip"' });
+      }
       attributes.push({ name: a.name, expr: a.expr, location: a.location });
     }
     if (name !== null && !names.has(name)) names.set(name, index);

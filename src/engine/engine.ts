@@ -9,12 +9,13 @@ import { assertContracts } from '../config/contract-check.js';
 import { listServices, loadRepoSettings, loadService } from '../config/load.js';
 import { IsolatedLoader, variableEnv, type IsolationOptions } from '../config/isolated-load.js';
 import { resolveVariables } from '../config/render.js';
+import { availableSecrets } from './secrets-at-unwind.js';
 import type { ResolvedVariables } from '../config/types.js';
 import type { ServiceSpec } from '../config/types.js';
 import { ConfigHistory } from '../git/config-history.js';
 import { openStateLog, type StateSigning } from '../state/index.js';
 import type { DeploymentRecord, LogEntry, StateLog } from '../state/types.js';
-import { ConfigError, OrbitError, isOrbitError } from '../util/errors.js';
+import { ConfigError, OrbitError, formatDiagnostic, isOrbitError } from '../util/errors.js';
 import type { Secret } from '../util/secrets.js';
 import { newEntry } from '../state/index.js';
 import { approve } from './approval.js';
@@ -83,6 +84,9 @@ export interface ReconcileReport {
   outcomes: JobOutcome[];
 }
 
+/** Retries in a row of a deployment Orbit was stopped in, before it waits for a person. */
+export const MAX_RETRIES = 2;
+
 /**
  * `settings { max_parallel = N }` in orbit.hcl at the branch head; 4 when it is absent or the
  * branch has no commit yet. An orbit.hcl that does not load stops a writer with its diagnostics
@@ -118,6 +122,9 @@ export class Engine implements CommitJobHost {
   /** `commit-seen` entries are written in branch order, across polls. */
   private cursorChain: Promise<void> = Promise.resolve();
   private markDrained!: () => void;
+  /** Aborted by `stopNow()`: running agents are stopped. */
+  private readonly aborter = new AbortController();
+  private stopRequested = false;
   private readonly drained = new Promise<void>((resolve) => (this.markDrained = resolve));
 
   private readonly isolated: IsolatedLoader | null;
@@ -134,6 +141,8 @@ export class Engine implements CommitJobHost {
       agents: options.agents,
       now: options.now ?? (() => new Date()),
       observe: options.observe,
+      signal: this.aborter.signal,
+      stopping: () => this.stopRequested,
     };
     this.streams = new ServiceStreams<JobOutcome>(
       options.maxParallel ?? 4,
@@ -211,6 +220,21 @@ export class Engine implements CommitJobHost {
   drain(): void {
     this.markDrained();
     this.streams.drain();
+  }
+
+  /**
+   * A first Ctrl-C: nothing new starts; running steps finish and are recorded, then each
+   * deployment or unwind stops before its next step and stays in flight for recovery.
+   */
+  interrupt(): void {
+    this.stopRequested = true;
+    this.drain();
+  }
+
+  /** A second Ctrl-C: the running agents are stopped; their steps are recorded as interrupted. */
+  stopNow(): void {
+    this.interrupt();
+    this.aborter.abort();
   }
 
   // ---- one-shot reconcile -------------------------------------------------------------
@@ -346,12 +370,17 @@ export class Engine implements CommitJobHost {
   // ---- user actions -------------------------------------------------------------------
 
   /** Unwinds a service's current deployment (or the named one, which must be current). */
-  async unwind(target: string, author: string): Promise<DeploymentRecord> {
+  async unwind(
+    target: string,
+    author: string,
+    opts: { inDoubtDone?: boolean } = {},
+  ): Promise<DeploymentRecord> {
     const service = await this.serviceOf(target);
     const outcome = await this.streams.enqueue({
       service,
       supersedable: false,
-      run: async () => outcomeOf('unwind', await this.unwindNow(service, target, author, 'user', null)),
+      run: async () =>
+        outcomeOf('unwind', await this.unwindNow(service, target, author, 'user', null, undefined, opts)),
     });
     return mustRead(this.state, outcome.deployId!);
   }
@@ -392,8 +421,9 @@ export class Engine implements CommitJobHost {
     // Leftover containers can only come from a process before this one: look once.
     this.cleanup ??= Promise.resolve(this.options.agents.cleanup?.()).then(() => undefined);
     await this.cleanup;
-    const inFlight = await this.state.inFlight();
-    return Promise.all(
+    // A blocked unwind waits for a person (`orbit unwind`), not for a restart.
+    const inFlight = (await this.state.inFlight()).filter((d) => d.status !== 'unwind-blocked');
+    const outcomes = await Promise.all(
       inFlight.map((d) =>
         this.streams.enqueue({
           service: d.service_id,
@@ -403,6 +433,85 @@ export class Engine implements CommitJobHost {
         }),
       ),
     );
+    // Deployments Orbit stopped in (not failed ones) run again, unless the service changed since.
+    const stopped = inFlight.filter((d, i) => d.status === 'running' && outcomes[i]!.status === 'unwound');
+    if (stopped.length === 0 || this.stopRequested) return outcomes;
+    const changed = await this.changedSince(stopped);
+    const depths = await Promise.all(stopped.map((d) => this.retryDepth(d)));
+    const retries = stopped
+      // A deployment Orbit keeps stopping in (it takes the host down?) is retried twice, not forever.
+      .filter((d, i) => !changed.has(d.service_id) && depths[i]! < MAX_RETRIES)
+      .map((d) =>
+        this.streams.enqueue({
+          service: d.service_id,
+          supersedable: false,
+          run: async () => this.retry(d),
+        }),
+      );
+    return [...outcomes, ...(await Promise.all(retries))];
+  }
+
+  /** How many retries led to `d` (0: it is no retry). */
+  private async retryDepth(d: DeploymentRecord): Promise<number> {
+    let depth = 0;
+    for (let at: DeploymentRecord | null = d; at?.retry_of; depth++) {
+      at = await this.state.deployment(at.retry_of);
+    }
+    return depth;
+  }
+
+  /** Re-runs a deployment recovery unwound, from its config commit, recorded as `retry_of` it. */
+  private async retry(d: DeploymentRecord): Promise<JobOutcome> {
+    const view = await this.state.service(d.service_id);
+    const commit = d.config_commit;
+    if (!commit || view?.last_config_commit !== commit || view.current !== d.previous_deploy_id) {
+      return { kind: 'retry', service: d.service_id, deployId: null, commit, status: 'noop', error: null };
+    }
+    let loaded: { spec: ServiceSpec; vars: ResolvedVariables };
+    try {
+      loaded = await this.load(d.service_id, commit);
+    } catch (err) {
+      // E.g. a secret that is not set in this process: nothing runs, and the outcome says why.
+      if (!(err instanceof ConfigError)) throw err;
+      const error = { code: err.code, message: err.diagnostics.map(formatDiagnostic).join('\n') };
+      return { kind: 'retry', service: d.service_id, deployId: null, commit, status: 'rejected', error };
+    }
+    const again = await this.deploy(
+      d.service_id,
+      commit,
+      d.author,
+      loaded.spec,
+      loaded.vars,
+      d.redeploy_of,
+      undefined,
+      d.deploy_id,
+    );
+    return outcomeOf('retry', again, commit);
+  }
+
+  /**
+   * Services of `stopped` that a config commit not yet processed changes after the stopped
+   * deployment's own commit: that commit deploys them, so a retry would be stale.
+   */
+  private async changedSince(stopped: DeploymentRecord[]): Promise<Set<string>> {
+    const head = await this.history.resolve(this.branch);
+    if (!head) return new Set(stopped.map((d) => d.service_id));
+    let planned: PlannedCommit[];
+    try {
+      planned = await this.pending(head);
+    } catch (err) {
+      // A rewritten branch: reconcile reports it; retry nothing until it is resolved.
+      if (err instanceof OrbitError) return new Set(stopped.map((d) => d.service_id));
+      throw err;
+    }
+    const changed = new Set<string>();
+    for (const d of stopped) {
+      const own = planned.findIndex((p) => p.commit.sha === d.config_commit);
+      if (planned.slice(own + 1).some((p) => p.jobs.some((j) => j.service === d.service_id))) {
+        changed.add(d.service_id);
+      }
+    }
+    return changed;
   }
 
   // ---- pieces the jobs use ------------------------------------------------------------
@@ -414,8 +523,22 @@ export class Engine implements CommitJobHost {
     reason: string,
     commit: string | null,
     onStarted?: () => void,
+    opts: { inDoubtDone?: boolean } = {},
   ): Promise<DeploymentRecord> {
     const view = await this.state.service(service);
+    const blocked = view?.in_flight ? await this.state.deployment(view.in_flight) : null;
+    if (blocked?.status === 'unwind-blocked' && (target === service || target === blocked.deploy_id)) {
+      // Resumes where it stopped, for the reason it started.
+      return executeUnwind(this.deps, {
+        deployment: blocked,
+        reason: blocked.unwind?.reason ?? reason,
+        author,
+        commit,
+        secrets: await this.secretsFor(blocked),
+        onStarted,
+        inDoubtDone: opts.inDoubtDone,
+      });
+    }
     const named = target !== service ? await this.state.deployment(target) : null;
     const current = await mustRead(this.state, unwindTarget(service, view, target, named));
     return executeUnwind(this.deps, {
@@ -436,6 +559,7 @@ export class Engine implements CommitJobHost {
     vars: ResolvedVariables,
     redeployOf: string | null,
     onStarted?: () => void,
+    retryOf: string | null = null,
   ): Promise<DeploymentRecord> {
     const view = await this.state.service(service);
     const sequence = await this.nextSequence(service);
@@ -451,6 +575,7 @@ export class Engine implements CommitJobHost {
       vars,
       previous,
       redeployOf,
+      retryOf,
       onStarted,
     });
   }
@@ -499,15 +624,19 @@ export class Engine implements CommitJobHost {
   /** Secrets to put back into recorded actions: resolved again from the deployment's commit. */
   private async secretsFor(d: DeploymentRecord): Promise<Secret[]> {
     if (!d.config_commit) return [];
+    let spec: ServiceSpec;
     try {
-      // Not dropped on SIGTERM: an unwind under way needs these to replay its reverse actions.
-      return (await this.load(d.service_id, d.config_commit, { abortable: false })).vars.secrets;
+      spec = await loadService(this.options.repoDir, d.service_id, {
+        ref: d.config_commit,
+        knownAgents: this.options.agents.kinds?.(),
+      });
     } catch (err) {
-      // Expected: the commit is gone (a rewritten branch) or its config no longer resolves (a
-      // secret with no value now). Then no secret is put back; a git failure or a bug surfaces.
+      // Expected: the commit is gone (a rewritten branch) or its config no longer loads. Then every
+      // recorded secret is unavailable, and the unwind says which; a git failure or a bug surfaces.
       if (err instanceof ConfigError || isOrbitError(err, 'E_UNKNOWN_REF')) return [];
       throw err;
     }
+    return availableSecrets(spec, this.options.env ?? process.env);
   }
 
   private async serviceOf(target: string): Promise<string> {

@@ -30,7 +30,9 @@ export function actionsOf(
   id: DeploymentIdentity,
   values: Record<string, unknown>,
   custom?: { image: string; params: Record<string, unknown> },
-): { forward: ActionRecord; reverse: ActionRecord | null } {
+): { forward: ActionRecord; reverse: ActionRecord | null; inDoubt: 'reverse' | 'skip' } {
+  // `in_doubt` tells the engine what to do after a crash; it is no parameter of the agent.
+  const { in_doubt: inDoubt, ...params } = step.params;
   const env = {
     ...variablesEnv(values),
     ORBIT_SERVICE: id.service,
@@ -44,14 +46,15 @@ export function actionsOf(
     ? {
         agent: step.agent,
         env,
-        params: { ...custom.params, ...step.params },
+        params: { ...custom.params, ...params },
         timeout_ms: step.timeoutMs,
         custom_image: custom.image,
       }
-    : { agent: step.agent, env, params: step.params, timeout_ms: step.timeoutMs };
+    : { agent: step.agent, env, params, timeout_ms: step.timeoutMs };
   return {
     forward: { ...base, args: step.forward },
     reverse: step.reverse ? { ...base, args: step.reverse } : null,
+    inDoubt: inDoubt === 'skip' ? 'skip' : 'reverse',
   };
 }
 
@@ -64,6 +67,12 @@ export function toInvocation(record: ActionRecord, action: Action): Invocation {
     timeoutMs: record.timeout_ms,
     params: record.params,
   };
+}
+
+/** `(sensitive:NAME)` markers left in a recorded action once the available secrets are put back. */
+export function missingSecrets(record: ActionRecord, secrets: readonly Secret[]): string[] {
+  const text = JSON.stringify(unmaskDeep(record, secrets));
+  return [...new Set([...text.matchAll(/\(sensitive:([A-Za-z_][A-Za-z0-9_]*)\)/g)].map((m) => m[1]!))];
 }
 
 export const maskAction = (record: ActionRecord | null, secrets: readonly Secret[]): ActionRecord | null =>

@@ -2,10 +2,20 @@
 import type { DeploymentRecord } from '../state/types.js';
 
 export type OutcomeStatus =
-  'succeeded' | 'failed' | 'unwound' | 'unwind-failed' | 'skipped' | 'rejected' | 'deferred' | 'noop';
+  | 'succeeded'
+  | 'failed'
+  | 'unwound'
+  | 'unwind-failed'
+  | 'unwind-blocked'
+  | 'skipped'
+  | 'rejected'
+  | 'deferred'
+  | 'noop'
+  /** Orbit was asked to stop: the deployment stays in flight; the next start recovers it. */
+  | 'interrupted';
 
 export interface JobOutcome {
-  kind: 'deploy' | 'unwind' | 'redeploy' | 'revert' | 'recover';
+  kind: 'deploy' | 'unwind' | 'redeploy' | 'revert' | 'recover' | 'retry';
   service: string;
   deployId: string | null;
   commit: string | null;
@@ -22,6 +32,12 @@ export const outcomeOf = (
   service: d.service_id,
   deployId: d.deploy_id,
   commit,
-  status: d.status === 'running' || d.status === 'unwinding' ? 'failed' : (d.status as OutcomeStatus),
-  error: d.error,
+  status: d.status === 'running' || d.status === 'unwinding' ? 'interrupted' : (d.status as OutcomeStatus),
+  error:
+    d.status === 'running' || d.status === 'unwinding'
+      ? {
+          code: 'E_INTERRUPTED',
+          message: `Orbit stopped before ${d.deploy_id} finished (${d.status}); the next \`orbit reconcile\` or daemon start resolves it`,
+        }
+      : d.error,
 });

@@ -22,6 +22,8 @@ export interface ServiceStatus {
   /** What `orbit redeploy` would re-apply. */
   redeployable: string | null;
   in_flight: string | null;
+  /** An unwind stopped before a reverse it cannot run yet (`orbit unwind` resumes it), and why. */
+  blocked: { id: string; error: { code: string; message: string } | null } | null;
   rejected: ServiceView['rejected'];
   /** The newest commit on the branch that touched this service's files. */
   branch_commit: string | null;
@@ -37,11 +39,15 @@ export async function serviceStatuses(
   const inBranch = head ? await listServices(history.dir, head) : [];
   const names = [...new Set([...views.keys(), ...inBranch])].sort();
   const currents = new Map<string, DeploymentRecord>();
+  const blocked = new Map<string, DeploymentRecord>();
   await Promise.all(
     names.map(async (service) => {
       const id = views.get(service)?.current;
       const d = id ? await state.deployment(id) : null;
       if (d) currents.set(service, d);
+      const flying = views.get(service)?.in_flight;
+      const f = flying ? await state.deployment(flying) : null;
+      if (f?.status === 'unwind-blocked') blocked.set(service, f);
     }),
   );
   const [branchCommits, ids] = await Promise.all([
@@ -73,7 +79,10 @@ export async function serviceStatuses(
       service,
       current: current ? summary(current) : null,
       redeployable: view?.redeployable ?? null,
-      in_flight: view?.in_flight ?? null,
+      in_flight: blocked.has(service) ? null : (view?.in_flight ?? null),
+      blocked: blocked.has(service)
+        ? { id: blocked.get(service)!.deploy_id, error: blocked.get(service)!.error }
+        : null,
       rejected: view?.rejected ?? null,
       branch_commit: branchCommit,
       drift,

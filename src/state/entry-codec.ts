@@ -46,7 +46,9 @@ export function headline(e: LogEntry): string {
     case 'deploy-started':
       return e.redeploy_of
         ? `${e.deploy_id}: redeploy of ${e.redeploy_of} started${paren([`by ${nameOf(e.author)}`])}`
-        : `${e.deploy_id}: deploy started${paren([`commit ${short(e.config_commit)} by ${nameOf(e.author)}`])}`;
+        : e.retry_of
+          ? `${e.deploy_id}: retry of ${e.retry_of} started${paren([`commit ${short(e.config_commit)}`])}`
+          : `${e.deploy_id}: deploy started${paren([`commit ${short(e.config_commit)} by ${nameOf(e.author)}`])}`;
     case 'step-started':
       return `${stepLabel(e)}: started`;
     case 'step-applied':
@@ -57,6 +59,10 @@ export function headline(e: LogEntry): string {
       return `${e.deploy_id}: deployed${paren([`commit ${short(e.config_commit)}`])}`;
     case 'unwind-started':
       return `${e.deploy_id}: unwind started${paren([`reason ${e.reason ?? 'user'}`, `by ${nameOf(e.author)}`])}`;
+    case 'reverse-started':
+      return `${stepLabel(e)}: reverse started`;
+    case 'unwind-blocked':
+      return `${e.deploy_id}: unwind blocked${paren([err])}`;
     case 'step-reversed':
       return `${stepLabel(e)}: reversed${paren([seconds(e.duration_ms)])}`;
     case 'step-reverse-failed':
@@ -88,6 +94,7 @@ export function trailers(e: LogEntry, previousEntry: string | null): [string, st
     ['Orbit-Previous-Entry', previousEntry],
     ['Orbit-Previous-Deployment', e.previous_deploy_id],
     ['Orbit-Redeploy-Of', e.redeploy_of],
+    ['Orbit-Retry-Of', e.retry_of],
     ['Orbit-Config-Commit', e.config_commit],
     ['Orbit-Author', e.author],
     ['Orbit-Reason', e.reason],

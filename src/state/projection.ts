@@ -58,6 +58,8 @@ function newRecord(e: LogEntry, deployId: string, status: DeploymentRecord['stat
     previous_deploy_id: e.previous_deploy_id,
     replaced_by: null,
     redeploy_of: e.redeploy_of,
+    ...(e.retry_of ? { retry_of: e.retry_of } : {}),
+    ...(e.retry_of ? { retry_of: e.retry_of } : {}),
     values: e.values,
     step_count: e.step_count,
     steps: [],
@@ -122,8 +124,11 @@ const stepForward: Reducer = ({ e, out, record, step, setLog }) => {
   s.forward_action = e.forward_action ?? s.forward_action;
   s.reverse_action = e.reverse_action ?? s.reverse_action;
   s.agent = s.forward_action?.agent ?? s.agent;
-  if (e.kind === 'step-started') s.started_time = e.applied_time;
-  else {
+  if (e.kind === 'step-started') {
+    s.started_time = e.applied_time;
+    s.in_doubt = e.in_doubt ?? null;
+    s.run_tag = e.run_tag ?? null;
+  } else {
     s.outputs = { ...e.outputs };
     s.exit_code = e.exit_code;
     s.duration_ms = e.duration_ms;
@@ -187,6 +192,20 @@ const REDUCERS = {
     svc.in_flight = rec.deploy_id;
     out.deployments.push(rec);
     out.services.push(svc);
+  },
+  'reverse-started': ({ e, out, record, step }) => {
+    const rec = record();
+    const s = step(rec);
+    s.status = 'reversing';
+    s.run_tag = e.run_tag ?? null;
+    out.deployments.push(rec);
+  },
+  'unwind-blocked': ({ e, out, record }) => {
+    const rec = record();
+    rec.status = 'unwind-blocked';
+    if (e.error) rec.error = e.error;
+    // Stays in flight, so `orbit unwind <service>` resumes it and `orbit status` shows it.
+    out.deployments.push(rec);
   },
   'step-reversed': stepReverse,
   'step-reverse-failed': stepReverse,
@@ -287,10 +306,22 @@ export function applyEntry(views: ViewSource, entry: LogEntry): ViewChanges {
   return out;
 }
 
-/** Applied, not yet reversed steps, newest first: what an unwind of this deployment would run. */
+/**
+ * Steps an unwind of this deployment still has to reverse, newest first: applied ones, those whose
+ * reverse may have started, and those whose forward may have run (in doubt, unless they opt out).
+ */
 export function unwindPlanOf(rec: DeploymentRecord): StepRecord[] {
   return rec.steps
-    .filter((s) => s.status === 'applied')
+    .filter((s) => s.status === 'applied' || s.status === 'reversing' || inDoubt(s))
     .sort((a, b) => b.step_index - a.step_index)
     .map((s) => structuredClone(s));
+}
+
+/** A step Orbit stopped in while its forward ran, whose reverse is to run (or block) at least once. */
+export function inDoubt(s: StepRecord): boolean {
+  return (
+    s.status === 'failed' &&
+    s.error?.code === 'E_INTERRUPTED' &&
+    (s.in_doubt === 'reverse' || s.in_doubt === 'blocked')
+  );
 }

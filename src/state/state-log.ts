@@ -1,3 +1,4 @@
+import { ensureWritable, storageError } from './disk-space.js';
 import { OrbitError } from '../util/errors.js';
 import * as path from 'node:path';
 import { resetTmpDir } from './atomic-fs.js';
@@ -39,6 +40,8 @@ export interface OpenStateLogOptions extends OpenStateOptions {
   maintenance?: MaintenanceOptions;
   /** Signed state commits: the key this writer signs with, the signers every reader accepts. */
   signing?: StateSigning;
+  /** Free bytes `ensureWritable` requires (default DEFAULT_RESERVE_BYTES). */
+  reserveBytes?: number;
 }
 
 export interface StateSigning extends StateTrust {
@@ -59,6 +62,8 @@ export interface OrbitStateLog extends StateLog {
   flushPush(): Promise<void>;
   /** Background packing of loose objects: its last error and how many passes ran. */
   readonly maintenance: Pick<Maintenance, 'lastError' | 'passes' | 'idle'>;
+  /** Throws E_STATE_DISK_FULL / E_STATE_NOT_WRITABLE when the next entry might not be written. */
+  ensureWritable(): Promise<void>;
 }
 
 type Parsed = ServiceView | DeploymentRecord | { config_commit: string | null };
@@ -245,8 +250,17 @@ class GitStateLog implements OrbitStateLog {
 
   // ---- writer ----
 
+  /** Throws E_STATE_DISK_FULL / E_STATE_NOT_WRITABLE when an entry might not be written now. */
+  ensureWritable(): Promise<void> {
+    return ensureWritable(this.gitdir, this.options.reserveBytes);
+  }
+
   append(entry: LogEntry): Promise<string> {
-    const run = this.queue.then(() => this.appendNow(entry));
+    const run = this.queue.then(() =>
+      this.appendNow(entry).catch((err: unknown) => {
+        throw storageError(err, this.gitdir) ?? err;
+      }),
+    );
     this.queue = run.catch(() => undefined);
     return run;
   }

@@ -7,6 +7,7 @@
 export const EVENT_KINDS = [
   'deploy-started', // a deployment of a config commit begins (also for redeploys: `redeploy_of` set)
   'step-started', // intent: written before the agent runs
+  'reverse-started', // intent: written before a recorded reverse action runs
   'step-applied', // forward action succeeded; carries the rendered reverse action
   'step-failed', // forward action failed (exit code, timeout, start error)
   'deploy-succeeded', // every step applied; the deployment is now the service's current one
@@ -19,6 +20,7 @@ export const EVENT_KINDS = [
   'commit-rejected', // a config commit whose HCL is invalid: nothing ran
   'step-acked', // a human approved a waiting `ack` step
   'commit-seen', // the watcher processed a config commit that touched no service (keeps the cursor)
+  'unwind-blocked', // an unwind stopped before a reverse action it cannot run yet (a secret missing, ...)
 ] as const;
 
 export type EventKind = (typeof EVENT_KINDS)[number];
@@ -30,6 +32,7 @@ export type DeploymentStatus =
   | 'failed' // a step failed and the deployment was unwound automatically
   | 'unwound' // unwound by a user, a revert or crash recovery
   | 'unwind-failed'
+  | 'unwind-blocked' // stopped before a reverse it cannot run yet; `orbit unwind` resumes it
   | 'skipped'
   | 'rejected';
 
@@ -77,9 +80,26 @@ export interface LogEntry {
   values: Record<string, unknown> | null;
   /** deploy-started of a redeploy: the deployment whose recorded plan and values are re-applied. */
   redeploy_of: string | null;
+  /** deploy-started of a retry: the deployment Orbit stopped in (and recovery unwound) that this re-runs. */
+  retry_of?: string | null;
+  /**
+   * step-started / reverse-started: every process the agent starts for this run has
+   * `ORBIT_RUN=<run_tag>` in its environment, so recovery can find and stop what a crash left.
+   */
+  run_tag?: string | null;
+  /** step-started: what an unwind does if this step's outcome becomes unknown (see InDoubt). */
+  in_doubt?: InDoubt | null;
 }
 
-export type StepStatus = 'started' | 'applied' | 'failed' | 'reversed' | 'reverse-failed';
+/**
+ * What an unwind does with a step whose forward may or may not have run (Orbit stopped while it ran):
+ * `reverse` runs the reverse action rendered before the forward (at least once: reverses must be
+ * idempotent), `skip` leaves it (the step opted out), `blocked` stops the unwind there (the reverse
+ * needs the step's own outputs, which were never recorded).
+ */
+export type InDoubt = 'reverse' | 'skip' | 'blocked';
+
+export type StepStatus = 'started' | 'applied' | 'failed' | 'reversing' | 'reversed' | 'reverse-failed';
 
 export interface StepRecord {
   step_id: string;
@@ -98,6 +118,10 @@ export interface StepRecord {
   error: { code: string; message: string } | null;
   /** Set by a `step-acked` entry: who approved the waiting step, and when. */
   acked?: { by: string; time: string } | null;
+  /** From step-started: see InDoubt. Absent in records written before Orbit kept it. */
+  in_doubt?: InDoubt | null;
+  /** The run tag of the newest forward or reverse run (see LogEntry.run_tag). */
+  run_tag?: string | null;
 }
 
 /** The denormalised record of one deployment, kept in the state tree and updated by each entry. */
@@ -119,6 +143,8 @@ export interface DeploymentRecord {
    */
   replaced_by: string | null;
   redeploy_of: string | null;
+  /** Set on a retry of a deployment Orbit stopped in. */
+  retry_of?: string | null;
   values: Record<string, unknown> | null;
   step_count: number | null;
   steps: StepRecord[];

@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   E_MISSING_PARAM: config(
     "a step lacks a parameter its agent requires (a docker step's image, an http step's url)",
   ),
+  E_BAD_IN_DOUBT: config('in_doubt is not "reverse" or "skip"'),
   E_BLOCK_LABEL: config('wrong labels on a block (e.g. a labelled step)'),
   E_BAD_NAME: config('an invalid variable, step or agent name'),
   E_BAD_ATTRIBUTE: config('an attribute of the wrong shape (e.g. forward not a list of strings)'),
@@ -120,6 +121,14 @@ export const ERROR_CODES = {
   E_UNSUPPORTED_MEDIA_TYPE: usage(415, 'the request body is not JSON'),
 
   // Refused: well-formed, but Orbit will not do it (exit 1).
+  E_SECRET_UNAVAILABLE: refused(
+    409,
+    'an unwind is blocked: a recorded reverse action needs a sensitive variable that is not set now (data.variable)',
+  ),
+  E_IN_DOUBT_NEEDS_OUTPUTS: refused(
+    409,
+    'an unwind is blocked: a step in doubt has a reverse that needs outputs that were never recorded',
+  ),
   E_NOT_CURRENT: refused(409, 'only the current deployment can be unwound'),
   E_NOTHING_TO_UNWIND: refused(409, 'the service has no current deployment to unwind'),
   E_NOTHING_TO_REDEPLOY: refused(409, 'the service has no unwound deployment to redeploy'),
@@ -162,6 +171,18 @@ export const ERROR_CODES = {
   E_STATE_SIGNERS: usage(
     500,
     "the allowed signers file is unreadable or malformed, the writer's key is not in it, or a bad --state-signed-since",
+  ),
+  E_STATE_DISK_FULL: cannotRun(
+    507,
+    'less free space than the reserve for the state log, or ENOSPC/EDQUOT while appending: nothing more runs',
+  ),
+  E_STATE_NOT_WRITABLE: cannotRun(
+    503,
+    'the state repository cannot be written (EROFS/EACCES/EPERM): nothing more runs',
+  ),
+  E_ORPHAN_ALIVE: cannotRun(
+    500,
+    'a process left by a crash survives SIGKILL; nothing is reversed while it runs',
   ),
   E_STATE_FORMAT: cannotRun(500, 'a view or entry written in a newer state format than this Orbit reads'),
   E_STATE_NOT_A_REPO: cannotRun(500, 'the repository is missing or not a git repository'),

@@ -166,6 +166,11 @@ describe('loadServiceFromSources', () => {
       'step {\n  name = "a"\n  agent = "exec"\n  forward = ["x"]\n  timeout = "soon"\n}\n',
       ['E_BAD_DURATION@5:3'],
     ],
+    [
+      'bad in_doubt',
+      'step {\n  name = "a"\n  agent = "exec"\n  forward = ["x"]\n  in_doubt = "maybe"\n}\n',
+      ['E_BAD_IN_DOUBT@5:3'],
+    ],
     ['const cycle', 'const {\n  a = const.b\n  b = const.a\n}\n', ['E_CONST_CYCLE@2:3']],
     ['const using a step', 'const {\n  a = step.x.output.y\n}\n', ['E_BAD_REFERENCE@2:7']],
     ['duplicate variable', 'variable "a" {}\nvariable "a" {}\n', ['E_DUPLICATE_VARIABLE@2:1']],

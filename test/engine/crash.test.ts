@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { taggedProcesses } from '../../src/agents/run-tag.js';
 import { openEngine } from '../../src/engine/open.js';
+import { openStateLog } from '../../src/state/index.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { ConfigRepo, Trace, values } from '../support/config-repo.js';
 
@@ -25,7 +27,7 @@ async function waitFor(check: () => boolean, ms = 20_000): Promise<void> {
 }
 
 describe('a crash in the middle of a step', () => {
-  it('is resolved by the next reconcile: the step in doubt is failed, applied steps unwound', async () => {
+  it('is resolved by the next reconcile: the orphan is stopped, the step in doubt reversed too, and the deployment retried', async () => {
     repo = new ConfigRepo();
     const trace = new Trace();
     const marker = path.join(repo.dir, 'hanging');
@@ -41,7 +43,7 @@ step {
 step {
   name    = "deploy"
   agent   = "exec"
-  forward = ["sh", "-c", "touch ${marker}; sleep 30; echo +deploy >> $TRACE"]
+  forward = ["sh", "-c", "if [ ! -e ${marker} ]; then touch ${marker}; sleep 30; fi; echo +deploy >> $TRACE"]
   reverse = ["sh", "-c", "echo -deploy >> $TRACE"]
   env     = { TRACE = "${trace.file}" }
 }
@@ -54,19 +56,32 @@ step {
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     expect(trace.lines()).toEqual(['+migrate']);
+    // The killed step's process outlives Orbit; its run tag is in the log.
+    const reader = await openStateLog({ dir: repo.dir, readOnly: true });
+    const tag = (await reader.deployment('web-1'))?.steps[1]?.run_tag;
+    await reader.close();
+    expect(tag).toEqual(expect.any(String));
+    expect(taggedProcesses(tag!).length).toBeGreaterThan(0);
 
     engine = await openEngine({ repoDir: repo.dir, env: {} });
     const report = await engine.reconcile();
-    expect(report.outcomes).toMatchObject([{ kind: 'recover', deployId: 'web-1', status: 'unwound' }]);
-    expect(trace.lines()).toEqual(['+migrate', '-migrate']);
+    expect(taggedProcesses(tag!)).toEqual([]);
+    expect(report.outcomes).toMatchObject([
+      { kind: 'recover', deployId: 'web-1', status: 'unwound' },
+      { kind: 'retry', deployId: 'web-2', status: 'succeeded' },
+    ]);
+    // At least once: the step in doubt is reversed first (its forward may have run), then the
+    // applied one; then the stopped deployment runs again.
+    expect(trace.lines()).toEqual(['+migrate', '-deploy', '-migrate', '+migrate', '+deploy']);
     const d = await engine.state.deployment('web-1');
     expect(d?.steps.map((s) => [s.step_name, s.status, s.error?.code ?? null])).toEqual([
       ['migrate', 'reversed', null],
-      ['deploy', 'failed', 'E_INTERRUPTED'],
+      ['deploy', 'reversed', 'E_INTERRUPTED'],
     ]);
     expect(d?.unwind?.reason).toBe('crash-recovery');
-    expect((await engine.state.service('web'))?.in_flight).toBeNull();
-    // The commit was seen before the crash: it is not deployed a second time.
-    expect(report.outcomes).toHaveLength(1);
+    expect(await engine.state.deployment('web-2')).toMatchObject({ status: 'succeeded', retry_of: 'web-1' });
+    expect(await engine.state.service('web')).toMatchObject({ current: 'web-2', in_flight: null });
+    // The commit was seen before the crash: only the retry deploys it again, once.
+    expect(report.outcomes).toHaveLength(2);
   });
 });

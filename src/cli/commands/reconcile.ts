@@ -5,7 +5,7 @@ import { paint, printJson, println } from '../format.js';
 import { liveOutput } from '../live/live-output.js';
 import { withEngine, withRepoOptions, type RepoOptions } from '../repo-options.js';
 
-const FAILED = new Set(['failed', 'rejected', 'unwind-failed']);
+const FAILED = new Set(['failed', 'rejected', 'unwind-failed', 'unwind-blocked', 'interrupted']);
 
 export function register(program: Command): void {
   withRepoOptions(
@@ -23,8 +23,10 @@ export function register(program: Command): void {
       ),
   ).action(async (opts: RepoOptions & { json?: boolean; acceptRewrite?: boolean }) => {
     const live = opts.json ? null : liveOutput();
-    const report = await withEngine(opts, { readOnly: false, observe: live?.observe.bind(live) }, (engine) =>
-      engine.reconcile({ acceptRewrite: opts.acceptRewrite }),
+    const report = await withEngine(
+      opts,
+      { readOnly: false, interruptible: true, observe: live?.observe.bind(live) },
+      (engine) => engine.reconcile({ acceptRewrite: opts.acceptRewrite }),
     ).finally(() => live?.stop());
     if (opts.json) printJson(report);
     else if (report.outcomes.length === 0) println('nothing pending');

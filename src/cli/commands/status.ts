@@ -25,6 +25,11 @@ export function register(program: Command): void {
         : chalk.dim('nothing deployed');
       const extra = [
         s.in_flight ? chalk.cyan(`running ${s.in_flight}`) : null,
+        s.blocked
+          ? chalk.red(
+              `unwind blocked ${s.blocked.id}: ${s.blocked.error?.code ?? ''} ${s.blocked.error?.message ?? ''}`.trim(),
+            )
+          : null,
         s.redeployable ? chalk.dim(`redeploy would apply ${s.redeployable}`) : null,
         s.rejected ? chalk.red(`rejected commit ${short(s.rejected.config_commit)}`) : null,
       ].filter(Boolean);

@@ -15,11 +15,15 @@ export function register(program: Command): void {
         'run the recorded reverse actions of the current deployment; again and again walks back in time',
       )
       .option('--json', 'print the unwound deployment as JSON')
+      .option(
+        '--in-doubt-done',
+        'resume an unwind blocked on a step in doubt (E_IN_DOUBT_NEEDS_OUTPUTS): you undid that step by hand',
+      )
       .addHelpText('after', '\nExamples:\n  $ orbit unwind waffle\n  $ orbit unwind waffle-12'),
-  ).action((target: string, opts: RepoOptions & { json?: boolean }) =>
+  ).action((target: string, opts: RepoOptions & { json?: boolean; inDoubtDone?: boolean }) =>
     changeDeployment(opts, {
       route: `/api/services/${encodeURIComponent(target)}/unwind`,
-      run: (engine) => engine.unwind(target, cliAuthor()),
+      run: (engine) => engine.unwind(target, cliAuthor(), { inDoubtDone: opts.inDoubtDone }),
       expected: 'unwound',
     }),
   );

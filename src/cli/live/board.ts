@@ -91,6 +91,10 @@ export class Board {
       case 'unwind-failed':
         d.phase = 'unwind-failed';
         break;
+      case 'unwind-blocked':
+        d.phase = 'unwind-failed';
+        d.error = e.error?.message.split('\n')[0] ?? null;
+        break;
       default:
         break;
     }

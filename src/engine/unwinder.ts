@@ -1,0 +1,166 @@
+/**
+ * Runs the recorded reverse actions of a deployment, newest step first. Each reverse is announced
+ * (`reverse-started`) before it runs, so the log always says what may have run; one that cannot
+ * run yet (a sensitive value is not available, an in-doubt step whose reverse needs outputs that
+ * were never recorded) stops the unwind as `unwind-blocked` before anything runs.
+ */
+import { newRunTag } from '../agents/run-tag.js';
+import { newEntry } from '../state/index.js';
+import { inDoubt } from '../state/projection.js';
+import type { DeploymentRecord, LogEntry, StepRecord } from '../state/types.js';
+import { maskDeep, maskText, type Secret } from '../util/secrets.js';
+import {
+  beforeRun,
+  failureOf,
+  interrupted,
+  invoke,
+  mustRead,
+  write,
+  type ExecutorDeps,
+} from './agent-call.js';
+import { missingSecrets, toInvocation, unmaskAction } from './invocation.js';
+
+export interface UnwindRequest {
+  deployment: DeploymentRecord;
+  reason: string;
+  author: string;
+  /** The config commit that asked for it (a revert), else the deployment's own. */
+  commit: string | null;
+  secrets: Secret[];
+  /** False when continuing an unwind that a crash interrupted: no second unwind-started. */
+  announce?: boolean;
+  /** Called once `unwind-started` is in the log. */
+  onStarted?(): void;
+  /** A person confirmed that the in-doubt step the unwind was blocked on was undone by hand. */
+  inDoubtDone?: boolean;
+}
+
+type ReverseOutcome = 'reversed' | 'failed' | 'blocked' | 'interrupted';
+
+export async function executeUnwind(deps: ExecutorDeps, req: UnwindRequest): Promise<DeploymentRecord> {
+  const d = req.deployment;
+  const common = {
+    deploy_id: d.deploy_id,
+    previous_deploy_id: d.previous_deploy_id,
+    config_commit: req.commit ?? d.config_commit,
+    author: req.author,
+    step_count: d.step_count,
+    reason: req.reason,
+  };
+  const plan: StepRecord[] = await deps.state.unwindPlan(d.deploy_id);
+  if (req.announce !== false) {
+    await write(deps, newEntry('unwind-started', d.service_id, deps.now(), common));
+  }
+  req.onStarted?.();
+  for (let i = 0; i < plan.length; i++) {
+    // Asked to stop: the unwind stays in flight; recovery goes on where it stopped.
+    if (deps.stopping?.()) return mustRead(deps.state, d.deploy_id);
+    const links = {
+      ...common,
+      step_id: plan[i]!.step_id,
+      step_name: plan[i]!.step_name,
+      step_index: plan[i]!.step_index,
+      previous_step_id: i > 0 ? plan[i - 1]!.step_id : null,
+      next_step_id: i + 1 < plan.length ? plan[i + 1]!.step_id : null,
+      forward_action: plan[i]!.forward_action,
+      reverse_action: plan[i]!.reverse_action,
+    };
+    const outcome = await reverseStep(deps, d, plan[i]!, links, req.secrets, req.inDoubtDone === true);
+    if (outcome !== 'reversed') return mustRead(deps.state, d.deploy_id);
+  }
+  await write(deps, newEntry('deploy-unwound', d.service_id, deps.now(), common));
+  return mustRead(deps.state, d.deploy_id);
+}
+
+/** Why a recorded reverse action cannot run now, or null. */
+function blockedBy(step: StepRecord, secrets: readonly Secret[]): { code: string; message: string } | null {
+  const label = `step ${step.step_index + 1} ${step.step_name}`;
+  if (inDoubt(step) && step.in_doubt === 'blocked') {
+    return {
+      code: 'E_IN_DOUBT_NEEDS_OUTPUTS',
+      message: `${label} may have run (Orbit stopped while it ran), and its reverse action needs the step's outputs, which were never recorded: undo it by hand, then run \`orbit unwind ${step.step_id.split('/')[0]} --in-doubt-done\``,
+    };
+  }
+  const missing = step.reverse_action ? missingSecrets(step.reverse_action, secrets) : [];
+  if (missing.length === 0) return null;
+  const names = missing.map((n) => `"${n}"`).join(', ');
+  return {
+    code: 'E_SECRET_UNAVAILABLE',
+    message: `the reverse action of ${label} needs sensitive variable ${names}, which is not available (set ${missing.map((n) => `ORBIT_VAR_${n}`).join(', ')} and run the unwind again)`,
+  };
+}
+
+async function reverseStep(
+  deps: ExecutorDeps,
+  d: DeploymentRecord,
+  step: StepRecord,
+  links: Partial<LogEntry>,
+  secrets: Secret[],
+  inDoubtDone: boolean,
+): Promise<ReverseOutcome> {
+  const service = d.service_id;
+  if (inDoubtDone && inDoubt(step) && step.in_doubt === 'blocked') {
+    await write(
+      deps,
+      newEntry('step-reversed', service, deps.now(), {
+        ...links,
+        duration_ms: 0,
+        exit_code: 0,
+        log: `in doubt: undone by hand, as ${String(links.author)} confirmed (--in-doubt-done)`,
+      }),
+    );
+    return 'reversed';
+  }
+  const blocked = blockedBy(step, secrets);
+  if (blocked) {
+    await write(deps, newEntry('unwind-blocked', service, deps.now(), { ...links, error: blocked }));
+    return 'blocked';
+  }
+  if (!step.reverse_action) {
+    await write(
+      deps,
+      newEntry('step-reversed', service, deps.now(), {
+        ...links,
+        duration_ms: 0,
+        exit_code: 0,
+        log: 'no reverse action: nothing to undo',
+      }),
+    );
+    return 'reversed';
+  }
+  const action = unmaskAction(step.reverse_action, secrets);
+  const runTag = newRunTag();
+  await beforeRun(deps);
+  await write(deps, newEntry('reverse-started', service, deps.now(), { ...links, run_tag: runTag }));
+  const result = await invoke(
+    deps,
+    toInvocation(action, 'reverse'),
+    {
+      service,
+      deploymentId: d.deploy_id,
+      stepName: step.step_name,
+      secrets: secrets.map((s) => s.value),
+      signal: deps.signal,
+    },
+    secrets,
+    action.custom_image,
+    runTag,
+  );
+  // Stopped on request: the reverse stays started in the log and runs again on recovery.
+  if (interrupted(deps, result)) return 'interrupted';
+  const outcome = {
+    ...links,
+    duration_ms: result.durationMs,
+    exit_code: result.exitCode,
+    outputs: maskDeep(result.outputs, secrets),
+    log: maskText(result.log, secrets),
+  };
+  if (result.exitCode !== 0 || result.error) {
+    const error = failureOf(result, secrets);
+    await write(deps, newEntry('step-reverse-failed', service, deps.now(), { ...outcome, error }));
+    await write(deps, newEntry('unwind-failed', service, deps.now(), { ...links, error }));
+    return 'failed';
+  }
+  await write(deps, newEntry('step-reversed', service, deps.now(), outcome));
+  return 'reversed';
+}
