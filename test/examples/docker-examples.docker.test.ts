@@ -50,6 +50,41 @@ describe.runIf(ready)('examples/capistrano', () => {
         expect(current()).toBe('releases/0003-1.2.0');
         expect(readdirSync(path.join(deployTo, 'releases'))).toEqual(['0002-1.1.0', '0003-1.2.0']);
         expect(readFileSync(path.join(deployTo, 'current/VERSION'), 'utf8').trim()).toBe('1.2.0');
+
+        expect((await engine.unwind('shop', 'test')).status).toBe('unwound');
+        expect(current()).toBe('releases/0002-1.1.0');
+        // shop-1's release was pruned by keep_releases: the rollback refuses rather than leave
+        // no `current` while the log says shop-1 is current.
+        const past = await engine.unwind('shop', 'test');
+        expect(past.deploy_id).toBe('shop-2');
+        expect(past.status).toBe('unwind-failed');
+        expect(current()).toBe('releases/0002-1.1.0');
+        expect(readdirSync(path.join(deployTo, 'releases'))).toEqual(['0002-1.1.0']);
+        expect((await engine.state.service('shop'))?.current).toBe('shop-2');
+      });
+    },
+  );
+
+  it(
+    'unwinds release by release to the beginning while the releases are kept',
+    { timeout: 60_000 },
+    async () => {
+      const repo = exampleRepo('capistrano');
+      repos.push(repo);
+      const deployTo = path.join(tmp, 'shop-to-the-beginning');
+      const current = () => readlinkSync(path.join(deployTo, 'current'));
+      await withExampleEngine(repo, { ORBIT_VAR_deploy_to: deployTo }, async (engine) => {
+        await engine.reconcile();
+        repo.commit({ 'services/shop/values.hcl': 'version = "1.1.0"\n' }, '1.1.0');
+        expect(statuses(await engine.reconcile())).toEqual(['shop-2:succeeded']);
+        expect(current()).toBe('releases/0002-1.1.0');
+
+        expect((await engine.unwind('shop', 'test')).status).toBe('unwound');
+        expect(current()).toBe('releases/0001-1.0.0');
+        expect((await engine.unwind('shop', 'test')).status).toBe('unwound');
+        expect(existsSync(path.join(deployTo, 'current'))).toBe(false);
+        expect(readdirSync(path.join(deployTo, 'releases'))).toEqual([]);
+        expect((await engine.state.service('shop'))?.current).toBeNull();
       });
     },
   );

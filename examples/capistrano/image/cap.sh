@@ -1,9 +1,12 @@
 #!/bin/sh
 # Capistrano's layout: $DEPLOY_TO/releases/<release>/ and a `current` symlink switched atomically,
 # keeping the newest $KEEP_RELEASES releases.
-#   cap deploy RELEASE VERSION   make the release, switch current to it, prune old releases
-#   cap rollback RELEASE         current back to the newest earlier release; RELEASE removed
-#   cap check VERSION            fails unless current serves VERSION
+#   cap deploy RELEASE VERSION     make the release, switch current to it, prune old releases;
+#                                  outputs previous_release (what current was before, or empty)
+#   cap rollback RELEASE PREVIOUS  current back to PREVIOUS (none: RELEASE was the first, current
+#                                  removed); RELEASE removed. Fails, changing nothing, when PREVIOUS
+#                                  was pruned by keep_releases: there is nothing to go back to.
+#   cap check VERSION              fails unless current serves VERSION
 set -eu
 root=${DEPLOY_TO:-/srv/app}
 keep=${KEEP_RELEASES:-3}
@@ -21,6 +24,7 @@ current_release() { [ -L "$root/current" ] && basename "$(readlink "$root/curren
 case "$cmd" in
   deploy)
     release=$1 version=$2
+    previous=$(current_release)
     mkdir -p "$root/releases/$release"
     echo "$version" >"$root/releases/$release/VERSION"
     echo "${ORBIT_COMMIT:-unknown}" >"$root/releases/$release/REVISION"
@@ -36,20 +40,20 @@ case "$cmd" in
       echo "removed old release $old (keep_releases=$keep)"
     done
     echo "release=$release" >>"$ORBIT_OUTPUT"
+    echo "previous_release=$previous" >>"$ORBIT_OUTPUT"
     ;;
   rollback)
-    release=$1
+    release=$1 previous=${2:-}
     if [ "$(current_release)" = "$release" ]; then
-      previous=$(ls -1 "$root/releases" | sort | grep -v -x "$release" | awk -v r="$release" '$0 < r' | tail -n 1)
       if [ -z "$previous" ]; then
-        if ls -1 "$root/releases" | grep -q -v -x "$release"; then
-          echo "no release older than $release is left to roll back to" >&2
-          exit 1
-        fi
         rm -f "$root/current"
         echo "current removed: $release was the first release"
-      else
+      elif [ -d "$root/releases/$previous" ]; then
         switch_to "$previous"
+      else
+        # Never a lie: current stays where it is rather than pointing at nothing.
+        echo "cannot roll back $release: release $previous was removed by keep_releases=$keep" >&2
+        exit 1
       fi
     fi
     rm -rf "${root:?}/releases/$release"

@@ -20,7 +20,8 @@ step {
   name    = "release"
   agent   = "cap"
   forward = ["deploy", const.release, var.version]
-  reverse = ["rollback", const.release]
+  # The release this one replaced, as the forward step saw it: rollback goes back exactly there.
+  reverse = ["rollback", const.release, step.release.output.previous_release]
   mounts  = ["${var.deploy_to}:/srv/app"]
   env     = { KEEP_RELEASES = tostring(var.keep_releases) }
   timeout = "2m"
