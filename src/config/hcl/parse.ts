@@ -7,6 +7,7 @@ import { hcl2json } from './hcl2json.js';
 import type { Diagnostic, SourceLocation } from '../../util/errors.js';
 import type { Expr } from '../expressions/ast.js';
 import { ConvertError, convertExpression } from '../expressions/convert.js';
+import { checkComplexity } from './complexity.js';
 import { LineMap } from './positions.js';
 import { ScanError, scanBody } from './scan.js';
 import type { ScannedItem } from './scan.js';
@@ -39,6 +40,11 @@ export interface ParseResult {
 }
 
 export async function parseHclFile(file: string, text: string): Promise<ParseResult> {
+  const tooDeep = checkComplexity(text, 0, text.length, false);
+  if (tooDeep) {
+    const at = new LineMap(file, text).at(tooDeep.index);
+    return { parsed: null, diagnostics: [{ ...at, code: 'E_EVAL_LIMIT', message: tooDeep.message }] };
+  }
   try {
     await (await hcl2json()).parse(file, text);
   } catch (err) {
@@ -72,6 +78,11 @@ async function convertBody(
   const blocks: ParsedBlock[] = [];
   for (const item of items) {
     if (item.kind === 'attribute') {
+      const heavy = checkComplexity(lines.text, item.exprStart, item.exprEnd);
+      if (heavy) {
+        diagnostics.push({ ...lines.at(heavy.index), code: 'E_EVAL_LIMIT', message: heavy.message });
+        continue;
+      }
       try {
         const expr = await convertExpression(lines, item.exprStart, item.exprEnd);
         attributes.push({ name: item.name, expr, location: lines.at(item.start) });
