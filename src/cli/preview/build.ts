@@ -75,6 +75,7 @@ export interface PreviewOptions {
   range: string;
   stateBranch?: string;
   stateDir?: string;
+  /** Not read: a preview renders pull-request content and never reads ORBIT_VAR_* (docs/security.md). */
   env?: Record<string, string | undefined>;
 }
 
@@ -83,6 +84,7 @@ export async function buildPreview(options: PreviewOptions): Promise<Preview> {
   const { base, head } = await resolveRange(history, options.range);
   const commits = await history.commitsBetween(base, head);
   const state = await openStateIfAny(options);
+  options = { ...options, baseCommit: base } as PreviewOptions;
   try {
     const sim = new Timeline(state);
     const out: PreviewCommit[] = [];
@@ -222,7 +224,16 @@ async function previewDeploy(
   sim.started(service, commit.sha);
   try {
     const spec = await loadService(options.repoDir, service, { ref: commit.sha });
-    const vars = resolveVariables(spec, {}, options.env ?? process.env);
+    // Untrusted content: no environment, and a variable sensitive on the base branch stays sensitive.
+    const vars = resolveVariables(
+      spec,
+      {},
+      {},
+      {
+        untrusted: true,
+        sensitive: (await sensitiveOnBase(options, service)) ?? spec.variables.map((v) => v.name),
+      },
+    );
     const { ctx, options: planOptions } = await planContext(options.repoDir, service, commit.sha);
     const current = await sim.current(service);
     // With a state log, `previous` is known: the deployment this one replaces (or none).
@@ -270,6 +281,23 @@ async function previewDeploy(
         note: `services/${service}/deploy.hcl does not exist at this commit: nothing is deployed, and nothing is unwound (use orbit unwind)`,
       };
     }
+    throw err;
+  }
+}
+
+/**
+ * Variables declared sensitive by the service at the range's base: none when it is new there,
+ * null (treat every variable as sensitive) when the base's config cannot be read.
+ */
+async function sensitiveOnBase(options: PreviewOptions, service: string): Promise<string[] | null> {
+  const base = (options as PreviewOptions & { baseCommit?: string }).baseCommit;
+  if (!base) return [];
+  try {
+    const spec = await loadService(options.repoDir, service, { ref: base });
+    return spec.variables.filter((v) => v.sensitive).map((v) => v.name);
+  } catch (err) {
+    if (err instanceof OrbitError && err.code === 'E_UNKNOWN_SERVICE') return [];
+    if (err instanceof ConfigError || err instanceof OrbitError) return null;
     throw err;
   }
 }
