@@ -6,6 +6,7 @@ import { planContext } from '../../config/plan-context.js';
 import { renderPlan, resolveVariables } from '../../config/render.js';
 import type { RenderedStep, ResolvedVariables, ServiceSpec } from '../../config/types.js';
 import { Unknown } from '../../config/expressions/values.js';
+import { mapStrings, visibleControls } from '../preview/escape.js';
 import { OrbitError } from '../../util/errors.js';
 import { maskDeep } from '../../util/secrets.js';
 
@@ -109,7 +110,9 @@ function argvText(args: string[]): string {
   return args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
 }
 
-export function planText(plan: PlanJson): string {
+export function planText(raw: PlanJson): string {
+  // Values and keys come from the config (maybe a pull request's): no terminal escapes.
+  const plan = mapStrings(raw, visibleControls);
   const lines: string[] = [];
   const at = plan.ref ? ` at ${plan.ref}` : '';
   const commit = plan.commit ? ` (${plan.commit.slice(0, 12)})` : '';
