@@ -248,10 +248,11 @@ export function renderStep(
 ): RenderedStep {
   return withSecretsMasked(vars, () => {
     const mode: Mode = { plan: false, options: options.limits ? { limits: options.limits } : {} };
-    const scope = baseScope(spec, vars, ctx, mode);
+    const derived = new Set<string>();
+    const scope: Scope = { ...baseScope(spec, vars, ctx, mode), onDerived: (x) => derived.add(x) };
     computeConsts(spec, scope);
     const step = renderOne(spec, index, scope, ctx, mode, options.reverse ?? true);
-    registerDerived(step, vars);
+    registerDerived(step, derived, vars);
     return step;
   });
 }
@@ -261,13 +262,18 @@ export function renderStep(
  * `vars.secrets` (entries, agent output, errors) masks them too. Short ones (a length, a flag)
  * would mask unrelated text everywhere and are left out; they are masked where they are recorded.
  */
-function registerDerived(step: RenderedStep, vars: ResolvedVariables): void {
+function registerDerived(step: RenderedStep, computed: Set<string>, vars: ResolvedVariables): void {
+  const add = (name: string, text: string) => {
+    if (text.length < 6 || vars.secrets.some((s) => s.value === text)) return;
+    vars.secrets.push({ name, value: text, derived: true });
+  };
   for (const part of step.sensitive ?? []) {
     const v = valueAt(step, part.path);
-    const text = typeof v === 'string' ? v : JSON.stringify(v);
-    if (text.length < 4 || vars.secrets.some((s) => s.value === text)) continue;
-    vars.secrets.push({ name: part.names.join('+'), value: text, derived: true });
+    add(part.names.join('+'), typeof v === 'string' ? v : JSON.stringify(v));
   }
+  // Strings computed on the way (a hash inside a command line) may be printed on their own.
+  const names = [...new Set((step.sensitive ?? []).flatMap((p) => p.names))].join('+') || 'secret';
+  for (const text of computed) add(names, text);
 }
 
 function valueAt(root: unknown, path: Array<string | number>): unknown {

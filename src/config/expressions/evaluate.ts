@@ -33,6 +33,8 @@ export interface EvalScope {
   roots: Record<string, Value>;
   /** Roots whose missing attributes and null parents read as null (e.g. `previous`). */
   nullSafeRoots?: ReadonlySet<string>;
+  /** Told of every string computed from a secret (`base64encode(var.pw)`), to mask it in logs. */
+  onDerived?: (s: string) => void;
 }
 
 /** Deepest nesting accepted; keeps pathological input from overflowing the stack. */
@@ -293,6 +295,7 @@ function call(e: Extract<Expr, { kind: 'call' }>, f: Frame): Value {
     }
   }
   const result = def.fn(plain, e.loc);
+  if (names.size > 0 && typeof result === 'string') f.scope.onDerived?.(result);
   return marked(built(result, e.loc, f));
 }
 
