@@ -17,7 +17,7 @@ export interface EvalLimits {
 }
 
 export const DEFAULT_EVAL_LIMITS: Readonly<EvalLimits> = Object.freeze({
-  operations: 2_000_000,
+  operations: 1_000_000,
   valueSize: 32_000_000,
   outputSize: 2_000_000,
 });

@@ -104,7 +104,9 @@ function ev(e: Expr, f: Frame): Value {
       if (key instanceof Unknown) return mark(key, names, () => recipeOf(rawKey));
       if (key === null) throw new EvalError('E_EVAL_NULL', 'the index is null', e.key.loc);
       const k = typeof key === 'number' ? key : toStringValue(key, e.key.loc, 'index');
-      const v = traverse(coll, [{ kind: 'index', key: k }], e.loc, { nullSafe: false, label: 'value' });
+      const at = () =>
+        traverse(coll, [{ kind: 'index', key: k }], e.loc, { nullSafe: false, label: 'value' });
+      const v = names.size > 0 ? quote(at, 'the index') : at();
       return mark(v, names, () => ({ get: recipeOf(coll), key: recipeOf(rawKey) }));
     }
     case 'call':
@@ -294,7 +296,7 @@ function call(e: Extract<Expr, { kind: 'call' }>, f: Frame): Value {
       if (a !== null && a !== '') break;
     }
   }
-  const result = def.fn(plain, e.loc);
+  const result = names.size > 0 ? quote(() => def.fn(plain, e.loc), `${e.name}()`) : def.fn(plain, e.loc);
   if (names.size > 0 && typeof result === 'string') f.scope.onDerived?.(result);
   return marked(built(result, e.loc, f));
 }
@@ -302,6 +304,19 @@ function call(e: Extract<Expr, { kind: 'call' }>, f: Frame): Value {
 export function arityMessage(name: string, min: number, max: number, got: number): string {
   const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
   return `${name}() takes ${want} argument${want === '1' ? '' : 's'}, got ${got}`;
+}
+
+/**
+ * Runs an operation on values computed from a secret: its error must not quote them
+ * (`lookup: no key "<the secret, base64>"`), so the message names only what failed.
+ */
+function quote<T>(run: () => T, what: string): T {
+  try {
+    return run();
+  } catch (err) {
+    if (!(err instanceof EvalError) || err.code === 'E_EVAL_LIMIT') throw err;
+    throw new EvalError(err.code, `${what} failed on a sensitive value`, err.loc);
+  }
 }
 
 /** Evaluates for a recipe only: a branch not taken may fail, and then is not needed to replay. */
