@@ -315,7 +315,7 @@ function quote<T>(run: () => T, what: string): T {
     return run();
   } catch (err) {
     if (!(err instanceof EvalError) || err.code === 'E_EVAL_LIMIT') throw err;
-    throw new EvalError(err.code, `${what} failed on a sensitive value`, err.loc);
+    throw new EvalError(err.code, `${what} failed on a (sensitive) value`, err.loc);
   }
 }
 
