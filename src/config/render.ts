@@ -375,7 +375,7 @@ function renderOne(
       const v = evaluate(attr.expr, scope, scope.budget);
       // What is printed or recorded is bounded too (a value doubled 40 times is cheap to build).
       scope.budget.output(measure(v).size, attr.expr.loc);
-      const s = new Settler(parts, scope.budget);
+      const s = new Settler(parts, scope.budget, attr.expr.loc);
       switch (attr.name) {
         case 'forward':
           rendered.forward = argv(spread(v), attr.expr, 'forward', s);
@@ -412,14 +412,8 @@ class Settler {
   constructor(
     private readonly parts: SensitivePart[],
     private readonly budget: EvalBudget,
+    private readonly loc: SourceLocation,
   ) {}
-
-  /** The value without its top-level mark; a marked whole is noted at `path`. */
-  top(v: Value, path: Array<string | number>, string = false): Value {
-    if (!(v instanceof Sensitive)) return v;
-    this.note(v, path, string);
-    return v.value;
-  }
 
   /** A plain copy for params: every marked part inside is noted. */
   deep(v: Value, path: Array<string | number>): unknown {
@@ -434,15 +428,18 @@ class Settler {
     );
   }
 
-  /** Notes a marked leaf converted to a string (argv, env). */
+  /** A leaf of argv or env (converted to a string) without its mark, noted at `path`. */
   leaf(v: Value, path: Array<string | number>): Value {
-    return this.top(v, path, true);
+    if (!(v instanceof Sensitive)) return v;
+    this.note(v, path, true);
+    return v.value;
   }
 
   /** Parts that masking the secrets' text already hides and restores need no note. */
   private note(v: Sensitive, path: Array<string | number>, string: boolean): void {
     if (plainEnough(v.recipe, v)) return;
-    this.budget.output(recipeSize(v.recipe), { file: '(recipe)', line: 1, column: 1 });
+    // The recipe is recorded with the action: it counts as output.
+    this.budget.output(recipeSize(v.recipe), this.loc);
     this.parts.push({ path, names: [...v.names].sort(), recipe: v.recipe, string });
   }
 }

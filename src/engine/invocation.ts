@@ -103,7 +103,7 @@ export function unmaskAction(record: ActionRecord, secrets: readonly Secret[]): 
   const values: Record<string, unknown> = {};
   for (const s of secrets)
     if (!s.derived && !Object.hasOwn(values, s.name)) values[s.name] = s.raw ?? s.value;
-  for (const part of derived ?? []) {
+  for (const part of unmaskDeep(derived ?? [], secrets)) {
     const value = recompute(part, values);
     if (value !== undefined) out = setAt(out, part.path, value);
   }

@@ -77,6 +77,8 @@ export interface PreviewOptions {
   stateDir?: string;
   /** Not read: a preview renders pull-request content and never reads ORBIT_VAR_* (docs/security.md). */
   env?: Record<string, string | undefined>;
+  /** Set by buildPreview: the range's base, whose sensitive declarations count too. */
+  baseCommit?: string;
 }
 
 export async function buildPreview(options: PreviewOptions): Promise<Preview> {
@@ -84,7 +86,7 @@ export async function buildPreview(options: PreviewOptions): Promise<Preview> {
   const { base, head } = await resolveRange(history, options.range);
   const commits = await history.commitsBetween(base, head);
   const state = await openStateIfAny(options);
-  options = { ...options, baseCommit: base } as PreviewOptions;
+  options = { ...options, baseCommit: base };
   try {
     const sim = new Timeline(state);
     const out: PreviewCommit[] = [];
@@ -290,7 +292,7 @@ async function previewDeploy(
  * null (treat every variable as sensitive) when the base's config cannot be read.
  */
 async function sensitiveOnBase(options: PreviewOptions, service: string): Promise<string[] | null> {
-  const base = (options as PreviewOptions & { baseCommit?: string }).baseCommit;
+  const base = options.baseCommit;
   if (!base) return [];
   try {
     const spec = await loadService(options.repoDir, service, { ref: base });
