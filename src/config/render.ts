@@ -4,6 +4,7 @@
  */
 import { ConfigError, OrbitError } from '../util/errors.js';
 import type { Diagnostic, SourceLocation } from '../util/errors.js';
+import { visibleControls } from '../util/control-chars.js';
 import { maskText, type Secret } from '../util/secrets.js';
 import { DEFAULT_TIMEOUT_MS, parseDuration } from './duration.js';
 import type { Expr } from './expressions/ast.js';
@@ -506,7 +507,7 @@ function envMap(v: Value, expr: Expr, s: Settler): Record<string, string> {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) {
       throw new EvalError(
         'E_BAD_ATTRIBUTE',
-        `env name "${k}" is not a valid environment variable name`,
+        `env name "${visibleControls(k)}" is not a valid environment variable name`,
         expr.loc,
       );
     }

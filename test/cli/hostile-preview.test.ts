@@ -175,6 +175,17 @@ step {
       const plan = await orbit(['plan', 'esc', '--repo', repo.dir]);
       // eslint-disable-next-line no-control-regex
       expect(plan.stdout).not.toMatch(/[\u001b\u0007\u009b]/);
+      // A diagnostic quoting the bad key does not carry the escape to stderr either.
+      repo.write(
+        'services/esc/deploy.hcl',
+        'step {\n  name = "x"\n  agent = "exec"\n  forward = ["echo"]\n  env = { "\\u001b[2Jx" = "v" }\n}\n',
+      );
+      const validate = await orbit(['validate', '--repo', repo.dir]);
+      expect(validate.code).toBe(1);
+      expect(validate.stderr).toContain('[E_BAD_ATTRIBUTE]');
+      // eslint-disable-next-line no-control-regex
+      expect(validate.stderr).not.toMatch(/[\u001b\u0007\u009b]/);
+      repo.git('checkout', '--', '.');
     } finally {
       repo.git('checkout', '-q', 'main');
     }

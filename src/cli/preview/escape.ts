@@ -4,15 +4,9 @@
  * pull request controls all of it: it must not move the cursor, recolour the terminal, close a
  * code block, render HTML or images, or mention people.
  */
+import { visibleControls } from '../../util/control-chars.js';
 
-/** C0 and C1 controls (tab and newline excepted), and Unicode bidi/line separators. */
-// eslint-disable-next-line no-control-regex
-const CONTROLS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
-
-/** Makes control characters visible as `\u{1b}`: a value cannot drive the terminal. */
-export function visibleControls(s: string): string {
-  return s.replace(CONTROLS, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
-}
+export { visibleControls };
 
 /** Applies `fn` to every string inside a JSON-like value (keys included). */
 export function mapStrings<T>(value: T, fn: (s: string) => string): T {
