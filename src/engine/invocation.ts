@@ -95,24 +95,38 @@ export function maskAction(record: ActionRecord | null, secrets: readonly Secret
 /**
  * The record to run again: secrets put back where they were masked, and each derived part
  * recomputed from its recipe with the secrets as they are now. A part whose secret has no value
- * now keeps its marker, as a plain masked secret does.
+ * now keeps its marker, as a plain masked secret does. The recomputed values join `secrets`, so
+ * what the replay prints is masked for them too (as `renderStep` does when deploying).
  */
-export function unmaskAction(record: ActionRecord, secrets: readonly Secret[]): ActionRecord {
+export function unmaskAction(record: ActionRecord, secrets: Secret[]): ActionRecord {
   const { derived, ...rest } = record;
   let out = unmaskDeep(rest as ActionRecord, secrets);
   const values: Record<string, unknown> = {};
   for (const s of secrets)
     if (!s.derived && !Object.hasOwn(values, s.name)) values[s.name] = s.raw ?? s.value;
+  const computed = new Set<string>();
   for (const part of unmaskDeep(derived ?? [], secrets)) {
-    const value = recompute(part, values);
-    if (value !== undefined) out = setAt(out, part.path, value);
+    const value = recompute(part, values, (x) => computed.add(x));
+    if (value === undefined) continue;
+    out = setAt(out, part.path, value);
+    computed.add(typeof value === 'string' ? value : JSON.stringify(value));
+  }
+  const name = [...new Set((derived ?? []).flatMap((p) => p.names))].join('+');
+  for (const text of computed) {
+    if (text.length >= 6 && !secrets.some((s) => s.value === text)) {
+      secrets.push({ name, value: text, derived: true });
+    }
   }
   return out;
 }
 
-function recompute(part: DerivedPart, secrets: Record<string, unknown>): unknown {
+function recompute(
+  part: DerivedPart,
+  secrets: Record<string, unknown>,
+  onDerived: (s: string) => void,
+): unknown {
   try {
-    const v = showUnknowns(replayRecipe(part.recipe as Recipe, secrets));
+    const v = showUnknowns(replayRecipe(part.recipe as Recipe, secrets, undefined, onDerived));
     if (!part.string) return v;
     return typeof v === 'string'
       ? v

@@ -7,9 +7,14 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadServiceFromSources } from '../../src/config/load.js';
+import { renderStep, resolveVariables } from '../../src/config/render.js';
+import { openEngine } from '../../src/engine/open.js';
 import { ConfigRepo, Trace } from '../support/config-repo.js';
 import { orbit } from '../support/cli.js';
+import { CTX } from '../config/helpers.js';
 
 const PW = 'Xy9-hunter2-Q';
 const AUTH = `Basic ${Buffer.from(`u:${PW}`, 'utf8').toString('base64')}`;
@@ -40,9 +45,9 @@ beforeAll(() => {
 afterAll(() => repo.remove());
 
 /** Every object of the repository, contents included, as one text. */
-function allObjects(): string {
+function allObjects(dir = repo.dir): string {
   return execFileSync('git', ['cat-file', '--batch-all-objects', '--batch'], {
-    cwd: repo.dir,
+    cwd: dir,
     maxBuffer: 64 * 1024 * 1024,
   }).toString('latin1');
 }
@@ -72,5 +77,62 @@ describe('values derived from a sensitive variable', () => {
     expect(step.reverse_action.env.AUTH).toBe('(sensitive, derived from pw)');
     expect(step.reverse_action.derived.length).toBeGreaterThan(0);
     expect(readFileSync(trace.file, 'utf8')).toContain(AUTH);
+  });
+});
+
+describe('property: a value derived from a secret never reaches the state repository', () => {
+  const WRAP: Array<(inner: string) => string> = [
+    (x) => `upper(${x})`,
+    (x) => `base64encode(${x})`,
+    (x) => `sha256(${x})`,
+    (x) => `jsonencode(${x})`,
+    (x) => `title(${x})`,
+    (x) => `urlencode(${x})`,
+    (x) => `format("%s!", ${x})`,
+    (x) => `join("/", [${x}, "z"])`,
+  ];
+  const expr = fc
+    .array(fc.constantFrom(...WRAP), { minLength: 1, maxLength: 3 })
+    .map((fs) => fs.reduceRight((inner, f) => f(inner), '"k:${var.pw}"'));
+  const deploy = (e: string, sensitive: boolean) => `variable "pw" {
+  sensitive = ${sensitive}
+}
+step {
+  name    = "use"
+  agent   = "exec"
+  forward = ["sh", "-c", "echo \\"$X\\"; echo ${'${' + e + '}'}"]
+  reverse = ["sh", "-c", "echo \\"$X\\""]
+  env     = { X = ${e} }
+}
+`;
+
+  it('deploys and unwinds random derivations, then greps every object', async () => {
+    const prop = new ConfigRepo();
+    const seen: string[] = [];
+    try {
+      const runs = [...new Set(fc.sample(expr, { numRuns: 20, seed: 11 }))].slice(0, 5);
+      for (const e of runs) {
+        // The derived value, computed with the same secret in a variable that is not sensitive.
+        const spec = await loadServiceFromSources({ deploy: deploy(e, false) }, 'web');
+        seen.push(renderStep(spec, 0, resolveVariables(spec, { pw: PW }), CTX).env.X!);
+        prop.commit({ 'services/web/deploy.hcl': deploy(e, true) }, e);
+        const engine = await openEngine({ repoDir: prop.dir, env: { ORBIT_VAR_pw: PW } });
+        try {
+          const report = await engine.reconcile();
+          expect(report.outcomes.map((o) => o.status)).toEqual(['succeeded']);
+          const unwound = await engine.unwind('web', 'Ann Operator <ann@example.com>');
+          expect(unwound.steps.map((s) => s.status)).toEqual(['reversed']);
+        } finally {
+          await engine.close();
+        }
+      }
+      const objects = allObjects(prop.dir);
+      expect(seen.length).toBe(5);
+      // Each derivation differs from the secret and from the others: five distinct things to find.
+      expect(new Set(seen).size).toBe(5);
+      for (const leaked of [PW, ...seen]) expect(objects).not.toContain(leaked);
+    } finally {
+      prop.remove();
+    }
   });
 });

@@ -23,6 +23,8 @@ export function replayRecipe(
   recipe: Recipe,
   secrets: Readonly<Record<string, unknown>>,
   budget: EvalBudget = new EvalBudget(),
+  /** Told of every string a function computes on the way (to mask it, as at deploy time). */
+  onDerived?: (s: string) => void,
 ): Value {
   const go = (r: Recipe): Value => {
     budget.work(1, AT);
@@ -56,7 +58,9 @@ export function replayRecipe(
       if (!def) throw new EvalError('E_UNKNOWN_FUNCTION', `unknown function "${r.fn}"`, AT);
       const args = r.args.map(go);
       budget.work(def.cost ? def.cost(args) : args.reduce<number>((n, a) => n + measure(a).size, 0), AT);
-      return def.fn(args, AT);
+      const result = def.fn(args, AT);
+      if (typeof result === 'string') onDerived?.(result);
+      return result;
     }
     if (r.op === 'conditional') {
       return toBoolValue(go(r.args[0]!), AT, 'condition') ? go(r.args[1]!) : go(r.args[2]!);
