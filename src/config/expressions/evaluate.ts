@@ -148,7 +148,6 @@ function template(parts: Expr[], loc: SourceLocation, f: Frame): Value {
   let out = '';
   const names = new Set<string>();
   const raws: Value[] = [];
-  let unknown: Unknown | null = null;
   for (const p of parts) {
     const raw = ev(p, f);
     raws.push(raw);
@@ -159,7 +158,6 @@ function template(parts: Expr[], loc: SourceLocation, f: Frame): Value {
     if (typeof v === 'object' && !(v instanceof Unknown)) {
       throw new EvalError('E_EVAL_TYPE', `cannot interpolate a ${typeName(v)} into a string`, p.loc);
     }
-    if (v instanceof Unknown) unknown ??= v;
     out += toStringValue(v, p.loc);
     if (out.length > MAX_STRING) throw new EvalError('E_EVAL_LIMIT', 'string too long', p.loc);
   }
