@@ -5,6 +5,7 @@
  */
 import { loadService } from '../../config/load.js';
 import { planContext } from '../../config/plan-context.js';
+import { fromPlain, showUnknowns } from '../../config/expressions/values.js';
 import { renderPlan, resolveVariables } from '../../config/render.js';
 import type { RenderedStep } from '../../config/types.js';
 import { planCommits } from '../../engine/reconcile-plan.js';
@@ -256,7 +257,12 @@ async function previewDeploy(
     await sim.push(service, {
       id: null,
       commit: commit.sha,
-      values: maskDeep(vars.values, vars.secrets, 'plain'),
+      // Placeholders (values not read) stay placeholders as `previous.var.*` of the next commit.
+      values: maskDeep(
+        showUnknowns(fromPlain(vars.values)) as Record<string, unknown>,
+        vars.secrets,
+        'plain',
+      ),
       reverse: [...plan.steps].reverse().map((s) => ({
         index: s.index,
         name: s.name,
