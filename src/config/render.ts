@@ -4,17 +4,57 @@
  */
 import { ConfigError, OrbitError } from '../util/errors.js';
 import type { Diagnostic, SourceLocation } from '../util/errors.js';
+import { visibleControls } from '../util/control-chars.js';
 import { maskText, type Secret } from '../util/secrets.js';
 import { DEFAULT_TIMEOUT_MS, durationProblem, parseDuration } from './duration.js';
 import type { Expr } from './expressions/ast.js';
+import { EvalBudget, type EvalLimits } from './expressions/budget.js';
 import { evaluate } from './expressions/evaluate.js';
 import type { EvalScope } from './expressions/evaluate.js';
-import { EvalError, Unknown, fromPlain, isObject, showUnknowns, typeName } from './expressions/values.js';
-import type { Value } from './expressions/values.js';
-import type { OrbitScope, RenderContext, RenderedStep, ResolvedVariables, ServiceSpec } from './types.js';
+import { recipeSize } from './expressions/replay.js';
+import {
+  EvalError,
+  Sensitive,
+  Unknown,
+  fromPlain,
+  isObject,
+  mark,
+  measure,
+  showUnknowns,
+  typeName,
+  unmark,
+} from './expressions/values.js';
+import type { Recipe, Value } from './expressions/values.js';
+import type {
+  OrbitScope,
+  RenderContext,
+  RenderedStep,
+  ResolvedVariables,
+  SensitivePart,
+  ServiceSpec,
+} from './types.js';
 import { checkVariableValue, coerceString } from './variable-value.js';
 
 export const ENV_PREFIX = 'ORBIT_VAR_';
+
+export interface ResolveOptions {
+  /**
+   * Content that may come from a pull request (preview, plan, validate): the environment is not
+   * read at all. A variable with no value in the config, and every sensitive variable, renders as
+   * a placeholder `(from ORBIT_VAR_<name>)`; only --var overrides are used as given.
+   */
+  untrusted?: boolean;
+  /** More variables to treat as sensitive: those declared sensitive on the base branch. */
+  sensitive?: Iterable<string>;
+  /**
+   * With `untrusted`: the ORBIT_VAR_* names that are set (never their values). A variable with
+   * no value in the config is then missing unless its name is set, as when deploying.
+   */
+  envNames?: Iterable<string>;
+}
+
+/** What a variable renders as when its value is not read. */
+export const placeholder = (name: string): Unknown => new Unknown(`from ${ENV_PREFIX}${name}`);
 
 /**
  * Precedence: overrides (--var) > env ORBIT_VAR_<name> > values.hcl > default.
@@ -24,6 +64,7 @@ export function resolveVariables(
   spec: ServiceSpec,
   overrides: Record<string, string> = {},
   env: Record<string, string | undefined> = {},
+  options: ResolveOptions = {},
 ): ResolvedVariables {
   const declared = new Set(spec.variables.map((v) => v.name));
   for (const name of Object.keys(overrides)) {
@@ -38,12 +79,16 @@ export function resolveVariables(
       );
     }
   }
+  const extra = new Set(options.sensitive ?? []);
+  const present = options.envNames ? new Set(options.envNames) : null;
+  const isSensitive = (name: string, declaredSensitive: boolean) => declaredSensitive || extra.has(name);
   const out: Diagnostic[] = [];
   const values: Record<string, unknown> = {};
   const origins: ResolvedVariables['origins'] = {};
   const secrets: Secret[] = [];
-  for (const decl of spec.variables) {
-    const envValue = env[ENV_PREFIX + decl.name];
+  for (const d of spec.variables) {
+    const decl = { ...d, sensitive: isSensitive(d.name, d.sensitive) };
+    const envValue = options.untrusted ? undefined : env[ENV_PREFIX + decl.name];
     let value: unknown;
     let origin: ResolvedVariables['origins'][string];
     let loc: SourceLocation = decl.location;
@@ -71,6 +116,9 @@ export function resolveVariables(
     } else if (decl.default !== undefined) {
       value = decl.default;
       origin = 'default';
+    } else if (options.untrusted && (!present || present.has(ENV_PREFIX + decl.name))) {
+      value = placeholder(decl.name);
+      origin = 'placeholder';
     } else {
       out.push({
         ...decl.location,
@@ -81,14 +129,19 @@ export function resolveVariables(
     }
     values[decl.name] = value;
     origins[decl.name] = origin;
-    if (decl.sensitive && value !== null && value !== undefined) {
-      secrets.push({ name: decl.name, value: typeof value === 'string' ? value : JSON.stringify(value) });
+    if (decl.sensitive && value !== null && value !== undefined && !(value instanceof Unknown)) {
+      secrets.push({
+        name: decl.name,
+        value: typeof value === 'string' ? value : JSON.stringify(value),
+        raw: value,
+      });
       // Strings inside a list or map value are secret too.
       for (const s of stringsIn(value)) if (s !== value) secrets.push({ name: decl.name, value: s });
     }
   }
   if (out.length > 0) throw new ConfigError(out);
-  return { values, secrets, origins };
+  const sensitive = spec.variables.filter((v) => isSensitive(v.name, v.sensitive)).map((v) => v.name);
+  return { values, secrets, origins, sensitive };
 }
 
 function stringsIn(v: unknown): string[] {
@@ -99,6 +152,8 @@ function stringsIn(v: unknown): string[] {
 }
 
 export interface PlanOptions {
+  /** The evaluation budget of this render (default DEFAULT_EVAL_LIMITS). */
+  limits?: Partial<EvalLimits>;
   /** Render `previous.*` as an unknown placeholder instead of the given/null previous deployment. */
   previousUnknown?: boolean;
   /** orbit.* values not known before running, shown as placeholders. */
@@ -110,7 +165,15 @@ interface Mode {
   options: PlanOptions;
 }
 
-function baseScope(spec: ServiceSpec, vars: ResolvedVariables, ctx: RenderContext, mode: Mode): EvalScope {
+interface Scope extends EvalScope {
+  budget: EvalBudget;
+}
+
+/** Names of the variables treated as sensitive. */
+const sensitiveNames = (spec: ServiceSpec, vars: ResolvedVariables): Set<string> =>
+  new Set(vars.sensitive ?? spec.variables.filter((v) => v.sensitive).map((v) => v.name));
+
+function baseScope(spec: ServiceSpec, vars: ResolvedVariables, ctx: RenderContext, mode: Mode): Scope {
   const orbit: { [k: string]: Value } = fromPlain(ctx.orbit) as { [k: string]: Value };
   for (const k of mode.options.unknownOrbit ?? []) orbit[k] = new Unknown(`orbit.${k}`);
   const previous: Value = mode.options.previousUnknown
@@ -118,9 +181,20 @@ function baseScope(spec: ServiceSpec, vars: ResolvedVariables, ctx: RenderContex
     : ctx.previous
       ? { id: ctx.previous.id, var: fromPlain(ctx.previous.var) }
       : null;
+  // A sensitive variable is marked: whatever is computed from it is sensitive too.
+  const sensitive = sensitiveNames(spec, vars);
+  const variables: { [k: string]: Value } = {};
+  for (const [name, raw] of Object.entries(vars.values)) {
+    const v = fromPlain(raw);
+    variables[name] =
+      sensitive.has(name) && v !== null && !(v instanceof Unknown)
+        ? new Sensitive(v as Exclude<Value, Sensitive>, new Set([name]), { secret: name })
+        : v;
+  }
   return {
-    roots: { var: fromPlain(vars.values), orbit, previous, const: {}, step: {} },
+    roots: { var: variables, orbit, previous, const: {}, step: {} },
     nullSafeRoots: new Set(['previous']),
+    budget: new EvalBudget(mode.options.limits),
   };
 }
 
@@ -140,16 +214,24 @@ export function evaluateConsts(
 ): Record<string, unknown> {
   const scope = baseScope(spec, vars, ctx, { plan: false, options });
   const consts = computeConsts(spec, scope);
-  return showUnknowns(consts) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(consts).map(([k, v]) => [k, shown(v)]));
 }
 
-function computeConsts(spec: ServiceSpec, scope: EvalScope): { [k: string]: Value } {
+/** A value for display: what is sensitive, anywhere inside, shows as `(sensitive)`. */
+function shown(v: Value): unknown {
+  if (v instanceof Sensitive) return '(sensitive)';
+  if (!measure(v).marked) return showUnknowns(v);
+  if (Array.isArray(v)) return v.map(shown);
+  return Object.fromEntries(Object.entries(v as object).map(([k, x]) => [k, shown(x as Value)]));
+}
+
+function computeConsts(spec: ServiceSpec, scope: Scope): { [k: string]: Value } {
   const consts: { [k: string]: Value } = {};
   scope.roots.const = consts;
   const out: Diagnostic[] = [];
   for (const c of spec.consts) {
     try {
-      consts[c.name] = evaluate(c.expr, scope);
+      consts[c.name] = evaluate(c.expr, scope, scope.budget);
     } catch (err) {
       fail(err, c.location, out);
     }
@@ -166,10 +248,39 @@ export function renderStep(
   options: RenderStepOptions = {},
 ): RenderedStep {
   return withSecretsMasked(vars, () => {
-    const scope = baseScope(spec, vars, ctx, { plan: false, options: {} });
+    const mode: Mode = { plan: false, options: options.limits ? { limits: options.limits } : {} };
+    const derived = new Set<string>();
+    const scope: Scope = { ...baseScope(spec, vars, ctx, mode), onDerived: (x) => derived.add(x) };
     computeConsts(spec, scope);
-    return renderOne(spec, index, scope, ctx, { plan: false, options: {} }, options.reverse ?? true);
+    const step = renderOne(spec, index, scope, ctx, mode, options.reverse ?? true);
+    registerDerived(step, derived, vars);
+    return step;
   });
+}
+
+/**
+ * Values derived from a secret join the deployment's secrets, so everything that masks with
+ * `vars.secrets` (entries, agent output, errors) masks them too. Short ones (a length, a flag)
+ * would mask unrelated text everywhere and are left out; they are masked where they are recorded.
+ */
+function registerDerived(step: RenderedStep, computed: Set<string>, vars: ResolvedVariables): void {
+  const add = (name: string, text: string) => {
+    if (text.length < 6 || vars.secrets.some((s) => s.value === text)) return;
+    vars.secrets.push({ name, value: text, derived: true });
+  };
+  for (const part of step.sensitive ?? []) {
+    const v = valueAt(step, part.path);
+    add(part.names.join('+'), typeof v === 'string' ? v : JSON.stringify(v));
+  }
+  // Strings computed on the way (a hash inside a command line) may be printed on their own.
+  const names = [...new Set((step.sensitive ?? []).flatMap((p) => p.names))].join('+') || 'secret';
+  for (const text of computed) add(names, text);
+}
+
+function valueAt(root: unknown, path: Array<string | number>): unknown {
+  let v = root;
+  for (const k of path) v = (v as Record<string | number, unknown> | null)?.[k];
+  return v;
 }
 
 /**
@@ -188,6 +299,8 @@ function withSecretsMasked<T>(vars: ResolvedVariables, render: () => T): T {
 }
 
 export interface RenderStepOptions {
+  /** The evaluation budget of this render (default DEFAULT_EVAL_LIMITS). */
+  limits?: Partial<EvalLimits>;
   /**
    * false: leave `reverse` unrendered (null). The engine renders a step's reverse action only once
    * its forward action has run, since it may use the step's own outputs.
@@ -226,7 +339,7 @@ export function renderPlan(
 function renderOne(
   spec: ServiceSpec,
   index: number,
-  base: EvalScope,
+  base: Scope,
   ctx: RenderContext,
   mode: Mode,
   withReverse = true,
@@ -244,7 +357,7 @@ function renderOne(
         : (fromPlain(ctx.stepOutputs[earlier.name] ?? {}) as Value),
     };
   }
-  const scope: EvalScope = { ...base, roots: { ...base.roots, step: outputs } };
+  const scope: Scope = { ...base, roots: { ...base.roots, step: outputs } };
   const out: Diagnostic[] = [];
   const rendered: RenderedStep = {
     name: step.name,
@@ -256,32 +369,113 @@ function renderOne(
     timeoutMs: DEFAULT_TIMEOUT_MS,
     params: {},
   };
+  const parts: SensitivePart[] = [];
   for (const attr of step.attributes) {
     if (attr.name === 'reverse' && !withReverse) continue;
     try {
-      const v = evaluate(attr.expr, scope);
+      const v = evaluate(attr.expr, scope, scope.budget);
+      // What is printed or recorded is bounded too (a value doubled 40 times is cheap to build).
+      scope.budget.output(measure(v).size, attr.expr.loc);
+      const s = new Settler(parts, scope.budget, attr.expr.loc);
       switch (attr.name) {
         case 'forward':
-          rendered.forward = argv(v, attr.expr, 'forward');
+          rendered.forward = argv(spread(v), attr.expr, 'forward', s);
           break;
-        case 'reverse':
-          rendered.reverse = v === null ? null : argv(v, attr.expr, 'reverse');
+        case 'reverse': {
+          const r = spread(v);
+          rendered.reverse = r === null ? null : argv(r, attr.expr, 'reverse', s);
           break;
+        }
         case 'env':
-          rendered.env = envMap(v, attr.expr);
+          rendered.env = envMap(spread(v), attr.expr, s);
           break;
         case 'timeout':
-          rendered.timeoutMs = timeout(v, attr.expr);
+          // A duration is recorded as a number; one computed from a secret tells little.
+          rendered.timeoutMs = timeout(unmark(v).value, attr.expr);
           break;
         default:
-          rendered.params[attr.name] = showUnknowns(v);
+          rendered.params[attr.name] = s.deep(v, ['params', attr.name]);
       }
     } catch (err) {
       fail(err, attr.location, out);
     }
   }
   if (out.length > 0) throw new ConfigError(out);
+  if (parts.length > 0) rendered.sensitive = parts;
   return rendered;
+}
+
+/**
+ * Takes the marks off a rendered attribute, noting where each sensitive part sits (its path in
+ * the rendered step) with the recipe that recomputes it.
+ */
+class Settler {
+  constructor(
+    private readonly parts: SensitivePart[],
+    private readonly budget: EvalBudget,
+    private readonly loc: SourceLocation,
+  ) {}
+
+  /** A plain copy for params: every marked part inside is noted. */
+  deep(v: Value, path: Array<string | number>): unknown {
+    if (v instanceof Sensitive) {
+      this.note(v, path, false);
+      return showUnknowns(unmarkAll(v));
+    }
+    if (!measure(v).marked) return showUnknowns(v);
+    if (Array.isArray(v)) return v.map((x, i) => this.deep(x, [...path, i]));
+    return Object.fromEntries(
+      Object.entries(v as object).map(([k, x]) => [k, this.deep(x as Value, [...path, k])]),
+    );
+  }
+
+  /** A leaf of argv or env (converted to a string) without its mark, noted at `path`. */
+  leaf(v: Value, path: Array<string | number>): Value {
+    if (!(v instanceof Sensitive)) return v;
+    this.note(v, path, true);
+    return v.value;
+  }
+
+  /** Parts that masking the secrets' text already hides and restores need no note. */
+  private note(v: Sensitive, path: Array<string | number>, string: boolean): void {
+    if (plainEnough(v.recipe, v)) return;
+    // The recipe is recorded with the action: it counts as output.
+    this.budget.output(recipeSize(v.recipe), this.loc);
+    this.parts.push({ path, names: [...v.names].sort(), recipe: v.recipe, string });
+  }
+}
+
+/** A marked list or map as a list or map of marked elements (argv and env are masked per element). */
+function spread(v: Value): Value {
+  if (!(v instanceof Sensitive)) return v;
+  const { value, names, recipe } = v;
+  if (Array.isArray(value))
+    return value.map((x, i) => mark(x, names, () => ({ get: recipe, key: { v: i } })));
+  if (isObject(value)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, x]) => [k, mark(x, names, () => ({ get: recipe, key: { v: k } }))]),
+    );
+  }
+  return value === null ? null : v;
+}
+
+function unmarkAll(v: Value): Value {
+  const { value } = unmark(v);
+  if (Array.isArray(value)) return value.map(unmarkAll);
+  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, x]) => [k, unmarkAll(x)]));
+  return value;
+}
+
+/**
+ * Whether masking the secrets' text and putting it back restores the part: the part is a string
+ * secret, or string secrets pasted between literal text. Anything computed needs its recipe.
+ */
+function plainEnough(r: Recipe, v: Sensitive): boolean {
+  if (typeof v.value !== 'string') return false;
+  const piece = (x: Recipe): boolean =>
+    'secret' in x || ('v' in x && (typeof x.v === 'string' || x.v === null));
+  if ('secret' in r) return true;
+  return 'tpl' in r && r.tpl.every(piece);
 }
 
 function scalarString(v: Value, expr: Expr, what: string): string {
@@ -291,7 +485,7 @@ function scalarString(v: Value, expr: Expr, what: string): string {
   throw new EvalError('E_BAD_ATTRIBUTE', `${what} must be a string, got ${typeName(v)}`, expr.loc);
 }
 
-function argv(v: Value, expr: Expr, what: string): string[] {
+function argv(v: Value, expr: Expr, what: string, s: Settler): string[] {
   if (v instanceof Unknown) return [v.toString()];
   if (!Array.isArray(v)) {
     throw new EvalError(
@@ -301,10 +495,10 @@ function argv(v: Value, expr: Expr, what: string): string[] {
     );
   }
   const itemExpr = (i: number): Expr => (expr.kind === 'tuple' ? (expr.items[i] ?? expr) : expr);
-  return v.map((x, i) => scalarString(x, itemExpr(i), `${what}[${i}]`));
+  return v.map((x, i) => scalarString(s.leaf(x, [what, i]), itemExpr(i), `${what}[${i}]`));
 }
 
-function envMap(v: Value, expr: Expr): Record<string, string> {
+function envMap(v: Value, expr: Expr, s: Settler): Record<string, string> {
   if (v === null) return {};
   if (!isObject(v))
     throw new EvalError('E_BAD_ATTRIBUTE', `env must be a map of strings, got ${typeName(v)}`, expr.loc);
@@ -313,11 +507,11 @@ function envMap(v: Value, expr: Expr): Record<string, string> {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) {
       throw new EvalError(
         'E_BAD_ATTRIBUTE',
-        `env name "${k}" is not a valid environment variable name`,
+        `env name "${visibleControls(k)}" is not a valid environment variable name`,
         expr.loc,
       );
     }
-    env[k] = scalarString(x, expr, `env.${k}`);
+    env[k] = scalarString(s.leaf(x, ['env', k]), expr, `env.${k}`);
   }
   return env;
 }

@@ -6,6 +6,7 @@ import type { SourceLocation } from '../util/errors.js';
 import type { Secret } from '../util/secrets.js';
 import type { ParamSpec } from '../agents/contract.js';
 import type { Expr } from './expressions/ast.js';
+import type { Recipe } from './expressions/values.js';
 
 export type { Expr } from './expressions/ast.js';
 
@@ -52,6 +53,25 @@ export interface RenderedStep {
   timeoutMs: number;
   /** Agent-specific attributes (image, url, method, body, mounts, ...), rendered. */
   params: Record<string, unknown>;
+  /** The parts computed from sensitive values (absent when there are none). */
+  sensitive?: SensitivePart[];
+}
+
+/**
+ * A part of a rendered step computed from sensitive variables (`base64encode(var.pw)`): masked
+ * wherever it is shown or recorded. `path` is from the step: `["forward", 2]`, `["env", "AUTH"]`, `["params", "body"]`.
+ */
+export interface SensitivePart {
+  path: Array<string | number>;
+  /** The sensitive variables it was computed from. */
+  names: string[];
+  /**
+   * How to compute it again from those variables, for a replay. Parts that masking the secret's
+   * text and putting it back restores (the secret itself, or pasted into text) are not listed.
+   */
+  recipe: Recipe;
+  /** Whether the part was converted to a string (argv and env are strings). */
+  string: boolean;
 }
 
 /** One attribute of a step or const block: an expression tree kept for rendering. */
@@ -112,8 +132,10 @@ export interface ServiceSpec {
 
 export interface ResolvedVariables {
   values: Record<string, unknown>;
-  /** One per sensitive variable that has a value. */
+  /** One per sensitive variable that has a value (and, once rendered, per value derived from one). */
   secrets: Secret[];
-  /** Where each value came from. */
-  origins: Record<string, 'override' | 'env' | 'values' | 'default'>;
+  /** Where each value came from; `placeholder`: not read (preview and plan of untrusted content). */
+  origins: Record<string, 'override' | 'env' | 'values' | 'default' | 'placeholder'>;
+  /** Variables treated as sensitive: declared so here, or (preview) on the base branch. */
+  sensitive?: string[];
 }

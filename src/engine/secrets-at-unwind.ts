@@ -12,7 +12,11 @@ export function availableSecrets(spec: ServiceSpec, env: Record<string, string |
     if (!decl.sensitive) continue;
     const value = env[`ORBIT_VAR_${decl.name}`] ?? spec.values[decl.name] ?? decl.default;
     if (value === undefined || value === null) continue;
-    out.push({ name: decl.name, value: typeof value === 'string' ? value : JSON.stringify(value) });
+    out.push({
+      name: decl.name,
+      value: typeof value === 'string' ? value : JSON.stringify(value),
+      raw: value,
+    });
     for (const s of stringsIn(value)) if (s !== value) out.push({ name: decl.name, value: s });
   }
   return out;

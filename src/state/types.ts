@@ -45,6 +45,21 @@ export interface ActionRecord {
   timeout_ms: number;
   /** Set when `agent` is a custom agent: its image at the time, so a replay runs the same image. */
   custom_image?: string;
+  /**
+   * Parts computed from sensitive values (`base64encode(var.pw)`): recorded masked, with the recipe
+   * that recomputes each from the secrets alone when the action is replayed (docs/semantics.md).
+   */
+  derived?: DerivedPart[];
+}
+
+export interface DerivedPart {
+  /** Where in the action: `["args", 2]`, `["env", "AUTH"]`, `["params", "body"]`. */
+  path: Array<string | number>;
+  names: string[];
+  /** A recipe (src/config/expressions/values.ts `Recipe`): plain data, secrets by name only. */
+  recipe: unknown;
+  /** Converted to a string (args and env values are strings). */
+  string: boolean;
 }
 
 export interface LogEntry {

@@ -6,9 +6,17 @@
 export interface Secret {
   name: string;
   value: string;
+  /** The variable's value as typed (a list or map, a number...), on the first entry of a variable. */
+  raw?: unknown;
+  /**
+   * A value computed from the secret (`base64encode(var.pw)`): masked as well, but never put back
+   * by `unmask` — a recorded action recomputes it from its recipe instead.
+   */
+  derived?: boolean;
 }
 
 export const marker = (name: string): string => `(sensitive:${name})`;
+export const derivedMarker = (name: string): string => `(sensitive, derived from ${name})`;
 
 /** Longest values first, so a secret that contains another is masked whole. */
 function ordered(secrets: readonly Secret[]): Secret[] {
@@ -22,13 +30,15 @@ export function maskText(
 ): string {
   let out = text;
   for (const s of ordered(secrets))
-    out = out.split(s.value).join(style === 'named' ? marker(s.name) : '(sensitive)');
+    out = out
+      .split(s.value)
+      .join(style === 'plain' ? '(sensitive)' : s.derived ? derivedMarker(s.name) : marker(s.name));
   return out;
 }
 
 export function unmaskText(text: string, secrets: readonly Secret[]): string {
   let out = text;
-  for (const s of secrets) out = out.split(marker(s.name)).join(s.value);
+  for (const s of secrets) if (!s.derived) out = out.split(marker(s.name)).join(s.value);
   return out;
 }
 

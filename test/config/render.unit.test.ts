@@ -40,7 +40,7 @@ describe('resolveVariables', () => {
     const r = resolveVariables(s, { version: '3.0' }, env);
     expect(r.values).toEqual({ version: '3.0', replicas: 5, token: 't0k' });
     expect(r.origins).toEqual({ version: 'override', replicas: 'env', token: 'env' });
-    expect(r.secrets).toEqual([{ name: 'token', value: 't0k' }]);
+    expect(r.secrets).toEqual([{ name: 'token', value: 't0k', raw: 't0k' }]);
     expect(resolveVariables(s, {}, { ORBIT_VAR_token: 'x' }).values).toMatchObject({
       version: '1.0',
       replicas: 3,

@@ -6,6 +6,8 @@ import { loadService } from '../../config/load.js';
 import { planContext } from '../../config/plan-context.js';
 import { renderPlan, resolveVariables } from '../../config/render.js';
 import type { RenderedStep, ResolvedVariables, ServiceSpec } from '../../config/types.js';
+import { Unknown } from '../../config/expressions/values.js';
+import { mapStrings, visibleControls } from '../preview/escape.js';
 import { ConfigError, OrbitError } from '../../util/errors.js';
 import { maskDeep } from '../../util/secrets.js';
 
@@ -14,6 +16,7 @@ interface PlanOptions {
   ref?: string;
   var: string[];
   json?: boolean;
+  withEnv?: boolean;
 }
 
 /** The stable `--json` shape, documented in docs/hcl.md. */
@@ -55,12 +58,15 @@ export function planJson(
   commit: string | null,
 ): PlanJson {
   const variables: PlanJson['variables'] = {};
+  const sensitive = new Set(vars.sensitive ?? spec.variables.filter((v) => v.sensitive).map((v) => v.name));
   for (const decl of spec.variables) {
     if (!Object.hasOwn(vars.values, decl.name)) continue;
+    const value = vars.values[decl.name];
+    const isSensitive = sensitive.has(decl.name);
     variables[decl.name] = {
-      value: decl.sensitive ? '(sensitive)' : vars.values[decl.name],
+      value: value instanceof Unknown ? value.toString() : isSensitive ? '(sensitive)' : value,
       origin: vars.origins[decl.name] ?? 'default',
-      sensitive: decl.sensitive,
+      sensitive: isSensitive,
     };
   }
   const plan: PlanJson = {
@@ -70,9 +76,28 @@ export function planJson(
     commit,
     policy: spec.policy,
     variables,
-    steps,
+    steps: steps.map(maskSensitiveParts),
   };
   return maskDeep(plan, vars.secrets, 'plain');
+}
+
+/** A step as shown: every part computed from a sensitive value reads `(sensitive)`. */
+function maskSensitiveParts(step: RenderedStep): RenderedStep {
+  const { sensitive, ...shown } = step;
+  let out = shown as RenderedStep;
+  for (const part of sensitive ?? []) out = replaceAt(out, part.path, '(sensitive)');
+  return out;
+}
+
+function replaceAt<T>(root: T, path: Array<string | number>, value: unknown): T {
+  if (path.length === 0) return value as T;
+  const [k, ...rest] = path;
+  if (Array.isArray(root)) return root.map((x, i) => (i === k ? replaceAt(x, rest, value) : x)) as T;
+  if (root !== null && typeof root === 'object' && Object.hasOwn(root, String(k))) {
+    const obj = root as Record<string, unknown>;
+    return { ...obj, [String(k)]: replaceAt(obj[String(k)], rest, value) } as T;
+  }
+  return root;
 }
 
 function formatMs(ms: number): string {
@@ -86,7 +111,9 @@ function argvText(args: string[]): string {
   return args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
 }
 
-export function planText(plan: PlanJson): string {
+export function planText(raw: PlanJson): string {
+  // Values and keys come from the config (maybe a pull request's): no terminal escapes.
+  const plan = mapStrings(raw, visibleControls);
   const lines: string[] = [];
   const at = plan.ref ? ` at ${plan.ref}` : '';
   const commit = plan.commit ? ` (${plan.commit.slice(0, 12)})` : '';
@@ -125,6 +152,10 @@ export function register(program: Command): void {
     .option('--ref <rev>', 'git revision to read the config from (default: the working tree)')
     .option('--var <name=value>', 'set a variable (repeatable)', collectVar, [])
     .option('--json', 'machine-readable output (see docs/hcl.md)')
+    .option(
+      '--with-env',
+      'read ORBIT_VAR_* from the environment (secrets included); without it, values from the environment show as placeholders',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  $ orbit plan waffle --repo ./config\n  $ orbit plan waffle --ref my-branch --var version=1.5.0 --json',
@@ -133,7 +164,8 @@ export function register(program: Command): void {
       const overrides = parseVarFlags(opts.var);
       const repoDir = resolve(opts.repo);
       const spec = await loadService(repoDir, service, opts.ref !== undefined ? { ref: opts.ref } : {});
-      const vars = resolveVariables(spec, overrides, process.env);
+      // The config may be a pull request's: the environment (and its secrets) only when asked.
+      const vars = resolveVariables(spec, overrides, process.env, { untrusted: !opts.withEnv });
       const { ctx, options, commit } = await planContext(repoDir, service, opts.ref);
       const steps = renderPlan(spec, vars, ctx, options);
       const problems = checkContracts(spec, vars, { ctx, options });

@@ -37,11 +37,11 @@ async function selectServices(repoDir: string, files: string[]): Promise<string[
   return [...chosen].sort();
 }
 
-/** Loads, resolves values (with ORBIT_VAR_* from the environment) and renders the plan. */
+/** Loads, resolves values (only the names of ORBIT_VAR_* are looked at, never their values: the config may be a pull request's) and renders the plan. */
 async function checkService(repoDir: string, service: string): Promise<Diagnostic[]> {
   try {
     const spec = await loadService(repoDir, service);
-    const vars = resolveVariables(spec, {}, process.env);
+    const vars = resolveVariables(spec, {}, {}, { untrusted: true, envNames: Object.keys(process.env) });
     const { ctx, options } = await planContext(repoDir, service);
     renderPlan(spec, vars, ctx, options);
     return checkContracts(spec, vars, { ctx, options });

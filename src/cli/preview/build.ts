@@ -8,6 +8,7 @@
 import { checkContracts } from '../../config/contract-check.js';
 import { loadService } from '../../config/load.js';
 import { planContext } from '../../config/plan-context.js';
+import { fromPlain, showUnknowns } from '../../config/expressions/values.js';
 import { renderPlan, resolveVariables } from '../../config/render.js';
 import type { RenderedStep, ServiceSpec } from '../../config/types.js';
 import { configChanges } from '../../engine/commit-decision.js';
@@ -81,7 +82,10 @@ export interface PreviewOptions {
   range: string;
   stateBranch?: string;
   stateDir?: string;
+  /** Not read: a preview renders pull-request content and never reads ORBIT_VAR_* (docs/security.md). */
   env?: Record<string, string | undefined>;
+  /** Set by buildPreview: the range's base, whose sensitive declarations count too. */
+  baseCommit?: string;
 }
 
 /** A job's config at its commit, loaded before anything runs (as the engine does). */
@@ -92,6 +96,7 @@ export async function buildPreview(options: PreviewOptions): Promise<Preview> {
   const { base, head } = await resolveRange(history, options.range);
   const commits = await history.commitsBetween(base, head);
   const state = await openStateIfAny(options);
+  options = { ...options, baseCommit: base };
   try {
     const dry = new DryRun(state, history);
     const planned = dry.plan(commits);
@@ -315,7 +320,16 @@ async function previewDeploy(
   spec: ServiceSpec,
   note: string | null,
 ): Promise<PreviewJob> {
-  const vars = resolveVariables(spec, {}, options.env ?? process.env);
+  // Untrusted content: no environment, and a variable sensitive on the base branch stays sensitive.
+  const vars = resolveVariables(
+    spec,
+    {},
+    {},
+    {
+      untrusted: true,
+      sensitive: (await sensitiveOnBase(options, service)) ?? spec.variables.map((v) => v.name),
+    },
+  );
   const { ctx, options: planOptions } = await planContext(options.repoDir, service, commit.sha);
   const current = await dry.current(service);
   // With a state log, `previous` is known: the deployment this one replaces (or none).
@@ -347,7 +361,8 @@ async function previewDeploy(
   const predicted = await dry.deploy(
     service,
     commit,
-    maskDeep(vars.values, vars.secrets, 'plain'),
+    // Placeholders (values not read) stay placeholders as `previous.var.*` of the next commit.
+    maskDeep(showUnknowns(fromPlain(vars.values)) as Record<string, unknown>, vars.secrets, 'plain'),
     plan.steps.map((s) => ({
       name: s.name,
       forward: action(s.agent, s.forward),
@@ -364,4 +379,21 @@ async function previewDeploy(
     variables: plan.variables,
     steps: plan.steps,
   };
+}
+
+/**
+ * Variables declared sensitive by the service at the range's base: none when it is new there,
+ * null (treat every variable as sensitive) when the base's config cannot be read.
+ */
+async function sensitiveOnBase(options: PreviewOptions, service: string): Promise<string[] | null> {
+  const base = options.baseCommit;
+  if (!base) return [];
+  try {
+    const spec = await loadService(options.repoDir, service, { ref: base });
+    return spec.variables.filter((v) => v.sensitive).map((v) => v.name);
+  } catch (err) {
+    if (err instanceof OrbitError && err.code === 'E_UNKNOWN_SERVICE') return [];
+    if (err instanceof ConfigError || err instanceof OrbitError) return null;
+    throw err;
+  }
 }

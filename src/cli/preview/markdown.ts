@@ -2,21 +2,20 @@
 import { formatDiagnostic } from '../../util/errors.js';
 import { argvText, paramText } from './argv.js';
 import type { Preview, PreviewJob } from './build.js';
+import { mdCode, mdFence, mdText } from './escape.js';
 
-const code = (s: string): string => '`' + s.replace(/`/g, "'") + '`';
+// Everything below that came from the repository (names, values, keys, subjects, diagnostics)
+// goes through these: the pull request's author writes it (docs/security.md).
+const code = (s: string): string => mdCode(s);
 const sha7 = (s: string): string => s.slice(0, 7);
-/** Text inside a table cell or a heading: no pipes, no newlines, no HTML. */
-const cell = (s: string): string =>
-  s
-    .replace(/\|/g, '\\|')
-    .replace(/[\r\n]+/g, ' ')
-    .replace(/</g, '&lt;');
+/** Text inside a table cell or a heading: escaped, one line. */
+const cell = (s: string): string => mdText(s);
 
 export function previewMarkdown(p: Preview): string {
   const out: string[] = [];
   const all = p.commits.flatMap((c) => c.jobs);
   const n = (a: PreviewJob['action']) => all.filter((j) => j.action === a).length;
-  out.push(`### Orbit preview: ${code(p.range)}`, '');
+  out.push(`### Orbit preview: ${mdCode(p.range, false)}`, '');
   out.push(
     `${p.valid ? '✅ valid' : '❌ **invalid configuration**'} · ${p.commits.length} commit(s) · ${n('deploy')} deploy · ${n('unwind')} unwind${n('invalid') ? ` · ${n('invalid')} invalid` : ''}${p.stateLog ? '' : ' · _no state log: previous deployments unknown_'}`,
     '',
@@ -38,42 +37,40 @@ function jobMarkdown(job: PreviewJob): string[] {
   switch (job.action) {
     case 'deploy': {
       const out = [
-        `**${job.service}** deploys (policy ${code(job.policy)}${job.replaces ? `, replacing ${code(job.replaces)}` : ', first deployment'})`,
+        `**${cell(job.service)}** deploys (policy ${code(job.policy)}${job.replaces ? `, replacing ${code(job.replaces)}` : ', first deployment'})`,
       ];
       if (job.note) out.push('', `> ${cell(job.note)}`);
       out.push('', '| # | step | agent | forward | reverse |', '| - | - | - | - | - |');
       for (const s of job.steps) {
         const params = Object.entries(s.params).map(([k, v]) => `${k}: ${paramText(v)}`);
-        const agent = [s.agent, ...params].map((x) => code(cell(x))).join('<br>');
+        const agent = [s.agent, ...params].map((x) => code(x)).join('<br>');
         out.push(
-          `| ${s.index + 1} | ${cell(s.name)} | ${agent} | ${code(cell(argvText(s.forward)))} | ${s.reverse ? code(cell(argvText(s.reverse))) : '_no-op_'} |`,
+          `| ${s.index + 1} | ${cell(s.name)} | ${agent} | ${code(argvText(s.forward))} | ${s.reverse ? code(argvText(s.reverse)) : '_no-op_'} |`,
         );
       }
       return out;
     }
     case 'unwind': {
       const out = [
-        `**${job.service}** unwinds ${job.deployment ? code(job.deployment) : `the deployment of ${code(sha7(job.reverted))}`} (reverts ${code(sha7(job.reverted))})`,
+        `**${cell(job.service)}** unwinds ${job.deployment ? code(job.deployment) : `the deployment of ${code(sha7(job.reverted))}`} (reverts ${code(sha7(job.reverted))})`,
       ];
       if (job.note) out.push('', `> ${cell(job.note)}`);
       if (job.steps?.length) {
         out.push('', '| # | step | reverse, in this order |', '| - | - | - |');
         for (const s of job.steps)
           out.push(
-            `| ${s.index + 1} | ${cell(s.name)} | ${s.reverse ? code(cell(argvText(s.reverse))) : '_no-op_'} |`,
+            `| ${s.index + 1} | ${cell(s.name)} | ${s.reverse ? code(argvText(s.reverse)) : '_no-op_'} |`,
           );
       }
       return out;
     }
     case 'none':
-      return [`**${job.service}**: nothing runs. ${cell(job.note)}`];
+      return [`**${cell(job.service)}**: nothing runs. ${cell(job.note)}`];
     case 'invalid':
       return [
-        `**${job.service}**: ❌ invalid configuration; Orbit would reject this commit:`,
+        `**${cell(job.service)}**: ❌ invalid configuration; Orbit would reject this commit:`,
         '',
-        '```',
-        ...job.diagnostics.map(formatDiagnostic),
-        '```',
+        ...mdFence(job.diagnostics.map(formatDiagnostic)),
       ];
   }
 }

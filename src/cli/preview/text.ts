@@ -4,8 +4,11 @@ import { formatDiagnostic } from '../../util/errors.js';
 import { paint, short } from '../format.js';
 import { argvText, msText, paramText } from './argv.js';
 import type { Preview, PreviewJob } from './build.js';
+import { mapStrings, visibleControls } from './escape.js';
 
-export function previewText(p: Preview): string {
+export function previewText(preview: Preview): string {
+  // Values, keys, subjects and diagnostics come from the repository: no terminal escapes.
+  const p = mapStrings(preview, visibleControls);
   const lines: string[] = [];
   const n = p.commits.length;
   lines.push(

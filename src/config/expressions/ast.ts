@@ -5,7 +5,8 @@
  */
 import type { SourceLocation } from '../../util/errors.js';
 
-export type TraversalStep = { kind: 'attr'; name: string } | { kind: 'index'; key: string | number };
+/** An index key is null for `x[null]` (an error when evaluated, not when parsed). */
+export type TraversalStep = { kind: 'attr'; name: string } | { kind: 'index'; key: string | number | null };
 
 export type Expr =
   | { kind: 'literal'; value: string | number | boolean | null; loc: SourceLocation }

@@ -180,9 +180,12 @@ function convertKey(node: ExpressionType, ctx: Ctx): Expr {
   return convert(node, ctx, { kind: 'quoted' });
 }
 
-function traversalStep(p: TerraformTraversalPart, _ctx: Ctx): TraversalStep {
+function traversalStep(p: TerraformTraversalPart, ctx: Ctx): TraversalStep {
   if (p.type === 'nameTraversal') return { kind: 'attr', name: p.segment };
-  const seg = p.segment;
+  // hcl2json leaves out the segment of a bool or null key (`x[true]`, `x[null]`): read the source.
+  const seg = (p.segment as string | undefined) ?? indexSource(p, ctx);
+  if (seg === 'null') return { kind: 'index', key: null };
+  if (seg === 'true' || seg === 'false') return { kind: 'index', key: seg };
   if (seg.startsWith('"')) {
     try {
       return { kind: 'index', key: JSON.parse(seg) as string };
@@ -193,6 +196,12 @@ function traversalStep(p: TerraformTraversalPart, _ctx: Ctx): TraversalStep {
   }
   const n = Number(seg);
   return { kind: 'index', key: Number.isNaN(n) ? seg : n };
+}
+
+function indexSource(p: TerraformTraversalPart, ctx: Ctx): string {
+  return sliceBytes(ctx, p.range.start.byte, p.range.end.byte)
+    .replace(/^\s*\[\s*/, '')
+    .replace(/\s*\]\s*$/, '');
 }
 
 /** Indentation removed from every line of a `<<-` heredoc: the smallest among non-blank lines. */

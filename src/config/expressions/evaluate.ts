@@ -1,108 +1,158 @@
 /**
  * Evaluates an `Expr` against a scope. Pure and bounded: errors are `EvalError`s with a stable code
- * and the location of the offending sub-expression. `Unknown` values (plan time) propagate.
+ * and the location of the offending sub-expression; every node draws on an `EvalBudget`.
+ * `Unknown` values (plan time) propagate. `Sensitive` values (marks, as in go-cty) propagate too:
+ * whatever is computed from a sensitive value is sensitive, and carries a recipe to recompute it.
  */
 import type { SourceLocation } from '../../util/errors.js';
 import type { Expr, TraversalStep } from './ast.js';
+import { EvalBudget } from './budget.js';
 import { FUNCTIONS } from './functions.js';
+import { applyBinary, applyUnary, step } from './ops.js';
 import {
   EvalError,
   MAX_STRING,
+  MAX_VALUE_DEPTH,
+  Sensitive,
   Unknown,
-  deepEqual,
   findUnknown,
   isObject,
+  mark,
+  measure,
+  recipeOf,
   toBoolValue,
-  toNumberValue,
   toStringValue,
   typeName,
+  unmark,
+  unmarkDeep,
 } from './values.js';
-import type { Value } from './values.js';
+import type { Recipe, Value } from './values.js';
 
 export interface EvalScope {
   /** Top-level names: `var`, `const`, `orbit`, `previous`, `step`. */
   roots: Record<string, Value>;
   /** Roots whose missing attributes and null parents read as null (e.g. `previous`). */
   nullSafeRoots?: ReadonlySet<string>;
+  /** Told of every string computed from a secret (`base64encode(var.pw)`), to mask it in logs. */
+  onDerived?: (s: string) => void;
 }
 
 /** Deepest nesting accepted; keeps pathological input from overflowing the stack. */
-const MAX_DEPTH = 200;
+export const MAX_DEPTH = 200;
 
 interface Frame {
   scope: EvalScope;
   locals: Map<string, Value>;
   splatItem?: Value;
   depth: number;
+  budget: EvalBudget;
 }
 
-export function evaluate(expr: Expr, scope: EvalScope): Value {
-  return ev(expr, { scope, locals: new Map(), depth: 0 });
+/** Evaluates `expr`; `budget` is shared by every expression of one render (default: a fresh one). */
+export function evaluate(expr: Expr, scope: EvalScope, budget: EvalBudget = new EvalBudget()): Value {
+  return ev(expr, { scope, locals: new Map(), depth: 0, budget });
+}
+
+/** Charges a value just built, and refuses one nested too deeply to walk safely. */
+function built<T extends Value>(v: T, loc: SourceLocation, f: Frame): T {
+  const m = measure(v);
+  if (m.depth > MAX_VALUE_DEPTH) {
+    throw new EvalError('E_EVAL_LIMIT', `value nested more than ${MAX_VALUE_DEPTH} deep`, loc, {
+      limit: 'depth',
+      value: MAX_VALUE_DEPTH,
+    });
+  }
+  f.budget.built(typeof v === 'object' && v !== null && !(v instanceof Unknown) ? shallow(v) : m.size, loc);
+  return v;
+}
+
+function shallow(v: Value): number {
+  if (v instanceof Sensitive) return 1;
+  return Array.isArray(v) ? v.length + 1 : Object.keys(v as object).length + 1;
 }
 
 function ev(e: Expr, f: Frame): Value {
-  if (f.depth > MAX_DEPTH) throw new EvalError('E_EVAL_LIMIT', 'expression nested too deeply', e.loc);
+  if (f.depth > MAX_DEPTH) {
+    throw new EvalError('E_EVAL_LIMIT', `expression nested more than ${MAX_DEPTH} deep`, e.loc, {
+      limit: 'depth',
+      value: MAX_DEPTH,
+    });
+  }
+  f.budget.work(1, e.loc);
   const d: Frame = { ...f, depth: f.depth + 1 };
   switch (e.kind) {
     case 'literal':
       return e.value;
     case 'template':
-      return template(e.parts, d);
+      return template(e.parts, e.loc, d);
     case 'tuple':
-      return e.items.map((x) => ev(x, d));
-    case 'object': {
-      const out: { [key: string]: Value } = {};
-      for (const item of e.items) {
-        const k = ev(item.key, d);
-        if (k instanceof Unknown) return k;
-        out[toStringValue(k, item.key.loc, 'object key')] = ev(item.value, d);
-      }
-      return out;
-    }
+      return built(
+        e.items.map((x) => ev(x, d)),
+        e.loc,
+        d,
+      );
+    case 'object':
+      return objectLiteral(e, d);
     case 'scope':
       return reference(e.root, e.path, e.loc, d);
     case 'relative':
       return traverse(ev(e.source, d), e.path, e.loc, { nullSafe: false, label: 'value' });
     case 'index': {
       const coll = ev(e.collection, d);
-      const key = ev(e.key, d);
-      if (key instanceof Unknown) return key;
+      const rawKey = ev(e.key, d);
+      const { value: key, names } = unmark(rawKey);
+      if (key instanceof Unknown) return mark(key, names, () => recipeOf(rawKey));
+      if (key === null) throw new EvalError('E_EVAL_NULL', 'the index is null', e.key.loc);
       const k = typeof key === 'number' ? key : toStringValue(key, e.key.loc, 'index');
-      return traverse(coll, [{ kind: 'index', key: k }], e.loc, { nullSafe: false, label: 'value' });
+      const at = () =>
+        traverse(coll, [{ kind: 'index', key: k }], e.loc, { nullSafe: false, label: 'value' });
+      const v = names.size > 0 ? quote(at, 'the index') : at();
+      return mark(v, names, () => ({ get: recipeOf(coll), key: recipeOf(rawKey) }));
     }
     case 'call':
       return call(e, d);
-    case 'conditional': {
-      const c = ev(e.cond, d);
-      if (c instanceof Unknown) return c;
-      return toBoolValue(c, e.cond.loc, 'condition') ? ev(e.then, d) : ev(e.else, d);
-    }
+    case 'conditional':
+      return conditional(e, d);
     case 'unary': {
-      const v = ev(e.operand, d);
-      if (v instanceof Unknown) return v;
-      if (e.op === 'logicalNot') return !toBoolValue(v, e.operand.loc, 'operand of !');
-      if (e.op === 'negate') return -toNumberValue(v, e.operand.loc, 'operand of -');
-      throw new EvalError('E_EVAL_UNSUPPORTED', `unsupported operator ${e.op}`, e.loc);
+      const raw = ev(e.operand, d);
+      const names = new Set<string>();
+      const v = unmarkDeep(raw, names);
+      if (v instanceof Unknown) return mark(v, names, () => recipeOf(raw));
+      return mark(applyUnary(e.op, v, e.operand.loc), names, () => ({ op: e.op, args: [recipeOf(raw)] }));
     }
     case 'binary':
-      return binary(e.op, e.left, e.right, e.loc, d);
+      return binary(e, d);
     case 'for':
       return forExpr(e, d);
     case 'splat': {
-      const src = ev(e.source, d);
-      if (src instanceof Unknown) return src;
+      const raw = ev(e.source, d);
+      const { value: src, names } = unmark(raw);
+      if (src instanceof Unknown) return mark(src, names, () => recipeOf(raw));
       const items = src === null ? [] : Array.isArray(src) ? src : [src];
-      return items.map((item) => (e.each ? ev(e.each, { ...d, splatItem: item }) : item));
+      const elems = items.map((item, i) =>
+        mark(item, names, () => (Array.isArray(src) ? { get: recipeOf(raw), key: { v: i } } : recipeOf(raw))),
+      );
+      const out = built(
+        elems.map((item) => (e.each ? ev(e.each, { ...d, splatItem: item }) : item)),
+        e.loc,
+        d,
+      );
+      return mark(out, names, () => recipeOf(out));
     }
     case 'splatItem':
       return d.splatItem ?? null;
   }
 }
 
-function template(parts: Expr[], f: Frame): Value {
+function template(parts: Expr[], loc: SourceLocation, f: Frame): Value {
   let out = '';
+  const names = new Set<string>();
+  const raws: Value[] = [];
   for (const p of parts) {
-    const v = ev(p, f);
+    const raw = ev(p, f);
+    raws.push(raw);
+    const { value: v, names: n } = unmark(raw);
+    for (const x of n) names.add(x);
     // null interpolates as "" so `${previous.var.version}` works on a first deployment.
     if (v === null) continue;
     if (typeof v === 'object' && !(v instanceof Unknown)) {
@@ -111,7 +161,32 @@ function template(parts: Expr[], f: Frame): Value {
     out += toStringValue(v, p.loc);
     if (out.length > MAX_STRING) throw new EvalError('E_EVAL_LIMIT', 'string too long', p.loc);
   }
-  return out;
+  built(out, loc, f);
+  return mark(out, names, () => ({ tpl: raws.map(recipeOf) }));
+}
+
+function objectLiteral(e: Extract<Expr, { kind: 'object' }>, f: Frame): Value {
+  const out: { [key: string]: Value } = {};
+  const names = new Set<string>();
+  const keys: Value[] = [];
+  const vals: Value[] = [];
+  for (const item of e.items) {
+    const rawKey = ev(item.key, f);
+    const { value: k, names: n } = unmark(rawKey);
+    if (k instanceof Unknown) return k;
+    for (const x of n) names.add(x);
+    const key = toStringValue(k, item.key.loc, 'object key');
+    const value = ev(item.value, f);
+    out[key] = value;
+    keys.push(rawKey);
+    vals.push(value);
+  }
+  built(out, e.loc, f);
+  // A key computed from a secret makes the whole map sensitive: its shape depends on the secret.
+  return mark(out, names, () => ({
+    fn: 'zipmap',
+    args: [{ list: keys.map(recipeOf) }, { list: vals.map(recipeOf) }],
+  }));
 }
 
 function reference(root: string, path: TraversalStep[], loc: SourceLocation, f: Frame): Value {
@@ -132,6 +207,7 @@ function describe(label: string, path: TraversalStep[], upto: number): string {
   return s;
 }
 
+/** Follows a static path; marks met on the way mark the result (a part of a secret is secret). */
 function traverse(
   start: Value,
   path: TraversalStep[],
@@ -139,49 +215,47 @@ function traverse(
   opts: { nullSafe: boolean; label: string },
 ): Value {
   let v = start;
+  const names = new Set<string>();
+  let recipe: Recipe | null = null;
+  const done = (x: Value): Value => (recipe ? mark(x, names, () => recipe!) : x);
   for (let i = 0; i < path.length; i++) {
-    const step = path[i]!;
+    const s = path[i]!;
+    if (v instanceof Sensitive) {
+      for (const n of v.names) names.add(n);
+      recipe ??= v.recipe;
+      v = v.value;
+    }
     if (v instanceof Unknown) {
-      const name = step.kind === 'attr' ? step.name : String(step.key);
+      const name = s.kind === 'attr' ? s.name : String(s.key);
       v = new Unknown(v.description.includes(':') ? `${v.description}.${name}` : `${v.description}: ${name}`);
       continue;
     }
-    const key = step.kind === 'attr' ? step.name : step.key;
+    const key = s.kind === 'attr' ? s.name : s.key;
+    if (key === null)
+      throw new EvalError('E_EVAL_NULL', `the index of ${describe(opts.label, path, i)} is null`, loc);
     if (v === null) {
-      if (opts.nullSafe) return null;
+      if (opts.nullSafe) return done(null);
       throw new EvalError('E_EVAL_NULL', `${describe(opts.label, path, i)} is null`, loc);
     }
-    if (Array.isArray(v)) {
-      const n = typeof key === 'number' ? key : Number(key);
-      if (!Number.isInteger(n) || n < 0 || n >= v.length) {
+    const next = step(v, key, loc, describe(opts.label, path, i));
+    if (next === undefined) {
+      if (Array.isArray(v)) {
         throw new EvalError(
           'E_EVAL_INDEX',
           `${describe(opts.label, path, i)} has no element ${String(key)}`,
           loc,
         );
       }
-      v = v[n]!;
-      continue;
+      if (opts.nullSafe) return done(null);
+      const code = opts.label === 'step' && i >= 2 ? 'E_MISSING_OUTPUT' : 'E_EVAL_INDEX';
+      throw new EvalError(code, `${describe(opts.label, path, i)} has no attribute "${String(key)}"`, loc, {
+        reference: describe(opts.label, path, i + 1),
+      });
     }
-    if (isObject(v)) {
-      const k = String(key);
-      if (!Object.hasOwn(v, k)) {
-        if (opts.nullSafe) return null;
-        const code = opts.label === 'step' && i >= 2 ? 'E_MISSING_OUTPUT' : 'E_EVAL_INDEX';
-        throw new EvalError(code, `${describe(opts.label, path, i)} has no attribute "${k}"`, loc, {
-          reference: describe(opts.label, path, i + 1),
-        });
-      }
-      v = v[k]!;
-      continue;
-    }
-    throw new EvalError(
-      'E_EVAL_TYPE',
-      `cannot access ${JSON.stringify(key)} of ${describe(opts.label, path, i)} (a ${typeName(v)})`,
-      loc,
-    );
+    if (recipe) recipe = { get: recipe, key: { v: key } };
+    v = next;
   }
-  return v;
+  return done(v);
 }
 
 function call(e: Extract<Expr, { kind: 'call' }>, f: Frame): Value {
@@ -190,28 +264,39 @@ function call(e: Extract<Expr, { kind: 'call' }>, f: Frame): Value {
     throw new EvalError('E_UNKNOWN_FUNCTION', `unknown function "${e.name}"`, e.loc, { name: e.name });
   let args = e.args.map((a) => ev(a, f));
   if (e.expandFinal && args.length > 0) {
-    const last = args[args.length - 1]!;
-    if (last instanceof Unknown) return last;
+    const raw = args[args.length - 1]!;
+    const { value: last, names } = unmark(raw);
+    if (last instanceof Unknown) return mark(last, names, () => recipeOf(raw));
     if (!Array.isArray(last))
       throw new EvalError('E_EVAL_TYPE', 'the argument before ... must be a list', e.loc);
-    args = [...args.slice(0, -1), ...last];
+    const spread = last.map((x, i) => mark(x, names, () => ({ get: recipeOf(raw), key: { v: i } })));
+    args = [...args.slice(0, -1), ...spread];
   }
   if (args.length < def.min || args.length > def.max) {
     throw new EvalError('E_FUNCTION_ARITY', arityMessage(e.name, def.min, def.max, args.length), e.loc);
   }
+  // Charged before running: the cost of a call grows with the size of its arguments.
+  f.budget.work(def.cost ? def.cost(args) : args.reduce<number>((n, a) => n + measure(a).size, 0), e.loc);
+  // Functions see plain values; the result is marked with every mark of every argument.
+  const names = new Set<string>();
+  const memo = new Map<object, Value>();
+  const plain = args.map((a) => unmarkDeep(a, names, memo));
+  const marked = (v: Value) => mark(v, names, () => ({ fn: e.name, args: args.map(recipeOf) }));
   if (!def.acceptsUnknown) {
-    for (const a of args) {
+    for (const a of plain) {
       const u = findUnknown(a);
-      if (u) return u;
+      if (u) return marked(u);
     }
   } else {
     // coalesce-like: an unknown before the first usable value makes the result unknown.
-    for (const a of args) {
-      if (a instanceof Unknown) return a;
+    for (const a of plain) {
+      if (a instanceof Unknown) return marked(a);
       if (a !== null && a !== '') break;
     }
   }
-  return def.fn(args, e.loc);
+  const result = names.size > 0 ? quote(() => def.fn(plain, e.loc), `${e.name}()`) : def.fn(plain, e.loc);
+  if (names.size > 0 && typeof result === 'string') f.scope.onDerived?.(result);
+  return marked(built(result, e.loc, f));
 }
 
 export function arityMessage(name: string, min: number, max: number, got: number): string {
@@ -219,89 +304,124 @@ export function arityMessage(name: string, min: number, max: number, got: number
   return `${name}() takes ${want} argument${want === '1' ? '' : 's'}, got ${got}`;
 }
 
-function binary(op: string, le: Expr, re: Expr, loc: SourceLocation, f: Frame): Value {
-  const l = ev(le, f);
+/**
+ * Runs an operation on values computed from a secret: its error must not quote them
+ * (`lookup: no key "<the secret, base64>"`), so the message names only what failed.
+ */
+function quote<T>(run: () => T, what: string): T {
+  try {
+    return run();
+  } catch (err) {
+    if (!(err instanceof EvalError) || err.code === 'E_EVAL_LIMIT') throw err;
+    throw new EvalError(err.code, `${what} failed on a (sensitive) value`, err.loc);
+  }
+}
+
+/** Evaluates for a recipe only: a branch not taken may fail, and then is not needed to replay. */
+function quietly(e: Expr, f: Frame): Value {
+  try {
+    return ev(e, f);
+  } catch (err) {
+    if (err instanceof EvalError && err.code !== 'E_EVAL_LIMIT') return null;
+    throw err;
+  }
+}
+
+function conditional(e: Extract<Expr, { kind: 'conditional' }>, f: Frame): Value {
+  const raw = ev(e.cond, f);
+  const { value: c, names } = unmark(raw);
+  if (c instanceof Unknown) return mark(c, names, () => recipeOf(raw));
+  const yes = toBoolValue(c, e.cond.loc, 'condition');
+  const taken = ev(yes ? e.then : e.else, f);
+  if (names.size === 0) return taken;
+  // Which branch ran depends on a secret: the recipe holds both, so it does not tell.
+  const other = quietly(yes ? e.else : e.then, f);
+  const [t, el] = yes ? [taken, other] : [other, taken];
+  return mark(taken, names, () => ({ op: 'conditional', args: [recipeOf(raw), recipeOf(t), recipeOf(el)] }));
+}
+
+function binary(e: Extract<Expr, { kind: 'binary' }>, f: Frame): Value {
+  const op = e.op;
+  const locs = { left: e.left.loc, right: e.right.loc };
+  const rawL = ev(e.left, f);
+  const names = new Set<string>();
+  const l = unmarkDeep(rawL, names);
   if (op === 'logicalAnd' || op === 'logicalOr') {
-    if (l instanceof Unknown) return l;
-    const lb = toBoolValue(l, le.loc, `left operand of ${op === 'logicalAnd' ? '&&' : '||'}`);
-    if (op === 'logicalAnd' && !lb) return false;
-    if (op === 'logicalOr' && lb) return true;
-    const r = ev(re, f);
-    if (r instanceof Unknown) return r;
-    return toBoolValue(r, re.loc, `right operand of ${op === 'logicalAnd' ? '&&' : '||'}`);
+    if (l instanceof Unknown) return mark(l, names, () => recipeOf(rawL));
+    const lb = toBoolValue(l, e.left.loc, `left operand of ${op === 'logicalAnd' ? '&&' : '||'}`);
+    if ((op === 'logicalAnd' && !lb) || (op === 'logicalOr' && lb)) {
+      return mark(lb, names, () => ({ op, args: [recipeOf(rawL), recipeOf(quietly(e.right, f))] }));
+    }
   }
-  const r = ev(re, f);
+  const rawR = ev(e.right, f);
+  const r = unmarkDeep(rawR, names);
+  // Comparing is as costly as the smaller side.
+  if (op === 'equal' || op === 'notEqual') f.budget.work(Math.min(measure(l).size, measure(r).size), e.loc);
   const u = findUnknown(l) ?? findUnknown(r);
-  if (u) return u;
-  switch (op) {
-    case 'equal':
-      return deepEqual(l, r);
-    case 'notEqual':
-      return !deepEqual(l, r);
-  }
-  const a = toNumberValue(l, le.loc, 'left operand');
-  const b = toNumberValue(r, re.loc, 'right operand');
-  switch (op) {
-    case 'add':
-      return a + b;
-    case 'subtract':
-      return a - b;
-    case 'multiply':
-      return a * b;
-    case 'divide':
-      if (b === 0) throw new EvalError('E_EVAL_DIVIDE_BY_ZERO', 'division by zero', loc);
-      return a / b;
-    case 'modulo':
-      if (b === 0) throw new EvalError('E_EVAL_DIVIDE_BY_ZERO', 'modulo by zero', loc);
-      return a % b;
-    case 'lessThan':
-      return a < b;
-    case 'lessThanOrEqual':
-      return a <= b;
-    case 'greaterThan':
-      return a > b;
-    case 'greaterThanOrEqual':
-      return a >= b;
-  }
-  throw new EvalError('E_EVAL_UNSUPPORTED', `unsupported operator ${op}`, loc);
+  if (u) return mark(u, names, () => recipeOf(u));
+  return mark(applyBinary(op, l, r, e.loc, locs), names, () => ({
+    op,
+    args: [recipeOf(rawL), recipeOf(rawR)],
+  }));
 }
 
 function forExpr(e: Extract<Expr, { kind: 'for' }>, f: Frame): Value {
-  const coll = ev(e.collection, f);
-  if (coll instanceof Unknown) return coll;
+  const raw = ev(e.collection, f);
+  const { value: coll, names } = unmark(raw);
+  if (coll instanceof Unknown) return mark(coll, names, () => recipeOf(raw));
   let pairs: Array<[Value, Value]>;
-  if (Array.isArray(coll)) pairs = coll.map((v, i) => [i, v]);
-  else if (isObject(coll))
+  if (Array.isArray(coll)) {
+    pairs = coll.map((v, i) => [i, mark(v, names, () => ({ get: recipeOf(raw), key: { v: i } }))]);
+  } else if (isObject(coll)) {
+    // Keys of a sensitive map are sensitive: their recipe reads them from the map, not the log.
     pairs = Object.keys(coll)
       .sort()
-      .map((k) => [k, coll[k]!]);
-  else if (coll === null) throw new EvalError('E_EVAL_NULL', 'cannot iterate over null', e.collection.loc);
+      .map((k, i) => [
+        mark(k, names, () => ({ fn: 'element', args: [{ fn: 'keys', args: [recipeOf(raw)] }, { v: i }] })),
+        mark(coll[k]!, names, () => ({ get: recipeOf(raw), key: { v: k } })),
+      ]);
+  } else if (coll === null) throw new EvalError('E_EVAL_NULL', 'cannot iterate over null', e.collection.loc);
   else throw new EvalError('E_EVAL_TYPE', `cannot iterate over a ${typeName(coll)}`, e.collection.loc);
 
   const tuple: Value[] = [];
   const object: { [key: string]: Value } = {};
+  const keys: Value[] = [];
+  const keyStrings: string[] = [];
+  const parts: Value[] = [];
   let text = '';
   for (const [k, v] of pairs) {
+    f.budget.work(1, e.loc);
     const locals = new Map(f.locals);
     if (e.keyVar) locals.set(e.keyVar, k);
     locals.set(e.valueVar, v);
     const inner: Frame = { ...f, locals };
     if (e.cond) {
-      const c = ev(e.cond, inner);
-      if (c instanceof Unknown) return c;
+      const rawC = ev(e.cond, inner);
+      const { value: c, names: n } = unmark(rawC);
+      if (c instanceof Unknown) return mark(c, n, () => recipeOf(rawC));
+      for (const x of n) names.add(x);
       if (!toBoolValue(c, e.cond.loc, 'for condition')) continue;
     }
     const value = ev(e.value, inner);
     if (e.result === 'tuple') tuple.push(value);
     else if (e.result === 'template') {
-      if (value !== null) text += toStringValue(value, e.value.loc);
+      const { value: s, names: n } = unmark(value);
+      for (const x of n) names.add(x);
+      parts.push(value);
+      if (s !== null) text += toStringValue(s, e.value.loc);
       if (text.length > MAX_STRING) throw new EvalError('E_EVAL_LIMIT', 'string too long', e.loc);
     } else {
-      const keyVal = e.key ? ev(e.key, inner) : k;
+      const rawKey = e.key ? ev(e.key, inner) : k;
+      const { value: keyVal, names: n } = unmark(rawKey);
       if (keyVal instanceof Unknown) return keyVal;
+      for (const x of n) names.add(x);
       const key = toStringValue(keyVal, e.key?.loc ?? e.loc, 'for key');
       if (e.grouped) {
         const prev = object[key];
+        if (!Array.isArray(prev)) {
+          keys.push(rawKey);
+          keyStrings.push(key);
+        }
         object[key] = Array.isArray(prev) ? [...prev, value] : [value];
       } else {
         if (Object.hasOwn(object, key)) {
@@ -311,9 +431,24 @@ function forExpr(e: Extract<Expr, { kind: 'for' }>, f: Frame): Value {
             e.loc,
           );
         }
+        keys.push(rawKey);
+        keyStrings.push(key);
         object[key] = value;
       }
     }
   }
-  return e.result === 'tuple' ? tuple : e.result === 'template' ? text : object;
+  if (e.result === 'tuple') {
+    built(tuple, e.loc, f);
+    return mark(tuple, names, () => recipeOf(tuple));
+  }
+  if (e.result === 'template') {
+    built(text, e.loc, f);
+    return mark(text, names, () => ({ tpl: parts.map(recipeOf) }));
+  }
+  built(object, e.loc, f);
+  const vals = keyStrings.map((k) => object[k]!);
+  return mark(object, names, () => ({
+    fn: 'zipmap',
+    args: [{ list: keys.map(recipeOf) }, { list: vals.map(recipeOf) }],
+  }));
 }

@@ -7,6 +7,7 @@ import type { SourceLocation } from '../../util/errors.js';
 import {
   EvalError,
   MAX_STRING,
+  measure,
   deepEqual,
   fromPlain,
   isObject,
@@ -22,6 +23,8 @@ export interface FunctionDef {
   max: number;
   /** Unknown arguments normally make the result unknown; `acceptsUnknown` functions see them. */
   acceptsUnknown?: boolean;
+  /** Operations charged to the budget before the call; default: the size of the arguments. */
+  cost?: (args: Value[]) => number;
   fn: (args: Value[], loc: SourceLocation) => Value;
 }
 
@@ -210,6 +213,8 @@ export const FUNCTIONS: Record<string, FunctionDef> = {
   distinct: {
     min: 1,
     max: 1,
+    // Each element is compared with every element kept.
+    cost: ([v]) => (Array.isArray(v) ? v.length : 1) * measure(v ?? null).size,
     fn: ([v], l) => {
       const out: Value[] = [];
       for (const x of list(v!, l, 0)) if (!out.some((y) => deepEqual(x, y))) out.push(x);
@@ -240,7 +245,12 @@ export const FUNCTIONS: Record<string, FunctionDef> = {
       return xs[((n % xs.length) + xs.length) % xs.length]!;
     },
   },
-  contains: { min: 2, max: 2, fn: ([v, x], l) => list(v!, l, 0).some((y) => deepEqual(y, x!)) },
+  contains: {
+    min: 2,
+    max: 2,
+    cost: ([v, x]) => measure(v ?? null).size + (Array.isArray(v) ? v.length : 1) * measure(x ?? null).size,
+    fn: ([v, x], l) => list(v!, l, 0).some((y) => deepEqual(y, x!)),
+  },
   keys: { min: 1, max: 1, fn: ([v], l) => sortKeys(obj(v!, l, 0)) },
   values: {
     min: 1,

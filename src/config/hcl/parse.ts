@@ -7,6 +7,7 @@ import { hcl2json } from './hcl2json.js';
 import type { Diagnostic, SourceLocation } from '../../util/errors.js';
 import type { Expr } from '../expressions/ast.js';
 import { ConvertError, convertExpression } from '../expressions/convert.js';
+import { checkComplexity } from './complexity.js';
 import { LineMap } from './positions.js';
 import { ScanError, scanBody } from './scan.js';
 import type { ScannedItem } from './scan.js';
@@ -41,6 +42,11 @@ export interface ParseResult {
 export async function parseHclFile(file: string, source: string): Promise<ParseResult> {
   // Editors on Windows write a UTF-8 byte order mark; it is not HCL, so it is not part of the text.
   const text = source.startsWith('\uFEFF') ? source.slice(1) : source;
+  const tooDeep = checkComplexity(text, 0, text.length, false);
+  if (tooDeep) {
+    const at = new LineMap(file, text).at(tooDeep.index);
+    return { parsed: null, diagnostics: [{ ...at, code: 'E_EVAL_LIMIT', message: tooDeep.message }] };
+  }
   try {
     await (await hcl2json()).parse(file, text);
   } catch (err) {
@@ -74,6 +80,11 @@ async function convertBody(
   const blocks: ParsedBlock[] = [];
   for (const item of items) {
     if (item.kind === 'attribute') {
+      const heavy = checkComplexity(lines.text, item.exprStart, item.exprEnd);
+      if (heavy) {
+        diagnostics.push({ ...lines.at(heavy.index), code: 'E_EVAL_LIMIT', message: heavy.message });
+        continue;
+      }
       try {
         const expr = await convertExpression(lines, item.exprStart, item.exprEnd);
         attributes.push({ name: item.name, expr, location: lines.at(item.start) });
