@@ -187,7 +187,9 @@ export class IsolatedLoader {
       const f = response.failure;
       c.reject(
         f.kind === 'config'
-          ? new ConfigError(f.diagnostics)
+          ? f.diagnostics.some((d) => d.code === 'E_EVAL_LIMIT')
+            ? new EvalLimitError(f.diagnostics)
+            : new ConfigError(f.diagnostics)
           : f.kind === 'orbit'
             ? new OrbitError(f.code, f.message, f.data)
             : new OrbitError('E_INTERNAL', `config evaluation failed: ${f.message}`),

@@ -6,6 +6,7 @@
 import type { ErrorCode } from '../util/error-codes.js';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { ConfigError, OrbitError } from '../util/errors.js';
+import { assertContracts } from './contract-check.js';
 import { loadService, loadServiceFromSources } from './load.js';
 import { renderPlan, resolveVariables } from './render.js';
 import type { RenderContext, ResolvedVariables, ServiceSpec } from './types.js';
@@ -52,9 +53,16 @@ function trialRender(spec: ServiceSpec, vars: ResolvedVariables, request: LoadRe
       unknownOrbit: ['deployment_id', 'author', 'timestamp', 'sequence'],
     });
   } catch (err) {
-    // A render error is reported where it always was, when the step runs: only the cost counts here.
-    if (!(err instanceof OrbitError)) throw err;
+    // A render error is reported where it always was, when the step runs: only the cost counts
+    // here, and a budget exceeded is that cost (the commit is rejected with E_EVAL_LIMIT).
+    if (!(err instanceof OrbitError) || hitEvalLimit(err)) throw err;
   }
+}
+
+/** Whether an error is, or holds, an evaluation over its budget. */
+export function hitEvalLimit(err: OrbitError): boolean {
+  if (err.code === 'E_EVAL_LIMIT') return true;
+  return err instanceof ConfigError && err.diagnostics.some((d) => d.code === 'E_EVAL_LIMIT');
 }
 
 export async function loadInWorker(request: LoadRequest): Promise<LoadResponse> {
@@ -65,6 +73,7 @@ export async function loadInWorker(request: LoadRequest): Promise<LoadResponse> 
     });
     const vars = resolveVariables(spec, {}, request.env);
     trialRender(spec, vars, request);
+    assertContracts(spec, vars); // as the engine does when it loads in its own thread
     return { id: request.id, ok: true, spec, vars };
   } catch (err) {
     if (err instanceof ConfigError)

@@ -195,7 +195,7 @@ step {
     const consts = ['  c0 = ["xxxxxxxxxxxxxxxx"]'];
     for (let i = 1; i <= 40; i++) consts.push(`  c${i} = [const.c${i - 1}, const.c${i - 1}]`);
     pullRequest('double', {
-      'services/dbl/deploy.hcl': `const {\n${consts.join('\n')}\n}\nstep {\n  name    = "x"\n  agent   = "exec"\n  forward = ["echo", jsonencode(const.c40)]\n  body    = const.c40\n}\n`,
+      'services/dbl/deploy.hcl': `const {\n${consts.join('\n')}\n}\nstep {\n  name    = "x"\n  agent   = "exec"\n  forward = ["echo", jsonencode(const.c40)]\n}\n`,
     });
     const r = await preview('main..double');
     expect(r.code).toBe(1);

@@ -49,7 +49,7 @@ describe('config evaluated in a worker thread', () => {
     const spec = await loadService(repo.dir, 'web', { ref: commit });
     expect(isolated.spec).toEqual(spec);
     expect(isolated.vars).toEqual(resolveVariables(spec, {}, env));
-    expect(isolated.vars.secrets).toEqual([{ name: 'password', value: 's3cret' }]);
+    expect(isolated.vars.secrets).toEqual([{ name: 'password', value: 's3cret', raw: 's3cret' }]);
     expect(variableEnv(env)).toEqual({ ORBIT_VAR_password: 's3cret' });
   });
 

@@ -247,8 +247,10 @@ describe('property: the budget bounds every evaluation', () => {
         async (n, grow) => {
           const consts = [grow.startsWith('"') ? '  c0 = "xxxxxxxx"' : '  c0 = ["xxxxxxxx"]'];
           for (let i = 1; i <= n; i++) consts.push(`  c${i} = ${grow.replace(/@/g, `const.c${i - 1}`)}`);
-          const deploy = `const {\n${consts.join('\n')}\n}\nstep {\n  name = "a"\n  agent = "exec"\n  forward = ["echo"]\n  body = const.c${n}\n}\n`;
-          const spec = await loadServiceFromSources({ deploy }, 'svc');
+          // A custom agent that declares no params takes any attribute: `body` holds the value as it is.
+          const orbit = 'agent "free" {\n  image = "busybox"\n}\n';
+          const deploy = `const {\n${consts.join('\n')}\n}\nstep {\n  name = "a"\n  agent = "free"\n  forward = ["echo"]\n  body = const.c${n}\n}\n`;
+          const spec = await loadServiceFromSources({ deploy, orbit }, 'svc');
           try {
             const steps = renderPlan(spec, resolveVariables(spec), CTX, { limits: LIMITS });
             expect(JSON.stringify(steps).length).toBeLessThan(4 * LIMITS.outputSize);
