@@ -10,6 +10,7 @@ import { ConfigError } from '../util/errors.js';
 import type { Diagnostic } from '../util/errors.js';
 import { maskText } from '../util/secrets.js';
 import { durationProblem } from './duration.js';
+import { hitEvalLimit } from './eval-limit.js';
 import type { Expr } from './expressions/ast.js';
 import { scopeReferences } from './expressions/check.js';
 import { renderPlan, type PlanOptions } from './render.js';
@@ -55,7 +56,8 @@ export function checkContracts(
   try {
     rendered = renderPlan(spec, vars, plan.ctx, plan.options);
   } catch (err) {
-    if (err instanceof ConfigError) return [];
+    // Render errors that need run-time values are reported when the step runs; a runaway is not.
+    if (err instanceof ConfigError && !hitEvalLimit(err)) return [];
     throw err;
   }
   const runtime = runtimeDependence(spec, plan.options);

@@ -7,6 +7,7 @@ import type { ErrorCode } from '../util/error-codes.js';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { ConfigError, OrbitError } from '../util/errors.js';
 import { assertContracts } from './contract-check.js';
+import { hitEvalLimit } from './eval-limit.js';
 import { loadService, loadServiceFromSources } from './load.js';
 import { renderPlan, resolveVariables } from './render.js';
 import type { RenderContext, ResolvedVariables, ServiceSpec } from './types.js';
@@ -57,12 +58,6 @@ function trialRender(spec: ServiceSpec, vars: ResolvedVariables, request: LoadRe
     // here, and a budget exceeded is that cost (the commit is rejected with E_EVAL_LIMIT).
     if (!(err instanceof OrbitError) || hitEvalLimit(err)) throw err;
   }
-}
-
-/** Whether an error is, or holds, an evaluation over its budget. */
-export function hitEvalLimit(err: OrbitError): boolean {
-  if (err.code === 'E_EVAL_LIMIT') return true;
-  return err instanceof ConfigError && err.diagnostics.some((d) => d.code === 'E_EVAL_LIMIT');
 }
 
 export async function loadInWorker(request: LoadRequest): Promise<LoadResponse> {
