@@ -12,6 +12,8 @@ import type { SourceLocation } from '../../util/errors.js';
 import type { LineMap } from '../hcl/positions.js';
 import { byteToIndexMap } from '../hcl/positions.js';
 import type { Expr, TraversalStep } from './ast.js';
+import { sliceBytes, type Ctx } from './convert-context.js';
+import { decodeLiteral, flushIndent, type Mode } from './literal-text.js';
 
 export class ConvertError extends Error {
   constructor(
@@ -20,15 +22,6 @@ export class ConvertError extends Error {
   ) {
     super(message);
   }
-}
-
-type Mode = { kind: 'quoted' } | { kind: 'heredoc'; indent: number };
-
-interface Ctx {
-  text: string;
-  toIndex: (byte: number) => number;
-  base: number;
-  lines: LineMap;
 }
 
 /** Parses and converts the expression whose source is `lines.text.slice(start, end)`. */
@@ -54,10 +47,6 @@ function firstLine(err: unknown): string {
 
 function locOf(ctx: Ctx, byte: number): SourceLocation {
   return ctx.lines.at(ctx.base + ctx.toIndex(byte));
-}
-
-function sliceBytes(ctx: Ctx, from: number, to: number): string {
-  return ctx.text.slice(ctx.toIndex(from), ctx.toIndex(to));
 }
 
 function convert(node: ExpressionType, ctx: Ctx, mode: Mode): Expr {
@@ -132,29 +121,8 @@ function convert(node: ExpressionType, ctx: Ctx, mode: Mode): Expr {
       return { kind: 'unary', op: node.meta.operator, operand: child(0), loc };
     case 'binaryOp':
       return { kind: 'binary', op: node.meta.operator, left: child(0), right: child(1), loc };
-    case 'for': {
-      const meta = node.meta;
-      const open = meta.openRangeValue ?? '[';
-      const hasKey = Boolean(meta.keyExpression);
-      const hasCond = Boolean(meta.conditionalExpression);
-      let i = 0;
-      const collection = child(i++);
-      const key = hasKey ? child(i++) : null;
-      const value = child(i++);
-      const cond = hasCond ? child(i++) : null;
-      return {
-        kind: 'for',
-        result: open.startsWith('%') ? 'template' : open === '{' ? 'object' : 'tuple',
-        keyVar: meta.keyVar ? meta.keyVar : null,
-        valueVar: meta.valVar,
-        collection,
-        key,
-        value,
-        cond,
-        grouped: Boolean(meta.groupedValue),
-        loc,
-      };
-    }
+    case 'for':
+      return convertFor(node, loc, child);
     case 'splat':
       return { kind: 'splat', source: child(0), each: kids[1] ? child(1) : null, loc };
     default: {
@@ -164,6 +132,35 @@ function convert(node: ExpressionType, ctx: Ctx, mode: Mode): Expr {
       throw new ConvertError(`unsupported expression (${t})`, loc);
     }
   }
+}
+
+/** `[for ...]`, `{for ...}` and `%{for}`: its parts come as children in source order. */
+function convertFor(
+  node: Extract<ExpressionType, { type: 'for' }>,
+  loc: SourceLocation,
+  child: (i: number) => Expr,
+): Expr {
+  const meta = node.meta;
+  const open = meta.openRangeValue ?? '[';
+  const hasKey = Boolean(meta.keyExpression);
+  const hasCond = Boolean(meta.conditionalExpression);
+  let i = 0;
+  const collection = child(i++);
+  const key = hasKey ? child(i++) : null;
+  const value = child(i++);
+  const cond = hasCond ? child(i++) : null;
+  return {
+    kind: 'for',
+    result: open.startsWith('%') ? 'template' : open === '{' ? 'object' : 'tuple',
+    keyVar: meta.keyVar ? meta.keyVar : null,
+    valueVar: meta.valVar,
+    collection,
+    key,
+    value,
+    cond,
+    grouped: Boolean(meta.groupedValue),
+    loc,
+  };
 }
 
 function convertKey(node: ExpressionType, ctx: Ctx): Expr {
@@ -202,54 +199,4 @@ function indexSource(p: TerraformTraversalPart, ctx: Ctx): string {
   return sliceBytes(ctx, p.range.start.byte, p.range.end.byte)
     .replace(/^\s*\[\s*/, '')
     .replace(/\s*\]\s*$/, '');
-}
-
-/** Indentation removed from every line of a `<<-` heredoc: the smallest among non-blank lines. */
-function flushIndent(raw: string): number {
-  const lines = raw.split('\n').slice(1);
-  let min = Infinity;
-  for (const line of lines) {
-    if (line.trim() === '') continue;
-    const m = /^[ \t]*/.exec(line);
-    min = Math.min(min, m ? m[0].length : 0);
-  }
-  return Number.isFinite(min) ? min : 0;
-}
-
-function decodeLiteral(node: ExpressionType, ctx: Ctx, mode: Mode): string {
-  const { start, end } = { start: node.range.start.byte, end: node.range.end.byte };
-  let raw = sliceBytes(ctx, start, end);
-  // Strip markers: `${x ~}` trims the literal after, `${~ x}` the literal before.
-  const before = ctx.text.slice(0, ctx.toIndex(start));
-  const after = ctx.text.slice(ctx.toIndex(end));
-  if (/~\s*\}$/.test(before)) raw = raw.replace(/^\s+/, '');
-  if (/^[$%]\{~/.test(after)) raw = raw.replace(/\s+$/, '');
-  if (mode.kind === 'heredoc') {
-    if (mode.indent > 0) raw = raw.replace(new RegExp(`\\n[ \\t]{0,${mode.indent}}`, 'g'), '\n');
-    return raw.replace(/([$%])\1\{/g, '$1{');
-  }
-  return unescapeQuoted(raw);
-}
-
-function unescapeQuoted(raw: string): string {
-  return raw.replace(
-    /\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)|([$%])\2\{/gs,
-    (m, esc: string | undefined, d) => {
-      if (d) return `${d as string}{`;
-      if (!esc) return m;
-      switch (esc[0]) {
-        case 'n':
-          return '\n';
-        case 'r':
-          return '\r';
-        case 't':
-          return '\t';
-        case 'u':
-        case 'U':
-          return String.fromCodePoint(parseInt(esc.slice(1), 16));
-        default:
-          return esc;
-      }
-    },
-  );
 }
