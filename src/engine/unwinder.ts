@@ -99,35 +99,24 @@ async function reverseStep(
   inDoubtDone: boolean,
 ): Promise<ReverseOutcome> {
   const service = d.service_id;
-  if (inDoubtDone && inDoubt(step) && step.in_doubt === 'blocked') {
+  // Recorded as reversed without running anything, with the reason as its log.
+  const reversedWithoutRunning = async (log: string): Promise<ReverseOutcome> => {
     await write(
       deps,
-      newEntry('step-reversed', service, deps.now(), {
-        ...links,
-        duration_ms: 0,
-        exit_code: 0,
-        log: `in doubt: undone by hand, as ${String(links.author)} confirmed (--in-doubt-done)`,
-      }),
+      newEntry('step-reversed', service, deps.now(), { ...links, duration_ms: 0, exit_code: 0, log }),
     );
     return 'reversed';
-  }
+  };
+  if (inDoubtDone && inDoubt(step) && step.in_doubt === 'blocked')
+    return reversedWithoutRunning(
+      `in doubt: undone by hand, as ${String(links.author)} confirmed (--in-doubt-done)`,
+    );
   const blocked = blockedBy(step, secrets);
   if (blocked) {
     await write(deps, newEntry('unwind-blocked', service, deps.now(), { ...links, error: blocked }));
     return 'blocked';
   }
-  if (!step.reverse_action) {
-    await write(
-      deps,
-      newEntry('step-reversed', service, deps.now(), {
-        ...links,
-        duration_ms: 0,
-        exit_code: 0,
-        log: 'no reverse action: nothing to undo',
-      }),
-    );
-    return 'reversed';
-  }
+  if (!step.reverse_action) return reversedWithoutRunning('no reverse action: nothing to undo');
   const action = unmaskAction(step.reverse_action, secrets);
   const runTag = newRunTag();
   await beforeRun(deps);

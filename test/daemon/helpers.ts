@@ -71,16 +71,5 @@ export async function api(
   return { status: res.status, body: parsed };
 }
 
-export async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | null | false | Promise<T | undefined | null | false>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** The one wait of the tests (test/support/wait.ts), under the name the daemon tests use. */
+export { waitUntil as waitFor } from '../support/wait.js';
