@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openEngine } from '../../src/engine/open.js';
 import type { Engine } from '../../src/engine/engine.js';
-import { ConfigRepo, Trace } from '../support/config-repo.js';
+import { ConfigRepo, Trace, execStep, traceLine } from '../support/config-repo.js';
 
 let repo: ConfigRepo;
 let trace: Trace;
@@ -18,14 +18,9 @@ afterEach(async () => {
   repo.remove();
 });
 
-const step = (name: string, forward: string, reverse: string | null, extra = ''): string => `step {
-  name    = "${name}"
-  agent   = "exec"
-  forward = ${forward}
-${reverse ? `  reverse = ${reverse}\n` : ''}  env     = { TRACE = "${trace.file}" }
-${extra}}`;
-
-const rec = (line: string) => `["sh", "-c", "echo ${line} >> $TRACE"]`;
+const step = (name: string, forward: string, reverse: string | null, extra = ''): string =>
+  execStep(trace, name, forward, reverse, extra);
+const rec = traceLine;
 
 async function deploy(steps: string[], env: Record<string, string> = {}) {
   repo.commit({

@@ -182,25 +182,35 @@ describe('deploy, automatic unwind, unwind, redeploy', () => {
   });
 });
 
+/**
+ * Deploys web-1 of a gated service (`deploy` wraps its deploy.hcl), then queues versions 2, 3
+ * and 4 one poll at a time while web-2 is held by the gate, and returns their outcomes.
+ */
+async function threeCommitsBehindAGate(deploy: (gated: string) => string) {
+  const gate = new Gate();
+  repo.commit({
+    'services/web/deploy.hcl': deploy(gatedService(trace, gate)),
+    'services/web/values.hcl': values('1'),
+  });
+  await open();
+  gate.open();
+  await engine.reconcile();
+  gate.close();
+  repo.commit({ 'services/web/values.hcl': values('2') });
+  const first = await engine.poll(); // web-2 is running, held by the gate
+  repo.commit({ 'services/web/values.hcl': values('3') });
+  const second = await engine.poll();
+  repo.commit({ 'services/web/values.hcl': values('4') });
+  const third = await engine.poll();
+  gate.open();
+  return (await Promise.all([first.done, second.done, third.done])).flat();
+}
+
 describe('deploy streams policy', () => {
   it('supersede: of several waiting commits only the newest deploys; the rest are logged as skipped', async () => {
     // The deploy step waits for a gate file, so the commits queue behind a running deployment.
-    const gate = new Gate();
-    const deploy = `policy = "supersede"\n${gatedService(trace, gate)}`;
-    repo.commit({ 'services/web/deploy.hcl': deploy, 'services/web/values.hcl': values('1') });
-    await open();
-    gate.open();
-    await engine.reconcile();
-    gate.close();
     // Commits arriving one by one: 3 waits behind the running 2, and 4 replaces it.
-    repo.commit({ 'services/web/values.hcl': values('2') });
-    const first = await engine.poll(); // web-2 is running, held by the gate
-    repo.commit({ 'services/web/values.hcl': values('3') });
-    const second = await engine.poll();
-    repo.commit({ 'services/web/values.hcl': values('4') });
-    const third = await engine.poll();
-    gate.open();
-    const outcomes = (await Promise.all([first.done, second.done, third.done])).flat();
+    const outcomes = await threeCommitsBehindAGate((gated) => `policy = "supersede"\n${gated}`);
     expect(outcomes.map((o) => [o.deployId, o.status])).toEqual([
       ['web-2', 'succeeded'],
       ['web-3', 'skipped'],
@@ -236,23 +246,7 @@ describe('deploy streams policy', () => {
 
   it('queue: commits waiting together behind a running deployment each deploy, oldest first', async () => {
     // Two deploys wait at once (the gate holds web-2), so running them out of order would show.
-    const gate = new Gate();
-    repo.commit({
-      'services/web/deploy.hcl': gatedService(trace, gate),
-      'services/web/values.hcl': values('1'),
-    });
-    await open();
-    gate.open();
-    await engine.reconcile();
-    gate.close();
-    repo.commit({ 'services/web/values.hcl': values('2') });
-    const first = await engine.poll(); // web-2 is running, held by the gate
-    repo.commit({ 'services/web/values.hcl': values('3') });
-    const second = await engine.poll();
-    repo.commit({ 'services/web/values.hcl': values('4') });
-    const third = await engine.poll();
-    gate.open();
-    const outcomes = (await Promise.all([first.done, second.done, third.done])).flat();
+    const outcomes = await threeCommitsBehindAGate((gated) => gated);
     expect(outcomes.map((o) => [o.deployId, o.status])).toEqual([
       ['web-2', 'succeeded'],
       ['web-3', 'succeeded'],

@@ -9,7 +9,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openEngine } from '../../src/engine/open.js';
 import type { Engine } from '../../src/engine/engine.js';
 import type { LogEntry } from '../../src/state/types.js';
-import { ConfigRepo, Gate, Trace } from '../support/config-repo.js';
+import { ConfigRepo, Gate, Trace, execStep, traceLine } from '../support/config-repo.js';
+import { waitUntil } from '../support/wait.js';
 
 let repo: ConfigRepo;
 let trace: Trace;
@@ -35,12 +36,16 @@ async function reopen(env: Record<string, string> = {}): Promise<Engine> {
   return engine;
 }
 
-async function waitFor(check: () => boolean, ms = 30_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** Starts a reconcile, and asks it to stop once step `a` is running (it touches `started`). */
+async function interruptDuringA(
+  started: string,
+): Promise<{ e: Engine; running: ReturnType<Engine['reconcile']> }> {
+  const e = await reopen();
+  const running = e.reconcile();
+  await waitUntil('step a running', () => existsSync(started), 30_000);
+  e.interrupt();
+  gate.open();
+  return { e, running };
 }
 
 async function entries(service = 'web'): Promise<LogEntry[]> {
@@ -49,14 +54,9 @@ async function entries(service = 'web'): Promise<LogEntry[]> {
   return out;
 }
 
-const step = (name: string, forward: string, reverse: string | null, extra = ''): string => `step {
-  name    = "${name}"
-  agent   = "exec"
-  forward = ${forward}
-${reverse ? `  reverse = ${reverse}\n` : ''}  env     = { TRACE = "${trace.file}" }
-${extra}}`;
-
-const rec = (line: string) => `["sh", "-c", "echo ${line} >> $TRACE"]`;
+const step = (name: string, forward: string, reverse: string | null, extra = ''): string =>
+  execStep(trace, name, forward, reverse, extra);
+const rec = traceLine;
 
 /** Touches `started`, waits for the gate, then records `line`. */
 const gated = (started: string, line: string) =>
@@ -111,7 +111,7 @@ describe('a step Orbit was stopped in (outcome unknown)', () => {
     commit([step('a', rec('+a'), rec('-a')), step('b', gated(started, '+b'), bReverse, bExtra)]);
     const e = await reopen();
     const running = e.reconcile();
-    await waitFor(() => existsSync(started));
+    await waitUntil('step a running', () => existsSync(started), 30_000);
     e.stopNow();
     const report = await running;
     expect(report.outcomes).toMatchObject([{ deployId: 'web-1', status: 'interrupted' }]);
@@ -160,7 +160,7 @@ describe('a reverse action Orbit was stopped in', () => {
     const e = await reopen();
     await e.reconcile();
     const unwinding = e.unwind('web', 'bob');
-    await waitFor(() => existsSync(started));
+    await waitUntil('step a running', () => existsSync(started), 30_000);
     e.stopNow();
     expect((await unwinding).status).toBe('unwinding');
     expect((await entries()).at(-1)).toMatchObject({ kind: 'reverse-started', step_name: 'b' });
@@ -179,11 +179,7 @@ describe('a first stop request', () => {
   it('lets the running step finish and be recorded, then stops before the next one', async () => {
     const started = path.join(path.dirname(gate.file), 'a-started');
     commit([step('a', gated(started, '+a'), rec('-a')), step('b', rec('+b'), rec('-b'))]);
-    const e = await reopen();
-    const running = e.reconcile();
-    await waitFor(() => existsSync(started));
-    e.interrupt();
-    gate.open();
+    const { e, running } = await interruptDuringA(started);
     expect((await running).outcomes).toMatchObject([{ status: 'interrupted' }]);
     expect(trace.next()).toEqual(['+a']);
     const d = await e.state.deployment('web-1');
@@ -201,12 +197,9 @@ describe('a first stop request', () => {
   it('is not retried when a later commit changed the service meanwhile', async () => {
     const started = path.join(path.dirname(gate.file), 'a-started');
     commit([step('a', gated(started, '+a'), rec('-a')), step('b', rec('+b'), rec('-b'))]);
-    const e = await reopen();
-    const running = e.reconcile();
-    await waitFor(() => existsSync(started));
-    e.interrupt();
-    gate.open();
-    await running;
+    await (
+      await interruptDuringA(started)
+    ).running;
     commit([step('a', rec('+a2'), rec('-a2'))]);
     const report = await (await reopen()).reconcile();
     expect(report.outcomes.map((o) => [o.kind, o.status])).toEqual([
@@ -226,7 +219,7 @@ describe('a first stop request', () => {
       const running = e.reconcile();
       // Every round but the last has a deployment running step a: Orbit is stopped in it again.
       if (round < 3) {
-        await waitFor(() => existsSync(started));
+        await waitUntil('step a running', () => existsSync(started), 30_000);
         e.stopNow();
       }
       kinds.push((await running).outcomes.map((o) => `${o.kind} ${o.deployId} ${o.status}`));

@@ -85,6 +85,25 @@ export class Trace {
   }
 }
 
+/** An exec step with the given HCL action lists, and `TRACE` pointing at the trace file. */
+export function execStep(
+  trace: Trace,
+  name: string,
+  forward: string,
+  reverse: string | null,
+  extra = '',
+): string {
+  return `step {
+  name    = "${name}"
+  agent   = "exec"
+  forward = ${forward}
+${reverse ? `  reverse = ${reverse}\n` : ''}  env     = { TRACE = "${trace.file}" }
+${extra}}`;
+}
+
+/** An exec action (HCL list) that appends `line` to `$TRACE`. */
+export const traceLine = (line: string): string => `["sh", "-c", "echo ${line} >> $TRACE"]`;
+
 /**
  * A deploy.hcl whose steps record `+<step>:<version>` going forward and `-<step>:<version>` in
  * reverse, through the exec agent. `fail` makes the named step fail when the version matches.
