@@ -15,7 +15,7 @@ import { ensureImage } from './docker-image.js';
 import { containerName, parseDockerParams } from './docker-params.js';
 import type { DockerRun, RunOutcome } from './docker-run.js';
 import { runSwarmJob } from './docker-swarm.js';
-import { DEFAULT_LOG_CAP, LiveMasker, OutputBuffer } from './output-buffer.js';
+import { DEFAULT_LOG_CAP, LiveMasker, OutputBuffer, STDERR_CAP } from './output-buffer.js';
 import { OUTPUTS_FILE_NAME, createOutputsFile, type OutputsFile } from './outputs-file.js';
 import { AgentErrorCode, TIMEOUT_EXIT_CODE, failedResult } from './result.js';
 import type { Agent, AgentContext, AgentResult, Invocation } from './types.js';
@@ -54,6 +54,7 @@ export class DockerAgent implements Agent {
 
     let outputsFile: OutputsFile | undefined;
     const log = new OutputBuffer(this.opts.logCap ?? DEFAULT_LOG_CAP);
+    const errors = new OutputBuffer(STDERR_CAP);
     try {
       outputsFile = await createOutputsFile({ baseDir: this.opts.outputsDir, shared: true });
       const env: Record<string, string> = {
@@ -83,6 +84,7 @@ export class DockerAgent implements Agent {
         },
         mounts,
         log,
+        errors,
         live: ctx.onOutput ? new LiveMasker(ctx.secrets, ctx.onOutput) : undefined,
         stopGraceSec: this.opts.stopGraceSec ?? 5,
         startedAt,
@@ -95,6 +97,7 @@ export class DockerAgent implements Agent {
         exitCode: outcome.exitCode,
         outputs,
         log: log.text(ctx.secrets),
+        stderr: errors.text(ctx.secrets),
         durationMs: Date.now() - startedAt,
         ...(outcome.error ? { error: outcome.error } : {}),
       };
@@ -145,8 +148,9 @@ async function runContainer(run: DockerRun): Promise<RunOutcome> {
       stream.on('close', resolve);
       stream.on('error', () => resolve());
     });
-    const demux = new Demuxer((_s, payload) => {
+    const demux = new Demuxer((s, payload) => {
       log.write(payload);
+      if (s === 'stderr') run.errors?.write(payload);
       live?.push(payload.toString('utf8'));
     });
     stream.on('data', (chunk: Buffer) => demux.push(chunk));

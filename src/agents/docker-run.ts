@@ -19,6 +19,8 @@ export interface DockerRun {
   /** User mounts plus the outputs folder and, when asked, the Docker socket. */
   mounts: string[];
   log: OutputBuffer;
+  /** stderr apart (containers only; a swarm job's log comes back merged). */
+  errors?: OutputBuffer;
   live?: LiveMasker;
   stopGraceSec: number;
   startedAt: number;

@@ -2,7 +2,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { constants } from 'node:os';
 import { createOutputsFile } from './outputs-file.js';
-import { DEFAULT_LOG_CAP, LiveMasker, OutputBuffer } from './output-buffer.js';
+import { DEFAULT_LOG_CAP, LiveMasker, OutputBuffer, STDERR_CAP } from './output-buffer.js';
 import { groupAlive, killTree } from './process-tree.js';
 import { AgentErrorCode, TIMEOUT_EXIT_CODE, failedResult } from './result.js';
 import type { Agent, AgentContext, AgentResult, Invocation } from './types.js';
@@ -88,6 +88,8 @@ export class ExecAgent implements Agent {
     startedAt: number,
   ): Promise<AgentResult> {
     const log = new OutputBuffer(this.logCap);
+    // stderr apart as well (its end is what a failed step's record keeps): small, only its end matters.
+    const errors = new OutputBuffer(STDERR_CAP);
     const live = ctx.onOutput ? new LiveMasker(ctx.secrets, ctx.onOutput) : undefined;
 
     return new Promise<AgentResult>((resolve) => {
@@ -114,7 +116,10 @@ export class ExecAgent implements Agent {
         live?.push(chunk.toString('utf8'));
       };
       child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
+      child.stderr.on('data', (chunk: Buffer) => {
+        onData(chunk);
+        errors.write(chunk);
+      });
 
       const stop = (why: Stop) => {
         if (stopped || child.pid === undefined) return;
@@ -147,6 +152,7 @@ export class ExecAgent implements Agent {
             ...exitOutcome(code, signal, stopped, inv.timeoutMs),
             outputs: {},
             log: log.text(ctx.secrets),
+            stderr: errors.text(ctx.secrets),
             durationMs: Date.now() - startedAt,
           }),
         );

@@ -2,6 +2,8 @@ import { maskText } from '../util/secrets.js';
 
 /** Default cap of a captured log: enough for a real deploy's output, small enough for a git blob. */
 export const DEFAULT_LOG_CAP = 256 * 1024;
+/** Cap of stderr kept apart: its last half is what a failed step's record can keep (4 KB of it). */
+export const STDERR_CAP = 16 * 1024;
 
 /**
  * Captures a stream of output in bounded memory: the first `cap/2` bytes are kept as they come,

@@ -39,6 +39,8 @@ export interface AgentResult {
   outputs: Record<string, string>;
   /** stdout and stderr interleaved, capped (see `capOutput`), secrets masked. */
   log: string;
+  /** stderr alone, capped and masked, when the agent keeps it apart (exec, docker containers). */
+  stderr?: string;
   durationMs: number;
   /** Set when the agent did not run to a normal exit: E_AGENT_TIMEOUT, E_AGENT_START, ... */
   error?: { code: string; message: string };

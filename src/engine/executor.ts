@@ -22,6 +22,7 @@ import {
   type ExecutorDeps,
 } from './agent-call.js';
 import { stepId } from './ids.js';
+import { stderrTail } from './stderr-tail.js';
 import { actionsOf, maskAction, toInvocation } from './invocation.js';
 import { executeUnwind } from './unwinder.js';
 
@@ -176,12 +177,14 @@ export async function runStep(run: DeployRun, index: number): Promise<StepOutcom
     outputs: maskDeep(result.outputs, secrets),
     log: maskText(result.log, secrets),
   };
+  // What a failed run leaves in its record (the log has all of it): why, at a glance.
+  const failed = { ...outcome, stderr_tail: stderrTail(result, secrets) };
   if (interrupted(deps, result)) {
     // Stopped on request: it may have done part of its work, so an unwind reverses it (in doubt).
-    await fail(outcome, { code: 'E_INTERRUPTED', message: INTERRUPTED_MESSAGE });
+    await fail(failed, { code: 'E_INTERRUPTED', message: INTERRUPTED_MESSAGE });
     return 'interrupted';
   }
-  if (result.exitCode !== 0 || result.error) return fail(outcome, failureOf(result, secrets));
+  if (result.exitCode !== 0 || result.error) return fail(failed, failureOf(result, secrets));
   ctx.stepOutputs[step.name] = result.outputs;
 
   // Rendered again now that the forward action has run: it may use its outputs.

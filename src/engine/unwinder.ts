@@ -19,6 +19,7 @@ import {
   type ExecutorDeps,
 } from './agent-call.js';
 import { missingSecrets, toInvocation, unmaskAction } from './invocation.js';
+import { stderrTail } from './stderr-tail.js';
 
 export interface UnwindRequest {
   deployment: DeploymentRecord;
@@ -146,7 +147,11 @@ async function reverseStep(
   };
   if (result.exitCode !== 0 || result.error) {
     const error = failureOf(result, secrets);
-    await write(deps, newEntry('step-reverse-failed', service, deps.now(), { ...outcome, error }));
+    const stderr_tail = stderrTail(result, secrets);
+    await write(
+      deps,
+      newEntry('step-reverse-failed', service, deps.now(), { ...outcome, error, stderr_tail }),
+    );
     await write(deps, newEntry('unwind-failed', service, deps.now(), { ...links, error }));
     return 'failed';
   }

@@ -134,6 +134,7 @@ const stepForward: Reducer = ({ e, out, record, step, setLog }) => {
     s.duration_ms = e.duration_ms;
     s.error = e.error;
     if (e.kind === 'step-failed' && e.error) rec.error = e.error;
+    if (e.kind === 'step-failed' && e.stderr_tail?.length) s.stderr_tail = [...e.stderr_tail];
   }
   if (e.kind !== 'step-started' || e.log) setLog(rec, s, e.log);
   out.deployments.push(rec);
@@ -147,6 +148,7 @@ const stepReverse: Reducer = ({ e, views, out, record, step, setLog }) => {
   s.reverse_duration_ms = e.duration_ms;
   if (e.reverse_action) s.reverse_action = e.reverse_action;
   if (e.kind === 'step-reverse-failed') s.error = e.error;
+  if (e.kind === 'step-reverse-failed' && e.stderr_tail?.length) s.stderr_tail = [...e.stderr_tail];
   const before = views.stepLog(rec.deploy_id, s.step_index) ?? '';
   setLog(rec, s, before + REVERSE_LOG_SEPARATOR + e.log);
   out.deployments.push(rec);

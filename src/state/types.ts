@@ -104,6 +104,8 @@ export interface LogEntry {
   run_tag?: string | null;
   /** step-started: what an unwind does if this step's outcome becomes unknown (see InDoubt). */
   in_doubt?: InDoubt | null;
+  /** step-failed: the last lines of the step's stderr, masked and bounded (see StepRecord.stderr_tail). */
+  stderr_tail?: string[];
 }
 
 /**
@@ -137,6 +139,12 @@ export interface StepRecord {
   in_doubt?: InDoubt | null;
   /** The run tag of the newest forward or reverse run (see LogEntry.run_tag). */
   run_tag?: string | null;
+  /**
+   * A failed step's last stderr lines (at most 20 lines, 4 KB), masked like its log; the whole
+   * output's last lines when the agent keeps no stderr apart or the step wrote none. Absent for
+   * steps that did not fail and in records written before Orbit kept it.
+   */
+  stderr_tail?: string[];
 }
 
 /** The denormalised record of one deployment, kept in the state tree and updated by each entry. */

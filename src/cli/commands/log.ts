@@ -6,6 +6,7 @@ import type { Engine } from '../../engine/engine.js';
 import type { DeploymentRecord, HistoryItem, LogEntry, StateLog } from '../../state/types.js';
 import { entryLine, paint, printJson, println, seconds, short, symbol, when, who } from '../format.js';
 import { layoutGraph } from '../log/graph.js';
+import { plannedStepNames } from '../log/step-names.js';
 import { withEngine, withRepoOptions, type RepoOptions } from '../repo-options.js';
 
 interface LogFlags extends RepoOptions {
@@ -79,6 +80,9 @@ Examples:
       return found;
     });
     if (nodes.length === 0) return println(chalk.dim('no deployments yet'));
+    const planned = new Map<string, string[]>();
+    if (!opts.oneline)
+      for (const n of nodes) if (n.record) planned.set(n.id, await plannedStepNames(opts.repo, n.record));
     const services = [...new Set(nodes.map((n) => n.service))].sort();
     for (const [i, name] of services.entries()) {
       if (services.length > 1) println((i > 0 ? '\n' : '') + chalk.bold.underline(name));
@@ -98,7 +102,7 @@ Examples:
         );
         for (const line of more) println(chalk.dim(row.more) + '  ' + line);
         if (!opts.oneline && row.node.record?.steps.length) {
-          println(chalk.dim(row.more) + '  ' + stepsLine(row.node.record));
+          println(chalk.dim(row.more) + '  ' + stepsLine(row.node.record, planned.get(row.node.id) ?? []));
         }
       }
     }
@@ -189,15 +193,16 @@ function totalMs(d: DeploymentRecord): number | null {
   return d.steps.length ? d.steps.reduce((t, s) => t + (s.duration_ms ?? 0), 0) : null;
 }
 
-/** `✓ migrate 0.02s  ✗ deploy 0.01s  · announce`: the deployment's entries, grouped by step. */
-function stepsLine(d: DeploymentRecord): string {
+/** `✓ migrate 0.02s  ✗ deploy 0.01s  · announce not run`: the deployment's entries, grouped by step. */
+function stepsLine(d: DeploymentRecord, planned: readonly string[]): string {
   const parts = d.steps.map((s) => {
     const ms =
       s.status === 'reversed' || s.status === 'reverse-failed' ? s.reverse_duration_ms : s.duration_ms;
     return `${symbol(s.status)} ${s.step_name}${ms === null ? '' : chalk.dim(' ' + seconds(ms))}`;
   });
   const count = d.step_count ?? d.steps.length;
-  for (let i = d.steps.length; i < count; i++) parts.push(chalk.dim('· not run'));
+  for (let i = d.steps.length; i < count; i++)
+    parts.push(chalk.dim(`· ${planned[i] ?? `step ${i + 1}`} not run`));
   const err = d.error && d.status !== 'succeeded' ? chalk.red(`  ${d.error.message.split('\n')[0]}`) : '';
   return parts.join('  ') + err;
 }

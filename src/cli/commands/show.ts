@@ -2,12 +2,26 @@ import type { Command } from 'commander';
 import chalk from 'chalk';
 import type { DeploymentRecord, StepRecord } from '../../state/types.js';
 import { previousOf, replacedBy } from '../../state/chain/index.js';
+import { REVERSE_LOG_SEPARATOR } from '../../state/projection.js';
 import { OrbitError } from '../../util/errors.js';
-import { padEnd, paint, printJson, println, seconds, short, symbol, when, who } from '../format.js';
+import {
+  padEnd,
+  paint,
+  printJson,
+  println,
+  seconds,
+  short,
+  symbol,
+  visibleWidth,
+  when,
+  who,
+} from '../format.js';
+import { plannedStepNames } from '../log/step-names.js';
 import { withEngine, withRepoOptions, type RepoOptions } from '../repo-options.js';
 
 const LOG_TAIL = 20;
 const BAR = 24;
+const GUTTER = chalk.dim('   │ ');
 
 export function register(program: Command): void {
   withRepoOptions(
@@ -33,22 +47,37 @@ export function register(program: Command): void {
     }
     for (const line of header(d, current)) println(line);
     println();
-    for (const line of stepTable(d)) println(line);
+    for (const line of stepTable(d, await plannedStepNames(opts.repo, d))) println(line);
     for (const [i, s] of d.steps.entries()) {
-      const log = logs[i]?.trimEnd();
+      const sections = logSections(logs[i] ?? '');
       const outputs = Object.entries(s.outputs);
-      if (!log && outputs.length === 0) continue;
+      if (sections.length === 0 && outputs.length === 0) continue;
       println();
       println(chalk.bold(`${s.step_index + 1}. ${s.step_name}`));
       for (const [k, v] of outputs) println(chalk.dim(`   output ${k}=${v}`));
-      if (!log) continue;
-      const lines = log.split('\n');
-      const shown = opts.full ? lines : lines.slice(-LOG_TAIL);
-      if (shown.length < lines.length)
-        println(chalk.dim(`   … ${lines.length - shown.length} earlier lines (--full)`));
-      for (const line of shown) println(chalk.dim('   │ ') + line);
+      for (const { title, lines } of sections) {
+        if (title) println(chalk.dim(`   ${title}`));
+        const shown = opts.full ? lines : lines.slice(-LOG_TAIL);
+        if (shown.length < lines.length)
+          println(chalk.dim(`   … ${lines.length - shown.length} earlier lines (--full)`));
+        for (const line of shown) println(GUTTER + line);
+      }
     }
   });
+}
+
+/**
+ * A step's log as the sections worth printing: the forward output, then (titled) the reverse
+ * output, each without blank lines; a section with nothing in it is left out.
+ */
+export function logSections(log: string): Array<{ title: string | null; lines: string[] }> {
+  const [forward = '', ...reverse] = log.split(REVERSE_LOG_SEPARATOR);
+  const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
+  const out: Array<{ title: string | null; lines: string[] }> = [];
+  if (lines(forward).length) out.push({ title: null, lines: lines(forward) });
+  const back = lines(reverse.join('\n'));
+  if (back.length) out.push({ title: 'reverse:', lines: back });
+  return out;
 }
 
 function header(d: DeploymentRecord, current: boolean): string[] {
@@ -84,21 +113,37 @@ function header(d: DeploymentRecord, current: boolean): string[] {
     lines.push(chalk.yellow(`unwound ${auto} (reason ${d.unwind.reason}) at ${when(d.unwind.time)}`));
   }
   if (d.error) lines.push(chalk.red(`error: ${d.error.message.split('\n')[0]} [${d.error.code}]`));
+  // The failed step's last stderr lines: why it failed, before the whole logs below.
+  for (const s of d.steps) {
+    if (!s.stderr_tail?.length) continue;
+    lines.push(
+      chalk.dim(`stderr of ${s.step_index + 1}. ${s.step_name} (last ${s.stderr_tail.length} lines):`),
+    );
+    for (const line of s.stderr_tail) lines.push(GUTTER + line);
+  }
   return lines;
 }
 
 /** Steps with forward and reverse times, and a bar showing where the time went. */
-function stepTable(d: DeploymentRecord): string[] {
+function stepTable(d: DeploymentRecord, planned: readonly string[]): string[] {
   const total = d.steps.reduce((t, s) => t + (s.duration_ms ?? 0) + (s.reverse_duration_ms ?? 0), 0);
-  const nameWidth = Math.max(4, ...d.steps.map((s) => s.step_name.length));
-  const lines = [chalk.dim(`   ${padEnd('step', nameWidth)}  ${padEnd('status', 16)} forward  reverse`)];
-  for (const s of d.steps) {
+  const count = d.step_count ?? d.steps.length;
+  const notRun = Array.from({ length: Math.max(0, count - d.steps.length) }, (_, k) => {
+    const i = d.steps.length + k;
+    return planned[i] ?? `step ${i + 1}`;
+  });
+  const nameWidth = Math.max(4, ...d.steps.map((s) => s.step_name.length), ...notRun.map((n) => n.length));
+  const status = d.steps.map(statusText);
+  const statusWidth = Math.max(6, ...status.map(visibleWidth));
+  const lines = [
+    chalk.dim(`   ${padEnd('step', nameWidth)}  ${padEnd('status', statusWidth)}  forward  reverse`),
+  ];
+  for (const [i, s] of d.steps.entries()) {
     lines.push(
-      `${symbol(s.status)}  ${padEnd(s.step_name, nameWidth)}  ${padEnd(statusText(s), 16)} ${padEnd(ms(s.duration_ms), 8)} ${padEnd(ms(s.reverse_duration_ms), 8)} ${bar(s, total)}`,
+      `${symbol(s.status)}  ${padEnd(s.step_name, nameWidth)}  ${padEnd(status[i]!, statusWidth)}  ${padEnd(ms(s.duration_ms), 8)} ${padEnd(ms(s.reverse_duration_ms), 8)} ${bar(s, total)}`.trimEnd(),
     );
   }
-  const count = d.step_count ?? d.steps.length;
-  for (let i = d.steps.length; i < count; i++) lines.push(chalk.dim(`·  step ${i + 1} not run`));
+  for (const name of notRun) lines.push(chalk.dim(`·  ${padEnd(name, nameWidth)}  not run`));
   return lines;
 }
 

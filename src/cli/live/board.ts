@@ -14,6 +14,8 @@ export interface LiveStep {
   since: number;
   durationMs: number | null;
   reverseMs: number | null;
+  /** A failed run's last stderr lines, as its entry recorded them. */
+  stderrTail: string[];
 }
 
 export type LivePhase = 'deploying' | 'unwinding' | 'succeeded' | 'failed' | 'unwound' | 'unwind-failed';
@@ -67,7 +69,11 @@ export class Board {
         Object.assign(step!, { status: 'applied', durationMs: e.duration_ms });
         break;
       case 'step-failed':
-        Object.assign(step!, { status: 'failed', durationMs: e.duration_ms });
+        Object.assign(step!, {
+          status: 'failed',
+          durationMs: e.duration_ms,
+          stderrTail: e.stderr_tail ?? [],
+        });
         d.error = e.error?.message.split('\n')[0] ?? (e.exit_code !== null ? `exit ${e.exit_code}` : null);
         break;
       case 'unwind-started':
@@ -79,7 +85,11 @@ export class Board {
         Object.assign(step!, { status: 'reversed', reverseMs: e.duration_ms });
         break;
       case 'step-reverse-failed':
-        Object.assign(step!, { status: 'reverse-failed', reverseMs: e.duration_ms });
+        Object.assign(step!, {
+          status: 'reverse-failed',
+          reverseMs: e.duration_ms,
+          stderrTail: e.stderr_tail ?? [],
+        });
         d.error = e.error?.message.split('\n')[0] ?? null;
         break;
       case 'deploy-succeeded':
@@ -122,6 +132,7 @@ export class Board {
         since: now,
         durationMs: null,
         reverseMs: null,
+        stderrTail: [],
       };
       d.steps.push(s);
       d.steps.sort((a, b) => a.index - b.index);

@@ -33,7 +33,9 @@ export function liveOutput(
   if (!live) {
     return {
       observe: (e) => {
-        if (e.kind !== 'commit-seen') stream.write(entryLine(e) + '\n');
+        if (e.kind === 'commit-seen') return;
+        stream.write(entryLine(e) + '\n');
+        for (const line of stderrLines(e.stderr_tail ?? [], '  ')) stream.write(line + '\n');
       },
       stop: () => undefined,
     };
@@ -133,13 +135,22 @@ export function renderDeployment(d: LiveDeployment, spinner: string | null, now:
     `${head} ${chalk.bold(d.id)} ${paint(PHASE_PAINT[d.phase], PHASE_WORD[d.phase])} ${chalk.dim(d.title)}${elapsed}`,
   ];
   const total = d.stepCount ?? d.steps.length;
-  for (const s of d.steps) lines.push('  ' + stepLine(s, total, spinner, now));
+  for (const s of d.steps) {
+    lines.push('  ' + stepLine(s, total, spinner, now));
+    if (s.status === 'failed' || s.status === 'reverse-failed')
+      lines.push(...stderrLines(s.stderrTail, '    '));
+  }
   if (spinner && d.phase === 'deploying' && total > d.steps.length) {
     const rest = total - d.steps.length;
     lines.push(chalk.dim(`  · ${rest} more step${rest === 1 ? '' : 's'}`));
   }
   if (!spinner && d.error) lines.push('  ' + chalk.red(d.error));
   return lines;
+}
+
+/** A failed run's last stderr lines under its step, in a gutter so they read as quoted output. */
+function stderrLines(tail: readonly string[], indent: string): string[] {
+  return tail.map((line) => indent + chalk.dim('│ ') + line);
 }
 
 function finalSymbol(phase: LiveDeployment['phase']): string {
