@@ -38,7 +38,12 @@ export async function execOverhead(options: { runs?: number } = {}): Promise<Rec
     timeoutMs: 60_000,
     params: {},
   };
-  const ctx = { service: 'bench', deploymentId: 'bench-1', stepName: 's', secrets: ['not-in-output'] };
+  const ctx = {
+    service: 'bench',
+    deploymentId: 'bench-1',
+    stepName: 's',
+    secrets: [{ name: 'bench', value: 'not-in-output' }],
+  };
   for (let i = 0; i < 10; i++) {
     await agent.run(inv, ctx);
     await plain();

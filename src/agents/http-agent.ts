@@ -1,4 +1,5 @@
 import { parseHttpRequest, statusExpected } from './http-request.js';
+import { marker } from '../util/secrets.js';
 import { DEFAULT_LOG_CAP, OutputBuffer, mask } from './output-buffer.js';
 import { AgentErrorCode, TIMEOUT_EXIT_CODE, failedResult } from './result.js';
 import type { Agent, AgentContext, AgentResult, Invocation } from './types.js';
@@ -39,7 +40,7 @@ export class HttpAgent implements Agent {
     const log = new OutputBuffer(this.logCap);
     log.write(`> ${req.method} ${req.url}\n`);
     for (const [k, v] of Object.entries(req.headers))
-      log.write(`> ${k}: ${REDACTED_HEADERS.test(k) ? '(redacted)' : v}\n`);
+      log.write(`> ${k}: ${REDACTED_HEADERS.test(k) ? marker(k.toLowerCase()) : v}\n`);
     const done = (r: Omit<AgentResult, 'log' | 'durationMs'>): AgentResult => {
       const text = log.text(ctx.secrets);
       ctx.onOutput?.(text);
@@ -55,7 +56,9 @@ export class HttpAgent implements Agent {
         redirect: 'follow',
       });
       log.write(`< ${res.status} ${res.statusText}\n`);
-      res.headers.forEach((v, k) => log.write(`< ${k}: ${REDACTED_HEADERS.test(k) ? '(redacted)' : v}\n`));
+      res.headers.forEach((v, k) =>
+        log.write(`< ${k}: ${REDACTED_HEADERS.test(k) ? marker(k.toLowerCase()) : v}\n`),
+      );
       log.write('\n');
       // Read the body through the capped buffer: a huge response costs the cap, not its size.
       const small: Buffer[] = [];

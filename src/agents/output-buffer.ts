@@ -1,4 +1,4 @@
-import { maskText } from '../util/secrets.js';
+import { maskText, type Secret } from '../util/secrets.js';
 
 /** Default cap of a captured log: enough for a real deploy's output, small enough for a git blob. */
 export const DEFAULT_LOG_CAP = 256 * 1024;
@@ -59,7 +59,7 @@ export class OutputBuffer {
    * secret may arrive split across two chunks. Around the elision marker a secret can also be cut
    * in two; the fragments that could be part of one are dropped with the elided bytes.
    */
-  text(secrets: readonly string[] = []): string {
+  text(secrets: readonly Secret[] = []): string {
     const keptTail = Math.min(this.tailWritten, this.tailCap);
     const elided = this.total - this.headLen - keptTail;
     const headText = this.head.subarray(0, this.headLen).toString('utf8');
@@ -79,19 +79,14 @@ export class OutputBuffer {
   }
 }
 
-export function mask(text: string, secrets: readonly string[]): string {
-  if (secrets.length === 0) return text;
-  return maskText(
-    text,
-    secrets.map((value) => ({ name: 'secret', value })),
-    'plain',
-  );
+export function mask(text: string, secrets: readonly Secret[]): string {
+  return secrets.length === 0 ? text : maskText(text, secrets);
 }
 
 /** Removes the longest end of `text` that is a proper beginning of some secret. */
-function dropSecretPrefixAtEnd(text: string, secrets: readonly string[]): string {
+function dropSecretPrefixAtEnd(text: string, secrets: readonly Secret[]): string {
   let cut = 0;
-  for (const s of secrets)
+  for (const { value: s } of secrets)
     for (let n = Math.min(s.length - 1, text.length); n > cut; n--)
       if (text.endsWith(s.slice(0, n))) {
         cut = n;
@@ -101,9 +96,9 @@ function dropSecretPrefixAtEnd(text: string, secrets: readonly string[]): string
 }
 
 /** Removes the longest start of `text` that is a proper end of some secret. */
-function dropSecretSuffixAtStart(text: string, secrets: readonly string[]): string {
+function dropSecretSuffixAtStart(text: string, secrets: readonly Secret[]): string {
   let cut = 0;
-  for (const s of secrets)
+  for (const { value: s } of secrets)
     for (let n = Math.min(s.length - 1, text.length); n > cut; n--)
       if (text.startsWith(s.slice(s.length - n))) {
         cut = n;
@@ -119,7 +114,7 @@ function dropSecretSuffixAtStart(text: string, secrets: readonly string[]): stri
 export class LiveMasker {
   private carry = '';
   constructor(
-    private readonly secrets: readonly string[],
+    private readonly secrets: readonly Secret[],
     private readonly emit: (text: string) => void,
   ) {}
 

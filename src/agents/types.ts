@@ -3,6 +3,7 @@
  * a container, an HTTP call or a wait for a human. Every kind implements `Agent` and is
  * registered in `src/agents/registry.ts` (the one place that knows all kinds).
  */
+import type { Secret } from '../util/secrets.js';
 
 export type Action = 'forward' | 'reverse';
 
@@ -24,8 +25,8 @@ export interface AgentContext {
   service: string;
   deploymentId: string;
   stepName: string;
-  /** Values that must never appear in captured output (sensitive variables). */
-  secrets: string[];
+  /** Values that must never appear in captured output (sensitive variables), masked as `(sensitive:NAME)`. */
+  secrets: readonly Secret[];
   /** Aborted when the daemon shuts down hard or the deployment is cancelled. */
   signal?: AbortSignal;
   /** Called with chunks of output as they stream (for live display); optional. */

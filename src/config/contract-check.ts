@@ -71,7 +71,7 @@ export function checkContracts(
       if (problem) out.push({ ...attr.location, ...problem });
     }
   });
-  return out.map((d) => ({ ...d, message: maskText(d.message, vars.secrets, 'plain') }));
+  return out.map((d) => ({ ...d, message: maskText(d.message, vars.secrets) }));
 }
 
 /** Throws ConfigError with the contract problems of `spec`, if any. */

@@ -5,7 +5,7 @@
 import { ConfigError, OrbitError } from '../util/errors.js';
 import type { Diagnostic, SourceLocation } from '../util/errors.js';
 import { visibleControls } from '../util/control-chars.js';
-import { maskText, type Secret } from '../util/secrets.js';
+import { marker, maskText, type Secret } from '../util/secrets.js';
 import { DEFAULT_TIMEOUT_MS, durationProblem, parseDuration } from './duration.js';
 import type { Expr } from './expressions/ast.js';
 import { EvalBudget, type EvalLimits } from './expressions/budget.js';
@@ -101,7 +101,7 @@ export function resolveVariables(
         out.push({
           ...decl.location,
           code: 'E_VAR_TYPE',
-          message: `${source}: ${JSON.stringify(decl.sensitive ? '(sensitive)' : raw)} does not convert to the type of variable "${decl.name}"`,
+          message: `${source}: ${decl.sensitive ? marker(decl.name) : JSON.stringify(raw)} does not convert to the type of variable "${decl.name}"`,
         });
         continue;
       }
@@ -217,9 +217,9 @@ export function evaluateConsts(
   return Object.fromEntries(Object.entries(consts).map(([k, v]) => [k, shown(v)]));
 }
 
-/** A value for display: what is sensitive, anywhere inside, shows as `(sensitive)`. */
+/** A value for display: what is sensitive, anywhere inside, shows as `(sensitive:NAME)`. */
 function shown(v: Value): unknown {
-  if (v instanceof Sensitive) return '(sensitive)';
+  if (v instanceof Sensitive) return marker([...v.names].join('+'));
   if (!measure(v).marked) return showUnknowns(v);
   if (Array.isArray(v)) return v.map(shown);
   return Object.fromEntries(Object.entries(v as object).map(([k, x]) => [k, shown(x as Value)]));
@@ -292,9 +292,7 @@ function withSecretsMasked<T>(vars: ResolvedVariables, render: () => T): T {
     return render();
   } catch (err) {
     if (!(err instanceof ConfigError) || vars.secrets.length === 0) throw err;
-    throw new ConfigError(
-      err.diagnostics.map((d) => ({ ...d, message: maskText(d.message, vars.secrets, 'plain') })),
-    );
+    throw new ConfigError(err.diagnostics.map((d) => ({ ...d, message: maskText(d.message, vars.secrets) })));
   }
 }
 

@@ -1,6 +1,7 @@
 /** Type and `allowed` checks for variable values, and coercion of --var / env strings. */
 import type { Diagnostic, SourceLocation } from '../util/errors.js';
 import { deepEqual, fromPlain } from './expressions/values.js';
+import { marker } from '../util/secrets.js';
 import type { VariableDecl } from './types.js';
 
 /** The declared type, else the type of the default, else of the first allowed value, else any. */
@@ -43,7 +44,7 @@ export function checkVariableValue(
       ...loc,
       code: 'E_VALUE_NOT_ALLOWED',
       // A diagnostic is printed and logged: a sensitive value must not appear in it.
-      message: `${what} ${decl.sensitive ? '(sensitive)' : JSON.stringify(value)} of variable "${decl.name}" is not one of ${JSON.stringify(decl.allowed)}`,
+      message: `${what} ${decl.sensitive ? marker(decl.name) : JSON.stringify(value)} of variable "${decl.name}" is not one of ${JSON.stringify(decl.allowed)}`,
     });
     return false;
   }

@@ -1,10 +1,12 @@
+import { marker, maskUrlCredentials } from '../util/secrets.js';
+
 /**
  * What a logged URL may show: the path, the names of its query parameters, never their values
- * (`?token=…`, `?access_token=…`, a signature, anything), and no user or password of a remote.
+ * (`?token=(sensitive:token)`, a signature, anything), and no user or password of a remote.
  */
 export function redactLoggedUrl(url: unknown): unknown {
   if (typeof url !== 'string') return url;
-  let text = url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1***@');
+  let text = maskUrlCredentials(url);
   const q = text.indexOf('?');
   if (q < 0) return text;
   const hash = text.indexOf('#', q);
@@ -12,7 +14,7 @@ export function redactLoggedUrl(url: unknown): unknown {
   const names = query
     .split('&')
     .filter(Boolean)
-    .map((pair) => `${pair.split('=')[0]}=[redacted]`);
+    .map((pair) => `${pair.split('=')[0]}=${marker(pair.split('=')[0]!)}`);
   text = `${text.slice(0, q)}?${names.join('&')}`;
   return text;
 }

@@ -10,9 +10,10 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { oneLine, run, type RunOptions } from '../git/run.js';
 import { OrbitError } from '../util/errors.js';
+import { maskUrlCredentials } from '../util/secrets.js';
 
-/** `https://user:secret@host/x` → `https://***@host/x`, for logs and errors. */
-export const redactUrl = (url: string): string => url.replace(/\/\/[^/@\s]+@/, '//***@');
+/** A remote's URL for logs and errors: no user or password (`maskUrlCredentials`). */
+export const redactUrl = (url: string): string => maskUrlCredentials(url);
 
 /** Where a remote's mirror lives: one bare repository per URL under `<data-dir>/repos/`. */
 export function mirrorDir(dataDir: string, url: string): string {

@@ -163,7 +163,7 @@ export async function runStep(run: DeployRun, index: number): Promise<StepOutcom
       service,
       deploymentId: deployId,
       stepName: step.name,
-      secrets: secrets.map((s) => s.value),
+      secrets,
       signal: deps.signal,
     },
     secrets,

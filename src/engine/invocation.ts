@@ -9,7 +9,7 @@ import { showUnknowns, type Recipe } from '../config/expressions/values.js';
 import type { RenderedStep } from '../config/types.js';
 import type { ActionRecord, DerivedPart } from '../state/types.js';
 import { OrbitError } from '../util/errors.js';
-import { derivedMarker, maskDeep, unmaskDeep, type Secret } from '../util/secrets.js';
+import { marker, maskDeep, unmaskDeep, type Secret } from '../util/secrets.js';
 
 export interface DeploymentIdentity {
   service: string;
@@ -102,7 +102,7 @@ export function maskAction(record: ActionRecord | null, secrets: readonly Secret
   if (!record) return null;
   const { derived, ...rest } = record;
   let out = rest as ActionRecord;
-  for (const part of derived ?? []) out = setAt(out, part.path, derivedMarker(part.names.join('+')));
+  for (const part of derived ?? []) out = setAt(out, part.path, marker(part.names.join('+')));
   out = maskDeep(out, secrets);
   return derived?.length ? { ...out, derived: maskDeep(derived, secrets) } : out;
 }
@@ -122,7 +122,11 @@ export function unmaskAction(record: ActionRecord, secrets: Secret[]): ActionRec
   const computed = new Set<string>();
   for (const part of unmaskDeep(derived ?? [], secrets)) {
     const value = recompute(part, values, (x) => computed.add(x));
-    if (value === undefined) continue;
+    // Unmasking may have put a secret where its derived value was: the marker stays instead.
+    if (value === undefined) {
+      out = setAt(out, part.path, marker(part.names.join('+')));
+      continue;
+    }
     out = setAt(out, part.path, value);
     computed.add(typeof value === 'string' ? value : JSON.stringify(value));
   }

@@ -129,7 +129,7 @@ async function reverseStep(
       service,
       deploymentId: d.deploy_id,
       stepName: step.step_name,
-      secrets: secrets.map((s) => s.value),
+      secrets,
       signal: deps.signal,
     },
     secrets,

@@ -1,9 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { run } from '../git/run.js';
 import { OrbitError } from '../util/errors.js';
-
-/** `https://user:secret@host/x` → `https://***@host/x`: a remote may carry a token. */
-const redactUrl = (text: string): string => text.replace(/\/\/[^/@\s]+@/g, '//***@');
+import { maskUrlCredentials } from '../util/secrets.js';
 
 export interface PushResult {
   ok: boolean;
@@ -66,7 +64,7 @@ export class BranchPusher extends EventEmitter {
           cwd: this.gitdir,
           remote: true,
           errorCode: 'E_STATE_PUSH_FAILED',
-          redact: redactUrl,
+          redact: maskUrlCredentials,
         });
         return { ok: true, sha };
       } catch (err) {

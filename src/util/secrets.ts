@@ -15,24 +15,24 @@ export interface Secret {
   derived?: boolean;
 }
 
+/**
+ * The one form a secret takes wherever Orbit records or shows it (log, state branch, output,
+ * comments, previews): `(sensitive:NAME)`. A value computed from secrets names them: `(sensitive:a+b)`.
+ */
 export const marker = (name: string): string => `(sensitive:${name})`;
-export const derivedMarker = (name: string): string => `(sensitive, derived from ${name})`;
+
+/** `https://user:token@host/x` → `https://(sensitive:credentials)@host/x`: a remote's URL may carry a token. */
+export const maskUrlCredentials = (text: string): string =>
+  text.replace(/\/\/[^/@\s]+@/g, `//${marker('credentials')}@`);
 
 /** Longest values first, so a secret that contains another is masked whole. */
 function ordered(secrets: readonly Secret[]): Secret[] {
   return secrets.filter((s) => s.value.length > 0).sort((a, b) => b.value.length - a.value.length);
 }
 
-export function maskText(
-  text: string,
-  secrets: readonly Secret[],
-  style: 'named' | 'plain' = 'named',
-): string {
+export function maskText(text: string, secrets: readonly Secret[]): string {
   let out = text;
-  for (const s of ordered(secrets))
-    out = out
-      .split(s.value)
-      .join(style === 'plain' ? '(sensitive)' : s.derived ? derivedMarker(s.name) : marker(s.name));
+  for (const s of ordered(secrets)) out = out.split(s.value).join(marker(s.name));
   return out;
 }
 
@@ -43,8 +43,8 @@ export function unmaskText(text: string, secrets: readonly Secret[]): string {
 }
 
 /** Masks every string inside a JSON-like value (arrays, plain objects), leaving its shape. */
-export function maskDeep<T>(value: T, secrets: readonly Secret[], style: 'named' | 'plain' = 'named'): T {
-  return mapStrings(value, (s) => maskText(s, secrets, style));
+export function maskDeep<T>(value: T, secrets: readonly Secret[]): T {
+  return mapStrings(value, (s) => maskText(s, secrets));
 }
 
 export function unmaskDeep<T>(value: T, secrets: readonly Secret[]): T {

@@ -93,10 +93,10 @@ describe.skipIf(!available)('docker agent (real engine)', () => {
   it('passes args as the command without a shell, and masks secrets', async () => {
     const r = await agent.run(
       dockerInvocation(['echo', '$(echo hi)', 'pw=hunter2'], { user: '1000:1000', workdir: '/tmp' }),
-      context({ secrets: ['hunter2'] }),
+      context({ secrets: [{ name: 'pw', value: 'hunter2' }] }),
     );
     expect(r.exitCode).toBe(0);
-    expect(r.log).toBe('$(echo hi) pw=(sensitive)\n');
+    expect(r.log).toBe('$(echo hi) pw=(sensitive:pw)\n');
   });
 
   it('lets a non-root container user write outputs', async () => {

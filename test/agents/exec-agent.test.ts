@@ -131,13 +131,13 @@ describe('exec agent', () => {
       invocation({
         args: ['sh', '-c', 'printf "pw=hunt"; sleep 0.2; printf "er2 done\\n"; echo hunter2 >&2'],
       }),
-      context({ secrets: ['hunter2'], onOutput: (c) => live.push(c) }),
+      context({ secrets: [{ name: 'pw', value: 'hunter2' }], onOutput: (c) => live.push(c) }),
     );
     expect(r.log).not.toContain('hunter2');
-    expect(r.log).toContain('pw=(sensitive) done');
+    expect(r.log).toContain('pw=(sensitive:pw) done');
     expect(live.length).toBeGreaterThan(0);
     expect(live.join('')).not.toContain('hunter2');
-    expect(live.join('')).toContain('pw=(sensitive) done');
+    expect(live.join('')).toContain('pw=(sensitive:pw) done');
   });
 
   it('does not wait for a background child that keeps the pipes open', async () => {

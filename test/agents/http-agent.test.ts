@@ -144,12 +144,20 @@ describe('http agent (real server on loopback)', () => {
         args: ['POST', `${base}/hook?token=hunter2`, 'pw=hunter2'],
         params: { headers: { authorization: 'Bearer sekrit-token', 'x-custom': 'hunter2' } },
       }),
-      context({ secrets: ['hunter2', 'sekrit-token'] }),
+      context({
+        secrets: [
+          { name: 'pw', value: 'hunter2' },
+          { name: 'token', value: 'sekrit-token' },
+        ],
+      }),
     );
     expect(r.exitCode).toBe(0);
     expect(seen[0]?.headers.authorization).toBe('Bearer sekrit-token');
     expect(r.log).not.toContain('hunter2');
     expect(r.log).not.toContain('sekrit');
+    // One masking form: a credential header and a secret read the same way.
+    expect(r.log).toMatch(/^> authorization: \(sensitive:authorization\)$/m);
+    expect(r.log).toContain('pw=(sensitive:pw)');
     expect(r.log).not.toContain('session=abc');
     expect(r.outputs.body).not.toContain('hunter2');
   });

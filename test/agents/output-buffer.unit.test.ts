@@ -24,7 +24,7 @@ describe('OutputBuffer', () => {
     const b = new OutputBuffer(1000);
     b.write('pw=hun');
     b.write('ter2!');
-    expect(b.text(['hunter2'])).toBe('pw=(sensitive)!');
+    expect(b.text([{ name: 'pw', value: 'hunter2' }])).toBe('pw=(sensitive:pw)!');
   });
 
   it('drops fragments of a secret cut by the elision', () => {
@@ -32,7 +32,7 @@ describe('OutputBuffer', () => {
     b.write('0123456hunt');
     b.write('x'.repeat(100));
     b.write('er2abcdefgh');
-    const text = b.text(['hunter2']);
+    const text = b.text([{ name: 'pw', value: 'hunter2' }]);
     expect(text).not.toContain('hunt');
     expect(text).not.toContain('er2');
     expect(text).toMatch(/^0123456\n\[\.\.\. \d+ bytes elided \.\.\.\]\nabcdefgh$/);

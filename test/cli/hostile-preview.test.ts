@@ -96,7 +96,7 @@ step {
     // Values that would come from the environment show where they would come from.
     expect(r.stdout).toContain('(from ORBIT_VAR_db_password)');
     // api_key is sensitive on the base branch: the flip to false does not unmask it.
-    expect(r.stdout).toContain('(sensitive)');
+    expect(r.stdout).toContain('(sensitive:api_key)');
 
     const text = await orbit(['preview', 'main..steal', '--repo', repo.dir, '--json'], {
       env: { ORBIT_VAR_db_password: SECRET },

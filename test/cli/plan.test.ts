@@ -49,7 +49,7 @@ describe('orbit plan', () => {
       policy: 'queue',
       variables: {
         version: { value: '1.0', origin: 'values', sensitive: false },
-        password: { value: '(sensitive)', origin: 'default', sensitive: true },
+        password: { value: '(sensitive:password)', origin: 'default', sensitive: true },
       },
       steps: [
         {
@@ -58,7 +58,7 @@ describe('orbit plan', () => {
           agent: 'exec',
           forward: ['sh', '-c', 'echo build 1.0'],
           reverse: null,
-          env: { PW: '(sensitive)' },
+          env: { PW: '(sensitive:password)' },
           timeoutMs: 600000,
           params: {},
         },
@@ -66,7 +66,7 @@ describe('orbit plan', () => {
           name: 'ship',
           index: 1,
           agent: 'docker',
-          forward: ['ship', '(output of step build: tag)', '--password=(sensitive)'],
+          forward: ['ship', '(output of step build: tag)', '--password=(sensitive:password)'],
           reverse: ['unship', '(previous deployment: var.version)'],
           env: {},
           timeoutMs: 90000,
@@ -95,7 +95,7 @@ describe('orbit plan', () => {
     expect(r.stdout).toContain('image: shipper:3.0');
     expect(r.stdout.indexOf('build')).toBeLessThan(r.stdout.indexOf('ship'));
     expect(r.stdout).not.toMatch(/s3cr3t|hunter2/);
-    expect(r.stdout).toContain('(sensitive)');
+    expect(r.stdout).toContain('(sensitive:password)');
   });
 
   it('rejects a malformed --var with exit 2 naming the flag', async () => {

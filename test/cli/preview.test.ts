@@ -64,7 +64,7 @@ describe('orbit preview', () => {
       const r = await runCli(['preview', `${c}~1..${c}`, '--repo', repo.dir, ...format]);
       expect(r.code).toBe(0);
       expect(r.stdout).not.toContain('hunter2');
-      expect(r.stdout).toContain('(sensitive)');
+      expect(r.stdout).toContain('(sensitive:token)');
     }
   });
 

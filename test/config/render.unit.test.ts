@@ -95,7 +95,7 @@ describe('resolveVariables', () => {
     for (const render of [() => renderPlan(s, vars, CTX), () => renderStep(s, 0, vars, CTX)]) {
       const ds = await diagnosticsOf(render);
       expect(brief(ds)).toEqual(['E_EVAL_INDEX@7:14']);
-      expect(ds[0]!.message).toContain('(sensitive)');
+      expect(ds[0]!.message).toContain('(sensitive:pw)');
       expect(JSON.stringify(ds)).not.toMatch(/s3cret/);
     }
   });
@@ -140,10 +140,10 @@ describe('renderStep and renderPlan', () => {
   it('shows unknown outputs as placeholders in a plan, and masks secrets with maskDeep', async () => {
     const s = await spec();
     const vars = resolveVariables(s, {}, { ORBIT_VAR_token: 'sekrit' });
-    const plan = maskDeep(renderPlan(s, vars, CTX), vars.secrets, 'plain');
+    const plan = maskDeep(renderPlan(s, vars, CTX), vars.secrets);
     expect(plan[1]!.params.url).toBe('https://deploy.example.com/(output of step build: tag)');
     expect(JSON.stringify(plan)).not.toContain('sekrit');
-    expect(plan[1]!.params.headers).toEqual({ Authorization: 'Bearer (sensitive)' });
+    expect(plan[1]!.params.headers).toEqual({ Authorization: 'Bearer (sensitive:token)' });
   });
 
   it('reports a forward that is not a list of strings', async () => {

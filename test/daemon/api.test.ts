@@ -149,9 +149,9 @@ describe('changing', () => {
       return found.length === 3 ? found : null;
     });
     expect(lines.map((l) => l.url)).toEqual([
-      '/api/services/web/unwind?token=[redacted]',
-      '/api/services/web/redeploy?access_token=[redacted]&x=[redacted]',
-      '/api/nope?sig=[redacted]',
+      '/api/services/web/unwind?token=(sensitive:token)',
+      '/api/services/web/redeploy?access_token=(sensitive:access_token)&x=(sensitive:x)',
+      '/api/nope?sig=(sensitive:sig)',
     ]);
     expect(JSON.stringify(daemon.logs)).not.toContain(secret);
   });

@@ -74,7 +74,7 @@ describe('values derived from a sensitive variable', () => {
       steps: Array<{ reverse_action: { env: Record<string, string>; derived: unknown[] } }>;
     };
     const step = record.steps[0]!;
-    expect(step.reverse_action.env.AUTH).toBe('(sensitive, derived from pw)');
+    expect(step.reverse_action.env.AUTH).toBe('(sensitive:pw)');
     expect(step.reverse_action.derived.length).toBeGreaterThan(0);
     expect(readFileSync(trace.file, 'utf8')).toContain(AUTH);
   });

@@ -9,7 +9,6 @@ const secrets = [
 describe('secrets', () => {
   it('masks the longest secret first so no fragment leaks', () => {
     expect(maskText('a hunter2-and-more b hunter2', secrets)).toBe('a (sensitive:long) b (sensitive:pw)');
-    expect(maskText('x hunter2', secrets, 'plain')).toBe('x (sensitive)');
   });
 
   it('round-trips nested values through mask and unmask', () => {

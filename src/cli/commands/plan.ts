@@ -9,7 +9,7 @@ import type { RenderedStep, ResolvedVariables, ServiceSpec } from '../../config/
 import { Unknown } from '../../config/expressions/values.js';
 import { mapStrings, visibleControls } from '../preview/escape.js';
 import { ConfigError, OrbitError } from '../../util/errors.js';
-import { maskDeep } from '../../util/secrets.js';
+import { marker, maskDeep } from '../../util/secrets.js';
 
 interface PlanOptions {
   repo: string;
@@ -64,7 +64,7 @@ export function planJson(
     const value = vars.values[decl.name];
     const isSensitive = sensitive.has(decl.name);
     variables[decl.name] = {
-      value: value instanceof Unknown ? value.toString() : isSensitive ? '(sensitive)' : value,
+      value: value instanceof Unknown ? value.toString() : isSensitive ? marker(decl.name) : value,
       origin: vars.origins[decl.name] ?? 'default',
       sensitive: isSensitive,
     };
@@ -78,14 +78,14 @@ export function planJson(
     variables,
     steps: steps.map(maskSensitiveParts),
   };
-  return maskDeep(plan, vars.secrets, 'plain');
+  return maskDeep(plan, vars.secrets);
 }
 
-/** A step as shown: every part computed from a sensitive value reads `(sensitive)`. */
+/** A step as shown: every part computed from a sensitive value reads `(sensitive:NAME)`. */
 function maskSensitiveParts(step: RenderedStep): RenderedStep {
   const { sensitive, ...shown } = step;
   let out = shown as RenderedStep;
-  for (const part of sensitive ?? []) out = replaceAt(out, part.path, '(sensitive)');
+  for (const part of sensitive ?? []) out = replaceAt(out, part.path, marker(part.names.join('+')));
   return out;
 }
 
@@ -123,7 +123,7 @@ export function planText(raw: PlanJson): string {
     lines.push('', chalk.bold('Variables'));
     for (const name of names) {
       const v = plan.variables[name]!;
-      const shown = v.sensitive ? '(sensitive)' : JSON.stringify(v.value);
+      const shown = v.sensitive ? marker(name) : JSON.stringify(v.value);
       lines.push(`  ${name} = ${shown}${chalk.dim(`  (${v.origin})`)}`);
     }
   }

@@ -173,7 +173,7 @@ async function previewJob(
   if (decision.kind === 'unwind') {
     const id = decision.deployment;
     const planned = dry.isPlanned(id);
-    const steps = plainMask((await dry.unwindPlan(id)).map(reverseStep));
+    const steps = (await dry.unwindPlan(id)).map(reverseStep);
     await dry.unwind(service, id, commit);
     return {
       job: {
@@ -308,10 +308,6 @@ async function openStateIfAny(options: PreviewOptions): Promise<StateLog | null>
   return openStateLog({ dir, branch, readOnly: true });
 }
 
-/** The log masks secrets as `(sensitive:NAME)`; previews say `(sensitive)` like `orbit plan`. */
-const plainMask = <T>(v: T): T =>
-  JSON.parse(JSON.stringify(v).replace(/\(sensitive:[A-Za-z0-9_]+\)/g, '(sensitive)')) as T;
-
 async function previewDeploy(
   options: PreviewOptions,
   dry: DryRun,
@@ -338,7 +334,7 @@ async function previewDeploy(
     const planned = dry.isPlanned(current.deploy_id);
     ctx.previous = {
       id: planned ? '(a deployment of this range)' : current.deploy_id,
-      var: plainMask(current.values ?? {}),
+      var: current.values ?? {},
     };
     planOptions.previousUnknown = false;
     replaces = planned ? `the deployment of ${current.config_commit?.slice(0, 7)}` : current.deploy_id;
@@ -362,7 +358,7 @@ async function previewDeploy(
     service,
     commit,
     // Placeholders (values not read) stay placeholders as `previous.var.*` of the next commit.
-    maskDeep(showUnknowns(fromPlain(vars.values)) as Record<string, unknown>, vars.secrets, 'plain'),
+    maskDeep(showUnknowns(fromPlain(vars.values)) as Record<string, unknown>, vars.secrets),
     plan.steps.map((s) => ({
       name: s.name,
       forward: action(s.agent, s.forward),

@@ -1,6 +1,7 @@
 /** `orbit preview` for a terminal. */
 import chalk from 'chalk';
 import { formatDiagnostic } from '../../util/errors.js';
+import { marker } from '../../util/secrets.js';
 import { paint, short } from '../format.js';
 import { argvText, msText, paramText } from './argv.js';
 import type { Preview, PreviewJob } from './build.js';
@@ -36,7 +37,7 @@ function jobText(job: PreviewJob): string[] {
       ];
       if (job.note) out.push(chalk.dim(`    ${job.note}`));
       const vars = Object.entries(job.variables).map(
-        ([k, v]) => `${k}=${v.sensitive ? '(sensitive)' : JSON.stringify(v.value)}`,
+        ([k, v]) => `${k}=${v.sensitive ? marker(k) : JSON.stringify(v.value)}`,
       );
       if (vars.length) out.push(chalk.dim(`    with ${vars.join(' ')}`));
       for (const s of job.steps) {

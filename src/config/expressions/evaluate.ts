@@ -5,6 +5,7 @@
  * whatever is computed from a sensitive value is sensitive, and carries a recipe to recompute it.
  */
 import type { SourceLocation } from '../../util/errors.js';
+import { marker } from '../../util/secrets.js';
 import type { Expr, TraversalStep } from './ast.js';
 import { EvalBudget } from './budget.js';
 import { FUNCTIONS } from './functions.js';
@@ -106,7 +107,7 @@ function ev(e: Expr, f: Frame): Value {
       const k = typeof key === 'number' ? key : toStringValue(key, e.key.loc, 'index');
       const at = () =>
         traverse(coll, [{ kind: 'index', key: k }], e.loc, { nullSafe: false, label: 'value' });
-      const v = names.size > 0 ? quote(at, 'the index') : at();
+      const v = names.size > 0 ? quote(at, 'the index', names) : at();
       return mark(v, names, () => ({ get: recipeOf(coll), key: recipeOf(rawKey) }));
     }
     case 'call':
@@ -294,7 +295,8 @@ function call(e: Extract<Expr, { kind: 'call' }>, f: Frame): Value {
       if (a !== null && a !== '') break;
     }
   }
-  const result = names.size > 0 ? quote(() => def.fn(plain, e.loc), `${e.name}()`) : def.fn(plain, e.loc);
+  const result =
+    names.size > 0 ? quote(() => def.fn(plain, e.loc), `${e.name}()`, names) : def.fn(plain, e.loc);
   if (names.size > 0 && typeof result === 'string') f.scope.onDerived?.(result);
   return marked(built(result, e.loc, f));
 }
@@ -308,12 +310,16 @@ export function arityMessage(name: string, min: number, max: number, got: number
  * Runs an operation on values computed from a secret: its error must not quote them
  * (`lookup: no key "<the secret, base64>"`), so the message names only what failed.
  */
-function quote<T>(run: () => T, what: string): T {
+function quote<T>(run: () => T, what: string, names: ReadonlySet<string>): T {
   try {
     return run();
   } catch (err) {
     if (!(err instanceof EvalError) || err.code === 'E_EVAL_LIMIT') throw err;
-    throw new EvalError(err.code, `${what} failed on a (sensitive) value`, err.loc);
+    throw new EvalError(
+      err.code,
+      `${what} failed on a value computed from ${marker([...names].join('+'))}`,
+      err.loc,
+    );
   }
 }
 
