@@ -113,7 +113,8 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
       'no API token configured (--token-file or ORBIT_TOKEN): unwind, redeploy and ack through the API are off',
     );
   log.info(
-    { url, branch: settings.branch, state_branch: settings.stateBranch, pid: process.pid },
+    // Every line carries `pid` already (the logger's base).
+    { url, branch: settings.branch, state_branch: settings.stateBranch },
     'orbit daemon listening',
   );
 

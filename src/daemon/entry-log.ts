@@ -28,6 +28,8 @@ export function entryObserver(
     metrics.observe(e);
     const level = /failed|rejected/.test(e.kind) ? 'warn' : 'info';
     log[level](entryFields(e), headline(e));
+    // A step's output is in the state branch; the log shows it only when asked (--log-level debug).
+    if (e.log && e.step_id) log.debug({ step: e.step_id, output: e.log }, `${e.step_id}: output`);
     then?.(e);
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Structured logs: pino, one JSON line per event. On a terminal the same lines are shown as
- * `HH:MM:SS level message key=value ...` so a person can read them; pipes and files get JSON.
+ * `HH:MM:SS level message key=value ...` so a person can read them, short: commit shas cut to 7
+ * characters, no author (the state branch has both); pipes and files get the whole JSON.
  */
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
@@ -16,7 +17,14 @@ const LEVELS: Record<number, string> = {
   50: 'error',
   60: 'fatal',
 };
-const SKIP = new Set(['level', 'time', 'msg', 'pid', 'hostname']);
+const SKIP = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'author']);
+const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+
+/** A field's value as the terminal shows it: a commit sha as its 7-character short form. */
+function shown(v: unknown): string {
+  if (typeof v !== 'string') return JSON.stringify(v);
+  return SHA.test(v) ? v.slice(0, 7) : v;
+}
 
 /** Turns one pino JSON line into a readable one. */
 export function prettyLine(line: string): string {
@@ -30,7 +38,7 @@ export function prettyLine(line: string): string {
   const level = (LEVELS[Number(o.level)] ?? String(o.level)).padEnd(5);
   const rest = Object.entries(o)
     .filter(([k, v]) => !SKIP.has(k) && v !== null && v !== undefined)
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .map(([k, v]) => `${k}=${shown(v)}`)
     .join(' ');
   return `${time} ${level} ${String(o.msg ?? '')}${rest ? '  ' + rest : ''}\n`;
 }
