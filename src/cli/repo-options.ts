@@ -18,20 +18,28 @@ export interface RepoOptions {
   stateSignedSince?: string;
 }
 
-export function withRepoOptions(cmd: Command): Command {
-  return cmd
-    .option('--repo <dir>', 'config repository', process.cwd())
+/**
+ * Adds the shared options. `runsAgents`: the command runs steps here (reconcile, unwind, redeploy),
+ * so how docker steps run is its choice; a command that only reads (status, log, show) is not offered it.
+ */
+export function withRepoOptions(cmd: Command, options: { runsAgents?: boolean } = {}): Command {
+  // `.` as in validate, plan and preview: the help shows the same default everywhere.
+  cmd
+    .option('--repo <dir>', 'config repository', '.')
     .option('--branch <name>', 'watched branch of the config repository', 'main')
     .option('--state-branch <name>', 'branch holding the activity log', 'orbit/state')
-    .option('--state-repo <dir>', 'repository holding the state branch (default: the config repository)')
-    .addOption(
+    .option('--state-repo <dir>', 'repository holding the state branch (default: the config repository)');
+  if (options.runsAgents) {
+    cmd.addOption(
       new Option(
         '--docker-mode <mode>',
         'run docker steps as containers, or as swarm jobs (DOCKER_HOST: a manager)',
       )
         .choices(['container', 'swarm'])
         .default('container'),
-    )
+    );
+  }
+  return cmd
     .addOption(
       new Option('--state-signing-key <file>', 'ed25519 key this Orbit signs state commits with').env(
         'ORBIT_STATE_SIGNING_KEY',

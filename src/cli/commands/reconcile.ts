@@ -21,6 +21,7 @@ export function register(program: Command): void {
         'after',
         '\nIn a terminal, running deployments show as a live step list; elsewhere, one line per log entry.\n\nExample:\n  $ orbit reconcile --repo ./config --branch main',
       ),
+    { runsAgents: true },
   ).action(async (opts: RepoOptions & { json?: boolean; acceptRewrite?: boolean }) => {
     const live = opts.json ? null : liveOutput();
     const report = await withEngine(

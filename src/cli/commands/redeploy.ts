@@ -11,6 +11,7 @@ export function register(program: Command): void {
       .description('re-apply the deployment that was unwound last, from its recorded config commit')
       .option('--json', 'print the new deployment as JSON')
       .addHelpText('after', '\nExample:\n  $ orbit redeploy waffle'),
+    { runsAgents: true },
   ).action((service: string, opts: RepoOptions & { json?: boolean }) =>
     changeDeployment(opts, {
       route: `/api/services/${encodeURIComponent(service)}/redeploy`,

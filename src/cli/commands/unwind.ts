@@ -20,6 +20,7 @@ export function register(program: Command): void {
         'resume an unwind blocked on a step in doubt (E_IN_DOUBT_NEEDS_OUTPUTS): you undid that step by hand',
       )
       .addHelpText('after', '\nExamples:\n  $ orbit unwind waffle\n  $ orbit unwind waffle-12'),
+    { runsAgents: true },
   ).action((target: string, opts: RepoOptions & { json?: boolean; inDoubtDone?: boolean }) =>
     changeDeployment(opts, {
       route: `/api/services/${encodeURIComponent(target)}/unwind`,
