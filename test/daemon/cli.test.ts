@@ -88,6 +88,12 @@ step {
       async () => (await daemon!.engine.state.deployment('web-1'))?.status === 'succeeded',
     );
     expect((await daemon.engine.state.deployment('web-1'))?.steps[0]?.acked?.by).toBe('alice');
+    // show's step table stays aligned with the approver in the status column.
+    const show = await orbit(['show', 'web-1', '--repo', repo.dir]);
+    expect(show.code).toBe(0);
+    const [head, row] = show.stdout.split('\n').filter((l) => /^( {3}step|✓ {2}approve)/.test(l));
+    expect(row).toContain('applied (acked by alice)');
+    expect(row!.search(/\d+\.\d\ds/)).toBe(head!.indexOf('forward'));
   });
 
   it('without a daemon, status works on the repository and ack says it needs the daemon', async () => {
