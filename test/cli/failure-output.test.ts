@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeploymentRecord } from '../../src/state/types.js';
 import { orbit, type CliResult } from '../support/cli.js';
 import { ConfigRepo } from '../support/config-repo.js';
+import { api, startTestDaemon } from '../daemon/helpers.js';
 
 const PW = 'Qz7-swordfish-K';
 const env = { ORBIT_VAR_pw: PW };
@@ -72,11 +73,10 @@ describe("a failed step's stderr", () => {
       cwd: repo.dir,
       maxBuffer: 64 * 1024 * 1024,
     }).toString('latin1');
-    const base64 = Buffer.from(PW).toString('base64');
-    for (const leaked of [PW, base64]) {
+    const show = await orbit(['show', 'web-1', '--repo', repo.dir]);
+    for (const leaked of [PW, Buffer.from(PW).toString('base64')]) {
       expect(objects).not.toContain(leaked);
       expect(reconcile.stdout + reconcile.stderr).not.toContain(leaked);
-      const show = await orbit(['show', 'web-1', '--repo', repo.dir]);
       expect(show.stdout).not.toContain(leaked);
     }
   });
@@ -100,6 +100,19 @@ describe("a failed step's stderr", () => {
       (await orbit(['show', 'web-1', '--json', '--repo', repo.dir])).stdout,
     ) as DeploymentRecord;
     expect(json.steps[1]!.stderr_tail).toEqual(record().steps[1]!.stderr_tail);
+  });
+});
+
+describe("the API's deployment JSON", () => {
+  it('offers stderr_tail as part of the record', async () => {
+    const daemon = await startTestDaemon({ repo: repo.dir });
+    try {
+      const r = await api(daemon, 'GET', '/api/deployments/web-1');
+      expect(r.status).toBe(200);
+      expect(r.body.deployment.steps[1].stderr_tail).toEqual(record().steps[1]!.stderr_tail);
+    } finally {
+      await daemon.stop();
+    }
   });
 });
 
