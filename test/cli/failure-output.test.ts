@@ -3,8 +3,11 @@
  * record, in the step list `reconcile` prints, in `show` and in `log`; `show` without empty sections.
  */
 import { execFileSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeploymentRecord } from '../../src/state/types.js';
+import chalk from 'chalk';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { liveOutput } from '../../src/cli/live/live-output.js';
+import { openEngine } from '../../src/engine/open.js';
+import type { DeploymentRecord, LogEntry } from '../../src/state/types.js';
 import { orbit, type CliResult } from '../support/cli.js';
 import { ConfigRepo } from '../support/config-repo.js';
 import { api, startTestDaemon } from '../daemon/helpers.js';
@@ -139,5 +142,40 @@ describe('orbit show and orbit log', () => {
     const r = await orbit(['log', 'web', '--repo', repo.dir]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/✗ deploy \d+\.\d\ds {2}· announce not run/);
+  });
+});
+
+describe('the live step list in a terminal', () => {
+  it("prints a failed step's stderr tail under it when the deployment finishes", async () => {
+    const other = new ConfigRepo();
+    onTestFinished(() => other.remove());
+    other.commit({
+      'services/api/deploy.hcl': `step {
+  name    = "boot"
+  agent   = "exec"
+  forward = ["sh", "-c", "echo starting; echo port 8080 in use >&2; exit 1"]
+}
+`,
+    });
+    const entries: LogEntry[] = [];
+    const engine = await openEngine({ repoDir: other.dir, observe: (e) => entries.push(e) });
+    try {
+      await engine.reconcile();
+    } finally {
+      await engine.close();
+    }
+    chalk.level = 0;
+    // Live mode is off under CI=true (CI logs are not terminals); this test is about a terminal.
+    vi.stubEnv('CI', '');
+    onTestFinished(() => void vi.unstubAllEnvs());
+    let text = '';
+    const out = liveOutput({ isTTY: true, columns: 100, write: (t: string) => ((text += t), true) });
+    for (const e of entries) out.observe(e);
+    out.stop();
+    const final = text.slice(text.lastIndexOf('✗ api-1')).split('\n');
+    expect(final.slice(1, 3)).toEqual([
+      expect.stringMatching(/^ {2}✗ 1\/1 boot failed \d+\.\d\ds$/),
+      '    │ port 8080 in use',
+    ]);
   });
 });
