@@ -3,6 +3,10 @@
  * record, in the step list `reconcile` prints, in `show` and in `log`; `show` without empty sections.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import chalk from 'chalk';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { liveOutput } from '../../src/cli/live/live-output.js';
@@ -103,6 +107,26 @@ describe("a failed step's stderr", () => {
       (await orbit(['show', 'web-1', '--json', '--repo', repo.dir])).stdout,
     ) as DeploymentRecord;
     expect(json.steps[1]!.stderr_tail).toEqual(record().steps[1]!.stderr_tail);
+  });
+});
+
+describe('a log written before stderr_tail', () => {
+  it('still reads: show prints the deployment without a stderr section', async () => {
+    // Written by Orbit before format 2 (test/fixtures/README.md): web-1..3 deployed, unwound twice.
+    const bundle = fileURLToPath(new URL('../fixtures/state-format-1.bundle', import.meta.url));
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'orbit-old-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    execFileSync('git', ['clone', '-q', '--mirror', bundle, path.join(dir, '.git')]);
+    execFileSync('git', ['-C', dir, 'config', 'core.bare', 'false']);
+    execFileSync('git', ['-C', dir, 'checkout', '-q', 'main']);
+    const r = await orbit(['show', 'web-2', '--repo', dir]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^↩ web-2 unwound/);
+    expect(r.stdout).not.toContain('stderr of');
+    const json = JSON.parse(
+      (await orbit(['show', 'web-2', '--json', '--repo', dir])).stdout,
+    ) as DeploymentRecord;
+    expect(json.steps.every((st) => st.stderr_tail === undefined)).toBe(true);
   });
 });
 
