@@ -36,7 +36,7 @@ step {
     echo "previous_change=$before" >> "$ORBIT_OUTPUT"
     sqitch deploy --to "$1"
     echo "change=$1" >> "$ORBIT_OUTPUT"
-  SH
+    SH
   , "migrate", var.change]
   # Back to the change current before this deployment; before the first one there was none:
   # revert everything.
@@ -44,10 +44,10 @@ step {
     ? ["sqitch", "revert", "-y"]
   : ["sqitch", "revert", "-y", "--to", step.migrate.output.previous_change])
   env = {
-    PGHOST           = var.pg_host
-    PGPORT           = var.pg_port
-    PGUSER           = var.pg_user
-    SQITCH_USER_NAME = "Orbit ${orbit.deployment_id}" # who deployed, in Sqitch's registry
+    PGHOST          = var.pg_host
+    PGPORT          = var.pg_port
+    PGUSER          = var.pg_user
+    SQITCH_FULLNAME = "Orbit ${orbit.deployment_id}" # who deployed, in Sqitch's registry
   }
   timeout = "10m"
 }
