@@ -65,20 +65,28 @@ export function readmeScript(name: string): string {
 /**
  * Pastes a README's shell blocks into bash, from the checkout's root as the README says, stopping
  * at the first command that fails (`-e`). `TMPDIR` puts its temp folders under `tmp`; the
- * environment is a user's shell: nothing of Orbit's own, no colour.
+ * environment is a user's shell: nothing of Orbit's own, no colour. The shell runs in a process
+ * group of its own, stopped at the end, so what a README starts in the background never outlives it.
  */
 export function runReadme(name: string, tmp: string): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = { NO_COLOR: '1', TMPDIR: tmp };
   for (const [k, v] of Object.entries(process.env))
     if (!k.startsWith('ORBIT_') && !k.startsWith('PG') && k !== 'FORCE_COLOR') env[k] ??= v;
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-e'], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-e'], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.once('error', reject);
-    child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.once('close', (code) => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // the group is gone already
+      }
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
     child.stdin.end(readmeScript(name));
   });
 }
