@@ -18,7 +18,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { orbit } from '../support/cli.js';
 import type { ConfigRepo } from '../support/config-repo.js';
-import { exampleRepo, runReadme } from './helpers.js';
+import { exampleRepo, runReadme, type Shown } from './helpers.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'orbit-example-cap-'));
 const repos: ConfigRepo[] = [];
@@ -26,11 +26,6 @@ afterAll(() => {
   for (const r of repos) r.remove();
   rmSync(tmp, { recursive: true, force: true });
 });
-
-interface Shown {
-  status: string;
-  steps: Array<{ outputs: Record<string, string>; reverse_action: { args: string[] } | null; log: string }>;
-}
 
 /** The app Capistrano deploys: a git repository with the tag v<version> for each version. */
 function appRepo(dir: string, versions: string[]): string {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { orbit } from '../support/cli.js';
 import type { ConfigRepo } from '../support/config-repo.js';
-import { exampleRepo, runReadme } from './helpers.js';
+import { exampleRepo, runReadme, type Shown } from './helpers.js';
 import { startPostgres, stopPostgres, type Postgres } from './postgres.js';
 
 // Readable by others: as root the server runs as `postgres`, which must reach its folder below.
@@ -33,11 +33,6 @@ beforeEach(() => pg.freshDatabase('waffles'));
 
 function stopReadmeServers(dir: string): void {
   for (const d of readdirSync(dir)) stopPostgres(path.join(dir, d, 'data'));
-}
-
-interface Shown {
-  status: string;
-  steps: Array<{ outputs: Record<string, string>; reverse_action: { args: string[] } | null; log: string }>;
 }
 
 function setup() {

@@ -54,6 +54,12 @@ export async function dockerReady(): Promise<boolean> {
   return true;
 }
 
+/** The parts of `orbit show <id> --json` the example tests read. */
+export interface Shown {
+  status: string;
+  steps: Array<{ outputs: Record<string, string>; reverse_action: { args: string[] } | null; log: string }>;
+}
+
 /** The ```sh blocks of examples/<name>/README.md, in order: what a reader pastes into a shell. */
 export function readmeScript(name: string): string {
   const text = readFileSync(path.join(ROOT, 'examples', name, 'README.md'), 'utf8');
