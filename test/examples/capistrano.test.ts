@@ -124,7 +124,7 @@ describe('examples/capistrano', () => {
   );
 
   it(
-    'with keep_releases = 5 walks back to the beginning: the first deployment’s undo takes current away',
+    'a failed cap deploy changes nothing; with keep_releases = 5 unwinds reach the beginning, where current goes away',
     { timeout: 120_000 },
     async () => {
       const s = setup('to-the-beginning', { ORBIT_VAR_keep_releases: '5' });
@@ -133,18 +133,30 @@ describe('examples/capistrano', () => {
       s.release('1.1.0');
       expect((await s.run('reconcile')).code).toBe(0);
       expect(s.served()).toBe('<h1>shop 1.1.0</h1>');
+      const second = s.current();
       expect((await s.show('shop-1')).steps[0]?.reverse_action?.args).toEqual([
         'cap',
         'local',
         'orbit:unpublish',
       ]);
 
+      // No tag v9.9.9: cap fails half-way, leaving its new release folder behind, and current
+      // where it was. A plain `deploy:rollback` would now pick that folder's neighbour; the
+      // recorded ROLLBACK_RELEASE still goes back to shop-1's release.
+      s.release('9.9.9');
+      const failed = await s.run('reconcile');
+      expect(failed.code).toBe(1);
+      expect(failed.stdout).toContain('shop: failed shop-3');
+      expect(s.current()).toBe(second);
+      expect(s.releases()).toHaveLength(3);
+
       expect((await s.run('unwind', 'shop')).code).toBe(0);
       expect(s.current()).toBe(first);
+      expect(s.served()).toBe('<h1>shop 1.0.0</h1>');
       expect((await s.run('unwind', 'shop')).code).toBe(0);
       expect(existsSync(path.join(s.deployTo, 'current'))).toBe(false);
       const status = JSON.parse((await s.run('status', '--json')).stdout) as Array<{
-        current: string | null;
+        current: { id: string } | null;
       }>;
       expect(status[0]?.current).toBeNull();
 
