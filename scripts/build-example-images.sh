@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Builds the images the examples use, locally: no registry is needed or reachable. Each image is
 # FROM scratch plus the static busybox (Debian's busybox-static) and, where an example needs one,
-# a real tool copied from this machine with the shared libraries it links (sqlite3 from Debian's
-# sqlite3 package, the docker CLI). Idempotent and fast when up to date: an image carries the hash
-# of its inputs and is rebuilt only when that hash changes.
+# a real tool copied from this machine with the shared libraries it links (the docker CLI).
+# Idempotent and fast when up to date: an image carries the hash of its inputs and is rebuilt only
+# when that hash changes.
 #
 #   bash scripts/build-example-images.sh            # all of them
-#   bash scripts/build-example-images.sh migrate    # only those whose name contains "migrate"
+#   bash scripts/build-example-images.sh hello      # only those whose name contains "hello"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 only=${1:-}
@@ -14,19 +14,6 @@ only=${1:-}
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 [ -x "$BUSYBOX" ] || { echo "static busybox not found at $BUSYBOX (apt-get install busybox-static)" >&2; exit 1; }
 export DOCKER_BUILDKIT=0
-
-# install_if_missing COMMAND PACKAGE: on a fresh Debian machine (as root, e.g. in CI), apt-get it.
-install_if_missing() {
-  command -v "$1" >/dev/null 2>&1 && return 0
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "installing $2" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null ||
-      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null; }
-  else
-    echo "$1 not found: install the Debian package $2" >&2
-    exit 1
-  fi
-}
 
 # copy_with_libs BINARY DEST_ROOT: the binary at its own path plus every library ldd names.
 copy_with_libs() {
@@ -84,19 +71,6 @@ with_base() { # with_base SRC_DIR DEST_DIR: the example's image folder plus the 
   cp -r "$1"/. "$2"/
   echo "$base_id" >"$2/.base-id"
 }
-
-# capistrano: release directories switched by a symlink.
-with_base examples/capistrano/image "$work/capistrano"
-build orbit-example/capistrano:latest "$work/capistrano"
-
-# database: a goose-style migration runner around the real sqlite3 CLI.
-if [ -z "$only" ] || [[ migrate == *"$only"* ]]; then
-  install_if_missing sqlite3 sqlite3
-  with_base examples/database/image "$work/migrate"
-  mkdir -p "$work/migrate/rootfs"
-  copy_with_libs sqlite3 "$work/migrate/rootfs" >/dev/null
-  build orbit-example/migrate:latest "$work/migrate"
-fi
 
 # docker-socket: the docker CLI against the engine's mounted socket, and the service it runs.
 if [ -z "$only" ] || [[ docker-agent == *"$only"* ]]; then

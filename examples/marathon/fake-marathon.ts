@@ -1,15 +1,21 @@
 /**
- * A stand-in for Marathon's REST API (the parts a deployment uses), on loopback, in memory. There
- * is no Marathon on this machine; this answers the same requests with the same shapes, so the
- * example's steps are real HTTP calls that can be checked.
+ * A stand-in for Marathon's REST API (the parts a deployment uses), on loopback, in memory. Marathon
+ * needs Mesos and a ZooKeeper and cannot run here; this answers the same requests with the same
+ * statuses and shapes as Marathon's published API description (mesosphere/marathon,
+ * docs/docs/rest-api/public/api/v2/apps.raml, traits.raml and schema/AppDefinition.json), and
+ * refuses what Marathon would refuse, so the example's steps are real HTTP calls that can be checked.
  *
  *   node --import tsx examples/marathon/fake-marathon.ts        # listens on 127.0.0.1:8080 (PORT=... to change)
  *
- * PUT /v2/apps/{id}    create or replace an app (JSON app definition) -> 200 {deploymentId, version}
- * GET /v2/apps/{id}    -> 200 {app} or 404
+ * PUT /v2/apps/{id}    replace an app, or create it    -> 200 / 201 {deploymentId, version}
+ *                      (a deployment: `Marathon-Deployment-Id` header; 201 with `Location`)
+ *                      invalid JSON -> 400, a definition the schema refuses -> 422 {message, details}
+ * GET /v2/apps/{id}    -> 200 {app} or 404 {message: "App '/id' does not exist"}
  * DELETE /v2/apps/{id} -> 200 {deploymentId, version} or 404
  * GET /v2/apps         -> 200 {apps}
- * Requests must carry `Authorization: Bearer <token>` when a token is set (TOKEN=...).
+ * Requests must carry `Authorization: Bearer <token>` when a token is set (TOKEN=...): else 401.
+ * What is not modelled: tasks, deployments that take time (so never 409 "locked by deployment"),
+ * versions, groups and pods.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -20,6 +26,8 @@ export interface FakeMarathon {
   apps: Map<string, Record<string, unknown>>;
   /** Every request as `METHOD path`, oldest first. */
   requests: string[];
+  /** Every request's `Content-Type`, oldest first. */
+  contentTypes: Array<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -28,6 +36,7 @@ export async function startFakeMarathon(
 ): Promise<FakeMarathon> {
   const apps = new Map<string, Record<string, unknown>>();
   const requests: string[] = [];
+  const contentTypes: Array<string | undefined> = [];
   const server: Server = createServer((req, res) => {
     void handle(req, res);
   });
@@ -38,13 +47,19 @@ export async function startFakeMarathon(
     const body = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://marathon');
     requests.push(`${req.method} ${url.pathname}`);
+    contentTypes.push(req.headers['content-type']);
     options.log?.(`${req.method} ${url.pathname} ${body}`);
-    const send = (status: number, value: unknown): void => {
-      res.writeHead(status, { 'Content-Type': 'application/json' });
+    const send = (status: number, value: unknown, headers: Record<string, string> = {}): void => {
+      res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
       res.end(JSON.stringify(value));
     };
+    // The `deployable` trait: a change answers with the deployment it started.
+    const deployed = (status: number, headers: Record<string, string> = {}): void => {
+      const deploymentId = randomUUID();
+      send(status, { deploymentId, version }, { 'Marathon-Deployment-Id': deploymentId, ...headers });
+    };
     if (options.token && req.headers.authorization !== `Bearer ${options.token}`) {
-      return send(401, { message: 'invalid credentials' });
+      return send(401, { message: 'Invalid username or password.' });
     }
     const m = /^\/v2\/apps(\/.+)?$/.exec(url.pathname);
     if (!m) return send(404, { message: `no route ${url.pathname}` });
@@ -58,19 +73,24 @@ export async function startFakeMarathon(
         return app ? send(200, { app }) : send(404, { message: `App '${id}' does not exist` });
       }
       case 'PUT': {
-        let app: Record<string, unknown>;
+        let app: unknown;
         try {
-          app = JSON.parse(body) as Record<string, unknown>;
+          app = JSON.parse(body);
         } catch {
-          return send(400, { message: 'invalid JSON' });
+          return send(400, {
+            message: 'Invalid JSON',
+            details: [{ path: '/', errors: ['error.expected.jsobject'] }],
+          });
         }
+        const details = appErrors(app);
+        if (details.length > 0) return send(422, { message: 'Object is not valid', details });
         const created = !apps.has(id);
-        apps.set(id, { ...app, id, version });
-        return send(created ? 201 : 200, { deploymentId: randomUUID(), version });
+        apps.set(id, { ...(app as Record<string, unknown>), id, version });
+        return created ? deployed(201, { Location: id }) : deployed(200);
       }
       case 'DELETE':
         if (!apps.delete(id)) return send(404, { message: `App '${id}' does not exist` });
-        return send(200, { deploymentId: randomUUID(), version });
+        return deployed(200);
       default:
         return send(405, { message: 'method not allowed' });
     }
@@ -82,8 +102,52 @@ export async function startFakeMarathon(
     url: `http://127.0.0.1:${port}`,
     apps,
     requests,
+    contentTypes,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** AppDefinition.json's top-level properties (`additionalProperties: false`). */
+const APP_PROPERTIES = new Set(
+  (
+    'acceptedResourceRoles args backoffFactor backoffSeconds cmd constraints container cpus dependencies ' +
+    'disk env executor fetch healthChecks id instances ipAddress labels maxLaunchDelaySeconds mem ports ' +
+    'portDefinitions readinessChecks residency requirePorts storeUrls upgradeStrategy uris user version versionInfo'
+  ).split(' '),
+);
+/** AppDefinition.json's `pathType`. */
+const APP_ID = /^(\/?((\.{2})|([a-z0-9][a-z0-9\-.]*[a-z0-9]+)|([a-z0-9]*))($|\/))+$/;
+
+/** What Marathon's AppDefinition schema says of the fields a deployment sends: `[]` when valid. */
+export function appErrors(app: unknown): Array<{ path: string; errors: string[] }> {
+  const out: Array<{ path: string; errors: string[] }> = [];
+  const fail = (path: string, error: string) => out.push({ path, errors: [error] });
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(app)) return [{ path: '/', errors: ['error.expected.jsobject'] }];
+  for (const k of Object.keys(app)) if (!APP_PROPERTIES.has(k)) fail(`/${k}`, 'error.unknown.property');
+  if (typeof app.id !== 'string' || !APP_ID.test(app.id)) fail('/id', 'error.pattern');
+  if (app.cmd !== undefined && app.args !== undefined)
+    fail('/', "AppDefinition must either contain one of 'cmd' or 'args'");
+  const instances = app.instances;
+  if (instances !== undefined && (!Number.isInteger(instances) || (instances as number) < 0))
+    fail('/instances', 'error.min');
+  const c = app.container;
+  if (c !== undefined) {
+    if (!isObject(c)) fail('/container', 'error.expected.jsobject');
+    else {
+      for (const k of Object.keys(c))
+        if (!['docker', 'type', 'volumes'].includes(k)) fail(`/container/${k}`, 'error.unknown.property');
+      if (c.type !== undefined && c.type !== 'DOCKER' && c.type !== 'MESOS')
+        fail('/container/type', 'error.enum');
+      if (c.docker !== undefined) {
+        const d = c.docker;
+        if (!isObject(d) || typeof d.image !== 'string' || d.image === '')
+          fail('/container/docker/image', 'error.path.missing');
+      }
+    }
+  }
+  return out;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,31 +1,53 @@
-# Schema migrations as a deployment: forward migrates up to schema_version, and the reverse
-# action, rendered when the step is applied, migrates back down to the previous deployment's version.
-variable "schema_version" {
-  type        = number
-  description = "the migration version the schema should be at"
+# The waffles database's schema, migrated by Sqitch (the project in sqitch/). `change` in
+# values.hcl is the Sqitch change the database should be at; the reverse action, rendered once the
+# forward ran, reverts to the change that was deployed before it, as Sqitch's registry said.
+variable "change" {
+  description = "the sqitch.plan change to deploy up to"
 }
-variable "data_dir" {
-  description = "host folder holding the SQLite database file (bind-mounted at /data)"
-  default     = "/tmp/orbit-database"
+variable "pg_host" {
+  description = "the PostgreSQL server: a host name, or the folder holding its unix socket"
+  default     = "/var/run/postgresql" # the socket of the cluster Debian's postgresql package starts
+}
+variable "pg_port" {
+  default = "5432"
+}
+variable "pg_user" {
+  default = "postgres"
+}
+variable "sqitch_dir" {
+  description = "the Sqitch project (sqitch.plan): relative to where Orbit runs, or absolute"
+  default     = "sqitch"
 }
 
 step {
   name    = "migrate"
-  agent   = "docker"
-  image   = "orbit-example/migrate:latest"
-  pull    = "never"
-  forward = ["up", tostring(var.schema_version)]
-  reverse = ["down", tostring(coalesce(previous.var.schema_version, 0))]
-  mounts  = ["${var.data_dir}:/data"]
-  timeout = "5m"
-}
-
-step {
-  name    = "verify"
-  agent   = "docker"
-  image   = "orbit-example/migrate:latest"
-  pull    = "never"
-  forward = ["status"]
-  mounts  = ["${var.data_dir}:/data"]
-  timeout = "1m"
+  agent   = "exec"
+  workdir = var.sqitch_dir
+  # Records the change deployed before (empty when nothing was), then deploys up to var.change.
+  # sqitch.conf sets deploy.verify (each change's verify script runs as it is deployed) and
+  # deploy.mode = all (a failure reverts every change this deploy applied): the step either
+  # applies completely or leaves the database as it was, which is what Orbit's "failed" means.
+  forward = ["sh", "-ec", <<-SH
+    if status=$(sqitch status); then
+      before=$(printf '%s\n' "$status" | sed -n 's/^# Name: *//p')
+    else
+      case $status in *"No changes deployed"*) before= ;; *) exit 1 ;; esac
+    fi
+    echo "previous_change=$before" >> "$ORBIT_OUTPUT"
+    sqitch deploy --to "$1"
+    echo "change=$1" >> "$ORBIT_OUTPUT"
+    SH
+  , "migrate", var.change]
+  # Back to the change current before this deployment; before the first one there was none:
+  # revert everything.
+  reverse = (step.migrate.output.previous_change == ""
+    ? ["sqitch", "revert", "-y"]
+  : ["sqitch", "revert", "-y", "--to", step.migrate.output.previous_change])
+  env = {
+    PGHOST          = var.pg_host
+    PGPORT          = var.pg_port
+    PGUSER          = var.pg_user
+    SQITCH_FULLNAME = "Orbit ${orbit.deployment_id}" # who deployed, in Sqitch's registry
+  }
+  timeout = "10m"
 }

@@ -1,1 +1,1 @@
-schema_version = 2
+change = "prices"

@@ -1,1 +1,0 @@
-ALTER TABLE waffles DROP COLUMN price_cents;

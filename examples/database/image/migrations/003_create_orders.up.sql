@@ -1,1 +1,0 @@
-CREATE TABLE orders (id INTEGER PRIMARY KEY, waffle_id INTEGER NOT NULL REFERENCES waffles (id), placed_at TEXT NOT NULL);

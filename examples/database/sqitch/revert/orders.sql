@@ -1,0 +1,4 @@
+-- Revert waffles:orders from pg
+BEGIN;
+DROP TABLE orders;
+COMMIT;

@@ -1,0 +1,4 @@
+-- Revert waffles:prices from pg
+BEGIN;
+ALTER TABLE waffles DROP COLUMN price_cents;
+COMMIT;

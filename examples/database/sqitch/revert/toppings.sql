@@ -1,0 +1,4 @@
+-- Revert waffles:toppings from pg
+BEGIN;
+ALTER TABLE waffles DROP COLUMN topping;
+COMMIT;

@@ -1,0 +1,4 @@
+-- Revert waffles:waffles from pg
+BEGIN;
+DROP TABLE waffles;
+COMMIT;

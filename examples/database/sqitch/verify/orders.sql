@@ -1,0 +1,2 @@
+-- Verify waffles:orders on pg
+SELECT id, waffle_id, placed_at FROM orders WHERE false;

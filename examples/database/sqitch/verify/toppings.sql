@@ -1,0 +1,2 @@
+-- Verify waffles:toppings on pg
+SELECT topping FROM waffles WHERE false;

@@ -1,0 +1,2 @@
+-- Verify waffles:waffles on pg
+SELECT id, name FROM waffles WHERE false;
