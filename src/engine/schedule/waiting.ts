@@ -10,7 +10,7 @@ import type { DeploymentRecord, LogEntry, StateLog } from '../../state/types.js'
 import { ConfigError, OrbitError, formatDiagnostic } from '../../util/errors.js';
 import { deploymentId } from '../ids.js';
 import { outcomeOf, type JobOutcome } from '../outcome.js';
-import { windowState, type WindowState } from './window.js';
+import { isOpen, windowState, type WindowState } from './window.js';
 
 /** What the waiting logic needs from the engine (the engine implements it; no import back). */
 export interface WindowHost {
@@ -139,7 +139,7 @@ export async function dueNow(host: WindowHost, service: string): Promise<string[
     if (err instanceof ConfigError) return [];
     throw err;
   }
-  return windowState(spec.schedule, host.now()).open ? waiting : [];
+  return isOpen(spec.schedule, host.now()) ? waiting : [];
 }
 
 /**

@@ -18,7 +18,8 @@ export interface WindowState {
 const MINUTE = 60_000;
 /** How far ahead `opensAt` is looked for: a window that never opens must not loop forever. */
 const HORIZON_MS = 366 * 24 * 60 * MINUTE;
-const MAX_CANDIDATES = 200_000;
+/** Candidate minutes tried: a cron freeze is stepped through minute by minute (six weeks of them). */
+const MAX_CANDIDATES = 60_000;
 
 /** Cron objects built once per schedule (a schedule is immutable data from one config commit). */
 const compiled = new WeakMap<ScheduleSpec, { allow: Cron[]; deny: Array<Cron | Range> }>();
@@ -67,6 +68,14 @@ function nextAllowed(allow: Cron[], t: number): number | null {
     .map((c) => c.nextRun(new Date(t))?.getTime() ?? null)
     .filter((x): x is number => x !== null);
   return next.length ? Math.min(...next) : null;
+}
+
+/** Whether the window is open at `now` (cheap: what the daemon's timer asks). */
+export function isOpen(schedule: ScheduleSpec | null | undefined, now: Date): boolean {
+  if (!schedule) return true;
+  const { allow, deny } = compile(schedule);
+  const t = floorMinute(now.getTime());
+  return !deniedBy(deny, t) && allowed(allow, t);
 }
 
 /** Whether the window is open at `now`, and if not, why and when it opens. */
