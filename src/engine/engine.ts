@@ -441,7 +441,8 @@ export class Engine implements CommitJobHost {
         },
       }),
     );
-    return Promise.all(runs);
+    // Services whose window is still closed did nothing: not an outcome.
+    return (await Promise.all(runs)).filter((o) => o.status !== 'noop');
   }
 
   /**
