@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckSpec } from '../../../src/config/types.js';
 import { afterProbe, startBake, type BakeState, type ProbeResult } from '../../../src/engine/checks/bake.js';
+import { checkPhase } from '../../../src/engine/checks/phase.js';
+import type { DeploymentRecord } from '../../../src/state/types.js';
 
 const check: CheckSpec = {
   name: 'healthy',
@@ -68,5 +70,42 @@ describe('the bake state machine (a controllable clock: times are arguments)', (
       [31_500, ok],
     ]);
     expect(steps.map((s) => s.status)).toEqual(['passing', 'failing', 'passed']);
+  });
+});
+
+describe('checkPhase (what status shows while checks bake)', () => {
+  const entry = (status: 'passing' | 'failing' | 'passed', left: number, name = 'healthy') => ({
+    name,
+    type: 'http',
+    after: 'deploy',
+    status,
+    value: status === 'failing' ? 'status 503' : 'status 200',
+    reason: null,
+    failures_in_row: status === 'failing' ? 1 : 0,
+    failures: 2,
+    bake_left_ms: left,
+    probes: 1,
+    time: '2026-12-01T10:00:00.000Z',
+  });
+  const record = (
+    checks: Record<string, ReturnType<typeof entry>>,
+    status: 'running' | 'succeeded' = 'running',
+  ) => ({ status, checks }) as unknown as DeploymentRecord;
+
+  it('is verifying with the failing check first, and counts the bake down to now', () => {
+    const d = record({ healthy: entry('passing', 20_000), errors: entry('failing', 25_000, 'errors') });
+    expect(checkPhase(d, new Date('2026-12-01T10:00:05.000Z'))).toEqual({
+      phase: 'verifying',
+      check: 'errors',
+      status: 'failing',
+      value: 'status 503',
+      reason: null,
+      bake_left_ms: 20_000,
+    });
+  });
+
+  it('is nothing once the checks have passed, or when the deployment is not running', () => {
+    expect(checkPhase(record({ healthy: entry('passed', 0) }), new Date())).toBeNull();
+    expect(checkPhase(record({ healthy: entry('passing', 1000) }, 'succeeded'), new Date())).toBeNull();
   });
 });
