@@ -132,6 +132,9 @@ export async function dueNow(host: WindowHost, service: string): Promise<string[
   const waiting = (await host.state.service(service))?.waiting ?? [];
   const first = waiting[0] ? await host.state.deployment(waiting[0]) : null;
   if (!first?.config_commit) return [];
+  // Computed from the same (immutable) config when it began to wait: no need to load it before.
+  const opensAt = first.window?.opens_at ? Date.parse(first.window.opens_at) : null;
+  if (opensAt !== null && host.now().getTime() < opensAt) return [];
   let spec: ServiceSpec;
   try {
     spec = (await host.load(service, first.config_commit)).spec;
