@@ -7,7 +7,7 @@ import type { Engine } from '../../src/engine/engine.js';
 import { openEngine } from '../../src/engine/open.js';
 import { waitingState } from '../../src/engine/schedule/waiting.js';
 import { ConfigRepo, Trace, execStep, traceLine } from '../support/config-repo.js';
-import { startTestDaemon, waitFor, type TestDaemon } from '../daemon/helpers.js';
+import { api, startTestDaemon, waitFor, type TestDaemon } from '../daemon/helpers.js';
 
 let repo: ConfigRepo;
 let trace: Trace;
@@ -166,5 +166,38 @@ describe('the daemon', () => {
       async () => (await daemon!.engine.state.deployment('web-1'))?.status === 'succeeded',
     );
     expect(trace.lines()).toEqual(['+v1']);
+  });
+
+  it('overrides a window through the API, with the reason (what orbit deploy sends when a daemon runs)', async () => {
+    repo.commit(service('v1'));
+    daemon = await startTestDaemon({ repo: repo.dir }, {}, undefined, {
+      now: () => clock,
+      windowTickMs: 60_000,
+    });
+    await waitFor(
+      'web-1 waiting',
+      async () => (await daemon!.engine.state.deployment('web-1'))?.status === 'waiting-window',
+    );
+    const route = '/api/services/web/deploy';
+    expect(
+      (await api(daemon, 'POST', route, { body: { author: 'ann', override_window: true } })).status,
+    ).toBe(400);
+    expect(
+      (await api(daemon, 'POST', route, { body: { reason: 'x', override_window: true }, token: null }))
+        .status,
+    ).toBe(401);
+    const r = await api(daemon, 'POST', route, {
+      body: { author: 'ann', reason: 'hotfix', override_window: true },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.deployment).toMatchObject({
+      deploy_id: 'web-1',
+      status: 'succeeded',
+      window: { overridden: { by: 'ann', reason: 'hotfix' } },
+    });
+    const again = await api(daemon, 'POST', route, {
+      body: { author: 'ann', reason: 'hotfix', override_window: true },
+    });
+    expect(again).toMatchObject({ status: 409, body: { error: { code: 'E_NOTHING_WAITING' } } });
   });
 });
