@@ -59,7 +59,7 @@ const deployment = (
 check "error-rate" {
   type      = "prometheus"
   url       = "${url}"
-  query     = "max(app_error_rate)"
+  query     = "max(max_over_time(app_error_rate[1s]))"
   condition = "< 0.01"
   after     = "shift"
   interval  = "200ms"
@@ -124,7 +124,10 @@ describe('prometheus checks', () => {
   });
 
   it("a query Prometheus refuses is a failed probe with Prometheus's message", async () => {
-    const hcl = deployment(prometheus.url, '1s').replace('max(app_error_rate)', 'nosuchfn(app_error_rate)');
+    const hcl = deployment(prometheus.url, '1s').replace(
+      'max(max_over_time(app_error_rate[1s]))',
+      'nosuchfn(app_error_rate)',
+    );
     const { status, entries } = await run(hcl);
     expect(status).toBe('failed');
     const failed = entries.find((e) => e.check?.status === 'failed')!;
@@ -133,10 +136,7 @@ describe('prometheus checks', () => {
 
   it('a query the syntax check can tell is broken is refused at load, before Prometheus sees it', async () => {
     repo.commit({
-      'services/web/deploy.hcl': deployment(prometheus.url, '1s').replace(
-        'max(app_error_rate)',
-        'max(app_error_rate',
-      ),
+      'services/web/deploy.hcl': deployment(prometheus.url, '1s').replace('[1s]))', '[1s])'),
     });
     engine = await openEngine({ repoDir: repo.dir });
     const report = await engine.reconcile();

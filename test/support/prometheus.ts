@@ -57,7 +57,7 @@ export async function startPrometheus(target: string): Promise<Prometheus> {
   const config = path.join(dir, 'prometheus.yml');
   writeFileSync(
     config,
-    `global:\n  scrape_interval: 200ms\n  scrape_timeout: 150ms\nscrape_configs:\n  - job_name: app\n    static_configs:\n      - targets: ["${target}"]\n`,
+    `global:\n  scrape_interval: 250ms\n  scrape_timeout: 250ms\nscrape_configs:\n  - job_name: app\n    static_configs:\n      - targets: ["${target}"]\n`,
   );
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;

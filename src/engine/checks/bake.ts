@@ -39,7 +39,9 @@ export function startBake(now: number): BakeState {
 
 export function afterProbe(check: CheckSpec, state: BakeState, result: ProbeResult, now: number): BakeStep {
   const failuresInRow = result.ok ? 0 : state.failuresInRow + 1;
-  const bakeLeftMs = Math.max(0, check.bakeMs - (now - state.startedAt));
+  // The bake is counted from the first result: a first probe that took long has not baked.
+  const startedAt = state.probes === 0 ? now : state.startedAt;
+  const bakeLeftMs = Math.max(0, check.bakeMs - (now - startedAt));
   const status: CheckStatus =
     failuresInRow >= check.failures
       ? 'failed'
@@ -48,7 +50,7 @@ export function afterProbe(check: CheckSpec, state: BakeState, result: ProbeResu
         : result.ok
           ? 'passing'
           : 'failing';
-  const next: BakeState = { ...state, failuresInRow, last: result, status, probes: state.probes + 1 };
+  const next: BakeState = { startedAt, failuresInRow, last: result, status, probes: state.probes + 1 };
   const done = status === 'passed' || status === 'failed';
   const record = state.last === null || done || state.last.ok !== result.ok;
   return { state: next, record, done, bakeLeftMs };

@@ -63,13 +63,23 @@ describe('the bake state machine (a controllable clock: times are arguments)', (
     expect(steps.map((s) => s.record)).toEqual([true, true, false, false]);
   });
 
+  it('counts the bake from the first result: a slow first probe has not baked', () => {
+    const steps = drive([
+      [45_000, ok],
+      [46_000, ok],
+      [75_000, ok],
+    ]);
+    expect(steps.map((s) => s.status)).toEqual(['passing', 'passing', 'passed']);
+  });
+
   it('does not pass at the end of the bake while the newest probe fails; it goes on until a verdict', () => {
     const steps = drive([
+      [0, ok],
       [29_000, ok],
       [30_500, bad],
       [31_500, ok],
     ]);
-    expect(steps.map((s) => s.status)).toEqual(['passing', 'failing', 'passed']);
+    expect(steps.map((s) => s.status)).toEqual(['passing', 'passing', 'failing', 'passed']);
   });
 });
 

@@ -20,11 +20,13 @@ step {
   reverse = ["sh", "-c", "echo 0 > ${var.router_dir}/canary.weight"]
 }
 
-# Checks are constants: point `url` at your Prometheus. Real rollouts bake for minutes.
+# Checks are constants: point `url` at your Prometheus. Real rollouts bake for minutes, and
+# query a rate (`sum(rate(errors[1m])) / sum(rate(requests[1m]))`); max_over_time covers a
+# missed scrape.
 check "errors-at-10" {
   type      = "prometheus"
   url       = "http://127.0.0.1:9090"
-  query     = "max(shop_error_rate)"
+  query     = "max(max_over_time(shop_error_rate[5s]))"
   condition = "< 0.01"
   after     = "canary-10"
   interval  = "500ms"
@@ -42,7 +44,7 @@ step {
 check "errors-at-50" {
   type      = "prometheus"
   url       = "http://127.0.0.1:9090"
-  query     = "max(shop_error_rate)"
+  query     = "max(max_over_time(shop_error_rate[5s]))"
   condition = "< 0.01"
   after     = "canary-50"
   interval  = "500ms"
