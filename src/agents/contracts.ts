@@ -7,6 +7,7 @@ import type { AgentContract, ParamSpec } from './contract.js';
 import { CONTAINER_PARAMS, DOCKER_CONTRACT } from './docker-contract.js';
 import { EXEC_CONTRACT } from './exec-contract.js';
 import { HTTP_CONTRACT } from './http-contract.js';
+import { PAUSE_CONTRACT } from './pause-contract.js';
 
 export type { AgentContract, ParamSpec, ParamType } from './contract.js';
 export { STEP_ATTRIBUTES } from './step-attributes.js';
@@ -16,6 +17,7 @@ export const BUILTIN_CONTRACTS: Readonly<Record<string, AgentContract>> = {
   docker: DOCKER_CONTRACT,
   http: HTTP_CONTRACT,
   ack: ACK_CONTRACT,
+  pause: PAUSE_CONTRACT,
 };
 
 export const BUILTIN_AGENT_KINDS = Object.keys(BUILTIN_CONTRACTS);

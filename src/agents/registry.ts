@@ -52,8 +52,8 @@ export function createAgents(options: CreateAgentsOptions = {}): AgentSet {
   add(new ExecAgent(options.exec));
   add(docker);
   add(new HttpAgent(options.http));
-  // ack (wait for a human approval): the daemon passes it in `extraAgents`, since it waits on the
-  // daemon's HTTP API rather than on a process.
+  // ack (wait for a human approval) and pause (a wait, or one until an approval): openEngine passes
+  // them in `extraAgents`, since they wait on the engine's approval broker rather than on a process.
   for (const a of options.extraAgents ?? []) add(a);
   for (const [name, def] of Object.entries(options.customAgents ?? {}))
     add(new CustomAgent(name, def, docker));

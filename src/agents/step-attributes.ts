@@ -14,7 +14,7 @@ export const STEP_ATTRIBUTES: Readonly<Record<string, ParamSpec>> = {
   agent: {
     type: 'string',
     required: true,
-    description: 'the agent kind: `exec`, `docker`, `http`, `ack` or a custom agent',
+    description: 'the agent kind: `exec`, `docker`, `http`, `ack`, `pause` or a custom agent',
   },
   forward: { type: 'argv', description: 'the forward action: a list of strings, no shell in between' },
   reverse: {

@@ -30,13 +30,20 @@ export async function changeDeployment(
   opts: RepoOptions & { json?: boolean },
   action: {
     route: string;
+    /** More of the request body than the author. */
+    body?: Record<string, unknown>;
     run(engine: Engine): Promise<DeploymentRecord>;
     expected: DeploymentStatus;
   },
 ): Promise<void> {
   const daemon = await daemonFor(opts);
   const d = daemon
-    ? (await daemon.post<{ deployment: DeploymentRecord }>(action.route, { author: cliAuthor() })).deployment
+    ? (
+        await daemon.post<{ deployment: DeploymentRecord }>(action.route, {
+          ...action.body,
+          author: cliAuthor(),
+        })
+      ).deployment
     : await withEngine(
         opts,
         {

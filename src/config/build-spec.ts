@@ -11,6 +11,8 @@ import { readConsts } from './consts-spec.js';
 import type { ParsedAttribute, ParsedBlock, ParsedFile } from './hcl/parse.js';
 import { scopeRule } from './scope-rule.js';
 import { readAgent } from './agent-block.js';
+import { readChecks } from './checks-spec.js';
+import { readSchedule } from './schedule-spec.js';
 import { POLICIES } from './settings.js';
 import { readSteps } from './steps-spec.js';
 import type { CustomAgent, DeployPolicy, RepoSettings, ServiceSources, ServiceSpec } from './types.js';
@@ -28,12 +30,14 @@ export interface BuildInput {
   knownAgents?: string[];
 }
 
-const TOP_LEVEL_BLOCKS = ['variable', 'const', 'step', 'agent'];
+const TOP_LEVEL_BLOCKS = ['variable', 'const', 'step', 'agent', 'check', 'schedule'];
 
 interface SortedBlocks {
   variables: ParsedBlock[];
   consts: ParsedAttribute[];
   steps: ParsedBlock[];
+  checks: ParsedBlock[];
+  schedules: ParsedBlock[];
 }
 
 export function buildServiceSpec(input: BuildInput, out: Diagnostic[]): ServiceSpec {
@@ -54,6 +58,12 @@ export function buildServiceSpec(input: BuildInput, out: Diagnostic[]): ServiceS
   const consts = readConsts(blocks.consts, baseRule, out);
   const allAgents = new Set([...(input.knownAgents ?? BUILTIN_AGENT_KINDS), ...Object.keys(customAgents)]);
   const steps = readSteps(blocks.steps, allAgents, customAgents, baseRule, out);
+  const checks = readChecks(
+    blocks.checks,
+    steps.map((s) => s.name),
+    out,
+  );
+  const schedule = readServiceSchedule(blocks.schedules, input, out);
 
   return {
     service: input.service,
@@ -61,6 +71,8 @@ export function buildServiceSpec(input: BuildInput, out: Diagnostic[]): ServiceS
     variables,
     consts,
     steps,
+    checks,
+    schedule,
     customAgents,
     values,
     valueLocations,
@@ -96,7 +108,7 @@ function sortBlocks(
   customAgents: Record<string, CustomAgent>,
   out: Diagnostic[],
 ): SortedBlocks {
-  const sorted: SortedBlocks = { variables: [], consts: [], steps: [] };
+  const sorted: SortedBlocks = { variables: [], consts: [], steps: [], checks: [], schedules: [] };
   for (const b of deploy.blocks) {
     if (b.type === 'variable') sorted.variables.push(b);
     else if (b.type === 'const') {
@@ -120,6 +132,8 @@ function sortBlocks(
       }
       sorted.steps.push(b);
     } else if (b.type === 'agent') readAgent(b, customAgents, out);
+    else if (b.type === 'check') sorted.checks.push(b);
+    else if (b.type === 'schedule') sorted.schedules.push(b);
     else
       out.push({
         ...b.location,
@@ -128,4 +142,16 @@ function sortBlocks(
       });
   }
   return sorted;
+}
+
+/** The service's own schedule block (at most one), else orbit.hcl's. */
+function readServiceSchedule(blocks: ParsedBlock[], input: BuildInput, out: Diagnostic[]) {
+  for (const extra of blocks.slice(1))
+    out.push({
+      ...extra.location,
+      code: 'E_BAD_SCHEDULE',
+      message: 'a deploy.hcl has at most one schedule block',
+    });
+  const own = blocks[0] ? readSchedule(blocks[0], input.deploy.file, out) : null;
+  return own ?? input.settings.schedule ?? null;
 }

@@ -103,6 +103,8 @@ export interface RepoSettings {
   defaultPolicy: DeployPolicy;
   maxParallel: number | null;
   customAgents: Record<string, CustomAgent>;
+  /** `schedule { }` in orbit.hcl: when deployments of every service may start (null: any time). */
+  schedule?: ScheduleSpec | null;
   /** Every attribute of the settings block, evaluated, including ones Orbit does not know yet. */
   raw: Record<string, unknown>;
 }
@@ -121,6 +123,10 @@ export interface ServiceSpec {
   /** Const attributes in evaluation order (dependencies first). */
   consts: AttributeSpec[];
   steps: StepSpec[];
+  /** `check "name" { }` blocks: what must keep passing after a step (src/config/checks-spec.ts). */
+  checks?: CheckSpec[];
+  /** The service's own `schedule { }`, else orbit.hcl's; null or absent: any time. */
+  schedule?: ScheduleSpec | null;
   /** Custom agents from orbit.hcl and deploy.hcl (deploy.hcl wins on a name clash). */
   customAgents: Record<string, CustomAgent>;
   /** Raw values from values.hcl. */
@@ -138,4 +144,45 @@ export interface ResolvedVariables {
   origins: Record<string, 'override' | 'env' | 'values' | 'default' | 'placeholder'>;
   /** Variables treated as sensitive: declared so here, or (preview) on the base branch. */
   sensitive?: string[];
+}
+
+/** What one probe of a check does (plain data: it crosses the config worker's boundary). */
+export type ProbeSpec =
+  | { kind: 'http'; url: string; expectStatus: number; bodyMatch: string | null }
+  | { kind: 'exec'; command: string[] }
+  | { kind: 'prometheus'; url: string; query: string; condition: CheckCondition };
+
+/** `condition = "< 0.01"`: every series of the query's result must satisfy it. */
+export interface CheckCondition {
+  op: '<' | '<=' | '>' | '>=' | '==' | '!=';
+  value: number;
+}
+
+/** A `check "name" { }` block: probed every interval after its step until it has baked or failed. */
+export interface CheckSpec {
+  name: string;
+  probe: ProbeSpec;
+  /** The step it runs after; null: after the last step. */
+  after: string | null;
+  intervalMs: number;
+  timeoutMs: number;
+  /** How long it must keep passing. */
+  bakeMs: number;
+  /** How many failed probes in a row fail it. */
+  failures: number;
+  location: SourceLocation;
+}
+
+/** One `deny` entry: a cron window, or a date-time range in the schedule's time zone. */
+export type DenySpec = { kind: 'cron'; cron: string } | { kind: 'range'; from: string; to: string };
+
+/** `schedule { }`: when deployments may start. Unwinds are never held by it. */
+export interface ScheduleSpec {
+  timezone: string;
+  /** Cron expressions of the minutes in which a deployment may start; empty: any minute. */
+  allow: string[];
+  deny: DenySpec[];
+  /** Where it was written: `orbit.hcl` (all services) or the service's deploy.hcl. */
+  file: string;
+  location: SourceLocation;
 }

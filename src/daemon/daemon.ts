@@ -39,6 +39,10 @@ export interface StartOptions {
   /** Sees every log entry after the daemon's own handling (tests, benchmarks). */
   observe?(entry: LogEntry): void;
   env?: Record<string, string | undefined>;
+  /** The engine's clock (schedule windows, check bake times); default the system clock. */
+  now?(): Date;
+  /** How often deployments waiting for a schedule window are looked at; default 15 s. */
+  windowTickMs?: number;
 }
 
 export async function startDaemon(settings: DaemonSettings, options: StartOptions = {}): Promise<Daemon> {
@@ -59,6 +63,7 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
     docker: { mode: settings.dockerMode },
     acks,
     env: options.env,
+    now: options.now,
     observe: (e) => onEntry(e),
     stateSigning: loadStateSigning(settings.stateSigning),
     evalIsolation: { timeoutMs: settings.evalTimeoutMs },
@@ -130,6 +135,16 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
     intervalMs: settings.pollIntervalMs,
   });
 
+  // Deployments waiting for their schedule window start by themselves when it opens (cron
+  // windows are whole minutes: a tick well under one is soon enough).
+  const windowTick = setInterval(() => {
+    if (!stopping)
+      engine
+        .openWindows()
+        .catch((err: unknown) => log.error({ err }, 'starting deployments whose window opened'));
+  }, options.windowTickMs ?? 15_000);
+  windowTick.unref();
+
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
   let stopRun: Promise<void> | null = null;
@@ -143,6 +158,7 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
       );
       // A runaway evaluation must not hold the stop: its commit is evaluated again on the next start.
       await engine.stopEvaluations();
+      clearInterval(windowTick);
       await triggers.close();
       await sync.stop();
       engine.drain();

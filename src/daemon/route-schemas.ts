@@ -11,6 +11,18 @@ export const authorBody = (required: boolean) => ({
   },
 });
 
+/** `orbit deploy SERVICE --override-window --reason TEXT` through the daemon. */
+export const overrideBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['reason', 'override_window'],
+  properties: {
+    author: { type: 'string', minLength: 1, maxLength: 200 },
+    reason: { type: 'string', minLength: 1, maxLength: 1000 },
+    override_window: { const: true },
+  },
+};
+
 export const serviceParams = {
   type: 'object',
   properties: { service: { type: 'string', pattern: NAME, maxLength: 200 } },

@@ -14,9 +14,10 @@ import { decideCommitFor, type ObjectIdReader } from './commit-decision.js';
 import { deploymentId } from './ids.js';
 import { outcomeOf, type JobOutcome } from './outcome.js';
 import type { PlannedJob } from './reconcile-plan.js';
+import { holdForWindow, type WindowHost } from './schedule/waiting.js';
 
 /** What a commit job needs from the engine (the engine implements it; no import back). */
-export interface CommitJobHost {
+export interface CommitJobHost extends WindowHost {
   readonly state: StateLog;
   readonly history: ObjectIdReader;
   load(service: string, commit: string): Promise<{ spec: ServiceSpec; vars: ResolvedVariables }>;
@@ -180,6 +181,9 @@ export class CommitJob {
       };
     }
     const { spec, vars } = this.loaded;
+    // Outside its schedule window it waits (an unwind, above, never does).
+    const held = await holdForWindow(engine, { service: this.service, commit, spec, policy: this.policy });
+    if (held) return held;
     const d = await engine.deploy(
       this.service,
       commit.sha,

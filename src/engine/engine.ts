@@ -29,12 +29,14 @@ import {
 } from './executor.js';
 import { recoverDeployment } from './recovery.js';
 import { deploymentId, serviceOfDeployment } from './ids.js';
+import { sequenceOf } from '../state/paths.js';
 import { CommitJob, type CommitJobHost } from './commit-job.js';
 import { outcomeOf, type JobOutcome } from './outcome.js';
 import { previousForNew, redeployTarget, unwindTarget } from '../state/chain/index.js';
 import { planCommits, planFirstRun, supersededInBatch, type PlannedCommit } from './reconcile-plan.js';
 import { serviceStatuses, type ServiceStatus } from './status.js';
 import { ServiceStreams } from './streams.js';
+import { deployWaiting, dueNow } from './schedule/waiting.js';
 
 export type { JobOutcome, OutcomeStatus } from './outcome.js';
 
@@ -244,6 +246,7 @@ export class Engine implements CommitJobHost {
     const outcomes = await this.recover();
     const polled = await this.poll(options);
     outcomes.push(...(await polled.done));
+    outcomes.push(...(await this.openWindows()));
     return { head: polled.head, commits: polled.commits, outcomes };
   }
 
@@ -411,6 +414,62 @@ export class Engine implements CommitJobHost {
     return mustRead(this.state, outcome.deployId!);
   }
 
+  /**
+   * Starts the deployments whose schedule window is open now (the daemon calls this on a timer;
+   * `reconcile` once): each service's waiting ones in order, in its stream.
+   */
+  async openWindows(): Promise<JobOutcome[]> {
+    if (this.stopRequested) return [];
+    const services = (await this.state.services()).filter((v) => (v.waiting ?? []).length > 0);
+    const runs = services.map((v) =>
+      this.streams.enqueue({
+        service: v.service_id,
+        supersedable: false,
+        run: async () => {
+          const outcomes: JobOutcome[] = [];
+          for (const id of await dueNow(this, v.service_id)) outcomes.push(await deployWaiting(this, id));
+          return (
+            outcomes.at(-1) ?? {
+              kind: 'deploy',
+              service: v.service_id,
+              deployId: null,
+              commit: null,
+              status: 'noop',
+              error: null,
+            }
+          );
+        },
+      }),
+    );
+    // Services whose window is still closed did nothing: not an outcome.
+    return (await Promise.all(runs)).filter((o) => o.status !== 'noop');
+  }
+
+  /**
+   * Starts what waits for its window now, recorded (`window-overridden`) with who and why.
+   * Identity hook: once roles exist, require role `admin` here.
+   */
+  async overrideWindow(service: string, author: string, reason: string): Promise<DeploymentRecord> {
+    await this.serviceOf(service);
+    const outcome = await this.streams.enqueue({
+      service,
+      supersedable: false,
+      run: async () => {
+        const waiting = (await this.state.service(service))?.waiting ?? [];
+        if (waiting.length === 0)
+          throw new OrbitError('E_NOTHING_WAITING', `${service} has no deployment waiting for its window`, {
+            service,
+          });
+        let last: JobOutcome | null = null;
+        for (const id of waiting) last = await deployWaiting(this, id, { author, reason });
+        return last!;
+      },
+    });
+    if (!outcome.deployId)
+      throw new OrbitError('E_NOTHING_WAITING', `${service}: nothing started`, { service });
+    return mustRead(this.state, outcome.deployId);
+  }
+
   /** Approves the `ack` step a deployment is waiting on in this process. */
   ack(deployId: string, author: string): Promise<DeploymentRecord> {
     return approve(this.deps, this.options.acks, deployId, author);
@@ -560,9 +619,11 @@ export class Engine implements CommitJobHost {
     redeployOf: string | null,
     onStarted?: () => void,
     retryOf: string | null = null,
+    /** A deployment that waited for its window starts under the id it was given then. */
+    existing: string | null = null,
   ): Promise<DeploymentRecord> {
     const view = await this.state.service(service);
-    const sequence = await this.nextSequence(service);
+    const sequence = existing ? sequenceOf(existing) : await this.nextSequence(service);
     const previousId = previousForNew(view);
     const previous = previousId ? await mustRead(this.state, previousId) : null;
     return executeDeploy(this.deps, {

@@ -25,6 +25,7 @@ import { stepId } from './ids.js';
 import { stderrTail } from './stderr-tail.js';
 import { actionsOf, maskAction, toInvocation } from './invocation.js';
 import { executeUnwind } from './unwinder.js';
+import { checksAfter, verify } from './checks/verify.js';
 
 export { mustRead, write, type AgentLookup, type ExecutorDeps } from './agent-call.js';
 export { executeUnwind, type UnwindRequest } from './unwinder.js';
@@ -96,10 +97,17 @@ export async function executeDeploy(deps: ExecutorDeps, req: DeployRequest): Pro
     if (deps.stopping?.()) return mustRead(deps.state, deployId);
     const outcome = await runStep(run, index);
     if (outcome === 'interrupted') return mustRead(deps.state, deployId);
-    if (outcome === 'failed') {
+    // The checks that follow this step must bake before the next step runs (waves).
+    const checks = checksAfter(spec.checks, spec.steps[index]!.name, index === spec.steps.length - 1);
+    const verdict =
+      outcome === 'applied'
+        ? await verify(checks, { deps, service, deploymentId: deployId, secrets: vars.secrets }, common)
+        : null;
+    if (verdict?.kind === 'interrupted') return mustRead(deps.state, deployId);
+    if (outcome === 'failed' || verdict?.kind === 'failed') {
       return executeUnwind(deps, {
         deployment: await mustRead(deps.state, deployId),
-        reason: 'failure',
+        reason: outcome === 'failed' ? 'failure' : 'verification-failed',
         author: req.author,
         commit: req.commit,
         secrets: vars.secrets,

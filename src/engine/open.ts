@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { AckAgent } from '../agents/ack-agent.js';
 import { AckBroker } from '../agents/ack-broker.js';
+import { PauseAgent } from '../agents/pause-agent.js';
 import type { DockerOptions } from '../agents/docker-client.js';
 import { createAgents } from '../agents/registry.js';
 import { Engine, type EngineOptions } from './engine.js';
@@ -13,8 +14,8 @@ export type OpenEngineOptions = Omit<EngineOptions, 'agents'> & {
 };
 
 /**
- * Opens an engine with the built-in agent kinds (plus `ack`, waiting on the engine's approval
- * broker) unless the caller brings its own.
+ * Opens an engine with the built-in agent kinds (plus `ack` and `pause`, waiting on the engine's
+ * approval broker) unless the caller brings its own.
  */
 export function openEngine(options: OpenEngineOptions): Promise<Engine> {
   const acks = options.acks ?? new AckBroker();
@@ -22,7 +23,8 @@ export function openEngine(options: OpenEngineOptions): Promise<Engine> {
   return Engine.open({
     ...options,
     acks,
-    agents: options.agents ?? createAgents({ docker, extraAgents: [new AckAgent(acks)] }),
+    agents:
+      options.agents ?? createAgents({ docker, extraAgents: [new AckAgent(acks), new PauseAgent(acks)] }),
   });
 }
 

@@ -11,6 +11,8 @@ export type OutcomeStatus =
   | 'rejected'
   | 'deferred'
   | 'noop'
+  /** Outside its schedule window: recorded as waiting; starts when the window opens. */
+  | 'waiting-window'
   /** Orbit was asked to stop: the deployment stays in flight; the next start recovers it. */
   | 'interrupted';
 

@@ -79,6 +79,15 @@ export function headline(e: LogEntry): string {
       return `${stepLabel(e)}: acked by ${nameOf(e.author)}`;
     case 'commit-seen':
       return `config commit ${short(e.config_commit)} seen`;
+    case 'check-result': {
+      const c = e.check;
+      const where = c?.after ? ` after ${c.after}` : '';
+      return `${e.deploy_id}: check ${c?.name ?? '?'}${where} ${c?.status ?? '?'}${paren([c?.value ?? null, c?.reason ?? null])}`;
+    }
+    case 'deploy-waiting':
+      return `${e.deploy_id}: waiting for its window${paren([e.window?.opens_at ? `opens ${e.window.opens_at}` : 'no opening within a year', `commit ${short(e.config_commit)}`])}`;
+    case 'window-overridden':
+      return `${e.deploy_id}: window overridden by ${nameOf(e.author)}${paren([e.reason])}`;
   }
 }
 

@@ -156,9 +156,13 @@ const stepReverse: Reducer = ({ e, views, out, record, step, setLog }) => {
 
 /** One reducer per event kind: the compiler checks that every kind has one. */
 const REDUCERS = {
-  'deploy-started': ({ e, out, service }) => {
+  'deploy-started': ({ e, views, out, service }) => {
     const rec = newRecord(e, e.deploy_id!, 'running');
     const svc = service();
+    // A deployment that waited for its window keeps the record of that wait.
+    const waited = views.deployment(rec.deploy_id)?.window;
+    if (waited) rec.window = waited;
+    leaveWaiting(svc, rec.deploy_id);
     svc.last_sequence = Math.max(svc.last_sequence, rec.sequence);
     svc.in_flight = rec.deploy_id;
     svc.last_config_commit = e.config_commit;
@@ -236,6 +240,7 @@ const REDUCERS = {
       const rec = record('skipped');
       rec.status = 'skipped';
       rec.finished_time = e.applied_time;
+      leaveWaiting(svc, rec.deploy_id);
       svc.last_sequence = Math.max(svc.last_sequence, rec.sequence);
       out.deployments.push(rec);
     }
@@ -260,7 +265,37 @@ const REDUCERS = {
   'commit-seen': ({ e, out }) => {
     out.cursor = { config_commit: e.config_commit };
   },
+  'check-result': ({ e, out, record }) => {
+    const rec = record();
+    if (!e.check) return;
+    rec.checks = { ...rec.checks, [e.check.name]: { ...e.check, time: e.applied_time } };
+    if (e.check.status === 'failed' && e.error) rec.error = e.error;
+    out.deployments.push(rec);
+  },
+  'deploy-waiting': ({ e, out, service, record }) => {
+    const rec = record('waiting-window');
+    rec.status = 'waiting-window';
+    rec.window = { opens_at: e.window?.opens_at ?? null, reason: e.reason ?? '', since: e.applied_time };
+    const svc = service();
+    svc.last_sequence = Math.max(svc.last_sequence, rec.sequence);
+    svc.last_config_commit = e.config_commit;
+    svc.rejected = null;
+    svc.waiting = [...(svc.waiting ?? []).filter((id) => id !== rec.deploy_id), rec.deploy_id];
+    out.deployments.push(rec);
+    out.services.push(svc);
+  },
+  'window-overridden': ({ e, out, record }) => {
+    const rec = record();
+    const overridden = { by: e.author, reason: e.reason ?? '', time: e.applied_time };
+    rec.window = { opens_at: null, reason: '', since: e.applied_time, ...rec.window, overridden };
+    out.deployments.push(rec);
+  },
 } satisfies Record<EventKind, Reducer>;
+
+/** A waiting deployment that started or was superseded waits no more. */
+function leaveWaiting(svc: ServiceView, deployId: string): void {
+  if (svc.waiting?.includes(deployId)) svc.waiting = svc.waiting.filter((id) => id !== deployId);
+}
 
 /** Kinds that mean nothing without a deployment id (a malformed entry changes no view). */
 const OPTIONAL_DEPLOYMENT: ReadonlySet<EventKind> = new Set([

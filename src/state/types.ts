@@ -21,6 +21,9 @@ export const EVENT_KINDS = [
   'step-acked', // a human approved a waiting `ack` step
   'commit-seen', // the watcher processed a config commit that touched no service (keeps the cursor)
   'unwind-blocked', // an unwind stopped before a reverse action it cannot run yet (a secret missing, ...)
+  'check-result', // a check's first result, a change between passing and failing, or its verdict
+  'deploy-waiting', // a deployment waits for its schedule window (the deployment id is handed out)
+  'window-overridden', // someone started a waiting deployment outside its window, with a reason
 ] as const;
 
 export type EventKind = (typeof EVENT_KINDS)[number];
@@ -34,7 +37,8 @@ export type DeploymentStatus =
   | 'unwind-failed'
   | 'unwind-blocked' // stopped before a reverse it cannot run yet; `orbit unwind` resumes it
   | 'skipped'
-  | 'rejected';
+  | 'rejected'
+  | 'waiting-window'; // arrived outside its schedule window; starts when it opens (or on override)
 
 export interface ActionRecord {
   agent: string;
@@ -106,6 +110,28 @@ export interface LogEntry {
   in_doubt?: InDoubt | null;
   /** step-failed: the last lines of the step's stderr, masked and bounded (see StepRecord.stderr_tail). */
   stderr_tail?: string[];
+  /** check-result: which check, what it saw and where it stands. */
+  check?: CheckEntry | null;
+  /** deploy-waiting: when the schedule window opens next (null: not within a year). */
+  window?: { opens_at: string | null } | null;
+}
+
+/** One check's result as recorded (a `check-result` entry; the newest per check in the record). */
+export interface CheckEntry {
+  name: string;
+  type: string;
+  /** The step it runs after; null: after the last step. */
+  after: string | null;
+  status: 'passing' | 'failing' | 'passed' | 'failed';
+  /** What the newest probe saw: `status 200`, `exit 1`, `0.031`. */
+  value: string;
+  /** Why the newest probe failed, or null. */
+  reason: string | null;
+  failures_in_row: number;
+  /** Of `failures`: how many failed probes in a row fail it. */
+  failures: number;
+  bake_left_ms: number;
+  probes: number;
 }
 
 /**
@@ -174,6 +200,15 @@ export interface DeploymentRecord {
   /** Set once an unwind starts: why and who. */
   unwind: { reason: string; author: string; time: string } | null;
   error: { code: string; message: string } | null;
+  /** The newest result of each check, by name, with the time of its entry. Absent: no checks ran. */
+  checks?: Record<string, CheckEntry & { time: string }>;
+  /** Set while it waits for (or after it waited for) its schedule window. */
+  window?: {
+    opens_at: string | null;
+    reason: string;
+    since: string;
+    overridden?: { by: string; reason: string; time: string } | null;
+  } | null;
   /**
    * State-log bookkeeping (not set by the projection): the sha of this deployment's newest entry
    * before the commit holding this record. A commit cannot name itself, so the commit after an
@@ -202,6 +237,8 @@ export interface ServiceView {
   rejected: { config_commit: string; error: { code: string; message: string } } | null;
   /** A deployment currently running or unwinding (crash recovery reads this). */
   in_flight: string | null;
+  /** Deployments waiting for the schedule window, oldest first. Absent in logs before schedules. */
+  waiting?: string[];
 }
 
 export interface HistoryItem {

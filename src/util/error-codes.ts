@@ -87,6 +87,15 @@ export const ERROR_CODES = {
   E_EVAL_LIMIT: config('an expression over the evaluation limits (string length, nesting depth)'),
   E_EVAL_UNSUPPORTED: config('an operator Orbit does not support'),
   E_MISSING_OUTPUT: config('a step output that the earlier step did not write (run time)'),
+  E_BAD_CHECK: config('a check block with a missing or malformed attribute (type, url, command, ...)'),
+  E_DUPLICATE_CHECK: config('two check blocks of a deployment with the same name'),
+  E_CHECK_UNKNOWN_STEP: config('a check `after` a step the deployment does not have'),
+  E_BAD_PROMQL: config(
+    "a prometheus check's query that is not PromQL (as far as Orbit's syntax check can tell)",
+  ),
+  E_BAD_CRON: config("a schedule's allow or deny entry that is not a cron expression or date range"),
+  E_BAD_TIMEZONE: config("a schedule's timezone that is not an IANA time zone name"),
+  E_BAD_SCHEDULE: config('a malformed schedule block (allow/deny not a list of strings, two of them)'),
   E_NO_SERVICES: config('the repository has no `services/<name>/deploy.hcl`'),
 
   // Step errors recorded in the log; the deployment fails.
@@ -105,6 +114,10 @@ export const ERROR_CODES = {
   E_HTTP_STATUS: step("the http agent's answer has a status that is not an expected one"),
   E_HTTP_REQUEST: step('the http request failed (connection refused, DNS, TLS)'),
   E_ACK_TIMEOUT: step('no approval arrived before the ack step timed out'),
+  E_CHECK_FAILED: step(
+    'a check failed while the deployment was verifying: it was unwound (reason verification-failed)',
+  ),
+  E_PAUSE_PARAMS: step('a pause step with neither a duration nor until = "ack", or both'),
   E_ACK_PARAMS: step('the ack step\'s "approvers" is not a list of names'),
 
   // Usage: a malformed command or request, or a name that does not exist (exit 2).
@@ -133,6 +146,7 @@ export const ERROR_CODES = {
   E_NOTHING_TO_UNWIND: refused(409, 'the service has no current deployment to unwind'),
   E_NOTHING_TO_REDEPLOY: refused(409, 'the service has no unwound deployment to redeploy'),
   E_NOTHING_TO_ACK: refused(409, 'the deployment has no step waiting for approval here'),
+  E_NOTHING_WAITING: refused(409, 'the service has no deployment waiting for its schedule window'),
   E_NOT_APPROVER: refused(403, "the author is not one of the step's approvers"),
   E_CONFIG_REWRITTEN: refused(409, 'the config branch no longer contains a commit Orbit processed'),
   E_BAD_SIGNATURE: refused(401, 'a webhook without a valid X-Hub-Signature-256 (or no secret set)'),

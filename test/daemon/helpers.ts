@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { startDaemon, type Daemon } from '../../src/daemon/daemon.js';
+import { startDaemon, type Daemon, type StartOptions } from '../../src/daemon/daemon.js';
 import { createLogger } from '../../src/daemon/logger.js';
 import { resolveSettings, type RawSettings } from '../../src/daemon/settings.js';
 import type { LogEntry } from '../../src/state/types.js';
@@ -21,6 +21,7 @@ export async function startTestDaemon(
   flags: RawSettings,
   env: Record<string, string> = {},
   observe?: (e: LogEntry) => void,
+  options: Pick<StartOptions, 'now' | 'windowTickMs'> = {},
 ): Promise<TestDaemon> {
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
@@ -37,6 +38,7 @@ export async function startTestDaemon(
   const daemon = await startDaemon(settings, {
     logger: createLogger({ level: 'debug', destination: sink, pretty: false }),
     env: {},
+    ...options,
     observe: (e) => {
       entries.push(e);
       observe?.(e);

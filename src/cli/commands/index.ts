@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as ack } from './ack.js';
 import { register as daemon } from './daemon.js';
+import { register as deploy } from './deploy.js';
 import { register as log } from './log.js';
 import { register as plan } from './plan.js';
 import { register as preview } from './preview.js';
@@ -16,6 +17,7 @@ export const commands: Array<(program: Command) => void> = [
   reconcile,
   unwind,
   redeploy,
+  deploy,
   status,
   log,
   show,

@@ -10,6 +10,8 @@ import { Unknown } from '../../config/expressions/values.js';
 import { mapStrings, visibleControls } from '../preview/escape.js';
 import { ConfigError, OrbitError } from '../../util/errors.js';
 import { marker, maskDeep } from '../../util/secrets.js';
+import { checkLine, checkSummary, type CheckSummary } from '../../engine/checks/summary.js';
+import { scheduleLines, scheduleSummary, type ScheduleSummary } from '../../engine/schedule/summary.js';
 
 interface PlanOptions {
   repo: string;
@@ -28,6 +30,10 @@ export interface PlanJson {
   policy: string;
   variables: Record<string, { value: unknown; origin: string; sensitive: boolean }>;
   steps: RenderedStep[];
+  /** The deployment's checks (absent: none). */
+  checks?: CheckSummary[];
+  /** When it may start (absent: any time). */
+  schedule?: ScheduleSummary;
 }
 
 function collectVar(value: string, previous: string[]): string[] {
@@ -77,6 +83,8 @@ export function planJson(
     policy: spec.policy,
     variables,
     steps: steps.map(maskSensitiveParts),
+    ...(spec.checks?.length ? { checks: spec.checks.map(checkSummary) } : {}),
+    ...(spec.schedule ? { schedule: scheduleSummary(spec.schedule, new Date()) } : {}),
   };
   return maskDeep(plan, vars.secrets);
 }
@@ -140,7 +148,23 @@ export function planText(raw: PlanJson): string {
     );
     for (const [k, v] of Object.entries(s.env)) lines.push(`     env ${k}=${v}`);
   }
+  lines.push(...checksAndSchedule(plan));
   return lines.join('\n') + '\n';
+}
+
+/** The Checks and Schedule sections, shared with preview's text. */
+export function checksAndSchedule(plan: Pick<PlanJson, 'checks' | 'schedule' | 'steps'>): string[] {
+  const lines: string[] = [];
+  const last = plan.steps.at(-1)?.name ?? null;
+  if (plan.checks?.length) {
+    lines.push('', chalk.bold(`Checks (${plan.checks.length})`));
+    for (const c of plan.checks) lines.push(`  ${checkLine(c, last)}`);
+  }
+  if (plan.schedule) {
+    lines.push('', chalk.bold('Schedule'));
+    for (const l of scheduleLines(plan.schedule)) lines.push(`  ${l}`);
+  }
+  return lines;
 }
 
 export function register(program: Command): void {

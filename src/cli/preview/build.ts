@@ -21,6 +21,8 @@ import type { ActionRecord, StateLog } from '../../state/types.js';
 import { ConfigError, OrbitError, formatDiagnostic, type Diagnostic } from '../../util/errors.js';
 import { maskDeep } from '../../util/secrets.js';
 import { planJson } from '../commands/plan.js';
+import type { CheckSummary } from '../../engine/checks/summary.js';
+import type { ScheduleSummary } from '../../engine/schedule/summary.js';
 
 type ReverseStep = { index: number; name: string; agent: string; reverse: string[] | null };
 
@@ -39,6 +41,10 @@ export type PreviewJob =
       note: string | null;
       variables: Record<string, { value: unknown; origin: string; sensitive: boolean }>;
       steps: RenderedStep[];
+      /** What must keep passing after its steps (absent: no checks). */
+      checks?: CheckSummary[];
+      /** When it may start (absent: any time). */
+      schedule?: ScheduleSummary;
     }
   | {
       service: string;
@@ -374,6 +380,8 @@ async function previewDeploy(
     note,
     variables: plan.variables,
     steps: plan.steps,
+    ...(plan.checks ? { checks: plan.checks } : {}),
+    ...(plan.schedule ? { schedule: plan.schedule } : {}),
   };
 }
 

@@ -1,4 +1,6 @@
 /** `orbit preview --format markdown`: a comment a CI job posts on the pull request (GitHub-flavoured). */
+import { checkLine } from '../../engine/checks/summary.js';
+import { scheduleLines } from '../../engine/schedule/summary.js';
 import { formatDiagnostic } from '../../util/errors.js';
 import { argvText, paramText } from './argv.js';
 import type { Preview, PreviewJob } from './build.js';
@@ -48,6 +50,9 @@ function jobMarkdown(job: PreviewJob): string[] {
           `| ${s.index + 1} | ${cell(s.name)} | ${agent} | ${code(argvText(s.forward))} | ${s.reverse ? code(argvText(s.reverse)) : '_no-op_'} |`,
         );
       }
+      const last = job.steps.at(-1)?.name ?? null;
+      for (const c of job.checks ?? []) out.push('', `Check ${code(checkLine(c, last))}`);
+      if (job.schedule) out.push('', `Schedule: ${scheduleLines(job.schedule).map(code).join(' · ')}`);
       return out;
     }
     case 'unwind': {

@@ -4,6 +4,7 @@ import { formatDiagnostic } from '../../util/errors.js';
 import { marker } from '../../util/secrets.js';
 import { paint, short } from '../format.js';
 import { argvText, msText, paramText } from './argv.js';
+import { checksAndSchedule } from '../commands/plan.js';
 import type { Preview, PreviewJob } from './build.js';
 import { mapStrings, visibleControls } from './escape.js';
 
@@ -51,6 +52,7 @@ function jobText(job: PreviewJob): string[] {
           `       ${chalk.yellow('reverse')} ${s.reverse ? argvText(s.reverse) : chalk.dim('(none: a no-op on unwind)')}`,
         );
       }
+      out.push(...checksAndSchedule(job).map((l) => (l ? `  ${l}` : l)));
       return out;
     }
     case 'unwind': {

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { serviceOfDeployment } from '../../engine/ids.js';
 import { OrbitError } from '../../util/errors.js';
 import { bearerGuard } from '../auth.js';
-import { authorBody, idParams, serviceParams, type AuthorBody } from '../route-schemas.js';
+import { authorBody, idParams, overrideBody, serviceParams, type AuthorBody } from '../route-schemas.js';
 import type { ServerDeps } from '../server-deps.js';
 
 /**
@@ -36,6 +36,14 @@ export const changeRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) =>
     '/api/services/:service/redeploy',
     { schema: { params: serviceParams, body: authorBody(false) } },
     async (req) => ({ deployment: await engine.redeploy(req.params.service, author(req.body, 'api')) }),
+  );
+
+  app.post<{ Params: { service: string }; Body: AuthorBody & { reason: string } }>(
+    '/api/services/:service/deploy',
+    { schema: { params: serviceParams, body: overrideBody } },
+    async (req) => ({
+      deployment: await engine.overrideWindow(req.params.service, author(req.body, 'api'), req.body.reason),
+    }),
   );
 
   app.post<{ Params: { id: string }; Body: AuthorBody }>(

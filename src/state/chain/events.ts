@@ -34,9 +34,12 @@ export function afterSuccess(
   };
 }
 
-/** How an unwind ends a deployment: after its own failure it `failed`, else it was `unwound`. */
+/**
+ * How an unwind ends a deployment: after its own failure (a step, or a check while it verified)
+ * it `failed`, else it was `unwound`.
+ */
 export const statusAfterUnwind = (reason: string): DeploymentStatus =>
-  reason === 'failure' ? 'failed' : 'unwound';
+  reason === 'failure' || reason === 'verification-failed' ? 'failed' : 'unwound';
 
 /**
  * A deployment was unwound. If it was current, its `previous` becomes current and it becomes

@@ -1,0 +1,173 @@
+/**
+ * `check "name" { type = "http" | "exec" | "prometheus", after = "step", interval, timeout, bake,
+ * failures, ... }` blocks of a deploy.hcl: what must keep passing after a step before the
+ * deployment counts as good. Attributes are constants; the engine runs them (src/engine/checks/).
+ */
+import { suggestion } from '../util/did-you-mean.js';
+import type { ErrorCode } from '../util/error-codes.js';
+import type { Diagnostic, SourceLocation } from '../util/errors.js';
+import { evaluateConstant } from './constant.js';
+import { durationProblem, parseDuration } from './duration.js';
+import type { ParsedBlock } from './hcl/parse.js';
+import { isIdentifier } from './names.js';
+import { promqlProblem } from './promql-syntax.js';
+import type { CheckCondition, CheckSpec, ProbeSpec } from './types.js';
+
+export const CHECK_TYPES = ['http', 'exec', 'prometheus'] as const;
+
+const COMMON = ['type', 'after', 'interval', 'timeout', 'bake', 'failures'];
+const BY_TYPE: Record<string, string[]> = {
+  http: ['url', 'expect_status', 'body_match'],
+  exec: ['command'],
+  prometheus: ['url', 'query', 'condition'],
+};
+
+export const CHECK_DEFAULTS = { intervalMs: 10_000, timeoutMs: 5_000, bakeMs: 60_000, failures: 3 };
+
+/** `< 0.01`, `>= 1`, `== 0`: a comparison with a number. */
+export function parseCondition(text: string): CheckCondition | null {
+  const m = /^\s*(<=|>=|==|!=|<|>)\s*(-?\d+(\.\d+)?([eE][-+]?\d+)?)\s*$/.exec(text);
+  return m ? { op: m[1] as CheckCondition['op'], value: Number(m[2]) } : null;
+}
+
+export function readChecks(
+  blocks: ParsedBlock[],
+  stepNames: readonly string[],
+  out: Diagnostic[],
+): CheckSpec[] {
+  const checks: CheckSpec[] = [];
+  const seen = new Set<string>();
+  for (const b of blocks) {
+    const check = readCheck(b, stepNames, out);
+    if (!check) continue;
+    if (seen.has(check.name)) {
+      out.push({
+        ...b.location,
+        code: 'E_DUPLICATE_CHECK',
+        message: `check "${check.name}" is defined more than once`,
+      });
+      continue;
+    }
+    seen.add(check.name);
+    checks.push(check);
+  }
+  return checks;
+}
+
+function readCheck(b: ParsedBlock, stepNames: readonly string[], out: Diagnostic[]): CheckSpec | null {
+  const before = out.length;
+  const name = b.labels[0];
+  if (b.labels.length !== 1 || !name || !isIdentifier(name)) {
+    out.push({
+      ...b.location,
+      code: 'E_BLOCK_LABEL',
+      message: 'a check block takes one label, its name: check "healthy" { ... } (letters, digits, _ and -)',
+    });
+    return null;
+  }
+  for (const nb of b.blocks)
+    out.push({ ...nb.location, code: 'E_UNKNOWN_BLOCK', message: `unexpected block "${nb.type}" in check` });
+  const values = new Map<string, { value: unknown; location: SourceLocation }>();
+  for (const a of b.attributes) {
+    const v = evaluateConstant(a.expr, `check "${name}" ${a.name}`, out);
+    if (v !== undefined) values.set(a.name, { value: v, location: a.location });
+  }
+  const bad = (attr: string, message: string, code: ErrorCode = 'E_BAD_CHECK'): void => {
+    out.push({ ...(values.get(attr)?.location ?? b.location), code, message: `check "${name}": ${message}` });
+  };
+  const type = values.get('type')?.value;
+  if (typeof type !== 'string' || !(CHECK_TYPES as readonly string[]).includes(type)) {
+    bad('type', `type must be one of ${CHECK_TYPES.map((t) => `"${t}"`).join(', ')}`);
+    return null;
+  }
+  const known = [...COMMON, ...BY_TYPE[type]!];
+  for (const a of b.attributes) {
+    if (!known.includes(a.name))
+      out.push({
+        ...a.location,
+        code: 'E_UNKNOWN_ATTRIBUTE',
+        message: `check "${name}" of type ${type} takes no "${a.name}"${suggestion(a.name, known)}`,
+      });
+  }
+  const str = (attr: string, required: boolean): string | null => {
+    const v = values.get(attr)?.value;
+    if (v === undefined || v === null) {
+      if (required) bad(attr, `${attr} is required for a ${type} check`);
+      return null;
+    }
+    if (typeof v !== 'string') bad(attr, `${attr} must be a string`);
+    return typeof v === 'string' ? v : null;
+  };
+  const duration = (attr: string, fallback: number): number => {
+    const v = values.get(attr)?.value;
+    if (v === undefined || v === null) return fallback;
+    const problem = durationProblem(v);
+    if (problem) bad(attr, `${attr} ${problem}`, 'E_BAD_DURATION');
+    return parseDuration(v as string) ?? fallback;
+  };
+
+  const after = str('after', false);
+  if (after !== null && !stepNames.includes(after))
+    bad(
+      'after',
+      `after = "${after}": there is no step "${after}"${suggestion(after, stepNames)}`,
+      'E_CHECK_UNKNOWN_STEP',
+    );
+  const failuresRaw = values.get('failures')?.value ?? CHECK_DEFAULTS.failures;
+  if (typeof failuresRaw !== 'number' || !Number.isInteger(failuresRaw) || failuresRaw < 1)
+    bad('failures', 'failures must be a whole number >= 1');
+
+  const probe = readProbe(type, str, (attr) => values.get(attr)?.value, bad);
+  const check: CheckSpec = {
+    name,
+    probe: probe ?? { kind: 'exec', command: [] },
+    after,
+    intervalMs: duration('interval', CHECK_DEFAULTS.intervalMs),
+    timeoutMs: duration('timeout', CHECK_DEFAULTS.timeoutMs),
+    bakeMs: values.has('bake') ? duration('bake', CHECK_DEFAULTS.bakeMs) : CHECK_DEFAULTS.bakeMs,
+    failures: typeof failuresRaw === 'number' ? failuresRaw : CHECK_DEFAULTS.failures,
+    location: b.location,
+  };
+  return out.length > before || !probe ? null : check;
+}
+
+function readProbe(
+  type: string,
+  str: (attr: string, required: boolean) => string | null,
+  value: (attr: string) => unknown,
+  bad: (attr: string, message: string, code?: ErrorCode) => void,
+): ProbeSpec | null {
+  if (type === 'exec') {
+    const command = value('command');
+    if (!Array.isArray(command) || command.length === 0 || command.some((x) => typeof x !== 'string')) {
+      bad('command', 'command must be a non-empty list of strings (no shell in between)');
+      return null;
+    }
+    return { kind: 'exec', command: command as string[] };
+  }
+  const url = str('url', true);
+  if (url !== null && !/^https?:\/\/[^\s]+$/.test(url))
+    bad('url', `url ${JSON.stringify(url)} is not an http(s) URL`);
+  if (type === 'http') {
+    const status = value('expect_status') ?? 200;
+    if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599)
+      bad('expect_status', 'expect_status must be an HTTP status (100-599)');
+    const bodyMatch = str('body_match', false);
+    if (bodyMatch !== null) {
+      try {
+        new RegExp(bodyMatch);
+      } catch (err) {
+        bad('body_match', `body_match is not a regular expression: ${(err as Error).message}`);
+      }
+    }
+    return url === null ? null : { kind: 'http', url, expectStatus: status as number, bodyMatch };
+  }
+  const query = str('query', true);
+  const problem = query === null ? null : promqlProblem(query);
+  if (problem) bad('query', `query: ${problem}`, 'E_BAD_PROMQL');
+  const conditionText = str('condition', true);
+  const condition = conditionText === null ? null : parseCondition(conditionText);
+  if (conditionText !== null && !condition)
+    bad('condition', `condition ${JSON.stringify(conditionText)} must be a comparison such as "< 0.01"`);
+  return url === null || query === null || !condition ? null : { kind: 'prometheus', url, query, condition };
+}
