@@ -125,7 +125,7 @@ async function execProbe(command: string[], check: CheckSpec, ctx: ProbeContext)
       service: ctx.service,
       deploymentId: ctx.deploymentId,
       stepName: `check-${check.name}`,
-      secrets: ctx.secrets.map((s) => s.value),
+      secrets: ctx.secrets,
       signal: ctx.deps.signal,
     },
     ctx.secrets,
