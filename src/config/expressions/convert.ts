@@ -7,7 +7,7 @@
  * - parentheses, object keys and the splat symbol are nodes of type "".
  */
 import { hcl2json } from '../hcl/hcl2json.js';
-import type { ExpressionType, TerraformTraversalPart } from '@cdktf/hcl2json/lib/syntax-tree.js';
+import type { ExpressionType, TerraformTraversalPart } from '@cdktn/hcl2json/build/syntax-tree.js';
 import type { SourceLocation } from '../../util/errors.js';
 import type { LineMap } from '../hcl/positions.js';
 import { byteToIndexMap } from '../hcl/positions.js';

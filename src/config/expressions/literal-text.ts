@@ -2,7 +2,7 @@
  * The text of HCL string literals as hcl2json 0.21.0 hands them over: raw source, so escapes,
  * `$${` / `%%{`, `~` strip markers and a `<<-` heredoc's indentation are applied here.
  */
-import type { ExpressionType } from '@cdktf/hcl2json/lib/syntax-tree.js';
+import type { ExpressionType } from '@cdktn/hcl2json/build/syntax-tree.js';
 import { sliceBytes, type Ctx } from './convert-context.js';
 
 export type Mode = { kind: 'quoted' } | { kind: 'heredoc'; indent: number };
