@@ -14,11 +14,14 @@ import { byteToIndexMap } from '../hcl/positions.js';
 import type { Expr, TraversalStep } from './ast.js';
 import { sliceBytes, type Ctx } from './convert-context.js';
 import { decodeLiteral, flushIndent, type Mode } from './literal-text.js';
+import { parseNumber } from './numbers.js';
+import { EvalError } from './values.js';
 
 export class ConvertError extends Error {
   constructor(
     message: string,
     readonly loc: SourceLocation,
+    readonly code: 'E_HCL_SYNTAX' | 'E_EVAL_NUMBER' = 'E_HCL_SYNTAX',
   ) {
     super(message);
   }
@@ -37,6 +40,15 @@ export async function convertExpression(lines: LineMap, start: number, end: numb
   if (!ast) throw new ConvertError('empty expression', lines.at(start));
   const ctx: Ctx = { text, toIndex: byteToIndexMap(text), base: start, lines };
   return convert(ast, ctx, { kind: 'quoted' });
+}
+
+function numberLiteral(text: string, loc: SourceLocation): number {
+  try {
+    return parseNumber(text, loc);
+  } catch (err) {
+    if (err instanceof EvalError) throw new ConvertError(err.message, loc, 'E_EVAL_NUMBER');
+    throw err;
+  }
 }
 
 function firstLine(err: unknown): string {
@@ -62,7 +74,7 @@ function convert(node: ExpressionType, ctx: Ctx, mode: Mode): Expr {
   switch (node.type) {
     case 'literalValue': {
       const t = node.meta.type;
-      if (t === 'number') return { kind: 'literal', value: Number(node.meta.value), loc };
+      if (t === 'number') return { kind: 'literal', value: numberLiteral(node.meta.value, loc), loc };
       if (t === 'bool') return { kind: 'literal', value: node.meta.value === 'true', loc };
       if (t === 'string') return { kind: 'literal', value: decodeLiteral(node, ctx, mode), loc };
       return { kind: 'literal', value: null, loc };

@@ -9,6 +9,8 @@ import type { Expr, TraversalStep } from './ast.js';
 import { EvalBudget } from './budget.js';
 import { FUNCTIONS } from './functions.js';
 import { applyBinary, applyUnary, step } from './ops.js';
+import { nfc } from './text.js';
+import { unify } from './unify.js';
 import {
   EvalError,
   MAX_STRING,
@@ -161,6 +163,7 @@ function template(parts: Expr[], loc: SourceLocation, f: Frame): Value {
     out += toStringValue(v, p.loc);
     if (out.length > MAX_STRING) throw new EvalError('E_EVAL_LIMIT', 'string too long', p.loc);
   }
+  out = nfc(out);
   built(out, loc, f);
   return mark(out, names, () => ({ tpl: raws.map(recipeOf) }));
 }
@@ -262,6 +265,7 @@ function call(e: Extract<Expr, { kind: 'call' }>, f: Frame): Value {
   const def = Object.hasOwn(FUNCTIONS, e.name) ? FUNCTIONS[e.name] : undefined;
   if (!def)
     throw new EvalError('E_UNKNOWN_FUNCTION', `unknown function "${e.name}"`, e.loc, { name: e.name });
+  if (def.lazy) return tryOrCan(e, f);
   let args = e.args.map((a) => ev(a, f));
   if (e.expandFinal && args.length > 0) {
     const raw = args[args.length - 1]!;
@@ -294,9 +298,45 @@ function call(e: Extract<Expr, { kind: 'call' }>, f: Frame): Value {
       if (a !== null && a !== '') break;
     }
   }
-  const result = names.size > 0 ? quote(() => def.fn(plain, e.loc), `${e.name}()`) : def.fn(plain, e.loc);
+  const raw = names.size > 0 ? quote(() => def.fn(plain, e.loc), `${e.name}()`) : def.fn(plain, e.loc);
+  const result = typeof raw === 'string' ? nfc(raw) : raw;
   if (names.size > 0 && typeof result === 'string') f.scope.onDerived?.(result);
   return marked(built(result, e.loc, f));
+}
+
+/** Errors `try` and `can` do not catch: a mistake in the config itself, or the evaluation budget. */
+const UNCATCHABLE: ReadonlySet<string> = new Set([
+  'E_EVAL_LIMIT',
+  'E_UNKNOWN_REFERENCE',
+  'E_UNKNOWN_FUNCTION',
+  'E_FUNCTION_ARITY',
+]);
+
+/**
+ * Terraform's `try(a, b, ...)`: the first argument that evaluates without an error; `can(a)`:
+ * whether `a` does. An unknown argument makes the answer unknown (it might still fail).
+ */
+function tryOrCan(e: Extract<Expr, { kind: 'call' }>, f: Frame): Value {
+  if (e.args.length < 1 || (e.name === 'can' && e.args.length !== 1)) {
+    const max = e.name === 'can' ? 1 : Infinity;
+    throw new EvalError('E_FUNCTION_ARITY', arityMessage(e.name, 1, max, e.args.length), e.loc);
+  }
+  const failures: string[] = [];
+  for (const arg of e.args) {
+    let v: Value;
+    try {
+      v = ev(arg, f);
+    } catch (err) {
+      if (!(err instanceof EvalError) || UNCATCHABLE.has(err.code)) throw err;
+      failures.push(`${err.message} (at ${err.loc.line}:${err.loc.column})`);
+      continue;
+    }
+    const u = findUnknown(unmarkDeep(v));
+    if (u) return u;
+    return e.name === 'can' ? true : v;
+  }
+  if (e.name === 'can') return false;
+  throw new EvalError('E_FUNCTION_ARGUMENT', `try: no expression succeeded: ${failures.join('; ')}`, e.loc);
 }
 
 export function arityMessage(name: string, min: number, max: number, got: number): string {
@@ -333,11 +373,18 @@ function conditional(e: Extract<Expr, { kind: 'conditional' }>, f: Frame): Value
   if (c instanceof Unknown) return mark(c, names, () => recipeOf(raw));
   const yes = toBoolValue(c, e.cond.loc, 'condition');
   const taken = ev(yes ? e.then : e.else, f);
-  if (names.size === 0) return taken;
-  // Which branch ran depends on a secret: the recipe holds both, so it does not tell.
+  // The branch not taken still gives the result its type (cty unifies both); its errors do not
+  // count, as in HCL, so `x == null ? "none" : x.name` works.
   const other = quietly(yes ? e.else : e.then, f);
   const [t, el] = yes ? [taken, other] : [other, taken];
-  return mark(taken, names, () => ({ op: 'conditional', args: [recipeOf(raw), recipeOf(t), recipeOf(el)] }));
+  const [ut, uel] = unify([t, el], ['the true result', 'the false result'], e.loc);
+  const result = yes ? ut! : uel!;
+  if (names.size === 0) return result;
+  // Which branch ran depends on a secret: the recipe holds both, so it does not tell.
+  return mark(result, names, () => ({
+    op: 'conditional',
+    args: [recipeOf(raw), recipeOf(t), recipeOf(el)],
+  }));
 }
 
 function binary(e: Extract<Expr, { kind: 'binary' }>, f: Frame): Value {

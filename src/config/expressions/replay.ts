@@ -9,6 +9,18 @@ import { FUNCTIONS } from './functions.js';
 import { applyBinary, applyUnary, step } from './ops.js';
 import { EvalError, MAX_STRING, fromPlain, measure, toBoolValue, toStringValue } from './values.js';
 import type { Recipe, Value } from './values.js';
+import { nfc } from './text.js';
+import { unify } from './unify.js';
+
+/** The branch not taken, as the evaluator saw it: null when it could not be computed. */
+function quietly(run: () => Value): Value {
+  try {
+    return run();
+  } catch (err) {
+    if (err instanceof EvalError && err.code !== 'E_EVAL_LIMIT') return null;
+    throw err;
+  }
+}
 
 const AT: SourceLocation = { file: '(recorded action)', line: 1, column: 1 };
 
@@ -40,7 +52,7 @@ export function replayRecipe(
         if (v !== null) out += toStringValue(v, AT);
         if (out.length > MAX_STRING) throw new EvalError('E_EVAL_LIMIT', 'string too long', AT);
       }
-      return out;
+      return nfc(out);
     }
     if ('list' in r) return r.list.map(go);
     if ('obj' in r) return Object.fromEntries(r.obj.map(([k, x]) => [k, go(x)])) as Value;
@@ -58,12 +70,17 @@ export function replayRecipe(
       if (!def) throw new EvalError('E_UNKNOWN_FUNCTION', `unknown function "${r.fn}"`, AT);
       const args = r.args.map(go);
       budget.work(def.cost ? def.cost(args) : args.reduce<number>((n, a) => n + measure(a).size, 0), AT);
-      const result = def.fn(args, AT);
+      const raw = def.fn(args, AT);
+      const result = typeof raw === 'string' ? nfc(raw) : raw;
       if (typeof result === 'string') onDerived?.(result);
       return result;
     }
     if (r.op === 'conditional') {
-      return toBoolValue(go(r.args[0]!), AT, 'condition') ? go(r.args[1]!) : go(r.args[2]!);
+      const yes = toBoolValue(go(r.args[0]!), AT, 'condition');
+      const taken = go(r.args[yes ? 1 : 2]!);
+      const other = quietly(() => go(r.args[yes ? 2 : 1]!));
+      const [t, el] = unify(yes ? [taken, other] : [other, taken], ['true', 'false'], AT);
+      return yes ? t! : el!;
     }
     if (r.args.length === 1) return applyUnary(r.op, go(r.args[0]!), AT);
     const l = go(r.args[0]!);
