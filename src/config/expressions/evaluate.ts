@@ -9,6 +9,8 @@ import type { Expr, TraversalStep } from './ast.js';
 import { EvalBudget } from './budget.js';
 import { FUNCTIONS } from './functions.js';
 import { applyBinary, applyUnary, step } from './ops.js';
+import { D, type Dec } from './decimal.js';
+import { ARITHMETIC, exactArithmetic, toDouble, type ArithOp } from './numbers.js';
 import { nfc } from './text.js';
 import { unify } from './unify.js';
 import {
@@ -406,10 +408,34 @@ function binary(e: Extract<Expr, { kind: 'binary' }>, f: Frame): Value {
   if (op === 'equal' || op === 'notEqual') f.budget.work(Math.min(measure(l).size, measure(r).size), e.loc);
   const u = findUnknown(l) ?? findUnknown(r);
   if (u) return mark(u, names, () => recipeOf(u));
+  if (names.size === 0 && ARITHMETIC.has(op) && typeof l === 'number' && typeof r === 'number') {
+    return exactChain(e, l, r);
+  }
   return mark(applyBinary(op, l, r, e.loc, locs), names, () => ({
     op,
     args: [recipeOf(rawL), recipeOf(rawR)],
   }));
+}
+
+/**
+ * The exact result of each arithmetic node, kept for its parent: `1 / 3 * 3` is computed on the
+ * exact third, as cty computes on its 512-bit value, so it is 1 and not 0.9999999999999999. The
+ * value between two nodes is still a float64; the parent takes the exact one only when it is the
+ * very number the child returned. Only plain numbers: a sensitive one is replayed from a recipe,
+ * which must compute exactly what the evaluator did.
+ */
+const exact = new WeakMap<Expr, { n: number; d: Dec }>();
+
+function exactOf(e: Expr, n: number): Dec {
+  const hit = exact.get(e);
+  return hit && hit.n === n ? hit.d : new D(n);
+}
+
+function exactChain(e: Extract<Expr, { kind: 'binary' }>, l: number, r: number): number {
+  const d = exactArithmetic(e.op as ArithOp, exactOf(e.left, l), exactOf(e.right, r), e.loc);
+  const n = toDouble(d, e.loc);
+  exact.set(e, { n, d });
+  return n;
 }
 
 function forExpr(e: Extract<Expr, { kind: 'for' }>, f: Frame): Value {

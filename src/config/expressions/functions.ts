@@ -125,6 +125,20 @@ function urlEncode(s: string): string {
     .replace(/%20/g, '+');
 }
 
+/**
+ * Go's unicode.ToUpper / ToLower, which cty uses: one character for one, so a character whose
+ * full mapping is longer (`ß` to `SS`, the ligature `ﬄ` to `FFL`) stays as it is.
+ */
+function caseMap(s: string, map: (c: string) => string): string {
+  if (/^\p{ASCII}*$/u.test(s)) return map(s);
+  return [...s]
+    .map((c) => {
+      const m = map(c);
+      return [...m].length === 1 ? m : c;
+    })
+    .join('');
+}
+
 /** Go's strings.Replace with an empty `old`: `new` at every character boundary. */
 function replaceAll(s: string, from: string, to: string): string {
   if (from === '') return [to, ...[...s].flatMap((c) => [c, to])].join('');
@@ -136,8 +150,16 @@ function sortKeys(o: { [key: string]: Value }): string[] {
 }
 
 export const FUNCTIONS: Record<string, FunctionDef> = {
-  upper: { min: 1, max: 1, fn: ([s], l) => str(s!, l, 0).toUpperCase() },
-  lower: { min: 1, max: 1, fn: ([s], l) => str(s!, l, 0).toLowerCase() },
+  upper: { min: 1, max: 1, fn: ([s], l) => caseMap(str(s!, l, 0), (c) => c.toUpperCase()) },
+  lower: { min: 1, max: 1, fn: ([s], l) => caseMap(str(s!, l, 0), (c) => c.toLowerCase()) },
+  strrev: {
+    min: 1,
+    max: 1,
+    fn: ([s], l) =>
+      graphemes(str(s!, l, 0))
+        .reverse()
+        .join(''),
+  },
   title: {
     min: 1,
     max: 1,

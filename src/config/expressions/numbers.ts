@@ -45,24 +45,29 @@ export function parseNumber(text: string, loc: SourceLocation): number {
 
 export type ArithOp = 'add' | 'subtract' | 'multiply' | 'divide' | 'modulo';
 
-export function arithmetic(op: ArithOp, a: number, b: number, loc: SourceLocation): number {
-  const x = new D(a);
-  const y = new D(b);
+export const ARITHMETIC: ReadonlySet<string> = new Set(['add', 'subtract', 'multiply', 'divide', 'modulo']);
+
+/** The exact result of one operation on exact operands. */
+export function exactArithmetic(op: ArithOp, x: Dec, y: Dec, loc: SourceLocation): Dec {
   switch (op) {
     case 'add':
-      return toDouble(x.plus(y), loc);
+      return x.plus(y);
     case 'subtract':
-      return toDouble(x.minus(y), loc);
+      return x.minus(y);
     case 'multiply':
-      return toDouble(x.times(y), loc);
+      return x.times(y);
     case 'divide':
       if (y.isZero()) throw new EvalError('E_EVAL_DIVIDE_BY_ZERO', 'division by zero', loc);
-      return toDouble(x.div(y), loc);
+      return x.div(y);
     case 'modulo':
       if (y.isZero()) throw new EvalError('E_EVAL_DIVIDE_BY_ZERO', 'modulo by zero', loc);
       // cty truncates the quotient: the remainder has the sign of the dividend.
-      return toDouble(x.mod(y), loc);
+      return x.mod(y);
   }
+}
+
+export function arithmetic(op: ArithOp, a: number, b: number, loc: SourceLocation): number {
+  return toDouble(exactArithmetic(op, new D(a), new D(b), loc), loc);
 }
 
 /** HCL's conversion to number: a number, or a string in number syntax (`"12"`, not `" 12"`). */
