@@ -9,8 +9,8 @@ import type { Expr, TraversalStep } from './ast.js';
 import { EvalBudget } from './budget.js';
 import { FUNCTIONS } from './functions.js';
 import { applyBinary, applyUnary, step } from './ops.js';
-import { D, type Dec } from './decimal.js';
-import { ARITHMETIC, exactArithmetic, toDouble, type ArithOp } from './numbers.js';
+import { dec, type Dec } from './decimal.js';
+import { ARITHMETIC, exactArithmetic, exactInteger, toDouble, type ArithOp } from './numbers.js';
 import { nfc } from './text.js';
 import { unify } from './unify.js';
 import {
@@ -428,11 +428,17 @@ const exact = new WeakMap<Expr, { n: number; d: Dec }>();
 
 function exactOf(e: Expr, n: number): Dec {
   const hit = exact.get(e);
-  return hit && hit.n === n ? hit.d : new D(n);
+  return hit && hit.n === n ? hit.d : dec(n);
 }
 
 function exactChain(e: Extract<Expr, { kind: 'binary' }>, l: number, r: number): number {
-  const d = exactArithmetic(e.op as ArithOp, exactOf(e.left, l), exactOf(e.right, r), e.loc);
+  const op = e.op as ArithOp;
+  const simple = exact.has(e.left) || exact.has(e.right) ? undefined : exactInteger(op, l, r);
+  if (simple !== undefined) {
+    exact.delete(e); // an exact value left from an earlier evaluation of this node is not this one
+    return simple;
+  }
+  const d = exactArithmetic(op, exactOf(e.left, l), exactOf(e.right, r), e.loc);
   const n = toDouble(d, e.loc);
   exact.set(e, { n, d });
   return n;

@@ -5,7 +5,7 @@
  * any verb but %v, and an argument no verb uses are errors (E_FUNCTION_ARGUMENT).
  */
 import type { SourceLocation } from '../../util/errors.js';
-import { D, type Dec } from './decimal.js';
+import { dec, type Dec } from './decimal.js';
 import { ctyJson } from './json.js';
 import { toNumberValue } from './numbers.js';
 import { graphemeLength, graphemes } from './text.js';
@@ -113,7 +113,7 @@ function formatOne(verb: Verb, arg: Value, loc: SourceLocation): string {
   switch (verb.mode) {
     case 'v':
       if (!verb.sharp && typeof arg === 'string') return pad(verb, arg);
-      if (!verb.sharp && typeof arg === 'number') return pad(verb, shortestG(new D(arg)));
+      if (!verb.sharp && typeof arg === 'number') return pad(verb, shortestG(dec(arg)));
       return pad(verb, ctyJson(arg));
     case 't':
       return convert(() => toBoolValue(arg, loc)) ? 'true' : 'false';
@@ -122,7 +122,7 @@ function formatOne(verb: Verb, arg: Value, loc: SourceLocation): string {
     case 'o':
     case 'x':
     case 'X': {
-      const d = new D(convert(() => toNumberValue(arg, loc)));
+      const d = dec(convert(() => toNumberValue(arg, loc)));
       if (!d.isInteger()) fail(`unsupported value for ${at}: an integer is required`, loc);
       return integer(verb, d);
     }
@@ -131,7 +131,7 @@ function formatOne(verb: Verb, arg: Value, loc: SourceLocation): string {
     case 'f':
     case 'g':
     case 'G':
-      return float(verb, new D(convert(() => toNumberValue(arg, loc))));
+      return float(verb, dec(convert(() => toNumberValue(arg, loc))));
     case 's':
     case 'q': {
       let s = convert(() => toStringValue(arg, loc));
@@ -213,7 +213,7 @@ function shortestG(d: Dec): string {
 
 function precisionG(a: Dec, prec: number, sharp: boolean): string {
   const p = prec === 0 ? 1 : prec;
-  const rounded = new D(a.toPrecision(p));
+  const rounded = dec(a.toPrecision(p));
   const exp = rounded.e;
   let body: string;
   if (exp < -4 || exp >= p) body = goExponent(rounded.toExponential(p - 1), false);

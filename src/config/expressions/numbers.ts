@@ -6,7 +6,7 @@
  * instead of silently losing digits in a rendered command (docs/hcl.md).
  */
 import type { SourceLocation } from '../../util/errors.js';
-import { D, isNumberText, type Dec } from './decimal.js';
+import { dec, isNumberText, type Dec } from './decimal.js';
 import { EvalError, typeName } from './values.js';
 import type { Value } from './values.js';
 
@@ -16,7 +16,7 @@ export function toDouble(d: Dec, loc: SourceLocation): number {
   if (!Number.isFinite(n)) {
     throw new EvalError('E_EVAL_NUMBER', 'number is too large for Orbit (beyond float64)', loc);
   }
-  if (d.isInteger() && !d.eq(new D(n))) {
+  if (d.isInteger() && !d.eq(dec(n))) {
     throw new EvalError(
       'E_EVAL_NUMBER',
       `integer ${shorten(d.toFixed())} has more digits than Orbit keeps exactly (float64, up to 2^53)`,
@@ -40,7 +40,8 @@ export function parseNumber(text: string, loc: SourceLocation): number {
     if (Number(exp[1]) < 0 || mantissaZero) return 0;
     throw new EvalError('E_EVAL_NUMBER', 'number is too large for Orbit (beyond float64)', loc);
   }
-  return toDouble(new D(text), loc);
+  if (/^-?\d{1,15}$/.test(text)) return Number(text) + 0;
+  return toDouble(dec(text), loc);
 }
 
 export type ArithOp = 'add' | 'subtract' | 'multiply' | 'divide' | 'modulo';
@@ -66,8 +67,27 @@ export function exactArithmetic(op: ArithOp, x: Dec, y: Dec, loc: SourceLocation
   }
 }
 
+/**
+ * The result of `a op b` when plain float64 arithmetic is exact (safe integers, and a quotient
+ * that divides evenly), so the common case needs no decimal arithmetic; otherwise undefined.
+ */
+export function exactInteger(op: ArithOp, a: number, b: number): number | undefined {
+  if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b) || b === 0) return undefined;
+  const n =
+    op === 'add'
+      ? a + b
+      : op === 'subtract'
+        ? a - b
+        : op === 'multiply'
+          ? a * b
+          : op === 'modulo'
+            ? a % b
+            : a / b;
+  return Number.isSafeInteger(n) ? n + 0 : undefined; // `+ 0`: no -0, cty has none
+}
+
 export function arithmetic(op: ArithOp, a: number, b: number, loc: SourceLocation): number {
-  return toDouble(exactArithmetic(op, new D(a), new D(b), loc), loc);
+  return exactInteger(op, a, b) ?? toDouble(exactArithmetic(op, dec(a), dec(b), loc), loc);
 }
 
 /** HCL's conversion to number: a number, or a string in number syntax (`"12"`, not `" 12"`). */

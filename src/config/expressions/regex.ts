@@ -3,9 +3,12 @@
  * port of RE2 to JavaScript): the same patterns Terraform accepts (`(?P<name>...)`, `(?i)`), the
  * same ones refused (backreferences, lookaround), and matching in linear time, so a hostile
  * pattern cannot hang a render. Results follow go-cty's stdlib: a string without capture groups,
- * a list for unnamed groups, an object for named ones.
+ * a list for unnamed groups, an object for named ones. re2js is loaded on the first pattern, so
+ * a config without one does not pay for it.
  */
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS } from 're2js';
+import type * as Re2js from 're2js';
 import type { SourceLocation } from '../../util/errors.js';
 import { EvalError } from './values.js';
 import type { Value } from './values.js';
@@ -22,7 +25,8 @@ export function compile(pattern: string, loc: SourceLocation): RE2JS {
   if (hit) return hit;
   let re: RE2JS;
   try {
-    re = RE2JS.compile(pattern);
+    const { RE2JS: engine } = createRequire(import.meta.url)('re2js') as typeof Re2js;
+    re = engine.compile(pattern);
   } catch (err) {
     const why = err instanceof Error ? err.message.replace(/^error parsing regexp: /, '') : String(err);
     fail(`invalid regular expression pattern: ${why}`, loc);
