@@ -333,9 +333,11 @@ function tryOrCan(e: Extract<Expr, { kind: 'call' }>, f: Frame): Value {
       failures.push(`${err.message} (at ${err.loc.line}:${err.loc.column})`);
       continue;
     }
-    const u = findUnknown(unmarkDeep(v));
+    const names = new Set<string>();
+    const u = findUnknown(unmarkDeep(v, names));
     if (u) return u;
-    return e.name === 'can' ? true : v;
+    // Whether a secret parses is one bit about it: `can` of a sensitive value is sensitive.
+    return e.name === 'can' ? mark(true, names, () => ({ v: true })) : v;
   }
   if (e.name === 'can') return false;
   throw new EvalError('E_FUNCTION_ARGUMENT', `try: no expression succeeded: ${failures.join('; ')}`, e.loc);
