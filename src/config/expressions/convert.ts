@@ -1,8 +1,10 @@
 /**
  * Turns the tree returned by hcl2json's `getExpressionAst` into Orbit's `Expr`, with absolute
- * locations. Quirks of hcl2json 0.21.0 handled here (found empirically):
+ * locations. Quirks of @cdktn/hcl2json 0.24 handled here (found empirically; the same as the
+ * frozen @cdktf/hcl2json 0.21 it forks, and pinned down by test/config/conformance/):
  * - string literal nodes carry their raw source: escapes, `$${` / `%%{` and `~` strip markers are
- *   not applied, so we decode them;
+ *   not applied, so we decode them; a `<<-` heredoc literal has only its first line's indentation
+ *   removed (literal-text.ts removes the rest);
  * - `line`/`column` in ranges are inconsistent (0-based on the first line), so only `byte` is used;
  * - parentheses, object keys and the splat symbol are nodes of type "".
  */

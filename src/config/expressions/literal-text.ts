@@ -34,7 +34,9 @@ export function flushIndent(raw: string): number {
 
 /**
  * Removes `indent` characters from each line of a heredoc literal after its first (hcl2json's
- * tree has already moved a line-leading literal's start past them), leaving blank lines alone.
+ * tree has already moved a line-leading literal's start past them: hclsyntax trims each line's
+ * token, then melds the tokens into one literal whose range starts at the first), leaving blank
+ * lines alone.
  */
 function flush(raw: string, indent: number): string {
   const lines = raw.split('\n');
