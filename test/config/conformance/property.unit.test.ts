@@ -129,7 +129,7 @@ describe('property: cty semantics end in a value or a coded diagnostic', () => {
             `upper(${q})`,
             `urlencode(${q})`,
             `base64decode(${q})`,
-              `split("", ${q})`,
+            `split("", ${q})`,
             `jsonencode({ (${q}) = ${q} })`,
             `format("%${Math.abs(n)}.${Math.abs(i)}s|%q", ${q}, ${q})`,
             `coalesce(${q}, ${i}, true)`,
