@@ -23,7 +23,6 @@ export class ConvertError extends Error {
   constructor(
     message: string,
     readonly loc: SourceLocation,
-    readonly code: 'E_HCL_SYNTAX' | 'E_EVAL_NUMBER' = 'E_HCL_SYNTAX',
   ) {
     super(message);
   }
@@ -44,12 +43,13 @@ export async function convertExpression(lines: LineMap, start: number, end: numb
   return convert(ast, ctx, { kind: 'quoted' });
 }
 
-function numberLiteral(text: string, loc: SourceLocation): number {
+/** A number literal; one that does not fit is kept, to fail where it is evaluated (not parsed). */
+function numberLiteral(text: string, loc: SourceLocation): Expr {
   try {
-    return parseNumber(text, loc);
+    return { kind: 'literal', value: parseNumber(text, loc), loc };
   } catch (err) {
-    if (err instanceof EvalError) throw new ConvertError(err.message, loc, 'E_EVAL_NUMBER');
-    throw err;
+    if (!(err instanceof EvalError)) throw err;
+    return { kind: 'literal', value: null, loc, numberError: err.message };
   }
 }
 
@@ -76,7 +76,7 @@ function convert(node: ExpressionType, ctx: Ctx, mode: Mode): Expr {
   switch (node.type) {
     case 'literalValue': {
       const t = node.meta.type;
-      if (t === 'number') return { kind: 'literal', value: numberLiteral(node.meta.value, loc), loc };
+      if (t === 'number') return numberLiteral(node.meta.value, loc);
       if (t === 'bool') return { kind: 'literal', value: node.meta.value === 'true', loc };
       if (t === 'string') return { kind: 'literal', value: decodeLiteral(node, ctx, mode), loc };
       return { kind: 'literal', value: null, loc };

@@ -86,6 +86,7 @@ function ev(e: Expr, f: Frame): Value {
   const d: Frame = { ...f, depth: f.depth + 1 };
   switch (e.kind) {
     case 'literal':
+      if (e.numberError) throw new EvalError('E_EVAL_NUMBER', e.numberError, e.loc);
       return e.value;
     case 'template':
       return template(e.parts, e.loc, d);

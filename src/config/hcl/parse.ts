@@ -90,7 +90,7 @@ async function convertBody(
         attributes.push({ name: item.name, expr, location: lines.at(item.start) });
       } catch (err) {
         if (!(err instanceof ConvertError)) throw err;
-        diagnostics.push({ ...err.loc, code: err.code, message: err.message });
+        diagnostics.push({ ...err.loc, code: 'E_HCL_SYNTAX', message: err.message });
       }
     } else {
       const inner = await convertBody(item.items, lines, diagnostics);
