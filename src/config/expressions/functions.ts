@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { SourceLocation } from '../../util/errors.js';
 import { format } from './format.js';
 import { byCodePoint, ctyJson } from './json.js';
-import { toNumberValue } from './numbers.js';
+import { parseNumber, toNumberValue } from './numbers.js';
 import { regex, regexAll, replaceRegex } from './regex.js';
 import { graphemeLength, graphemes } from './text.js';
 import { unify } from './unify.js';
@@ -99,6 +99,20 @@ function formatList(args: Value[], loc: SourceLocation): Value[] {
     );
   }
   return out;
+}
+
+/** JSON.parse, refusing a number a float64 cannot hold (it would round it silently), as a literal. */
+function jsonDecode(text: string, loc: SourceLocation): Value {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new EvalError('E_FUNCTION_ARGUMENT', 'jsondecode: argument is not valid JSON', loc);
+  }
+  for (const m of text.matchAll(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?/g)) {
+    if (!m[0].startsWith('"')) parseNumber(m[0], loc);
+  }
+  return fromPlain(parsed);
 }
 
 /** Go's base64.StdEncoding: padding required, line breaks ignored, the result valid UTF-8. */
@@ -364,17 +378,7 @@ export const FUNCTIONS: Record<string, FunctionDef> = {
     max: 1,
     fn: ([x], l) => bounded(ctyJson(x!), l),
   },
-  jsondecode: {
-    min: 1,
-    max: 1,
-    fn: ([s], l) => {
-      try {
-        return fromPlain(JSON.parse(str(s!, l, 0)));
-      } catch {
-        throw new EvalError('E_FUNCTION_ARGUMENT', 'jsondecode: argument is not valid JSON', l);
-      }
-    },
-  },
+  jsondecode: { min: 1, max: 1, fn: ([s], l) => jsonDecode(str(s!, l, 0), l) },
   base64encode: { min: 1, max: 1, fn: ([s], l) => Buffer.from(str(s!, l, 0), 'utf8').toString('base64') },
   base64decode: { min: 1, max: 1, fn: ([s], l) => base64Decode(str(s!, l, 0), l) },
   urlencode: { min: 1, max: 1, fn: ([s], l) => urlEncode(str(s!, l, 0)) },
