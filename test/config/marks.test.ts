@@ -72,6 +72,17 @@ describe('marks: what is computed from a secret is a secret', () => {
     expect(String((err as Error).message)).not.toContain('Hunter2');
   });
 
+  it('text holding a secret keeps the secret as given (not NFC-normalised), so masking still finds it', async () => {
+    const text = '"pw=${var.s}"';
+    const expr = await convertExpression(new LineMap('m.hcl', text), 0, text.length);
+    const decomposed = 'Cafe\u0301';
+    const v = evaluate(expr, {
+      roots: { var: { s: new Sensitive(decomposed, new Set(['s']), { secret: 's' }) } },
+    });
+    expect((v as Sensitive).value).toBe(`pw=${decomposed}`);
+    expect(replayRecipe((v as Sensitive).recipe, { s: decomposed })).toBe(`pw=${decomposed}`);
+  });
+
   it('an error about a value computed from a secret does not quote it', async () => {
     await expect(run('lookup({}, base64encode(var.db.pw))')).rejects.toMatchObject({
       code: 'E_EVAL_INDEX',

@@ -166,7 +166,8 @@ function template(parts: Expr[], loc: SourceLocation, f: Frame): Value {
     out += toStringValue(v, p.loc);
     if (out.length > MAX_STRING) throw new EvalError('E_EVAL_LIMIT', 'string too long', p.loc);
   }
-  out = nfc(out);
+  // NFC as cty, but not text holding a secret: masking looks for the secret's text as given.
+  if (names.size === 0) out = nfc(out);
   built(out, loc, f);
   return mark(out, names, () => ({ tpl: raws.map(recipeOf) }));
 }
@@ -302,7 +303,7 @@ function call(e: Extract<Expr, { kind: 'call' }>, f: Frame): Value {
     }
   }
   const raw = names.size > 0 ? quote(() => def.fn(plain, e.loc), `${e.name}()`) : def.fn(plain, e.loc);
-  const result = typeof raw === 'string' ? nfc(raw) : raw;
+  const result = typeof raw === 'string' && names.size === 0 ? nfc(raw) : raw;
   if (names.size > 0 && typeof result === 'string') f.scope.onDerived?.(result);
   return marked(built(result, e.loc, f));
 }

@@ -9,7 +9,6 @@ import { FUNCTIONS } from './functions.js';
 import { applyBinary, applyUnary, step } from './ops.js';
 import { EvalError, MAX_STRING, fromPlain, measure, toBoolValue, toStringValue } from './values.js';
 import type { Recipe, Value } from './values.js';
-import { nfc } from './text.js';
 import { unify } from './unify.js';
 
 /** The branch not taken, as the evaluator saw it: null when it could not be computed. */
@@ -52,7 +51,7 @@ export function replayRecipe(
         if (v !== null) out += toStringValue(v, AT);
         if (out.length > MAX_STRING) throw new EvalError('E_EVAL_LIMIT', 'string too long', AT);
       }
-      return nfc(out);
+      return out;
     }
     if ('list' in r) return r.list.map(go);
     if ('obj' in r) return Object.fromEntries(r.obj.map(([k, x]) => [k, go(x)])) as Value;
@@ -70,8 +69,7 @@ export function replayRecipe(
       if (!def) throw new EvalError('E_UNKNOWN_FUNCTION', `unknown function "${r.fn}"`, AT);
       const args = r.args.map(go);
       budget.work(def.cost ? def.cost(args) : args.reduce<number>((n, a) => n + measure(a).size, 0), AT);
-      const raw = def.fn(args, AT);
-      const result = typeof raw === 'string' ? nfc(raw) : raw;
+      const result = def.fn(args, AT);
       if (typeof result === 'string') onDerived?.(result);
       return result;
     }
