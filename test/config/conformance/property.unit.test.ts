@@ -74,7 +74,7 @@ describe('property: cty semantics end in a value or a coded diagnostic', () => {
           await settles(`formatlist(${[quote(spec.join('')), ...args.map((a) => `[${a}]`)].join(', ')})`);
         },
       ),
-      { numRuns: 80 },
+      { numRuns: 40 },
     );
   });
 
@@ -93,7 +93,7 @@ describe('property: cty semantics end in a value or a coded diagnostic', () => {
           await settles(`replace(${quote(s)}, ${quote(`/${p}/`)}, "$1-$$")`);
         },
       ),
-      { numRuns: 80 },
+      { numRuns: 40 },
     );
   });
 
@@ -109,7 +109,7 @@ describe('property: cty semantics end in a value or a coded diagnostic', () => {
         await settles(`tonumber(${quote(a)}) ${o} tonumber(${quote(b)})`);
         if (/^-?\d/.test(a) && /^\d/.test(b)) await settles(`${a} ${o} ${b}`);
       }),
-      { numRuns: 80 },
+      { numRuns: 40 },
     );
   });
 
@@ -140,7 +140,7 @@ describe('property: cty semantics end in a value or a coded diagnostic', () => {
           }
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 30 },
     );
   });
 
@@ -159,7 +159,7 @@ describe('property: cty semantics end in a value or a coded diagnostic', () => {
           await settles(`<<${flush ? '-' : ''}EOT\n${body}${body ? '\n' : ''}${end}EOT`);
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 30 },
     );
   });
 });
