@@ -8,7 +8,7 @@ import { format } from './format.js';
 import { byCodePoint, ctyJson } from './json.js';
 import { parseNumber, toNumberValue } from './numbers.js';
 import { regex, regexAll, replaceRegex } from './regex.js';
-import { graphemeLength, graphemes } from './text.js';
+import { LEADING, TRAILING, graphemeLength, graphemes } from './text.js';
 import { unify } from './unify.js';
 import {
   EvalError,
@@ -221,7 +221,7 @@ export const FUNCTIONS: Record<string, FunctionDef> = {
       return bounded(replaceAll(text, f, t), l);
     },
   },
-  trimspace: { min: 1, max: 1, fn: ([s], l) => str(s!, l, 0).trim() },
+  trimspace: { min: 1, max: 1, fn: ([s], l) => str(s!, l, 0).replace(LEADING, '').replace(TRAILING, '') },
   trimprefix: {
     min: 2,
     max: 2,
@@ -240,7 +240,8 @@ export const FUNCTIONS: Record<string, FunctionDef> = {
       return suf !== '' && t.endsWith(suf) ? t.slice(0, t.length - suf.length) : t;
     },
   },
-  chomp: { min: 1, max: 1, fn: ([s], l) => str(s!, l, 0).replace(/(\r?\n)+$/, '') },
+  // cty's chomp: every trailing \n, \r\n or \r.
+  chomp: { min: 1, max: 1, fn: ([s], l) => str(s!, l, 0).replace(/(?:\r\n?|\n)+$/, '') },
   startswith: { min: 2, max: 2, fn: ([s, p], l) => str(s!, l, 0).startsWith(str(p!, l, 1)) },
   endswith: { min: 2, max: 2, fn: ([s, p], l) => str(s!, l, 0).endsWith(str(p!, l, 1)) },
   substr: {

@@ -6,14 +6,10 @@
  */
 import type { ExpressionType } from '@cdktn/hcl2json/build/syntax-tree.js';
 import { sliceBytes, type Ctx } from './convert-context.js';
-import { nfc } from './text.js';
+import { LEADING, SPACE, TRAILING, nfc } from './text.js';
 
 export type Mode = { kind: 'quoted' } | { kind: 'heredoc'; indent: number };
 
-/** Go's unicode.IsSpace, which hclsyntax uses for strip markers and heredoc indentation. */
-const SPACE = '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
-const LEADING = new RegExp(`^[${SPACE}]+`);
-const TRAILING = new RegExp(`[${SPACE}]+$`);
 const INDENT = new RegExp(`^[${SPACE.replace('\\n', '')}]*`);
 
 /**

@@ -24,3 +24,9 @@ export function graphemes(s: string): string[] {
 export function graphemeLength(s: string): number {
   return graphemes(s).length;
 }
+
+/** Go's unicode.IsSpace (what hclsyntax's strip markers and cty's trimspace remove). */
+export const SPACE =
+  '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+export const LEADING = new RegExp(`^[${SPACE}]+`);
+export const TRAILING = new RegExp(`[${SPACE}]+$`);
