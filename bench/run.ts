@@ -12,6 +12,7 @@ export const benchmarks: Record<string, () => Promise<unknown>> = {
   'docker-overhead': async () => (await import('./docker-overhead.js')).dockerOverhead(),
   daemon: async () => (await import('./daemon.js')).daemonBench(),
   'schedule-window': async () => (await import('./schedule-window.js')).scheduleWindow(),
+  'hcl-load': async () => (await import('./hcl-load.js')).hclLoad(),
 };
 
 async function main(): Promise<void> {

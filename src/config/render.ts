@@ -25,6 +25,7 @@ import {
   unmark,
 } from './expressions/values.js';
 import type { Recipe, Value } from './expressions/values.js';
+import { formatNumber } from './expressions/decimal.js';
 import type {
   OrbitScope,
   RenderContext,
@@ -478,7 +479,9 @@ function plainEnough(r: Recipe, v: Sensitive): boolean {
 
 function scalarString(v: Value, expr: Expr, what: string): string {
   if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  // cty's text for a number (`1e21` is 1000000000000000000000), as in a template.
+  if (typeof v === 'number') return formatNumber(v);
+  if (typeof v === 'boolean') return String(v);
   if (v instanceof Unknown) return v.toString();
   throw new EvalError('E_BAD_ATTRIBUTE', `${what} must be a string, got ${typeName(v)}`, expr.loc);
 }

@@ -83,6 +83,7 @@ export const ERROR_CODES = {
   E_EVAL_NULL: config('an expression indexes or iterates over null'),
   E_EVAL_INDEX: config('an index or key that is not there'),
   E_EVAL_DIVIDE_BY_ZERO: config('division or modulo by zero'),
+  E_EVAL_NUMBER: config('a number Orbit cannot hold exactly (an integer past 2^53, or beyond float64)'),
   E_EVAL_DUPLICATE_KEY: config('an object expression with the same key twice'),
   E_EVAL_LIMIT: config('an expression over the evaluation limits (string length, nesting depth)'),
   E_EVAL_UNSUPPORTED: config('an operator Orbit does not support'),

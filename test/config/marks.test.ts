@@ -24,6 +24,17 @@ describe('marks: what is computed from a secret is a secret', () => {
     ['keys(var.db)[0]', 'pw'],
     ['var.db["u${"ser"}"]', 'ann'],
     ['length(var.db.pw) > 3 ? "long" : "short"', 'long'],
+    // The functions and conversions added for cty conformance carry the mark too.
+    ['regex("[a-z]+", var.db.pw)', 'unter'],
+    ['regexall("[a-z]", var.db.user)[1]', 'n'],
+    ['replace(var.db.pw, "/[0-9]/", "#")', 'Hunter#-x'],
+    ['format("%.4s|%5s", var.db.pw, var.db.user)', 'Hunt|  ann'],
+    ['formatlist("%s!", [var.db.user])[0]', 'ann!'],
+    ['strrev(var.db.user)', 'nna'],
+    ['try(var.db.nope, var.db.user)', 'ann'],
+    ['coalesce("", var.db.user)', 'ann'],
+    ['true ? var.db.user : 1', 'ann'],
+    ['urlencode("${var.db.user} ${var.db.pw}")', 'ann+Hunter2-x'],
   ])('%s is marked, and its recipe recomputes it from the secret alone', async (text, want) => {
     const v = await run(text);
     expect(v).toBeInstanceOf(Sensitive);
@@ -48,6 +59,28 @@ describe('marks: what is computed from a secret is a secret', () => {
     expect(Array.isArray(list)).toBe(true);
     expect(hasSensitive(list)).toBe(true);
     expect(unmarkDeep(list)).toEqual(['p', 'ann']);
+  });
+
+  it.each([
+    'base64decode(var.db.pw)',
+    'format("%d", var.db.pw)',
+    'try(tonumber(var.db.pw), tonumber("${var.db.pw}x"))',
+    'regex("^[0-9]+$", var.db.pw)',
+  ])('%s fails without quoting the secret', async (text) => {
+    const err = await run(text).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: expect.stringMatching(/^E_/) as string });
+    expect(String((err as Error).message)).not.toContain('Hunter2');
+  });
+
+  it('text holding a secret keeps the secret as given (not NFC-normalised), so masking still finds it', async () => {
+    const text = '"pw=${var.s}"';
+    const expr = await convertExpression(new LineMap('m.hcl', text), 0, text.length);
+    const decomposed = 'Cafe\u0301';
+    const v = evaluate(expr, {
+      roots: { var: { s: new Sensitive(decomposed, new Set(['s']), { secret: 's' }) } },
+    });
+    expect((v as Sensitive).value).toBe(`pw=${decomposed}`);
+    expect(replayRecipe((v as Sensitive).recipe, { s: decomposed })).toBe(`pw=${decomposed}`);
   });
 
   it('an error about a value computed from a secret does not quote it', async () => {

@@ -130,6 +130,19 @@ describe('renderStep and renderPlan', () => {
     });
   });
 
+  it('writes numbers in a command as cty writes them: plain decimal, exact arithmetic', async () => {
+    const s = await loadServiceFromSources(
+      {
+        deploy:
+          'step {\n  name = "a"\n  agent = "exec"\n  forward = ["echo", 1e21, 0.0000001, 0.1 + 0.2, 11 % 5.1]\n  env = { N = 2.50 }\n}\n',
+      },
+      'svc',
+    );
+    const a = renderStep(s, 0, resolveVariables(s, {}, {}), CTX);
+    expect(a.forward).toEqual(['echo', '1000000000000000000000', '0.0000001', '0.3', '0.8']);
+    expect(a.env).toEqual({ N: '2.5' });
+  });
+
   it('fails with E_MISSING_OUTPUT when an earlier step did not write the output', async () => {
     const s = await spec();
     const vars = resolveVariables(s, {}, { ORBIT_VAR_token: 'x' });

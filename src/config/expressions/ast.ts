@@ -9,7 +9,13 @@ import type { SourceLocation } from '../../util/errors.js';
 export type TraversalStep = { kind: 'attr'; name: string } | { kind: 'index'; key: string | number | null };
 
 export type Expr =
-  | { kind: 'literal'; value: string | number | boolean | null; loc: SourceLocation }
+  | {
+      kind: 'literal';
+      value: string | number | boolean | null;
+      loc: SourceLocation;
+      /** A number literal Orbit cannot hold exactly: an E_EVAL_NUMBER when evaluated. */
+      numberError?: string;
+    }
   /** String concatenation of parts (literals, interpolations, directives). */
   | { kind: 'template'; parts: Expr[]; loc: SourceLocation }
   | { kind: 'tuple'; items: Expr[]; loc: SourceLocation }

@@ -1,19 +1,23 @@
 /**
  * Turns the tree returned by hcl2json's `getExpressionAst` into Orbit's `Expr`, with absolute
- * locations. Quirks of hcl2json 0.21.0 handled here (found empirically):
+ * locations. Quirks of @cdktn/hcl2json 0.24 handled here (found empirically; the same as the
+ * frozen @cdktf/hcl2json 0.21 it forks, and pinned down by test/config/conformance/):
  * - string literal nodes carry their raw source: escapes, `$${` / `%%{` and `~` strip markers are
- *   not applied, so we decode them;
+ *   not applied, so we decode them; a `<<-` heredoc literal has only its first line's indentation
+ *   removed (literal-text.ts removes the rest);
  * - `line`/`column` in ranges are inconsistent (0-based on the first line), so only `byte` is used;
  * - parentheses, object keys and the splat symbol are nodes of type "".
  */
 import { hcl2json } from '../hcl/hcl2json.js';
-import type { ExpressionType, TerraformTraversalPart } from '@cdktf/hcl2json/lib/syntax-tree.js';
+import type { ExpressionType, TerraformTraversalPart } from '@cdktn/hcl2json/build/syntax-tree.js';
 import type { SourceLocation } from '../../util/errors.js';
 import type { LineMap } from '../hcl/positions.js';
 import { byteToIndexMap } from '../hcl/positions.js';
 import type { Expr, TraversalStep } from './ast.js';
 import { sliceBytes, type Ctx } from './convert-context.js';
 import { decodeLiteral, flushIndent, type Mode } from './literal-text.js';
+import { parseNumber } from './numbers.js';
+import { EvalError } from './values.js';
 
 export class ConvertError extends Error {
   constructor(
@@ -39,6 +43,16 @@ export async function convertExpression(lines: LineMap, start: number, end: numb
   return convert(ast, ctx, { kind: 'quoted' });
 }
 
+/** A number literal; one that does not fit is kept, to fail where it is evaluated (not parsed). */
+function numberLiteral(text: string, loc: SourceLocation): Expr {
+  try {
+    return { kind: 'literal', value: parseNumber(text, loc), loc };
+  } catch (err) {
+    if (!(err instanceof EvalError)) throw err;
+    return { kind: 'literal', value: null, loc, numberError: err.message };
+  }
+}
+
 function firstLine(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
   const m = /: ([^:]+; .*)$/m.exec(msg);
@@ -62,7 +76,7 @@ function convert(node: ExpressionType, ctx: Ctx, mode: Mode): Expr {
   switch (node.type) {
     case 'literalValue': {
       const t = node.meta.type;
-      if (t === 'number') return { kind: 'literal', value: Number(node.meta.value), loc };
+      if (t === 'number') return numberLiteral(node.meta.value, loc);
       if (t === 'bool') return { kind: 'literal', value: node.meta.value === 'true', loc };
       if (t === 'string') return { kind: 'literal', value: decodeLiteral(node, ctx, mode), loc };
       return { kind: 'literal', value: null, loc };

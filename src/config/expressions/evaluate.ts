@@ -10,6 +10,10 @@ import type { Expr, TraversalStep } from './ast.js';
 import { EvalBudget } from './budget.js';
 import { FUNCTIONS } from './functions.js';
 import { applyBinary, applyUnary, step } from './ops.js';
+import { dec, type Dec } from './decimal.js';
+import { ARITHMETIC, exactArithmetic, exactInteger, toDouble, type ArithOp } from './numbers.js';
+import { nfc } from './text.js';
+import { unify } from './unify.js';
 import {
   EvalError,
   MAX_STRING,
@@ -83,6 +87,7 @@ function ev(e: Expr, f: Frame): Value {
   const d: Frame = { ...f, depth: f.depth + 1 };
   switch (e.kind) {
     case 'literal':
+      if (e.numberError) throw new EvalError('E_EVAL_NUMBER', e.numberError, e.loc);
       return e.value;
     case 'template':
       return template(e.parts, e.loc, d);
@@ -162,6 +167,8 @@ function template(parts: Expr[], loc: SourceLocation, f: Frame): Value {
     out += toStringValue(v, p.loc);
     if (out.length > MAX_STRING) throw new EvalError('E_EVAL_LIMIT', 'string too long', p.loc);
   }
+  // NFC as cty, but not text holding a secret: masking looks for the secret's text as given.
+  if (names.size === 0) out = nfc(out);
   built(out, loc, f);
   return mark(out, names, () => ({ tpl: raws.map(recipeOf) }));
 }
@@ -263,6 +270,7 @@ function call(e: Extract<Expr, { kind: 'call' }>, f: Frame): Value {
   const def = Object.hasOwn(FUNCTIONS, e.name) ? FUNCTIONS[e.name] : undefined;
   if (!def)
     throw new EvalError('E_UNKNOWN_FUNCTION', `unknown function "${e.name}"`, e.loc, { name: e.name });
+  if (def.lazy) return tryOrCan(e, f);
   let args = e.args.map((a) => ev(a, f));
   if (e.expandFinal && args.length > 0) {
     const raw = args[args.length - 1]!;
@@ -295,10 +303,48 @@ function call(e: Extract<Expr, { kind: 'call' }>, f: Frame): Value {
       if (a !== null && a !== '') break;
     }
   }
-  const result =
+  const raw =
     names.size > 0 ? quote(() => def.fn(plain, e.loc), `${e.name}()`, names) : def.fn(plain, e.loc);
+  const result = typeof raw === 'string' && names.size === 0 ? nfc(raw) : raw;
   if (names.size > 0 && typeof result === 'string') f.scope.onDerived?.(result);
   return marked(built(result, e.loc, f));
+}
+
+/** Errors `try` and `can` do not catch: a mistake in the config itself, or the evaluation budget. */
+const UNCATCHABLE: ReadonlySet<string> = new Set([
+  'E_EVAL_LIMIT',
+  'E_UNKNOWN_REFERENCE',
+  'E_UNKNOWN_FUNCTION',
+  'E_FUNCTION_ARITY',
+]);
+
+/**
+ * Terraform's `try(a, b, ...)`: the first argument that evaluates without an error; `can(a)`:
+ * whether `a` does. An unknown argument makes the answer unknown (it might still fail).
+ */
+function tryOrCan(e: Extract<Expr, { kind: 'call' }>, f: Frame): Value {
+  if (e.args.length < 1 || (e.name === 'can' && e.args.length !== 1)) {
+    const max = e.name === 'can' ? 1 : Infinity;
+    throw new EvalError('E_FUNCTION_ARITY', arityMessage(e.name, 1, max, e.args.length), e.loc);
+  }
+  const failures: string[] = [];
+  for (const arg of e.args) {
+    let v: Value;
+    try {
+      v = ev(arg, f);
+    } catch (err) {
+      if (!(err instanceof EvalError) || UNCATCHABLE.has(err.code)) throw err;
+      failures.push(`${err.message} (at ${err.loc.line}:${err.loc.column})`);
+      continue;
+    }
+    const names = new Set<string>();
+    const u = findUnknown(unmarkDeep(v, names));
+    if (u) return u;
+    // Whether a secret parses is one bit about it: `can` of a sensitive value is sensitive.
+    return e.name === 'can' ? mark(true, names, () => ({ v: true })) : v;
+  }
+  if (e.name === 'can') return false;
+  throw new EvalError('E_FUNCTION_ARGUMENT', `try: no expression succeeded: ${failures.join('; ')}`, e.loc);
 }
 
 export function arityMessage(name: string, min: number, max: number, got: number): string {
@@ -339,11 +385,18 @@ function conditional(e: Extract<Expr, { kind: 'conditional' }>, f: Frame): Value
   if (c instanceof Unknown) return mark(c, names, () => recipeOf(raw));
   const yes = toBoolValue(c, e.cond.loc, 'condition');
   const taken = ev(yes ? e.then : e.else, f);
-  if (names.size === 0) return taken;
-  // Which branch ran depends on a secret: the recipe holds both, so it does not tell.
+  // The branch not taken still gives the result its type (cty unifies both); its errors do not
+  // count, as in HCL, so `x == null ? "none" : x.name` works.
   const other = quietly(yes ? e.else : e.then, f);
   const [t, el] = yes ? [taken, other] : [other, taken];
-  return mark(taken, names, () => ({ op: 'conditional', args: [recipeOf(raw), recipeOf(t), recipeOf(el)] }));
+  const [ut, uel] = unify([t, el], ['the true result', 'the false result'], e.loc);
+  const result = yes ? ut! : uel!;
+  if (names.size === 0) return result;
+  // Which branch ran depends on a secret: the recipe holds both, so it does not tell.
+  return mark(result, names, () => ({
+    op: 'conditional',
+    args: [recipeOf(raw), recipeOf(t), recipeOf(el)],
+  }));
 }
 
 function binary(e: Extract<Expr, { kind: 'binary' }>, f: Frame): Value {
@@ -365,10 +418,40 @@ function binary(e: Extract<Expr, { kind: 'binary' }>, f: Frame): Value {
   if (op === 'equal' || op === 'notEqual') f.budget.work(Math.min(measure(l).size, measure(r).size), e.loc);
   const u = findUnknown(l) ?? findUnknown(r);
   if (u) return mark(u, names, () => recipeOf(u));
+  if (names.size === 0 && ARITHMETIC.has(op) && typeof l === 'number' && typeof r === 'number') {
+    return exactChain(e, l, r);
+  }
   return mark(applyBinary(op, l, r, e.loc, locs), names, () => ({
     op,
     args: [recipeOf(rawL), recipeOf(rawR)],
   }));
+}
+
+/**
+ * The exact result of each arithmetic node, kept for its parent: `1 / 3 * 3` is computed on the
+ * exact third, as cty computes on its 512-bit value, so it is 1 and not 0.9999999999999999. The
+ * value between two nodes is still a float64; the parent takes the exact one only when it is the
+ * very number the child returned. Only plain numbers: a sensitive one is replayed from a recipe,
+ * which must compute exactly what the evaluator did.
+ */
+const exact = new WeakMap<Expr, { n: number; d: Dec }>();
+
+function exactOf(e: Expr, n: number): Dec {
+  const hit = exact.get(e);
+  return hit && hit.n === n ? hit.d : dec(n);
+}
+
+function exactChain(e: Extract<Expr, { kind: 'binary' }>, l: number, r: number): number {
+  const op = e.op as ArithOp;
+  const simple = exact.has(e.left) || exact.has(e.right) ? undefined : exactInteger(op, l, r);
+  if (simple !== undefined) {
+    exact.delete(e); // an exact value left from an earlier evaluation of this node is not this one
+    return simple;
+  }
+  const d = exactArithmetic(op, exactOf(e.left, l), exactOf(e.right, r), e.loc);
+  const n = toDouble(d, e.loc);
+  exact.set(e, { n, d });
+  return n;
 }
 
 function forExpr(e: Extract<Expr, { kind: 'for' }>, f: Frame): Value {

@@ -4,12 +4,13 @@
  * the code that computed it when the action was recorded.
  */
 import type { SourceLocation } from '../../util/errors.js';
-import { EvalError, deepEqual, isObject, toBoolValue, toNumberValue, typeName } from './values.js';
+import { arithmetic, toNumberValue } from './numbers.js';
+import { EvalError, deepEqual, isObject, toBoolValue, typeName } from './values.js';
 import type { Value } from './values.js';
 
 export function applyUnary(op: string, v: Value, loc: SourceLocation): Value {
   if (op === 'logicalNot') return !toBoolValue(v, loc, 'operand of !');
-  if (op === 'negate') return -toNumberValue(v, loc, 'operand of -');
+  if (op === 'negate') return 0 - toNumberValue(v, loc, 'operand of -');
   throw new EvalError('E_EVAL_UNSUPPORTED', `unsupported operator ${op}`, loc);
 }
 
@@ -38,17 +39,11 @@ export function applyBinary(
   const b = toNumberValue(r, locs.right, 'right operand');
   switch (op) {
     case 'add':
-      return a + b;
     case 'subtract':
-      return a - b;
     case 'multiply':
-      return a * b;
     case 'divide':
-      if (b === 0) throw new EvalError('E_EVAL_DIVIDE_BY_ZERO', 'division by zero', loc);
-      return a / b;
     case 'modulo':
-      if (b === 0) throw new EvalError('E_EVAL_DIVIDE_BY_ZERO', 'modulo by zero', loc);
-      return a % b;
+      return arithmetic(op, a, b, loc);
     case 'lessThan':
       return a < b;
     case 'lessThanOrEqual':

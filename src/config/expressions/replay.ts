@@ -9,6 +9,17 @@ import { FUNCTIONS } from './functions.js';
 import { applyBinary, applyUnary, step } from './ops.js';
 import { EvalError, MAX_STRING, fromPlain, measure, toBoolValue, toStringValue } from './values.js';
 import type { Recipe, Value } from './values.js';
+import { unify } from './unify.js';
+
+/** The branch not taken, as the evaluator saw it: null when it could not be computed. */
+function quietly(run: () => Value): Value {
+  try {
+    return run();
+  } catch (err) {
+    if (err instanceof EvalError && err.code !== 'E_EVAL_LIMIT') return null;
+    throw err;
+  }
+}
 
 const AT: SourceLocation = { file: '(recorded action)', line: 1, column: 1 };
 
@@ -63,7 +74,11 @@ export function replayRecipe(
       return result;
     }
     if (r.op === 'conditional') {
-      return toBoolValue(go(r.args[0]!), AT, 'condition') ? go(r.args[1]!) : go(r.args[2]!);
+      const yes = toBoolValue(go(r.args[0]!), AT, 'condition');
+      const taken = go(r.args[yes ? 1 : 2]!);
+      const other = quietly(() => go(r.args[yes ? 2 : 1]!));
+      const [t, el] = unify(yes ? [taken, other] : [other, taken], ['true', 'false'], AT);
+      return yes ? t! : el!;
     }
     if (r.args.length === 1) return applyUnary(r.op, go(r.args[0]!), AT);
     const l = go(r.args[0]!);

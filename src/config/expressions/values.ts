@@ -4,6 +4,7 @@
  */
 import { OrbitError } from '../../util/errors.js';
 import type { ErrorCode, SourceLocation } from '../../util/errors.js';
+import { formatNumber } from './decimal.js';
 
 export type Value =
   null | boolean | number | string | Value[] | { [key: string]: Value } | Unknown | Sensitive;
@@ -219,10 +220,6 @@ export class EvalError extends OrbitError {
 /** Longest string an expression may build: bounds memory and time for hostile input. */
 export const MAX_STRING = 1_000_000;
 
-export function formatNumber(n: number): string {
-  return Number.isInteger(n) ? String(n) : String(n);
-}
-
 /** HCL-style conversion of a primitive to string; lists, objects and null are not convertible. */
 export function toStringValue(v: Value, loc: SourceLocation, what = 'value'): string {
   if (typeof v === 'string') return v;
@@ -230,12 +227,6 @@ export function toStringValue(v: Value, loc: SourceLocation, what = 'value'): st
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (v instanceof Unknown) return v.toString();
   throw new EvalError('E_EVAL_TYPE', `${what} must be a string, got ${typeName(v)}`, loc);
-}
-
-export function toNumberValue(v: Value, loc: SourceLocation, what = 'value'): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
-  throw new EvalError('E_EVAL_TYPE', `${what} must be a number, got ${typeName(v)}`, loc);
 }
 
 export function toBoolValue(v: Value, loc: SourceLocation, what = 'value'): boolean {
