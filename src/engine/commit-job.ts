@@ -11,6 +11,7 @@ import type { DeploymentRecord, LogEntry, StateLog, ServiceView } from '../state
 import { ConfigError, OrbitError, formatDiagnostic } from '../util/errors.js';
 import { newEntry } from '../state/index.js';
 import { decideCommitFor, type ObjectIdReader } from './commit-decision.js';
+import { releaseHold } from './holds.js';
 import { deploymentId } from './ids.js';
 import { outcomeOf, type JobOutcome } from './outcome.js';
 import type { PlannedJob } from './reconcile-plan.js';
@@ -143,6 +144,15 @@ export class CommitJob {
     const view = await engine.state.service(this.service);
     const noop = this.noop();
     if (this.handledBefore(view)) return noop;
+    // A new commit touching a held service lifts the hold, whatever it then does.
+    if (isSafeServiceName(this.service))
+      await releaseHold(
+        engine,
+        this.service,
+        commit.author,
+        `new commit ${commit.sha.slice(0, 7)}`,
+        commit.sha,
+      );
 
     const decision = await decideCommitFor(engine.state, engine.history, this.service, commit);
     if (decision.kind === 'unwind') {

@@ -21,6 +21,8 @@ export const EVENT_KINDS = [
   'step-acked', // a human approved a waiting `ack` step
   'commit-seen', // the watcher processed a config commit that touched no service (keeps the cursor)
   'unwind-blocked', // an unwind stopped before a reverse action it cannot run yet (a secret missing, ...)
+  'service-held', // an unwind or a failed deployment put the service on hold: Orbit does not deploy it by itself
+  'service-released', // the hold was lifted: a new commit, `orbit redeploy`, `orbit release`, `orbit sync --release`
 ] as const;
 
 export type EventKind = (typeof EVENT_KINDS)[number];
@@ -194,6 +196,26 @@ export interface ServiceView {
   rejected: { config_commit: string; error: { code: string; message: string } } | null;
   /** A deployment currently running or unwinding (crash recovery reads this). */
   in_flight: string | null;
+  /**
+   * The newest deployment started for the service (any outcome): what `orbit status` judges
+   * health by. Absent in views written before Orbit kept it.
+   */
+  latest?: string | null;
+  /** Set by `service-held`, cleared by `service-released`. Absent in views written before holds. */
+  hold?: Hold | null;
+}
+
+/**
+ * Orbit does not deploy a held service by itself (`orbit sync`, self-heal) until a new commit
+ * touches it, `orbit redeploy`, or `orbit release`. Who, when and why, from the `service-held` entry.
+ */
+export interface Hold {
+  /** `user` (orbit unwind), `revert` (a reverting commit), `failure` (a failed deployment). */
+  reason: string;
+  /** The deployment whose unwind (or failure) placed the hold. */
+  deploy_id: string | null;
+  author: string;
+  time: string;
 }
 
 export interface HistoryItem {
@@ -220,6 +242,8 @@ export interface OpenStateOptions {
  */
 export interface StateLog {
   readonly branch: string;
+  /** The last failed push of the state branch to its remote, cleared by a successful push. */
+  readonly lastPushError?: { code: string; message: string } | null;
   /** Append one entry as one commit; returns the new commit's sha. Never rewrites. */
   append(entry: LogEntry): Promise<string>;
   service(serviceId: string): Promise<ServiceView | null>;
