@@ -132,7 +132,10 @@ export const ERROR_CODES = {
   E_NOT_CURRENT: refused(409, 'only the current deployment can be unwound'),
   E_NOTHING_TO_UNWIND: refused(409, 'the service has no current deployment to unwind'),
   E_NOTHING_TO_REDEPLOY: refused(409, 'the service has no unwound deployment to redeploy'),
-  E_SERVICE_HELD: refused(409, 'the service is on hold (an unwind or a failed deployment): sync needs --release'),
+  E_SERVICE_HELD: refused(
+    409,
+    'the service is on hold (an unwind or a failed deployment): sync needs --release',
+  ),
   E_NEEDS_A_PERSON: refused(
     409,
     "the service's unwind failed or is blocked: a person acts first (orbit status says what to run)",
