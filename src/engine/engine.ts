@@ -140,7 +140,8 @@ export class Engine implements CommitJobHost {
   private readonly drained = new Promise<void>((resolve) => (this.markDrained = resolve));
 
   private readonly isolated: IsolatedLoader | null;
-  private healing = false;
+  private healRun: Promise<unknown> = Promise.resolve();
+  private healNext: Promise<SyncResult[]> | null = null;
   private readonly healBackoff = new HealBackoff();
 
   private constructor(
@@ -379,7 +380,7 @@ export class Engine implements CommitJobHost {
   /** Each service: synced with the branch or not (why), healthy or not (what is going on), held. */
   async status(): Promise<ServiceStatus[]> {
     return serviceStatuses(this.state, this.history, await this.history.resolve(this.branch), {
-      queued: (service) => this.streams.depth(service),
+      queued: (service) => this.streams.waitingFor(service),
       waitingAck: (deployId) => this.options.acks?.waiting(deployId) ?? null,
     });
   }
@@ -474,52 +475,49 @@ export class Engine implements CommitJobHost {
    * One self-heal pass (the daemon runs one after each poll): with `self_heal = true` at the
    * branch head, syncs every service `wantsHeal` picks that is idle and past its back-off.
    */
-  async selfHeal(): Promise<SyncResult[]> {
-    if (this.healing || this.options.readOnly) return [];
-    this.healing = true;
-    try {
-      const settings = await loadRepoSettings(this.options.repoDir, this.branch).catch(() => null);
-      if (!settings?.selfHeal) return [];
-      const base = settings.selfHealBackoffMs;
-      const now = this.now().getTime();
-      const picks: string[] = [];
-      for (const s of (await this.status()).filter(wantsHeal)) {
-        if (this.streams.isBusy(s.service) || !this.healBackoff.ready(s.service, now, base)) continue;
-        if (s.sync_reason?.code === 'interrupted' && s.latest) {
-          // Kept in the log, so the wait outlasts a restart: retries of retries wait longer.
-          const latest = await this.state.deployment(s.latest);
-          const ended = Date.parse(latest?.finished_time ?? '') || 0;
-          if (latest && now < ended + backoffMs(base, (await this.retryDepth(latest)) - MAX_RETRIES + 1))
-            continue;
-        }
-        picks.push(s.service);
+  selfHeal(): Promise<SyncResult[]> {
+    if (this.options.readOnly) return Promise.resolve([]);
+    // One pass at a time; asks during a pass get one more pass after it (they may see new facts).
+    this.healNext ??= this.healRun.then(() => {
+      this.healNext = null;
+      return this.healPass();
+    });
+    this.healRun = this.healNext.catch(() => []);
+    return this.healNext;
+  }
+
+  private async healPass(): Promise<SyncResult[]> {
+    const settings = await loadRepoSettings(this.options.repoDir, this.branch).catch(() => null);
+    if (!settings?.selfHeal) return [];
+    const base = settings.selfHealBackoffMs;
+    const now = this.now().getTime();
+    const picks: string[] = [];
+    for (const s of (await this.status()).filter(wantsHeal)) {
+      if (this.streams.isBusy(s.service) || !this.healBackoff.ready(s.service, now, base)) continue;
+      if (s.sync_reason?.code === 'interrupted' && s.latest) {
+        // Kept in the log, so the wait outlasts a restart: retries of retries wait longer.
+        const latest = await this.state.deployment(s.latest);
+        const ended = Date.parse(latest?.finished_time ?? '') || 0;
+        if (latest && now < ended + backoffMs(base, (await this.retryDepth(latest)) - MAX_RETRIES + 1))
+          continue;
       }
-      return await Promise.all(
-        picks.map((service) =>
-          this.sync(service, SELF_HEAL_AUTHOR, { why: 'self-heal' }).then(
-            (r) => {
-              if (r.deployment?.status === 'succeeded') this.healBackoff.converged(service);
-              else this.healBackoff.missed(service, this.now().getTime());
-              return r;
-            },
-            (err: unknown): SyncResult => {
-              this.healBackoff.missed(service, this.now().getTime());
-              const error = err instanceof OrbitError ? { code: err.code, message: err.message } : null;
-              return {
-                service,
-                action: 'nothing',
-                message: String((err as Error)?.message ?? err),
-                released: false,
-                deployment: null,
-                error,
-              };
-            },
-          ),
-        ),
-      );
-    } finally {
-      this.healing = false;
+      picks.push(s.service);
     }
+    return await Promise.all(
+      picks.map((service) =>
+        this.sync(service, SELF_HEAL_AUTHOR, { why: 'self-heal' }).then(
+          (r) => {
+            if (r.deployment?.status === 'succeeded') this.healBackoff.converged(service);
+            else this.healBackoff.missed(service, this.now().getTime());
+            return r;
+          },
+          (err: unknown): SyncResult => {
+            this.healBackoff.missed(service, this.now().getTime());
+            return notSynced(service, err);
+          },
+        ),
+      ),
+    );
   }
 
   /** Approves the `ack` step a deployment is waiting on in this process. */

@@ -72,8 +72,9 @@ const DIFFERS: SyncRule[] = [
   {
     code: 'rejected-commit',
     syncable: false,
+    // Only while the rejected commit is the branch's newest for the service (a revert of it runs nothing).
     applies: (f) =>
-      f.view?.rejected
+      f.view?.rejected && f.view.rejected.config_commit === f.branchCommit
         ? `commit ${short(f.view.rejected.config_commit)} was rejected: ${f.view.rejected.error.message.split('\n')[0]}`
         : null,
   },
