@@ -52,7 +52,7 @@ export async function runSync(
   author: string,
   req: SyncRequest = {},
 ): Promise<SyncResult> {
-  const why = req.why ?? (req.release ? 'release' : 'sync');
+  const why = req.why ?? 'sync';
   const status = (await host.status()).find((s) => s.service === service);
   if (!status) {
     throw new OrbitError('E_UNKNOWN_SERVICE', `no service ${service} in the log or on the branch`, {
