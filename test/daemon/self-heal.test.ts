@@ -4,21 +4,10 @@
  * a held service, also after a restart. Plus the API's sync and health answers for a step that
  * waits for an approval, and the sync/release routes.
  */
-import { existsSync, rmSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openEngine } from '../../src/engine/open.js';
 import { SELF_HEAL_AUTHOR } from '../../src/engine/self-heal.js';
-import {
-  ConfigRepo,
-  Gate,
-  Trace,
-  execStep,
-  traceLine,
-  tracedService,
-  values,
-} from '../support/config-repo.js';
-import { waitUntil } from '../support/wait.js';
+import { ConfigRepo, Gate, Trace, tracedService, values } from '../support/config-repo.js';
+import { interruptedThrice } from '../support/interrupted.js';
 import { api, startTestDaemon, waitFor, type TestDaemon } from './helpers.js';
 
 let repo: ConfigRepo;
@@ -119,27 +108,7 @@ describe('self-heal', () => {
   });
 
   it('retries an interrupted deployment that recovery no longer retries', async () => {
-    const started = path.join(path.dirname(gate.file), 'a-started');
-    repo.commit({
-      'orbit.hcl': SELF_HEAL,
-      'services/web/deploy.hcl': `variable "version" {}\n${execStep(
-        trace,
-        'a',
-        `["sh", "-c", "touch ${started}; while [ ! -e ${gate.file} ]; do sleep 0.02; done; echo +a >> $TRACE"]`,
-        traceLine('-a'),
-      )}\n`,
-      'services/web/values.hcl': values('1'),
-    });
-    // Orbit is stopped in it three times: the first run and the two retries recovery allows.
-    for (let round = 0; round < 3; round++) {
-      rmSync(started, { force: true });
-      const e = await openEngine({ repoDir: repo.dir, env: {} });
-      const running = e.reconcile();
-      await waitUntil('step a running', () => existsSync(started), 30_000);
-      e.stopNow();
-      await running;
-      await e.close();
-    }
+    await interruptedThrice(repo, trace, gate, { 'orbit.hcl': SELF_HEAL });
     gate.open();
     // Polls often, so the pass after the back-off comes soon.
     daemon = await startTestDaemon({ repo: repo.dir, 'poll-interval': '200ms' });

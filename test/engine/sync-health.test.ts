@@ -3,8 +3,6 @@
  * (synced, or out-of-sync and why) and health (healthy, progressing, failed, unwind-failed), in
  * JSON (`engine.status()`, what `--json` and the API print) and in the text table.
  */
-import { existsSync, rmSync } from 'node:fs';
-import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { statusTable } from '../../src/cli/commands/status.js';
@@ -22,6 +20,7 @@ import {
   tracedService,
   values,
 } from '../support/config-repo.js';
+import { interruptedThrice } from '../support/interrupted.js';
 import { waitUntil } from '../support/wait.js';
 
 let repo: ConfigRepo;
@@ -319,27 +318,10 @@ describe('sync and health', () => {
   });
 
   it('an interrupted deployment that is no longer retried awaits a retry, and sync runs it as one', async () => {
-    const started = path.join(path.dirname(gate.file), 'a-started');
-    repo.commit({
-      'services/web/deploy.hcl': `variable "version" {}\n${execStep(
-        trace,
-        'a',
-        `["sh", "-c", "touch ${started}; while [ ! -e ${gate.file} ]; do sleep 0.02; done; echo +a >> $TRACE"]`,
-        traceLine('-a'),
-      )}\n`,
-      'services/web/values.hcl': values('1'),
-    });
-    // Stopped in it three times: the first run and both retries recovery allows.
-    for (let round = 0; round < 4; round++) {
-      rmSync(started, { force: true });
-      const e = await reopen();
-      const running = e.reconcile();
-      if (round < 3) {
-        await waitUntil('step a running', () => existsSync(started), 30_000);
-        e.stopNow();
-      }
-      await running;
-    }
+    await interruptedThrice(repo, trace, gate);
+    await reopen();
+    // Recovery unwinds the third run and retries it no more.
+    await engine!.reconcile();
     expect(await statusOf()).toMatchObject({
       sync: 'out-of-sync',
       sync_reason: {
