@@ -63,6 +63,148 @@ const facts = (latest: DeploymentRecord): ServiceFacts => ({
   waitingAck: null,
 });
 
+const record = (id: string, fields: Partial<DeploymentRecord> = {}): DeploymentRecord => ({
+  ...failed(step({})),
+  deploy_id: id,
+  status: 'succeeded',
+  steps: [],
+  unwind: null,
+  error: null,
+  config_commit: `commit-of-${id}`,
+  ...fields,
+});
+
+/** A service deployed at web-1, the branch elsewhere, nothing else going on; `f` changes that. */
+const drifted = (f: Partial<ServiceFacts> = {}): ServiceFacts => ({
+  ...facts(record('web-1')),
+  current: record('web-1'),
+  view: { ...emptyService('web'), current: 'web-1', latest: 'web-1', last_config_commit: 'commit-of-web-1' },
+  branchCommit: 'b'.repeat(40),
+  ...f,
+});
+
+describe('each sync reason, the first rule that applies, in JSON and text', () => {
+  const cases: Array<[string, Partial<ServiceFacts>, string]> = [
+    [
+      'removed-from-branch',
+      { inBranch: false },
+      'the branch no longer has services/web/deploy.hcl; web-1 still runs',
+    ],
+    ['in-progress', { inFlight: record('web-2', { status: 'running' }) }, 'web-2 is running'],
+    ['queued', { queued: 2 }, '2 job(s) queued for web'],
+    [
+      'branch-rewritten',
+      { rewritten: true },
+      'the branch was rewritten under the last commit Orbit processed',
+    ],
+    ['unprocessed-commit', { unprocessed: 'c'.repeat(40) }, 'commit ccccccc is not deployed yet'],
+    [
+      'skipped-commit',
+      {
+        view: {
+          ...emptyService('web'),
+          current: 'web-1',
+          latest: 'web-1',
+          last_config_commit: 'd'.repeat(40),
+        },
+      },
+      'commit ddddddd was skipped; the branch is at bbbbbbb',
+    ],
+    ['differs', {}, 'web-1 runs commit commit-; the branch is at bbbbbbb'],
+    ['not-deployed', { current: null }, 'nothing is deployed; the branch is at bbbbbbb'],
+  ];
+  for (const [code, f, message] of cases) {
+    it(code, () => {
+      const s = statusOf(drifted(f));
+      expect(s).toMatchObject({
+        sync: 'out-of-sync',
+        sync_reason: { code, message: expect.stringContaining(message) },
+      });
+      const text = statusTable([s]).map((l) => stripVTControlCharacters(l));
+      expect(text[1]).toMatch(/^web\s+out-of-sync\s+/);
+      expect(text).toContain(`web: out-of-sync: ${s.sync_reason!.message}`);
+    });
+  }
+
+  it('synced: the config matches and nothing is on its way, whatever older reasons the view still has', () => {
+    const s = statusOf(drifted({ configMatches: true, current: record('web-1', { redeploy_of: 'web-0' }) }));
+    expect(s).toMatchObject({ sync: 'synced', sync_reason: null, health: 'healthy' });
+    expect(statusTable([s])).toHaveLength(2);
+  });
+});
+
+describe('each health state in JSON and text', () => {
+  const running = record('web-2', {
+    status: 'running',
+    steps: [
+      step({
+        step_name: 'approve',
+        status: 'started',
+        started_time: '2026-05-01T10:00:05.000Z',
+        error: null,
+      }),
+    ],
+  });
+  const cases: Array<[string, Partial<ServiceFacts>, string[]]> = [
+    [
+      'progressing',
+      { inFlight: running },
+      ['web: progressing: web-2: deploying, step 1 approve since 2026-05-01T10:00:05.000Z'],
+    ],
+    [
+      'waiting-approval',
+      {
+        inFlight: running,
+        waitingAck: {
+          deployId: 'web-2',
+          stepName: 'approve',
+          approvers: ['alice', 'bob'],
+          since: '2026-05-01T10:00:05.000Z',
+          timeoutMs: 60_000,
+        },
+      },
+      [
+        'web: waiting-approval: web-2: step 1 approve waits for an approval',
+        '  approvers: alice, bob; until 2026-05-01T10:01:05.000Z',
+        '  run: orbit ack web-2',
+      ],
+    ],
+    [
+      'blocked',
+      {
+        inFlight: record('web-2', {
+          status: 'unwind-blocked',
+          error: { code: 'E_SECRET_UNAVAILABLE', message: 'needs "pw"' },
+        }),
+      },
+      ['web: blocked: web-2: unwind blocked: E_SECRET_UNAVAILABLE needs "pw"', '  run: orbit unwind web'],
+    ],
+    [
+      'unwind-failed',
+      {
+        current: record('web-1', {
+          status: 'unwind-failed',
+          steps: [step({ step_index: 0, step_name: 'migrate', status: 'reverse-failed' })],
+          error: { code: 'E_STEP_FAILED', message: 'exited with status 3' },
+        }),
+      },
+      [
+        'web: unwind-failed: web-1: the reverse of step 1 migrate failed: exited with status 3',
+        '  run: undo it by hand (orbit show web-1), then `orbit unwind web` goes on with the steps left',
+      ],
+    ],
+  ];
+  for (const [health, f, lines] of cases) {
+    it(health, () => {
+      const s = statusOf(drifted(f));
+      expect(s.health).toBe(health);
+      const text = statusTable([s]).map((l) => stripVTControlCharacters(l));
+      expect(text[1]).toMatch(new RegExp(`^web\\s+\\S+\\s+${health}\\s+`));
+      for (const l of lines) expect(text).toContain(l);
+    });
+  }
+});
+
 describe('a failed step in status', () => {
   it("shows the step's last stderr lines when its record has them", () => {
     const lines = Array.from({ length: 14 }, (_, i) => `line ${i + 1}`);
