@@ -244,6 +244,8 @@ export interface StateLog {
   readonly branch: string;
   /** The last failed push of the state branch to its remote, cleared by a successful push. */
   readonly lastPushError?: { code: string; message: string } | null;
+  /** Whether a writer process holds the branch now: else what the log shows in flight was left by a crash. */
+  writerRunning?(): Promise<boolean>;
   /** Append one entry as one commit; returns the new commit's sha. Never rewrites. */
   append(entry: LogEntry): Promise<string>;
   service(serviceId: string): Promise<ServiceView | null>;

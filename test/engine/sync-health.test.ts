@@ -319,6 +319,18 @@ describe('sync and health', () => {
 
   it('an interrupted deployment that is no longer retried awaits a retry, and sync runs it as one', async () => {
     await interruptedThrice(repo, trace, gate);
+    // The third run is still in flight in the log, and no Orbit process runs it.
+    const reader = await openEngine({ repoDir: repo.dir, env: {}, readOnly: true });
+    const [left] = await reader.status();
+    await reader.close();
+    expect(left).toMatchObject({
+      sync_reason: { code: 'awaiting-recovery', syncable: false },
+      health: 'progressing',
+      health_reason: {
+        deployment: 'web-3',
+        message: expect.stringContaining('stopped: no Orbit process runs it'),
+      },
+    });
     await reopen();
     // Recovery unwinds the third run and retries it no more.
     await engine!.reconcile();

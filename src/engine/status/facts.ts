@@ -19,6 +19,8 @@ export interface ServiceFacts {
   latest: DeploymentRecord | null;
   /** Running, unwinding or blocked. */
   inFlight: DeploymentRecord | null;
+  /** In flight in the log, but no Orbit process runs it: a crash (or a Ctrl-C) left it. */
+  stale: boolean;
   /** The branch head has `services/<service>/deploy.hcl`. */
   inBranch: boolean;
   /** The newest branch commit touching the service's files. */
@@ -50,6 +52,7 @@ export async function gatherFacts(
   live: LiveFacts = NO_LIVE,
 ): Promise<ServiceFacts[]> {
   const views = new Map((await state.services()).map((v) => [v.service_id, v]));
+  const writer = (await state.writerRunning?.()) ?? true;
   const inBranch = head ? await listServices(history.dir, head) : [];
   const names = [...new Set([...views.keys(), ...inBranch])].sort();
   const read = (id: string | null | undefined) => (id ? state.deployment(id) : Promise.resolve(null));
@@ -91,6 +94,7 @@ export async function gatherFacts(
       current,
       latest,
       inFlight,
+      stale: inFlight !== null && inFlight.status !== 'unwind-blocked' && !writer,
       inBranch: here,
       branchCommit: branchCommits.get(service) ?? null,
       configMatches:

@@ -107,15 +107,18 @@ const RULES: HealthRule[] = [
   },
   {
     state: 'progressing',
-    applies: ({ inFlight: d }) => {
+    applies: ({ inFlight: d, stale }) => {
       if (!d) return null;
       const step = [...d.steps].reverse().find((s) => s.status === 'started' || s.status === 'reversing');
       const what = d.status === 'unwinding' ? `unwinding (${d.unwind?.reason ?? 'user'})` : 'deploying';
+      // Left by a crash: it is not moving, and the next start of Orbit resolves it.
+      const stopped = stale ? ', stopped: no Orbit process runs it' : '';
       return reason(d, {
-        message: `${d.deploy_id}: ${what}${step ? `, ${label(step)} since ${step.started_time}` : ''}`,
+        message: `${d.deploy_id}: ${what}${step ? `, ${label(step)} since ${step.started_time}` : ''}${stopped}`,
         step: stepOf(step),
         since: step?.started_time ?? d.started_time,
         error: null,
+        run: stale ? 'orbit reconcile (or start the daemon)' : null,
       });
     },
   },

@@ -37,6 +37,14 @@ const UNDER_WAY: SyncRule[] = [
         : null,
   },
   {
+    code: 'awaiting-recovery',
+    syncable: false,
+    applies: (f) =>
+      f.stale && f.inFlight
+        ? `${f.inFlight.deploy_id} was interrupted while ${f.inFlight.status} (no Orbit process runs it): the next \`orbit reconcile\` or daemon start resolves it${f.inFlight.status === 'running' ? ' and retries it' : ''}`
+        : null,
+  },
+  {
     code: 'in-progress',
     syncable: false,
     applies: (f) =>
