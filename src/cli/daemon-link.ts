@@ -45,11 +45,6 @@ export async function warnIfDegraded(daemon: DaemonClient, known?: DaemonProblem
 }
 
 /**
- * Runs a state-changing action through the daemon when one holds the repository (it is the one
- * writer), else on the repository directly with live output; prints the deployment and sets the
- * exit code from whether it reached `expected`.
- */
-/**
  * The one writer does the work: the daemon when one holds the repository (after a warning line
  * per problem it has), else this process on the repository directly, with a line per log entry.
  */
@@ -75,6 +70,11 @@ async function throughDaemonOrEngine<T>(
   return { value, daemon: null };
 }
 
+/**
+ * Runs a state-changing action through the daemon when one holds the repository (it is the one
+ * writer), else on the repository directly with live output; prints the deployment and sets the
+ * exit code from whether it reached `expected`.
+ */
 export async function changeDeployment(
   opts: RepoOptions & { json?: boolean },
   action: {
