@@ -1,7 +1,7 @@
 /**
- * The CLI's commands that change or read live state (`unwind`, `redeploy`, `ack`, `status`) go
- * through a running daemon when one holds the repository's state lock, since the daemon is the
- * one writer; otherwise they work on the repository directly.
+ * The CLI's commands that change or read live state (`unwind`, `redeploy`, `sync`, `release`, `ack`,
+ * `status`) go through a running daemon when one holds the repository's state lock, since the daemon
+ * is the one writer; otherwise they work on the repository directly.
  */
 import path from 'node:path';
 import { DaemonClient } from '../daemon/client.js';
