@@ -303,9 +303,10 @@ export class Engine implements CommitJobHost {
       );
     }
     // Accepting a rewritten history: the services whose config at the new head differs from what
-    // is deployed deploy once, at the newest commit that touched them; nothing else runs.
+    // is deployed deploy once, at the newest commit that touched them; nothing else runs. A held
+    // service stays held: unwound stays unwound until someone releases it.
     const differ = (await gatherFacts(this.state, this.history, head))
-      .filter((f) => f.inBranch && !f.configMatches)
+      .filter((f) => f.inBranch && !f.configMatches && !f.view?.hold)
       .map((f) => f.service);
     return this.planAtHead(head, differ, `rewritten history accepted (was at ${cursor.slice(0, 12)})`);
   }

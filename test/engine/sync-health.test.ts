@@ -381,6 +381,18 @@ describe('sync and health', () => {
       sync: 'out-of-sync',
       sync_reason: { code: 'branch-rewritten', message: expect.stringContaining('--accept-rewrite') },
     });
+
+    // Accepting the rewrite deploys what differs, but a held service stays held.
+    await engine!.unwind('web', 'bob');
+    trace.next();
+    const accepted = await engine!.reconcile({ acceptRewrite: true });
+    expect(accepted.outcomes.filter((o) => o.service === 'web')).toEqual([]);
+    expect(trace.next()).toEqual([]);
+    expect(await statusOf()).toMatchObject({
+      sync: 'out-of-sync',
+      sync_reason: { code: 'unwound' },
+      hold: { author: 'bob', deploy_id: 'web-1' },
+    });
   });
 
   it('unknown services are refused', async () => {
