@@ -1,5 +1,6 @@
 /** Repo-wide settings and custom agents from `orbit.hcl`. */
 import { didYouMean } from '../util/did-you-mean.js';
+import { durationProblem, parseDuration } from '../util/duration.js';
 import type { Diagnostic } from '../util/errors.js';
 import { readAgent } from './agent-block.js';
 import { evaluateConstant } from './constant.js';
@@ -9,8 +10,18 @@ import type { DeployPolicy, RepoSettings } from './types.js';
 
 export const POLICIES: readonly DeployPolicy[] = ['queue', 'supersede'];
 
+/** Self-heal's first wait after an attempt that did not converge; it doubles up to 32 times this. */
+export const DEFAULT_SELF_HEAL_BACKOFF_MS = 30_000;
+
 export function defaultSettings(): RepoSettings {
-  return { defaultPolicy: 'queue', maxParallel: null, customAgents: {}, raw: {} };
+  return {
+    defaultPolicy: 'queue',
+    maxParallel: null,
+    selfHeal: false,
+    selfHealBackoffMs: DEFAULT_SELF_HEAL_BACKOFF_MS,
+    customAgents: {},
+    raw: {},
+  };
 }
 
 export function buildSettings(file: ParsedFile | null, out: Diagnostic[]): RepoSettings {
@@ -37,7 +48,7 @@ export function buildSettings(file: ParsedFile | null, out: Diagnostic[]): RepoS
   return settings;
 }
 
-const SETTINGS = ['default_policy', 'max_parallel'];
+const SETTINGS = ['default_policy', 'max_parallel', 'self_heal', 'self_heal_backoff'];
 
 function readSettings(block: ParsedBlock, settings: RepoSettings, out: Diagnostic[]): void {
   for (const a of block.attributes) {
@@ -72,6 +83,14 @@ function readSettings(block: ParsedBlock, settings: RepoSettings, out: Diagnosti
           code: 'E_BAD_SETTING',
           message: 'max_parallel must be a whole number >= 1',
         });
+    } else if (a.name === 'self_heal') {
+      if (typeof v === 'boolean') settings.selfHeal = v;
+      else out.push({ ...a.location, code: 'E_BAD_SETTING', message: 'self_heal must be true or false' });
+    } else if (a.name === 'self_heal_backoff') {
+      const problem = durationProblem(v);
+      if (problem)
+        out.push({ ...a.location, code: 'E_BAD_SETTING', message: `self_heal_backoff: ${problem}` });
+      else settings.selfHealBackoffMs = parseDuration(v as string | number)!;
     }
   }
 }

@@ -102,6 +102,10 @@ export interface CustomAgent {
 export interface RepoSettings {
   defaultPolicy: DeployPolicy;
   maxParallel: number | null;
+  /** `self_heal = true`: the daemon syncs every out-of-sync service that is not held. */
+  selfHeal: boolean;
+  /** `self_heal_backoff`: the first wait after a self-heal that did not converge (doubles each time). */
+  selfHealBackoffMs: number;
   customAgents: Record<string, CustomAgent>;
   /** `schedule { }` in orbit.hcl: when deployments of every service may start (null: any time). */
   schedule?: ScheduleSpec | null;

@@ -34,3 +34,15 @@ export const idParams = {
 };
 
 export type AuthorBody = { author?: string; deployment?: string };
+
+/** `sync` and `release`: who asks, and (sync) whether to lift a hold first. */
+export const syncBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    author: { type: 'string', minLength: 1, maxLength: 200 },
+    release: { type: 'boolean' },
+  },
+};
+
+export type SyncBody = { author?: string; release?: boolean };

@@ -100,7 +100,7 @@ export class SyncLoop {
       if (polled.commits > 0) {
         this.log.info({ head: polled.head, commits: polled.commits }, `queued ${polled.commits} commit(s)`);
         this.track(polled.done);
-      }
+      } else void this.heal();
     } catch (err) {
       const code = err instanceof OrbitError ? err.code : 'E_INTERNAL';
       const message = err instanceof Error ? err.message : String(err);
@@ -112,9 +112,38 @@ export class SyncLoop {
     }
   }
 
+  /**
+   * One self-heal pass (it does nothing unless orbit.hcl says `self_heal = true`): after a round
+   * with nothing new, after the jobs a round queued, and after a redeploy through the API.
+   */
+  heal(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    const p = this.engine.selfHeal().then(
+      (results) => {
+        for (const r of results) {
+          const ok = r.action === 'deployed' && r.deployment?.status === 'succeeded';
+          this.log[ok ? 'info' : 'warn'](
+            {
+              job: 'self-heal',
+              service: r.service,
+              deployment: r.deployment?.deploy_id ?? null,
+              error: r.error,
+            },
+            `self-heal ${r.service}: ${r.message}`,
+          );
+        }
+      },
+      (err: unknown) => this.log.error({ err }, 'self-heal failed unexpectedly'),
+    );
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+    return p;
+  }
+
   private track(done: Promise<JobOutcome[]>): void {
     const p = done.then(
       (outcomes) => {
+        void this.heal();
         for (const o of outcomes) {
           const level = o.status === 'succeeded' || o.status === 'noop' ? 'info' : 'warn';
           this.log[level](

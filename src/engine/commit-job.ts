@@ -11,6 +11,7 @@ import type { DeploymentRecord, LogEntry, StateLog, ServiceView } from '../state
 import { ConfigError, OrbitError, formatDiagnostic } from '../util/errors.js';
 import { newEntry } from '../state/index.js';
 import { decideCommitFor, type ObjectIdReader } from './commit-decision.js';
+import { releaseHold } from './holds.js';
 import { deploymentId } from './ids.js';
 import { outcomeOf, type JobOutcome } from './outcome.js';
 import type { PlannedJob } from './reconcile-plan.js';
@@ -39,8 +40,20 @@ export interface CommitJobHost extends WindowHost {
     spec: ServiceSpec,
     vars: ResolvedVariables,
     redeployOf: string | null,
-    onStarted?: () => void,
+    more?: DeployExtras,
   ): Promise<DeploymentRecord>;
+}
+
+/** What some deployments carry beyond the config: `deploy-started`'s links and reason. */
+export interface DeployExtras {
+  /** Resolves the commit job's `started` once the first entry is in the log. */
+  onStarted?: () => void;
+  /** An interrupted deployment this one retries. */
+  retryOf?: string | null;
+  /** A deployment that waited for its window starts under the id it was given then. */
+  existing?: string | null;
+  /** Why a deployment no new commit asked for runs: `sync`, `release`, `self-heal`. */
+  reason?: string | null;
 }
 
 export class CommitJob {
@@ -144,6 +157,15 @@ export class CommitJob {
     const view = await engine.state.service(this.service);
     const noop = this.noop();
     if (this.handledBefore(view)) return noop;
+    // A new commit touching a held service lifts the hold, whatever it then does.
+    if (isSafeServiceName(this.service))
+      await releaseHold(
+        engine,
+        this.service,
+        commit.author,
+        `new commit ${commit.sha.slice(0, 7)}`,
+        commit.sha,
+      );
 
     const decision = await decideCommitFor(engine.state, engine.history, this.service, commit);
     if (decision.kind === 'unwind') {
@@ -184,15 +206,9 @@ export class CommitJob {
     // Outside its schedule window it waits (an unwind, above, never does).
     const held = await holdForWindow(engine, { service: this.service, commit, spec, policy: this.policy });
     if (held) return held;
-    const d = await engine.deploy(
-      this.service,
-      commit.sha,
-      commit.author,
-      spec,
-      vars,
-      null,
-      this.markStarted,
-    );
+    const d = await engine.deploy(this.service, commit.sha, commit.author, spec, vars, null, {
+      onStarted: this.markStarted,
+    });
     return outcomeOf('deploy', d, commit.sha);
   }
 }

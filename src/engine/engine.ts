@@ -30,15 +30,20 @@ import {
 import { recoverDeployment } from './recovery.js';
 import { deploymentId, serviceOfDeployment } from './ids.js';
 import { sequenceOf } from '../state/paths.js';
-import { CommitJob, type CommitJobHost } from './commit-job.js';
+import { CommitJob, type CommitJobHost, type DeployExtras } from './commit-job.js';
 import { outcomeOf, type JobOutcome } from './outcome.js';
 import { previousForNew, redeployTarget, unwindTarget } from '../state/chain/index.js';
 import { planCommits, planFirstRun, supersededInBatch, type PlannedCommit } from './reconcile-plan.js';
 import { serviceStatuses, type ServiceStatus } from './status.js';
+import { gatherFacts } from './status/facts.js';
+import { releaseHold } from './holds.js';
+import { HealBackoff, SELF_HEAL_AUTHOR, backoffMs, wantsHeal } from './self-heal.js';
+import { runSync, type SyncRequest, type SyncResult, type SyncWhy } from './sync.js';
 import { ServiceStreams } from './streams.js';
 import { deployWaiting, dueNow } from './schedule/waiting.js';
 
 export type { JobOutcome, OutcomeStatus } from './outcome.js';
+export type { SyncRequest, SyncResult } from './sync.js';
 
 export interface EngineOptions {
   /** The config repository (a local path). */
@@ -106,6 +111,13 @@ async function configuredParallel(options: EngineOptions): Promise<number> {
   }
 }
 
+/** A sync that did not run, and why (the error's code and message). */
+function notSynced(service: string, err: unknown): SyncResult {
+  const message = err instanceof Error ? err.message : String(err);
+  const code = err instanceof OrbitError ? err.code : 'E_INTERNAL';
+  return { service, action: 'nothing', message, released: false, deployment: null, error: { code, message } };
+}
+
 /** Who asked, when a person runs the CLI: `$ORBIT_USER`, else `user@host`. */
 export function cliAuthor(env: Record<string, string | undefined> = process.env): string {
   return env.ORBIT_USER || `${os.userInfo().username}@${os.hostname()}`;
@@ -130,6 +142,9 @@ export class Engine implements CommitJobHost {
   private readonly drained = new Promise<void>((resolve) => (this.markDrained = resolve));
 
   private readonly isolated: IsolatedLoader | null;
+  private healRun: Promise<unknown> = Promise.resolve();
+  private healNext: Promise<SyncResult[]> | null = null;
+  private readonly healBackoff = new HealBackoff();
 
   private constructor(
     readonly options: EngineOptions,
@@ -291,10 +306,11 @@ export class Engine implements CommitJobHost {
       );
     }
     // Accepting a rewritten history: the services whose config at the new head differs from what
-    // is deployed deploy once, at the newest commit that touched them; nothing else runs.
-    const differ = (await serviceStatuses(this.state, this.history, head))
-      .filter((s) => s.drift === 'drift' || s.drift === 'not-deployed')
-      .map((s) => s.service);
+    // is deployed deploy once, at the newest commit that touched them; nothing else runs. A held
+    // service stays held: unwound stays unwound until someone releases it.
+    const differ = (await gatherFacts(this.state, this.history, head))
+      .filter((f) => f.inBranch && !f.configMatches && !f.view?.hold)
+      .map((f) => f.service);
     return this.planAtHead(head, differ, `rewritten history accepted (was at ${cursor.slice(0, 12)})`);
   }
 
@@ -365,9 +381,12 @@ export class Engine implements CommitJobHost {
     return { done };
   }
 
-  /** Each service: what is deployed, what the branch says, and whether they differ. */
+  /** Each service: synced with the branch or not (why), healthy or not (what is going on), held. */
   async status(): Promise<ServiceStatus[]> {
-    return serviceStatuses(this.state, this.history, await this.history.resolve(this.branch));
+    return serviceStatuses(this.state, this.history, await this.history.resolve(this.branch), {
+      queued: (service) => this.streams.waitingFor(service),
+      waitingAck: (deployId) => this.options.acks?.waiting(deployId) ?? null,
+    });
   }
 
   // ---- user actions -------------------------------------------------------------------
@@ -405,6 +424,7 @@ export class Engine implements CommitJobHost {
             service,
           });
         const loaded = await this.load(service, commit);
+        await releaseHold(this, service, author, 'orbit redeploy', commit);
         return outcomeOf(
           'redeploy',
           await this.deploy(service, commit, author, loaded.spec, loaded.vars, original.deploy_id),
@@ -468,6 +488,96 @@ export class Engine implements CommitJobHost {
     if (!outcome.deployId)
       throw new OrbitError('E_NOTHING_WAITING', `${service}: nothing started`, { service });
     return mustRead(this.state, outcome.deployId);
+  }
+
+  /**
+   * Deploys what the branch head says for a service that is out of sync and not held (`release`:
+   * lifts the hold first). Says so, and deploys nothing, when there is nothing to do.
+   */
+  async sync(service: string, author: string, req: SyncRequest = {}): Promise<SyncResult> {
+    let result: SyncResult | undefined;
+    await this.streams.enqueue({
+      service,
+      supersedable: false,
+      run: async () => {
+        result = await runSync(this, service, author, req);
+        const d = result.deployment;
+        return d
+          ? outcomeOf('sync', d)
+          : { kind: 'sync', service, deployId: null, commit: null, status: 'noop', error: result.error };
+      },
+    });
+    return result!;
+  }
+
+  /**
+   * `orbit sync --all`: each out-of-sync service, in parallel. One that is held (without
+   * `release`) or needs a person is reported, not deployed, and does not stop the others.
+   */
+  async syncAll(author: string, req: SyncRequest = {}): Promise<SyncResult[]> {
+    const services = (await this.status()).filter((s) => s.sync === 'out-of-sync').map((s) => s.service);
+    return Promise.all(
+      services.map((service) =>
+        this.sync(service, author, req).catch((err: unknown): SyncResult => {
+          if (!isOrbitError(err, 'E_SERVICE_HELD') && !isOrbitError(err, 'E_NEEDS_A_PERSON')) throw err;
+          return notSynced(service, err);
+        }),
+      ),
+    );
+  }
+
+  /** `orbit release`: lifts the service's hold and deploys the branch head (if it differs). */
+  release(service: string, author: string): Promise<SyncResult> {
+    return this.sync(service, author, { release: true, why: 'release' });
+  }
+
+  /**
+   * One self-heal pass (the daemon runs one after each poll): with `self_heal = true` at the
+   * branch head, syncs every service `wantsHeal` picks that is idle and past its back-off.
+   */
+  selfHeal(): Promise<SyncResult[]> {
+    if (this.options.readOnly) return Promise.resolve([]);
+    // One pass at a time; asks during a pass get one more pass after it (they may see new facts).
+    this.healNext ??= this.healRun.then(() => {
+      this.healNext = null;
+      return this.healPass();
+    });
+    this.healRun = this.healNext.catch(() => []);
+    return this.healNext;
+  }
+
+  private async healPass(): Promise<SyncResult[]> {
+    const settings = await loadRepoSettings(this.options.repoDir, this.branch).catch(() => null);
+    if (!settings?.selfHeal) return [];
+    const base = settings.selfHealBackoffMs;
+    const now = this.now().getTime();
+    const picks: string[] = [];
+    for (const s of (await this.status()).filter(wantsHeal)) {
+      if (this.streams.isBusy(s.service) || !this.healBackoff.ready(s.service, now, base)) continue;
+      if (s.sync_reason?.code === 'interrupted' && s.latest) {
+        // Kept in the log, so the wait outlasts a restart: retries of retries wait longer.
+        const latest = await this.state.deployment(s.latest);
+        const ended = Date.parse(latest?.finished_time ?? '') || 0;
+        if (latest && now < ended + backoffMs(base, (await this.retryDepth(latest)) - MAX_RETRIES + 1))
+          continue;
+      }
+      picks.push(s.service);
+    }
+    return await Promise.all(
+      picks.map((service) =>
+        this.sync(service, SELF_HEAL_AUTHOR, { why: 'self-heal' }).then(
+          (r) => {
+            if (r.deployment?.status === 'succeeded') this.healBackoff.converged(service);
+            else this.healBackoff.missed(service, this.now().getTime());
+            return r;
+          },
+          (err: unknown): SyncResult => {
+            this.healBackoff.missed(service, this.now().getTime());
+            return notSynced(service, err);
+          },
+        ),
+      ),
+    );
   }
 
   /** Approves the `ack` step a deployment is waiting on in this process. */
@@ -535,16 +645,9 @@ export class Engine implements CommitJobHost {
       const error = { code: err.code, message: err.diagnostics.map(formatDiagnostic).join('\n') };
       return { kind: 'retry', service: d.service_id, deployId: null, commit, status: 'rejected', error };
     }
-    const again = await this.deploy(
-      d.service_id,
-      commit,
-      d.author,
-      loaded.spec,
-      loaded.vars,
-      d.redeploy_of,
-      undefined,
-      d.deploy_id,
-    );
+    const again = await this.deploy(d.service_id, commit, d.author, loaded.spec, loaded.vars, d.redeploy_of, {
+      retryOf: d.deploy_id,
+    });
     return outcomeOf('retry', again, commit);
   }
 
@@ -617,11 +720,9 @@ export class Engine implements CommitJobHost {
     spec: ServiceSpec,
     vars: ResolvedVariables,
     redeployOf: string | null,
-    onStarted?: () => void,
-    retryOf: string | null = null,
-    /** A deployment that waited for its window starts under the id it was given then. */
-    existing: string | null = null,
+    more: DeployExtras = {},
   ): Promise<DeploymentRecord> {
+    const { onStarted, retryOf = null, existing = null, reason = null } = more;
     const view = await this.state.service(service);
     const sequence = existing ? sequenceOf(existing) : await this.nextSequence(service);
     const previousId = previousForNew(view);
@@ -637,8 +738,21 @@ export class Engine implements CommitJobHost {
       previous,
       redeployOf,
       retryOf,
+      reason,
       onStarted,
     });
+  }
+
+  /** A deployment of the branch head that no new commit asked for (sync, release, self-heal). */
+  deploySync(
+    service: string,
+    commit: string,
+    author: string,
+    loaded: { spec: ServiceSpec; vars: ResolvedVariables },
+    why: SyncWhy,
+    retryOf: string | null,
+  ): Promise<DeploymentRecord> {
+    return this.deploy(service, commit, author, loaded.spec, loaded.vars, null, { retryOf, reason: why });
   }
 
   /** Loads and checks a service's config at a commit; throws ConfigError. */

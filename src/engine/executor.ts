@@ -42,6 +42,8 @@ export interface DeployRequest {
   redeployOf: string | null;
   /** Set when re-running a deployment Orbit stopped in (recovery unwound it). */
   retryOf?: string | null;
+  /** Why it was started when no commit asked for it (`sync`, `release`, `self-heal`): logged. */
+  reason?: string | null;
   /** Called once `deploy-started` is in the log. */
   onStarted?(): void;
 }
@@ -75,6 +77,7 @@ export async function executeDeploy(deps: ExecutorDeps, req: DeployRequest): Pro
       values: maskDeep(vars.values, vars.secrets),
       redeploy_of: req.redeployOf,
       ...(req.retryOf ? { retry_of: req.retryOf } : {}),
+      ...(req.reason ? { reason: req.reason } : {}),
     }),
   );
   req.onStarted?.();

@@ -17,7 +17,7 @@ export type OutcomeStatus =
   | 'interrupted';
 
 export interface JobOutcome {
-  kind: 'deploy' | 'unwind' | 'redeploy' | 'revert' | 'recover' | 'retry';
+  kind: 'deploy' | 'unwind' | 'redeploy' | 'revert' | 'recover' | 'retry' | 'sync';
   service: string;
   deployId: string | null;
   commit: string | null;

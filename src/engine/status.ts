@@ -1,16 +1,28 @@
 /**
- * What the branch says against what is deployed, per service. Drift compares the service's files
- * (blob ids), so a revert that restores the deployed config reads as in sync. The cost is a few
- * git processes for all services together, not a few per service.
+ * Two answers per service, as Argo CD and Flux users expect: is it synced with the branch
+ * (`sync`, and why not), and is it healthy (`health`, and what is going on). The facts are read
+ * once for all services (`status/facts.ts`); each answer is the first rule that applies
+ * (`status/sync-rules.ts`, `status/health-rules.ts`).
  */
-import { listServices } from '../config/load.js';
-import { serviceConfigPaths, type ConfigHistory } from '../git/config-history.js';
-import type { DeploymentRecord, DeploymentStatus, ServiceView, StateLog } from '../state/types.js';
+import type { ConfigHistory } from '../git/config-history.js';
+import { describeHold, releaseHint } from '../state/chain/index.js';
+import type { DeploymentRecord, DeploymentStatus, Hold, ServiceView, StateLog } from '../state/types.js';
+import { gatherFacts, type LiveFacts, type ServiceFacts } from './status/facts.js';
+import { healthOf, type HealthReason, type HealthState } from './status/health-rules.js';
+import { syncOf, type SyncReason, type SyncState } from './status/sync-rules.js';
 
-export type Drift = 'in-sync' | 'drift' | 'not-deployed' | 'not-in-branch';
+export type { LiveFacts, ServiceFacts } from './status/facts.js';
+export type { HealthReason, HealthState } from './status/health-rules.js';
+export type { SyncReason, SyncState } from './status/sync-rules.js';
 
 export interface ServiceStatus {
   service: string;
+  sync: SyncState;
+  sync_reason: SyncReason | null;
+  health: HealthState;
+  health_reason: HealthReason | null;
+  /** Orbit does not deploy the service by itself: who, when, why, and what lifts it. */
+  hold: (Hold & { message: string }) | null;
   current: {
     id: string;
     status: DeploymentStatus;
@@ -19,75 +31,43 @@ export interface ServiceStatus {
     finished_time: string | null;
     values: Record<string, unknown> | null;
   } | null;
+  /** The newest deployment started (any outcome). */
+  latest: string | null;
   /** What `orbit redeploy` would re-apply. */
   redeployable: string | null;
   in_flight: string | null;
-  /** An unwind stopped before a reverse it cannot run yet (`orbit unwind` resumes it), and why. */
-  blocked: { id: string; error: { code: string; message: string } | null } | null;
   rejected: ServiceView['rejected'];
   /** The newest commit on the branch that touched this service's files. */
   branch_commit: string | null;
-  drift: Drift;
 }
 
 export async function serviceStatuses(
   state: StateLog,
   history: ConfigHistory,
   head: string | null,
+  live?: LiveFacts,
 ): Promise<ServiceStatus[]> {
-  const views = new Map((await state.services()).map((v) => [v.service_id, v]));
-  const inBranch = head ? await listServices(history.dir, head) : [];
-  const names = [...new Set([...views.keys(), ...inBranch])].sort();
-  const currents = new Map<string, DeploymentRecord>();
-  const blocked = new Map<string, DeploymentRecord>();
-  await Promise.all(
-    names.map(async (service) => {
-      const id = views.get(service)?.current;
-      const d = id ? await state.deployment(id) : null;
-      if (d) currents.set(service, d);
-      const flying = views.get(service)?.in_flight;
-      const f = flying ? await state.deployment(flying) : null;
-      if (f?.status === 'unwind-blocked') blocked.set(service, f);
-    }),
-  );
-  const [branchCommits, ids] = await Promise.all([
-    head ? history.lastCommitsTouching(head, inBranch) : new Map<string, string>(),
-    history.objectIds(
-      names.flatMap((service) => {
-        const deployed = currents.get(service)?.config_commit;
-        return [
-          ...(head ? serviceConfigPaths(head, service) : []),
-          ...(deployed ? serviceConfigPaths(deployed, service) : []),
-        ];
-      }),
-    ),
-  ]);
-  const configId = (commit: string, service: string) =>
-    serviceConfigPaths(commit, service)
-      .map((p) => ids.get(p) ?? '-')
-      .join(' ');
+  return (await gatherFacts(state, history, head, live)).map(statusOf);
+}
 
-  return names.map((service) => {
-    const view = views.get(service) ?? null;
-    const current = currents.get(service) ?? null;
-    const branchCommit = branchCommits.get(service) ?? null;
-    let drift: Drift;
-    if (!head || !inBranch.includes(service)) drift = current ? 'not-in-branch' : 'in-sync';
-    else if (!current?.config_commit) drift = 'not-deployed';
-    else drift = configId(head, service) === configId(current.config_commit, service) ? 'in-sync' : 'drift';
-    return {
-      service,
-      current: current ? summary(current) : null,
-      redeployable: view?.redeployable ?? null,
-      in_flight: blocked.has(service) ? null : (view?.in_flight ?? null),
-      blocked: blocked.has(service)
-        ? { id: blocked.get(service)!.deploy_id, error: blocked.get(service)!.error }
-        : null,
-      rejected: view?.rejected ?? null,
-      branch_commit: branchCommit,
-      drift,
-    };
-  });
+export function statusOf(f: ServiceFacts): ServiceStatus {
+  const { sync, reason: syncReason } = syncOf(f);
+  const { health, reason: healthReason } = healthOf(f);
+  const hold = f.view?.hold ?? null;
+  return {
+    service: f.service,
+    sync,
+    sync_reason: syncReason,
+    health,
+    health_reason: healthReason,
+    hold: hold ? { ...hold, message: `on hold: ${describeHold(hold)}. ${releaseHint(f.service)}` } : null,
+    current: f.current ? summary(f.current) : null,
+    latest: f.latest?.deploy_id ?? null,
+    redeployable: f.view?.redeployable ?? null,
+    in_flight: f.inFlight && f.inFlight.status !== 'unwind-blocked' ? f.inFlight.deploy_id : null,
+    rejected: f.view?.rejected ?? null,
+    branch_commit: f.branchCommit,
+  };
 }
 
 function summary(d: DeploymentRecord): NonNullable<ServiceStatus['current']> {

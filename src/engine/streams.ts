@@ -24,6 +24,8 @@ export class ServiceStreams<R> {
   private readonly limit: LimitFunction;
   private readonly waiting = new Map<string, Waiting<R>[]>();
   private readonly busy = new Set<string>();
+  /** Services whose job has started (a busy one that has not waits for a slot). */
+  private readonly running = new Set<string>();
   private readonly idleWaiters: Array<() => void> = [];
 
   private draining = false;
@@ -46,6 +48,12 @@ export class ServiceStreams<R> {
     let n = this.limit.pendingCount;
     for (const q of this.waiting.values()) n += q.length;
     return n;
+  }
+
+  /** Jobs of a service not started yet: waiting behind its running one, or for a free slot. */
+  waitingFor(service: string): number {
+    const forSlot = this.busy.has(service) && !this.running.has(service) ? 1 : 0;
+    return this.depth(service) + forSlot;
   }
 
   isBusy(service: string): boolean {
@@ -102,9 +110,14 @@ export class ServiceStreams<R> {
     }
     this.busy.add(service);
     // A job waiting for a free slot when drain() came is dropped instead of started.
-    this.limit(() => (this.draining ? Promise.resolve().then(() => this.onDrop(next.job)) : next.job.run()))
+    this.limit(() => {
+      if (this.draining) return Promise.resolve().then(() => this.onDrop(next.job));
+      this.running.add(service);
+      return next.job.run();
+    })
       .then(next.resolve, next.reject)
       .finally(() => {
+        this.running.delete(service);
         this.busy.delete(service);
         this.pump(service);
       });

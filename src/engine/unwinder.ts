@@ -5,6 +5,7 @@
  * were never recorded) stops the unwind as `unwind-blocked` before anything runs.
  */
 import { newRunTag } from '../agents/run-tag.js';
+import { holdsAfterUnwind } from '../state/chain/index.js';
 import { newEntry } from '../state/index.js';
 import { inDoubt } from '../state/projection.js';
 import type { DeploymentRecord, LogEntry, StepRecord } from '../state/types.js';
@@ -68,6 +69,19 @@ export async function executeUnwind(deps: ExecutorDeps, req: UnwindRequest): Pro
     };
     const outcome = await reverseStep(deps, d, plan[i]!, links, req.secrets, req.inDoubtDone === true);
     if (outcome !== 'reversed') return mustRead(deps.state, d.deploy_id);
+  }
+  // The hold is written before the unwind's end, so a crash cannot lose it: recovery finishes
+  // the unwind (for the same reason) and writes it again.
+  if (holdsAfterUnwind(req.reason)) {
+    await write(
+      deps,
+      newEntry('service-held', d.service_id, deps.now(), {
+        deploy_id: d.deploy_id,
+        config_commit: common.config_commit,
+        author: req.author,
+        reason: req.reason,
+      }),
+    );
   }
   await write(deps, newEntry('deploy-unwound', d.service_id, deps.now(), common));
   return mustRead(deps.state, d.deploy_id);

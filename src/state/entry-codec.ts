@@ -48,7 +48,7 @@ export function headline(e: LogEntry): string {
         ? `${e.deploy_id}: redeploy of ${e.redeploy_of} started${paren([`by ${nameOf(e.author)}`])}`
         : e.retry_of
           ? `${e.deploy_id}: retry of ${e.retry_of} started${paren([`commit ${short(e.config_commit)}`])}`
-          : `${e.deploy_id}: deploy started${paren([`commit ${short(e.config_commit)} by ${nameOf(e.author)}`])}`;
+          : `${e.deploy_id}: deploy started${paren([`commit ${short(e.config_commit)} by ${nameOf(e.author)}`, e.reason])}`;
     case 'step-started':
       return `${stepLabel(e)}: started`;
     case 'step-applied':
@@ -88,6 +88,10 @@ export function headline(e: LogEntry): string {
       return `${e.deploy_id}: waiting for its window${paren([e.window?.opens_at ? `opens ${e.window.opens_at}` : 'no opening within a year', `commit ${short(e.config_commit)}`])}`;
     case 'window-overridden':
       return `${e.deploy_id}: window overridden by ${nameOf(e.author)}${paren([e.reason])}`;
+    case 'service-held':
+      return `${e.service_id}: on hold${paren([e.deploy_id, `reason ${e.reason ?? 'user'}`, `by ${nameOf(e.author)}`])}`;
+    case 'service-released':
+      return `${e.service_id}: released${paren([e.reason, `by ${nameOf(e.author)}`])}`;
   }
 }
 
@@ -133,7 +137,13 @@ export function normaliseEntry(entry: LogEntry): LogEntry {
   const serviceless = entry.kind === 'commit-seen' || entry.kind === 'commit-rejected';
   if (!serviceless || entry.service_id) assertSafeId('service', entry.service_id);
   if (entry.deploy_id !== null) assertSafeId('deployment', entry.deploy_id);
-  const needsDeploy = !['commit-rejected', 'commit-seen', 'deploy-skipped'].includes(entry.kind);
+  const needsDeploy = ![
+    'commit-rejected',
+    'commit-seen',
+    'deploy-skipped',
+    'service-held',
+    'service-released',
+  ].includes(entry.kind);
   if (needsDeploy && !entry.deploy_id)
     throw new OrbitError('E_STATE_BAD_ENTRY', `${entry.kind} needs a deploy_id`, { kind: entry.kind });
   if (entry.kind.startsWith('step-') && !Number.isInteger(entry.step_index))

@@ -90,6 +90,17 @@ export async function acquireWriterLock(dir: string, name: string): Promise<Writ
   };
 }
 
+/**
+ * Whether a writer holds the lock now: its owner file names a live process on this host (one on
+ * another host is taken to be alive). A reader uses it to tell a deployment in flight from one a
+ * crash left behind.
+ */
+export async function writerAlive(dir: string, name: string): Promise<boolean> {
+  const holder = await readOwner(path.join(dir, `${name}.owner.json`));
+  if (!holder) return false;
+  return holder.hostname !== os.hostname() || processAlive(holder.pid);
+}
+
 function locked(cause: unknown, holder: LockOwner | null, target: string): OrbitError {
   const who = holder
     ? `process ${holder.pid} on ${holder.hostname} since ${holder.since}`

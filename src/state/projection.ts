@@ -1,5 +1,13 @@
 import type { DeploymentRecord, EventKind, LogEntry, ServiceView, StepRecord, StepStatus } from './types.js';
-import { afterSuccess, afterUnwind, linkedBySuccess, statusAfterUnwind } from './chain/index.js';
+import {
+  afterHeld,
+  afterReleased,
+  afterStarted,
+  afterSuccess,
+  afterUnwind,
+  linkedBySuccess,
+  statusAfterUnwind,
+} from './chain/index.js';
 import { STATE_FORMAT_VERSION } from './format.js';
 import { sequenceOf } from './paths.js';
 
@@ -41,6 +49,8 @@ export function emptyService(serviceId: string): ServiceView {
     last_config_commit: null,
     rejected: null,
     in_flight: null,
+    latest: null,
+    hold: null,
   };
 }
 
@@ -58,7 +68,6 @@ function newRecord(e: LogEntry, deployId: string, status: DeploymentRecord['stat
     previous_deploy_id: e.previous_deploy_id,
     replaced_by: null,
     redeploy_of: e.redeploy_of,
-    ...(e.retry_of ? { retry_of: e.retry_of } : {}),
     ...(e.retry_of ? { retry_of: e.retry_of } : {}),
     values: e.values,
     step_count: e.step_count,
@@ -158,7 +167,7 @@ const stepReverse: Reducer = ({ e, views, out, record, step, setLog }) => {
 const REDUCERS = {
   'deploy-started': ({ e, views, out, service }) => {
     const rec = newRecord(e, e.deploy_id!, 'running');
-    const svc = service();
+    const svc = afterStarted(service(), rec);
     // A deployment that waited for its window keeps the record of that wait.
     const waited = views.deployment(rec.deploy_id)?.window;
     if (waited) rec.window = waited;
@@ -290,6 +299,12 @@ const REDUCERS = {
     rec.window = { opens_at: null, reason: '', since: e.applied_time, ...rec.window, overridden };
     out.deployments.push(rec);
   },
+  'service-held': ({ e, out, service }) => {
+    out.services.push(afterHeld(service(), e));
+  },
+  'service-released': ({ out, service }) => {
+    out.services.push(afterReleased(service()));
+  },
 } satisfies Record<EventKind, Reducer>;
 
 /** A waiting deployment that started or was superseded waits no more. */
@@ -302,6 +317,8 @@ const OPTIONAL_DEPLOYMENT: ReadonlySet<EventKind> = new Set([
   'deploy-skipped',
   'commit-rejected',
   'commit-seen',
+  'service-held',
+  'service-released',
 ]);
 
 export function applyEntry(views: ViewSource, entry: LogEntry): ViewChanges {

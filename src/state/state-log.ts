@@ -9,7 +9,7 @@ import { makeObject, serialiseCommit, type GitObjectToWrite } from './git-object
 import { walkHistory } from './history.js';
 import { withSignature } from './commit-signature.js';
 import { checkIntegrity, branchFileName, orbitDir, LastWrittenFile, type StateTrust } from './integrity.js';
-import { acquireWriterLock, type LockOwner, type WriterLock } from './lock.js';
+import { acquireWriterLock, writerAlive, type LockOwner, type WriterLock } from './lock.js';
 import { LooseObjectWriter } from './loose-objects.js';
 import { ObjectReader } from './object-reader.js';
 import { CURSOR_FILE, ENTRY_FILE, recordPath, servicePath, stepLogName, stepsDir } from './paths.js';
@@ -120,6 +120,10 @@ class GitStateLog implements OrbitStateLog {
   }
   get lastPushError(): OrbitError | null {
     return this.pusher?.lastPushError ?? null;
+  }
+  /** Whether a writer process holds this branch now (this one, when it writes). */
+  async writerRunning(): Promise<boolean> {
+    return !this.readOnly || writerAlive(orbitDir(this.gitdir), branchFileName(this.branch));
   }
   head(): string | null {
     return this.headSha;

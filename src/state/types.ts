@@ -24,6 +24,8 @@ export const EVENT_KINDS = [
   'check-result', // a check's first result, a change between passing and failing, or its verdict
   'deploy-waiting', // a deployment waits for its schedule window (the deployment id is handed out)
   'window-overridden', // someone started a waiting deployment outside its window, with a reason
+  'service-held', // an unwind or a failed deployment put the service on hold: Orbit does not deploy it by itself
+  'service-released', // the hold was lifted: a new commit, `orbit redeploy`, `orbit release`, `orbit sync --release`
 ] as const;
 
 export type EventKind = (typeof EVENT_KINDS)[number];
@@ -239,6 +241,26 @@ export interface ServiceView {
   in_flight: string | null;
   /** Deployments waiting for the schedule window, oldest first. Absent in logs before schedules. */
   waiting?: string[];
+  /**
+   * The newest deployment started for the service (any outcome): what `orbit status` judges
+   * health by. Absent in views written before Orbit kept it.
+   */
+  latest?: string | null;
+  /** Set by `service-held`, cleared by `service-released`. Absent in views written before holds. */
+  hold?: Hold | null;
+}
+
+/**
+ * Orbit does not deploy a held service by itself (`orbit sync`, self-heal) until a new commit
+ * touches it, `orbit redeploy`, or `orbit release`. Who, when and why, from the `service-held` entry.
+ */
+export interface Hold {
+  /** `user` (orbit unwind), `revert` (a reverting commit), `failure` (a failed deployment). */
+  reason: string;
+  /** The deployment whose unwind (or failure) placed the hold. */
+  deploy_id: string | null;
+  author: string;
+  time: string;
 }
 
 export interface HistoryItem {
@@ -265,6 +287,10 @@ export interface OpenStateOptions {
  */
 export interface StateLog {
   readonly branch: string;
+  /** The last failed push of the state branch to its remote, cleared by a successful push. */
+  readonly lastPushError?: { code: string; message: string } | null;
+  /** Whether a writer process holds the branch now: else what the log shows in flight was left by a crash. */
+  writerRunning?(): Promise<boolean>;
   /** Append one entry as one commit; returns the new commit's sha. Never rewrites. */
   append(entry: LogEntry): Promise<string>;
   service(serviceId: string): Promise<ServiceView | null>;

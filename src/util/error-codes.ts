@@ -146,6 +146,14 @@ export const ERROR_CODES = {
   E_NOT_CURRENT: refused(409, 'only the current deployment can be unwound'),
   E_NOTHING_TO_UNWIND: refused(409, 'the service has no current deployment to unwind'),
   E_NOTHING_TO_REDEPLOY: refused(409, 'the service has no unwound deployment to redeploy'),
+  E_SERVICE_HELD: refused(
+    409,
+    'the service is on hold (an unwind or a failed deployment): sync needs --release',
+  ),
+  E_NEEDS_A_PERSON: refused(
+    409,
+    "the service's unwind failed or is blocked: a person acts first (orbit status says what to run)",
+  ),
   E_NOTHING_TO_ACK: refused(409, 'the deployment has no step waiting for approval here'),
   E_NOTHING_WAITING: refused(409, 'the service has no deployment waiting for its schedule window'),
   E_NOT_APPROVER: refused(403, "the author is not one of the step's approvers"),

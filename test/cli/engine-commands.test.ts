@@ -40,7 +40,8 @@ describe('orbit reconcile, status, log, show, unwind, redeploy', () => {
       {
         service: 'web',
         current: { id: 'web-1', status: 'succeeded', values: { version: '1' } },
-        drift: 'in-sync',
+        sync: 'synced',
+        health: 'healthy',
       },
     ]);
 

@@ -93,7 +93,10 @@ describe('CLI output', () => {
         sha: expect.stringMatching(/^[0-9a-f]{40}$/),
         entry: expect.objectContaining({ kind: 'deploy-unwound' }),
       },
-      expect.objectContaining({ entry: expect.objectContaining({ kind: 'step-reversed' }) }),
+      // The unwind put the service on hold just before its end.
+      expect.objectContaining({
+        entry: expect.objectContaining({ kind: 'service-held', reason: 'user' }),
+      }),
     ]);
     const show = JSON.parse((await plain(['show', 'web-3', '--json'])).stdout) as Record<string, unknown>;
     expect(show).toMatchObject({

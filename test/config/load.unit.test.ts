@@ -240,6 +240,25 @@ describe('loadServiceFromSources', () => {
     expect(own.policy).toBe('queue');
   });
 
+  it('reads self_heal and its back-off, and refuses values of the wrong kind at file:line:col', async () => {
+    const deploy = 'step {\n  name = "a"\n  agent = "exec"\n  forward = ["x"]\n}\n';
+    const off = await loadServiceFromSources({ deploy }, 'svc');
+    expect(off.settings).toMatchObject({ selfHeal: false, selfHealBackoffMs: 30_000 });
+    const on = await loadServiceFromSources(
+      { orbit: 'settings {\n  self_heal = true\n  self_heal_backoff = "2m"\n}\n', deploy },
+      'svc',
+    );
+    expect(on.settings).toMatchObject({ selfHeal: true, selfHealBackoffMs: 120_000 });
+    const ds = await diagnosticsOf(() =>
+      loadServiceFromSources(
+        { orbit: 'settings {\n  self_heal = "yes"\n  self_heal_backoff = "soon"\n}\n', deploy },
+        'svc',
+      ),
+    );
+    expect(brief(ds)).toEqual(['E_BAD_SETTING@2:3', 'E_BAD_SETTING@3:3']);
+    expect(ds[0]!.file).toBe('orbit.hcl');
+  });
+
   it('lets knownAgents restrict the agent kinds', async () => {
     const deploy = 'step {\n  name = "a"\n  agent = "docker"\n  forward = ["x"]\n}\n';
     const ds = await diagnosticsOf(() =>

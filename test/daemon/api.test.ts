@@ -35,19 +35,24 @@ describe('reading', () => {
         redeployable: null,
         in_flight: null,
         rejected: null,
-        drift: 'in-sync',
+        sync: 'synced',
+        sync_reason: null,
+        health: 'healthy',
+        hold: null,
       }),
     ]);
     expect(r.body.sync).toMatchObject({ branch: 'main', error: null, head: repo.git('rev-parse', 'HEAD') });
     expect(r.body.waiting_acks).toEqual([]);
+    expect(r.body.problems).toEqual([]);
   });
 
-  it('GET /api/services/:service shows the current deployment, the chain back and drift', async () => {
+  it('GET /api/services/:service shows the current deployment, the chain back and sync', async () => {
     const r = await api(daemon, 'GET', '/api/services/web');
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({
       service: 'web',
-      drift: 'in-sync',
+      sync: 'synced',
+      health: 'healthy',
       current: { id: 'web-2' },
       view: { current: 'web-2' },
     });

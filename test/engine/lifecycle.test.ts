@@ -94,7 +94,9 @@ describe('deploy, automatic unwind, unwind, redeploy', () => {
     const [status] = await engine.status();
     expect(status).toMatchObject({
       service: 'web',
-      drift: 'drift',
+      sync: 'out-of-sync',
+      sync_reason: { code: 'redeployed', syncable: true },
+      hold: null,
       current: { id: d.deploy_id, config_commit: c2 },
     });
   });
@@ -133,7 +135,13 @@ describe('deploy, automatic unwind, unwind, redeploy', () => {
     const web2 = await engine.state.deployment('web-2');
     expect(web2?.unwind).toMatchObject({ reason: 'revert', author: 'Ann Operator <ann@example.com>' });
     const [status] = await engine.status();
-    expect(status).toMatchObject({ current: { id: 'web-1' }, drift: 'in-sync', branch_commit: revert });
+    // The revert restored web-1's files: synced, and held by the revert's unwind.
+    expect(status).toMatchObject({
+      current: { id: 'web-1' },
+      sync: 'synced',
+      branch_commit: revert,
+      hold: { reason: 'revert', deploy_id: 'web-2' },
+    });
   });
 
   it('rejects an invalid commit for one service while another still deploys', async () => {

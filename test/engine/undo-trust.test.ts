@@ -93,7 +93,14 @@ describe('a reverse action that needs a secret Orbit does not have', () => {
     // Nothing ran: not the reverse with the marker text, not the earlier step's.
     expect(trace.next()).toEqual([]);
     const [status] = await engine!.status();
-    expect(status).toMatchObject({ blocked: { id: 'web-1', error: { code: 'E_SECRET_UNAVAILABLE' } } });
+    expect(status).toMatchObject({
+      health: 'blocked',
+      health_reason: {
+        deployment: 'web-1',
+        error: { code: 'E_SECRET_UNAVAILABLE' },
+        run: 'orbit unwind web',
+      },
+    });
     expect((await entries()).at(-1)).toMatchObject({ kind: 'unwind-blocked', step_name: 'db' });
 
     const resumed = await (await reopen({ ORBIT_VAR_pw: secret })).unwind('web', 'bob');

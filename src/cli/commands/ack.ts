@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { cliAuthor } from '../../engine/engine.js';
 import type { DeploymentRecord } from '../../state/types.js';
 import { OrbitError } from '../../util/errors.js';
-import { daemonFor } from '../daemon-link.js';
+import { daemonFor, warnIfDegraded } from '../daemon-link.js';
 import { printJson, println } from '../format.js';
 import { withEngine, withRepoOptions, type RepoOptions } from '../repo-options.js';
 
@@ -33,6 +33,7 @@ export function register(program: Command): void {
         { deployment },
       );
     }
+    await warnIfDegraded(daemon);
     const { deployment: d } = await daemon.post<{ deployment: DeploymentRecord }>(
       `/api/deployments/${encodeURIComponent(deployment)}/ack`,
       { author: cliAuthor() },

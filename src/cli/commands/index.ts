@@ -7,8 +7,10 @@ import { register as plan } from './plan.js';
 import { register as preview } from './preview.js';
 import { register as reconcile } from './reconcile.js';
 import { register as redeploy } from './redeploy.js';
+import { register as release } from './release.js';
 import { register as show } from './show.js';
 import { register as status } from './status.js';
+import { register as sync } from './sync.js';
 import { register as unwind } from './unwind.js';
 import { register as validate } from './validate.js';
 
@@ -18,6 +20,8 @@ export const commands: Array<(program: Command) => void> = [
   unwind,
   redeploy,
   deploy,
+  sync,
+  release,
   status,
   log,
   show,

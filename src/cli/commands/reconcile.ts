@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import chalk from 'chalk';
+import { OrbitError, isOrbitError } from '../../util/errors.js';
+import { daemonFor } from '../daemon-link.js';
 import { EXIT } from '../exit.js';
 import { paint, printJson, println } from '../format.js';
 import { liveOutput } from '../live/live-output.js';
@@ -28,7 +30,11 @@ export function register(program: Command): void {
       opts,
       { readOnly: false, interruptible: true, observe: live?.observe.bind(live) },
       (engine) => engine.reconcile({ acceptRewrite: opts.acceptRewrite }),
-    ).finally(() => live?.stop());
+    )
+      .catch(async (err: unknown) => {
+        throw isOrbitError(err, 'E_STATE_LOCKED') ? await daemonHolds(opts, err) : err;
+      })
+      .finally(() => live?.stop());
     if (opts.json) printJson(report);
     else if (report.outcomes.length === 0) println('nothing pending');
     else {
@@ -40,4 +46,16 @@ export function register(program: Command): void {
     }
     if (report.outcomes.some((o) => FAILED.has(o.status))) process.exitCode = EXIT.failed;
   });
+}
+
+/** Locked by a running daemon: say so, and where, rather than name a bare process. */
+async function daemonHolds(opts: RepoOptions, err: OrbitError): Promise<OrbitError> {
+  const daemon = await daemonFor(opts);
+  if (!daemon) return err;
+  const { pid, hostname, url, started } = daemon.info;
+  return new OrbitError(
+    'E_STATE_LOCKED',
+    `the Orbit daemon is running on this repository (pid ${pid} on ${hostname}, since ${started}, API at ${url}) and reconciles it on its own; see \`orbit status\`, or stop the daemon to reconcile by hand`,
+    { ...err.data, daemon: { pid, hostname, url, started } },
+  );
 }

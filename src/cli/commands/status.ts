@@ -1,42 +1,89 @@
 import type { Command } from 'commander';
 import chalk from 'chalk';
-import { paint, printJson, println, short } from '../format.js';
+import { padEnd, printJson, println, short, visibleWidth } from '../format.js';
 import { withEngine, withRepoOptions, type RepoOptions } from '../repo-options.js';
-import { daemonFor } from '../daemon-link.js';
+import { daemonFor, warnIfDegraded } from '../daemon-link.js';
+import type { DaemonProblem } from '../../daemon/degraded.js';
 import type { ServiceStatus } from '../../engine/status.js';
+
+/** Green when all is well, yellow when Orbit is not where the branch is, cyan under way, red for a person. */
+const COLOUR: Record<string, (t: string) => string> = {
+  synced: chalk.green,
+  healthy: chalk.green,
+  'out-of-sync': chalk.yellow,
+  held: chalk.yellow,
+  progressing: chalk.cyan,
+  'waiting-approval': chalk.cyan,
+  failed: chalk.red,
+  'unwind-failed': chalk.red,
+  blocked: chalk.red,
+};
+const colour = (word: string, text = word): string => (COLOUR[word] ?? chalk.dim)(text);
 
 export function register(program: Command): void {
   withRepoOptions(
     program
       .command('status')
-      .description("each service's current deployment, against what the branch says")
-      .option('--json', 'print as JSON: one object per service, current deployment or null')
+      .description(
+        'each service: synced with the branch or not (why), healthy or not (what is going on), held',
+      )
+      .option(
+        '--json',
+        'print as JSON: one object per service, with sync, sync_reason, health, health_reason, hold',
+      )
       .addHelpText('after', '\nExample:\n  $ orbit status --json'),
   ).action(async (opts: RepoOptions & { json?: boolean }) => {
     const daemon = await daemonFor(opts);
-    const statuses = daemon
-      ? (await daemon.get<{ services: ServiceStatus[] }>('/api/services')).services
-      : await withEngine(opts, { readOnly: true }, (engine) => engine.status());
+    let statuses: ServiceStatus[];
+    if (daemon) {
+      const answer = await daemon.get<{ services: ServiceStatus[]; problems?: DaemonProblem[] }>(
+        '/api/services',
+      );
+      await warnIfDegraded(daemon, answer.problems ?? []);
+      statuses = answer.services;
+    } else statuses = await withEngine(opts, { readOnly: true }, (engine) => engine.status());
     if (opts.json) return printJson(statuses);
     if (statuses.length === 0) return println('no services');
-    for (const s of statuses) {
-      const current = s.current
-        ? `${s.current.id} ${paint(s.current.status)} ${chalk.dim(`commit ${short(s.current.config_commit)}`)}`
-        : chalk.dim('nothing deployed');
-      const extra = [
-        s.in_flight ? chalk.cyan(`running ${s.in_flight}`) : null,
-        s.blocked
-          ? chalk.red(
-              `unwind blocked ${s.blocked.id}: ${s.blocked.error?.code ?? ''} ${s.blocked.error?.message ?? ''}`.trim(),
-            )
-          : null,
-        s.redeployable ? chalk.dim(`redeploy would apply ${s.redeployable}`) : null,
-        s.rejected ? chalk.red(`rejected commit ${short(s.rejected.config_commit)}`) : null,
-      ].filter(Boolean);
-      const drift = s.drift === 'drift' ? `branch at ${short(s.branch_commit)}` : s.drift;
-      println(
-        `${chalk.bold(s.service)}  ${current}  ${paint(s.drift, drift)}${extra.length ? '  ' + extra.join('  ') : ''}`,
-      );
-    }
+    for (const line of statusTable(statuses)) println(line);
   });
+}
+
+/** The aligned table, a header first, then one line per problem under it. */
+export function statusTable(statuses: readonly ServiceStatus[]): string[] {
+  const header = ['SERVICE', 'SYNC', 'HEALTH', 'CURRENT', 'COMMIT', 'BRANCH', 'HOLD'];
+  const rows = statuses.map((s) => [
+    chalk.bold(s.service),
+    colour(s.sync),
+    colour(s.health),
+    s.current ? s.current.id : chalk.dim('-'),
+    s.current ? short(s.current.config_commit) : chalk.dim('-'),
+    short(s.branch_commit),
+    s.hold ? colour('held', `held (${s.hold.reason})`) : chalk.dim('-'),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => visibleWidth(r[i]!))));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : padEnd(c, widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [chalk.dim(line(header)), ...rows.map(line), ...statuses.flatMap(problemLines)];
+}
+
+/** What is wrong with one service, one line each, with what to run when a person must act. */
+function problemLines(s: ServiceStatus): string[] {
+  const out: string[] = [];
+  const name = chalk.bold(s.service);
+  if (s.sync_reason) out.push(`${name}: ${colour(s.sync)}: ${s.sync_reason.message}`);
+  const h = s.health_reason;
+  if (h) {
+    out.push(`${name}: ${colour(s.health)}: ${h.message}`);
+    if (h.approvers !== undefined)
+      out.push(
+        `  approvers: ${h.approvers?.join(', ') ?? 'anyone with an API token'}; until ${h.until ?? '-'}`,
+      );
+    for (const l of h.stderr_tail) out.push(chalk.dim(`  stderr | ${l}`));
+    if (h.run) out.push(`  run: ${h.run}`);
+  }
+  if (s.hold) out.push(`${name}: ${colour('held', s.hold.message)}`);
+  return out;
 }

@@ -303,8 +303,7 @@ function call(e: Extract<Expr, { kind: 'call' }>, f: Frame): Value {
       if (a !== null && a !== '') break;
     }
   }
-  const raw =
-    names.size > 0 ? quote(() => def.fn(plain, e.loc), `${e.name}()`, names) : def.fn(plain, e.loc);
+  const raw = names.size > 0 ? quote(() => def.fn(plain, e.loc), `${e.name}()`, names) : def.fn(plain, e.loc);
   const result = typeof raw === 'string' && names.size === 0 ? nfc(raw) : raw;
   if (names.size > 0 && typeof result === 'string') f.scope.onDerived?.(result);
   return marked(built(result, e.loc, f));

@@ -2,7 +2,15 @@ import type { FastifyPluginAsync } from 'fastify';
 import { serviceOfDeployment } from '../../engine/ids.js';
 import { OrbitError } from '../../util/errors.js';
 import { bearerGuard } from '../auth.js';
-import { authorBody, idParams, overrideBody, serviceParams, type AuthorBody } from '../route-schemas.js';
+import {
+  authorBody,
+  idParams,
+  overrideBody,
+  serviceParams,
+  syncBody,
+  type AuthorBody,
+  type SyncBody,
+} from '../route-schemas.js';
 import type { ServerDeps } from '../server-deps.js';
 
 /**
@@ -35,7 +43,12 @@ export const changeRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) =>
   app.post<{ Params: { service: string }; Body: AuthorBody }>(
     '/api/services/:service/redeploy',
     { schema: { params: serviceParams, body: authorBody(false) } },
-    async (req) => ({ deployment: await engine.redeploy(req.params.service, author(req.body, 'api')) }),
+    async (req) => {
+      const deployment = await engine.redeploy(req.params.service, author(req.body, 'api'));
+      // A redeploy away from the branch is what self-heal (when on) brings back.
+      void deps.sync.heal();
+      return { deployment };
+    },
   );
 
   app.post<{ Params: { service: string }; Body: AuthorBody & { reason: string } }>(
@@ -45,6 +58,24 @@ export const changeRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) =>
       deployment: await engine.overrideWindow(req.params.service, author(req.body, 'api'), req.body.reason),
     }),
   );
+
+  app.post<{ Params: { service: string }; Body: SyncBody }>(
+    '/api/services/:service/sync',
+    { schema: { params: serviceParams, body: syncBody } },
+    async (req) => ({
+      result: await engine.sync(req.params.service, author(req.body, 'api'), { release: req.body.release }),
+    }),
+  );
+
+  app.post<{ Params: { service: string }; Body: SyncBody }>(
+    '/api/services/:service/release',
+    { schema: { params: serviceParams, body: syncBody } },
+    async (req) => ({ result: await engine.release(req.params.service, author(req.body, 'api')) }),
+  );
+
+  app.post<{ Body: SyncBody }>('/api/sync', { schema: { body: syncBody } }, async (req) => ({
+    results: await engine.syncAll(author(req.body, 'api'), { release: req.body.release }),
+  }));
 
   app.post<{ Params: { id: string }; Body: AuthorBody }>(
     '/api/deployments/:id/ack',

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { walkBack } from '../../state/chain/index.js';
 import type { DeploymentRecord } from '../../state/types.js';
 import { OrbitError } from '../../util/errors.js';
+import { daemonProblems } from '../degraded.js';
 import { idParams, serviceParams } from '../route-schemas.js';
 import type { ServerDeps } from '../server-deps.js';
 
@@ -9,16 +10,20 @@ import type { ServerDeps } from '../server-deps.js';
 export const readRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
   const { engine } = deps;
 
+  const problems = () => daemonProblems(deps.sync.status(), engine.state.lastPushError);
+
   app.get('/healthz', async (_req, reply) => {
     const sync = deps.sync.status();
     const stopping = deps.stopping();
+    const found = problems();
     void reply.status(stopping ? 503 : 200);
     return {
-      status: stopping ? 'stopping' : sync.error ? 'degraded' : 'ok',
+      status: stopping ? 'stopping' : found.length ? 'degraded' : 'ok',
       ...deps.info(),
       queue_depth: engine.queueDepth(),
       evaluating: engine.evaluating(),
       sync,
+      problems: found,
     };
   });
 
@@ -30,6 +35,7 @@ export const readRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
   app.get('/api/services', async () => ({
     services: await engine.status(),
     sync: deps.sync.status(),
+    problems: problems(),
     waiting_acks: deps.acks.all(),
   }));
 

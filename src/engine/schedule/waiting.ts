@@ -11,6 +11,7 @@ import { ConfigError, OrbitError, formatDiagnostic } from '../../util/errors.js'
 import { deploymentId } from '../ids.js';
 import { outcomeOf, type JobOutcome } from '../outcome.js';
 import { isOpen, windowState, type WindowState } from './window.js';
+import type { DeployExtras } from '../commit-job.js';
 
 /** What the waiting logic needs from the engine (the engine implements it; no import back). */
 export interface WindowHost {
@@ -26,9 +27,7 @@ export interface WindowHost {
     spec: ServiceSpec,
     vars: ResolvedVariables,
     redeployOf: string | null,
-    onStarted?: () => void,
-    retryOf?: string | null,
-    existing?: string | null,
+    more?: DeployExtras,
   ): Promise<DeploymentRecord>;
 }
 
@@ -123,7 +122,7 @@ export async function deployWaiting(
     );
   }
   const { spec, vars } = loaded;
-  const done = await host.deploy(d.service_id, commit, d.author, spec, vars, null, undefined, null, deployId);
+  const done = await host.deploy(d.service_id, commit, d.author, spec, vars, null, { existing: deployId });
   return outcomeOf('deploy', done, commit);
 }
 

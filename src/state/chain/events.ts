@@ -3,7 +3,7 @@
  * re-applies, and how deployments link forward. The projection applies these; nothing else
  * decides them.
  */
-import type { DeploymentRecord, DeploymentStatus, ServiceView } from '../types.js';
+import type { DeploymentRecord, DeploymentStatus, LogEntry, ServiceView } from '../types.js';
 
 /** The deployments a success links (the one it replaces, the one it redeploys). */
 export function linkedBySuccess(d: Pick<DeploymentRecord, 'previous_deploy_id' | 'redeploy_of'>): string[] {
@@ -54,3 +54,37 @@ export function afterUnwind(view: ServiceView, deployment: DeploymentRecord): Se
     in_flight: null,
   };
 }
+
+/**
+ * Unwinds that put the service on hold: one a person asked for (`user`), a revert, and the
+ * unwind of a failed deployment. A crash-recovery unwind does not: that deployment is retried.
+ */
+const HOLDING_UNWINDS: ReadonlySet<string> = new Set(['user', 'revert', 'failure']);
+
+/** Whether an unwind that ended with this reason holds the service. */
+export const holdsAfterUnwind = (reason: string): boolean => HOLDING_UNWINDS.has(reason);
+
+/** A `service-held` entry: the service is on hold, for the deployment and reason it names. */
+export function afterHeld(
+  view: ServiceView,
+  entry: Pick<LogEntry, 'reason' | 'deploy_id' | 'author' | 'applied_time'>,
+): ServiceView {
+  return {
+    ...view,
+    hold: {
+      reason: entry.reason ?? 'user',
+      deploy_id: entry.deploy_id,
+      author: entry.author,
+      time: entry.applied_time,
+    },
+  };
+}
+
+/** A `service-released` entry: Orbit may deploy the service by itself again. */
+export const afterReleased = (view: ServiceView): ServiceView => ({ ...view, hold: null });
+
+/** Each deployment started is the service's latest: what its health is judged by. */
+export const afterStarted = (view: ServiceView, deployment: DeploymentRecord): ServiceView => ({
+  ...view,
+  latest: deployment.deploy_id,
+});

@@ -3,8 +3,24 @@
  * what `unwind` and `redeploy` may act on, what a revert of a commit unwinds, and walking the
  * chain. The projection, the engine, preview, the API and the CLI all use these.
  */
-export { afterSuccess, afterUnwind, linkedBySuccess, statusAfterUnwind } from './events.js';
-export { previousForNew, redeployTarget, unwindTarget } from './actions.js';
+export {
+  afterHeld,
+  afterReleased,
+  afterStarted,
+  afterSuccess,
+  afterUnwind,
+  holdsAfterUnwind,
+  linkedBySuccess,
+  statusAfterUnwind,
+} from './events.js';
+export {
+  assertNotHeld,
+  describeHold,
+  previousForNew,
+  redeployTarget,
+  releaseHint,
+  unwindTarget,
+} from './actions.js';
 export {
   decideCommit,
   undoes,
