@@ -386,6 +386,7 @@ export class Engine implements CommitJobHost {
     return serviceStatuses(this.state, this.history, await this.history.resolve(this.branch), {
       queued: (service) => this.streams.waitingFor(service),
       waitingAck: (deployId) => this.options.acks?.waiting(deployId) ?? null,
+      now: () => this.now(),
     });
   }
 

@@ -113,6 +113,29 @@ describe('http checks', () => {
     );
   });
 
+  it('while a check bakes, status says verifying: the check, its newest value and the bake time left', async () => {
+    // Healthy until the test has seen the status, then unhealthy for good, which ends the bake.
+    let healthy = true;
+    const srv = await serve(() => (healthy ? 200 : 503));
+    repo.commit({
+      'services/web/deploy.hcl': `${steps()}\n${httpCheck(srv.url).replace('bake          = "400ms"', 'bake = "10m"')}\n`,
+    });
+    engine = await openEngine({ repoDir: repo.dir });
+    const run = engine.reconcile();
+    const web = async () => (await engine!.status()).find((s) => s.service === 'web')!;
+    await waitUntil('status to say verifying', async () => (await web()).health === 'verifying');
+    const s = await web();
+    expect(s.health_reason).toMatchObject({
+      deployment: 'web-1',
+      check: { name: 'healthy', status: 'passing', value: 'status 200' },
+    });
+    expect(s.health_reason!.check!.bake_left_ms).toBeGreaterThan(60_000);
+    expect(s.health_reason!.message).toMatch(/check healthy passing \(status 200\), \d+s of its bake left/);
+    healthy = false;
+    expect((await run).outcomes[0]!.status).toBe('failed');
+    expect((await web()).health).toBe('failed');
+  });
+
   it('an unreachable URL is a failed probe with its reason, counted against failures, never a crash', async () => {
     const srv = await serve(() => 200);
     const url = srv.url;

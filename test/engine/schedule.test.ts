@@ -67,6 +67,17 @@ describe('schedule windows', () => {
       'web-1: waiting for its window (opens 2026-12-01T09:00:00.000Z',
     );
 
+    // Status says why the branch is not deployed, when it will be, and how to start it now.
+    const [web] = await e.status();
+    expect(web).toMatchObject({
+      service: 'web',
+      sync: 'out-of-sync',
+      sync_reason: { code: 'waiting-window' },
+    });
+    expect(web!.sync_reason!.message).toContain('web-1');
+    expect(web!.sync_reason!.message).toContain('opens 2026-12-01T09:00:00.000Z');
+    expect(web!.sync_reason!.message).toContain('orbit deploy web --override-window --reason');
+
     // Still closed: nothing happens.
     clock = new Date('2026-12-01T08:59:00Z');
     expect((await e.reconcile()).outcomes.filter((o) => o.status !== 'noop')).toEqual([]);
@@ -75,6 +86,7 @@ describe('schedule windows', () => {
     expect(second.outcomes).toMatchObject([{ deployId: 'web-1', status: 'succeeded' }]);
     expect(trace.lines()).toEqual(['+v1']);
     expect((await e.state.service('web'))?.waiting).toEqual([]);
+    expect((await e.status())[0]).toMatchObject({ sync: 'synced', health: 'healthy' });
   });
 
   it('a freeze holds a deployment until the day after it ends', async () => {

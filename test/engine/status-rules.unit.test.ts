@@ -62,6 +62,8 @@ const facts = (latest: DeploymentRecord): ServiceFacts => ({
   rewritten: false,
   queued: 0,
   waitingAck: null,
+  waiting: null,
+  now: new Date('2026-05-01T10:00:05.000Z'),
 });
 
 const record = (id: string, fields: Partial<DeploymentRecord> = {}): DeploymentRecord => ({

@@ -13,6 +13,7 @@ const COLOUR: Record<string, (t: string) => string> = {
   'out-of-sync': chalk.yellow,
   held: chalk.yellow,
   progressing: chalk.cyan,
+  verifying: chalk.cyan,
   'waiting-approval': chalk.cyan,
   failed: chalk.red,
   'unwind-failed': chalk.red,

@@ -35,12 +35,18 @@ export interface ServiceFacts {
   queued: number;
   /** The approval the in-flight deployment waits for in this process. */
   waitingAck: AckWaiter | null;
+  /** The oldest deployment waiting for its schedule window. */
+  waiting: DeploymentRecord | null;
+  /** The clock status is judged at (a bake's time left). */
+  now: Date;
 }
 
 /** What only the process running the deployments knows. */
 export interface LiveFacts {
   queued(service: string): number;
   waitingAck(deployId: string): AckWaiter | null;
+  /** The process's clock (the engine's, which tests control). */
+  now?(): Date;
 }
 
 const NO_LIVE: LiveFacts = { queued: () => 0, waitingAck: () => null };
@@ -59,12 +65,13 @@ export async function gatherFacts(
   const records = await Promise.all(
     names.map(async (service) => {
       const view = views.get(service) ?? null;
-      const [current, latest, inFlight] = await Promise.all([
+      const [current, latest, inFlight, waiting] = await Promise.all([
         read(view?.current),
         latestOf(state, view),
         read(view?.in_flight),
+        read(view?.waiting?.[0]),
       ]);
-      return { current, latest, inFlight };
+      return { current, latest, inFlight, waiting };
     }),
   );
   const [branchCommits, ids, unprocessed] = await Promise.all([
@@ -85,8 +92,9 @@ export async function gatherFacts(
       .map((p) => ids.get(p) ?? '-')
       .join(' ');
 
+  const now = live.now?.() ?? new Date();
   return names.map((service, i) => {
-    const { current, latest, inFlight } = records[i]!;
+    const { current, latest, inFlight, waiting } = records[i]!;
     const here = head !== null && inBranch.includes(service);
     return {
       service,
@@ -109,6 +117,8 @@ export async function gatherFacts(
       rewritten: unprocessed.rewritten,
       queued: live.queued(service),
       waitingAck: inFlight ? live.waitingAck(inFlight.deploy_id) : null,
+      waiting: waiting?.status === 'waiting-window' ? waiting : null,
+      now,
     };
   });
 }

@@ -4,10 +4,11 @@
  * check) is one entry here.
  */
 import type { DeploymentRecord, StepRecord } from '../../state/types.js';
+import { checkPhase } from '../checks/phase.js';
 import type { ServiceFacts } from './facts.js';
 
 export type HealthState =
-  'healthy' | 'progressing' | 'waiting-approval' | 'failed' | 'unwind-failed' | 'blocked';
+  'healthy' | 'progressing' | 'verifying' | 'waiting-approval' | 'failed' | 'unwind-failed' | 'blocked';
 
 export interface HealthReason {
   message: string;
@@ -21,6 +22,8 @@ export interface HealthReason {
   /** waiting-approval: who may approve (null: anyone who may call the API), and until when. */
   approvers?: string[] | null;
   until?: string | null;
+  /** verifying: the check the deployment waits on, its newest value and the bake time left. */
+  check?: { name: string; status: string; value: string; reason: string | null; bake_left_ms: number };
   /** What a person runs next, when one must act. */
   run: string | null;
 }
@@ -101,6 +104,25 @@ const RULES: HealthRule[] = [
         approvers: w.approvers,
         until: new Date(Date.parse(w.since) + w.timeoutMs).toISOString(),
         run: `orbit ack ${d.deploy_id}`,
+        error: null,
+      });
+    },
+  },
+  {
+    state: 'verifying',
+    applies: ({ inFlight: d, now }) => {
+      const p = d ? checkPhase(d, now) : null;
+      if (!d || !p) return null;
+      const left = Math.ceil(p.bake_left_ms / 1000);
+      return reason(d, {
+        message: `${d.deploy_id}: check ${p.check} ${p.status} (${p.value}${p.reason ? `: ${p.reason}` : ''}), ${left}s of its bake left`,
+        check: {
+          name: p.check,
+          status: p.status,
+          value: p.value,
+          reason: p.reason,
+          bake_left_ms: p.bake_left_ms,
+        },
         error: null,
       });
     },

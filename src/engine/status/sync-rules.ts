@@ -58,6 +58,14 @@ const UNDER_WAY: SyncRule[] = [
     applies: (f) => (f.queued > 0 ? `${f.queued} job(s) queued for ${f.service}` : null),
   },
   {
+    code: 'waiting-window',
+    syncable: false,
+    applies: ({ waiting: w, service }) =>
+      w
+        ? `${w.deploy_id} (commit ${short(w.config_commit)}) waits for its schedule window${w.window?.reason ? ` (${w.window.reason})` : ''}: it opens ${w.window?.opens_at ?? 'not within a year'}; \`orbit deploy ${service} --override-window --reason TEXT\` starts it now`
+        : null,
+  },
+  {
     code: 'branch-rewritten',
     syncable: false,
     applies: (f) =>
