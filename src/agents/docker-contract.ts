@@ -31,12 +31,14 @@ export const CONTAINER_PARAMS: Readonly<Record<string, ParamSpec>> = {
   swarm: { type: 'bool', description: 'run this step as a swarm job even in container mode' },
   constraints: {
     type: 'list(string)',
-    description: 'swarm placement constraints as Swarm writes them, e.g. `"node.hostname==web-1"` (swarm jobs only)',
+    description:
+      'swarm placement constraints as Swarm writes them, e.g. `"node.hostname==web-1"` (swarm jobs only)',
     check: constraintsProblem,
   },
   platform: {
     type: 'string',
-    description: '`os/arch[/variant]`, e.g. `"linux/arm64"`: the image variant, and the nodes a swarm job may run on',
+    description:
+      '`os/arch[/variant]`, e.g. `"linux/arm64"`: the image variant, and the nodes a swarm job may run on',
     check: platformProblem,
   },
   cpus: { type: 'number', description: 'CPU limit, as `docker run --cpus` (e.g. `0.5`)', check: cpusProblem },

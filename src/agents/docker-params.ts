@@ -109,7 +109,9 @@ export function platformProblem(v: unknown): string | null {
 }
 
 export function cpusProblem(v: unknown): string | null {
-  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? null : 'must be a number of CPUs above 0, such as 0.5';
+  return typeof v === 'number' && Number.isFinite(v) && v > 0
+    ? null
+    : 'must be a number of CPUs above 0, such as 0.5';
 }
 
 const MEMORY = /^(\d+(?:\.\d+)?)\s*([bkmg]?)$/i;
@@ -117,7 +119,8 @@ const UNIT: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 10
 
 export function memoryProblem(v: unknown): string | null {
   const ok =
-    (typeof v === 'number' && Number.isInteger(v) && v > 0) || (typeof v === 'string' && MEMORY.test(v.trim()));
+    (typeof v === 'number' && Number.isInteger(v) && v > 0) ||
+    (typeof v === 'string' && MEMORY.test(v.trim()));
   return ok ? null : 'must be bytes or a size such as "256m" or "1g" (as docker run --memory)';
 }
 

@@ -253,7 +253,7 @@ describe.skipIf(!available)('docker agent (real engine)', () => {
     expect(r.log).not.toContain('line 1');
   });
 
-  it('mounts nothing of Orbit\'s machine: ORBIT_OUTPUT is a file inside the container', async () => {
+  it("mounts nothing of Orbit's machine: ORBIT_OUTPUT is a file inside the container", async () => {
     const run = agent.run(
       dockerInvocation([
         'sh',
