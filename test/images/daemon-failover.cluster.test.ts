@@ -6,13 +6,13 @@
  * the deployment in flight as crash recovery does and carries on. The remote's log is exact.
  */
 import type Docker from 'dockerode';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStateLog } from '../../src/state/index.js';
-import type { LogEntry } from '../../src/state/types.js';
+import type { LogEntry, StateLog } from '../../src/state/types.js';
 import { killNode, restartCluster, swarmCluster, type SwarmNode } from '../agents/swarm-cluster.js';
 import { ConfigRepo } from '../support/config-repo.js';
 import { waitUntil } from '../support/wait.js';
@@ -21,23 +21,40 @@ const cluster = await swarmCluster();
 const IMAGE = 'orbit:local';
 const NAME = `orbit-failover-${process.pid}`;
 
-/** The remote's state branch, oldest entry first, as `kind deployment step` lines. */
-async function remoteLog(gitdir: string): Promise<{ lines: string[]; entries: LogEntry[] }> {
-  const head = execFileSync('git', ['--git-dir', gitdir, 'rev-parse', '-q', '--verify', 'orbit/state'], {
-    encoding: 'utf8',
-  }).trim();
-  if (!head) return { lines: [], entries: [] };
-  const state = await openStateLog({ dir: gitdir, readOnly: true });
+/**
+ * Reads the remote's state branch from a fresh copy (a fetch into a new bare repository), as any
+ * other reader of a pushed branch would: never from the remote repository itself.
+ */
+async function withRemoteState<T>(
+  remote: string,
+  read: (state: StateLog) => Promise<T>,
+): Promise<T | undefined> {
+  const copy = mkdtempSync(path.join(os.tmpdir(), 'orbit-failover-read-'));
   try {
-    const entries: LogEntry[] = [];
-    for await (const item of state.history()) entries.unshift(item.entry);
-    const lines = entries.map((e) =>
-      [e.kind, e.deploy_id ?? '', e.step_name ?? ''].filter(Boolean).join(' '),
-    );
-    return { lines, entries };
+    execFileSync('git', ['init', '-q', '--bare', copy]);
+    const fetched = spawnSync('git', ['--git-dir', copy, 'fetch', '-q', remote, 'orbit/state:orbit/state']);
+    if (fetched.status !== 0) return undefined;
+    const state = await openStateLog({ dir: copy, readOnly: true });
+    try {
+      return await read(state);
+    } finally {
+      await state.close();
+    }
   } finally {
-    await state.close();
+    rmSync(copy, { recursive: true, force: true });
   }
+}
+
+/** The remote's state branch, oldest entry first, as `kind deployment step` lines. */
+async function remoteLog(remote: string): Promise<{ lines: string[]; entries: LogEntry[] }> {
+  const entries =
+    (await withRemoteState(remote, async (state) => {
+      const all: LogEntry[] = [];
+      for await (const item of state.history()) all.unshift(item.entry);
+      return all;
+    })) ?? [];
+  const lines = entries.map((e) => [e.kind, e.deploy_id ?? '', e.step_name ?? ''].filter(Boolean).join(' '));
+  return { lines, entries };
 }
 
 describe.skipIf(!cluster)('the daemon as a one-replica swarm service', { timeout: 300_000 }, () => {
@@ -168,14 +185,7 @@ step {
       throw new Error(`${err.message}; the daemon's log:\n${await daemonLog(second)}`);
     });
     const resumedAt = Date.now();
-    const deployment = async (id: string) => {
-      const state = await openStateLog({ dir: remote, readOnly: true });
-      try {
-        return await state.deployment(id);
-      } finally {
-        await state.close();
-      }
-    };
+    const deployment = (id: string) => withRemoteState(remote, (state) => state.deployment(id));
     const explain = async (err: Error) => {
       throw new Error(`${err.message}; the remote's log:\n${(await remoteLog(remote)).lines.join('\n')}`);
     };
