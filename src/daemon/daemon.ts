@@ -63,7 +63,8 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
   }
   let onEntry: (e: LogEntry) => void = () => undefined;
   let failure: OrbitError | null = null;
-  let onPushRejected: (err: OrbitError) => void = () => undefined;
+  // Until the daemon can stop (a rejection during start-up recovery): remembered, acted on below.
+  let onPushRejected: (err: OrbitError) => void = (err) => (failure ??= err);
   const engine = await openEngine({
     repoDir,
     branch: settings.branch,
@@ -174,13 +175,17 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
     return stopRun;
   };
 
-  onPushRejected = (err) => {
-    if (failure) return;
-    failure = err;
+  const onRejected = (err: OrbitError) => {
     log.error({ err }, 'the state push was rejected: another Orbit writes to the state branch; stopping');
     // No new work from now on: stop refuses it at once and lets running steps finish.
     void stop('state push rejected');
   };
+  onPushRejected = (err) => {
+    if (failure) return;
+    failure = err;
+    onRejected(err);
+  };
+  if (failure) onRejected(failure);
 
   return {
     url,
