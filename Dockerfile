@@ -1,4 +1,4 @@
-# The Orbit daemon image: `docker build -t orbit .`, then e.g.
+# The Orbit daemon image: `bash scripts/build-image.sh` (or `docker build -t orbit .`), then e.g.
 #   docker run -d --name orbit -p 7420:7420 \
 #     -v orbit-data:/var/lib/orbit \
 #     -v /run/secrets/orbit-token:/run/secrets/orbit-token:ro \
@@ -6,6 +6,21 @@
 # Docker agents: mount the socket and give the non-root user its group:
 #     -v /var/run/docker.sock:/var/run/docker.sock --group-add "$(stat -c %g /var/run/docker.sock)"
 # See docs/daemon.md.
+
+# --- build: the bundle (dist/orbit.mjs) needs esbuild, a dev dependency ------------------------
+FROM node:20-bookworm-slim AS build
+WORKDIR /opt/orbit
+COPY package.json package-lock.json ./
+# --ignore-scripts: `prepare` builds the bundle, and src/ is not here yet.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json ./
+COPY bin ./bin
+COPY src ./src
+# Then only what runs: dev dependencies out, the npm cache gone.
+RUN npm run build && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
+  && rm -rf /root/.npm
+
+# --- runtime -----------------------------------------------------------------------------------
 FROM node:20-bookworm-slim
 
 # git: config history, remote fetches and state pushes go through the git CLI.
@@ -18,12 +33,12 @@ RUN apt-get update \
   && git config --system --add safe.directory '*'
 
 WORKDIR /opt/orbit
-COPY package.json package-lock.json ./
-# tsx is a runtime dependency: the CLI runs the TypeScript sources, there is no build output.
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
-COPY tsconfig.json ./
-COPY bin ./bin
-COPY src ./src
+COPY --from=build /opt/orbit/package.json ./
+COPY --from=build /opt/orbit/node_modules ./node_modules
+COPY --from=build /opt/orbit/bin ./bin
+# bin/orbit.js runs the bundle while it is newer than src/ (copied first, as built: it is).
+COPY --from=build /opt/orbit/src ./src
+COPY --from=build /opt/orbit/dist ./dist
 
 # The node image's unprivileged user (uid 1000). Data (mirrors of remote repositories) lives in a volume.
 RUN mkdir -p /var/lib/orbit && chown node:node /var/lib/orbit

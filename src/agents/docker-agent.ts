@@ -15,18 +15,20 @@ import { ensureImage } from './docker-image.js';
 import { containerName, parseDockerParams } from './docker-params.js';
 import type { DockerRun, RunOutcome } from './docker-run.js';
 import { runSwarmJob } from './docker-swarm.js';
+import { MarkerSplitter, OUTPUT_MARKER_ENV, newOutputMarker } from './docker-markers.js';
+import { CONTAINER_OUTPUT_FILE, readOutputsFile, seedOutputsFile } from './docker-outputs-file.js';
 import { DEFAULT_LOG_CAP, LiveMasker, OutputBuffer, STDERR_CAP } from './output-buffer.js';
-import { OUTPUTS_FILE_NAME, createOutputsFile, type OutputsFile } from './outputs-file.js';
+import { parseOutputs } from './outputs-file.js';
 import { AgentErrorCode, TIMEOUT_EXIT_CODE, failedResult } from './result.js';
 import type { Agent, AgentContext, AgentResult, Invocation } from './types.js';
 
-/** Where the outputs folder appears inside a container; ORBIT_OUTPUT is the file in it. */
-export const CONTAINER_OUTPUTS_DIR = '/orbit';
 export const CONTAINER_DOCKER_SOCKET = '/var/run/docker.sock';
 
 /**
  * `docker`: runs `params.image` with the argument array as its command (Cmd; no shell), the
- * protocol environment, the outputs folder bind-mounted, labelled; always removed afterwards.
+ * protocol environment, labelled; always removed afterwards. Outputs come back in the output
+ * stream (marked lines) and, for a container, from its ORBIT_OUTPUT file: nothing is bind-mounted
+ * from Orbit's machine, so a swarm job runs on any node.
  */
 export class DockerAgent implements Agent {
   readonly kind = 'docker';
@@ -45,6 +47,12 @@ export class DockerAgent implements Agent {
     const params = parsed.value;
     if (ctx.signal?.aborted) return failedResult(AgentErrorCode.Aborted, 'aborted before start', startedAt);
     const swarm = params.swarm ?? this.opts.mode === 'swarm';
+    if (!swarm && params.constraints.length)
+      return failedResult(
+        AgentErrorCode.Params,
+        'docker param "constraints" places swarm jobs: set swarm = true or run with --docker-mode swarm',
+        startedAt,
+      );
 
     // In swarm mode each node pulls for itself; the manager's local images say nothing.
     if (!swarm) {
@@ -52,17 +60,23 @@ export class DockerAgent implements Agent {
       if (!image.ok) return failedResult(image.code, image.message, startedAt, { log: image.message });
     }
 
-    let outputsFile: OutputsFile | undefined;
     const log = new OutputBuffer(this.opts.logCap ?? DEFAULT_LOG_CAP);
     const errors = new OutputBuffer(STDERR_CAP);
+    const live = ctx.onOutput ? new LiveMasker(ctx.secrets, ctx.onOutput) : undefined;
+    const marker = newOutputMarker();
+    const output = new MarkerSplitter(marker, (text) => {
+      log.write(text);
+      live?.push(text);
+    });
     try {
-      outputsFile = await createOutputsFile({ baseDir: this.opts.outputsDir, shared: true });
       const env: Record<string, string> = {
         ...params.env,
         ...inv.env,
-        ORBIT_OUTPUT: `${CONTAINER_OUTPUTS_DIR}/${OUTPUTS_FILE_NAME}`,
+        [OUTPUT_MARKER_ENV]: marker,
+        // A swarm job's filesystem is on another node, gone with the service: markers only.
+        ...(swarm ? {} : { ORBIT_OUTPUT: CONTAINER_OUTPUT_FILE }),
       };
-      const mounts = [...params.mounts, `${outputsFile.dir}:${CONTAINER_OUTPUTS_DIR}`];
+      const mounts = [...params.mounts];
       if (params.dockerSocket) {
         // Only when the step asks: a container with the socket controls the whole engine.
         if (this.endpoint.socketPath) {
@@ -84,15 +98,17 @@ export class DockerAgent implements Agent {
         },
         mounts,
         log,
+        output,
         errors,
-        live: ctx.onOutput ? new LiveMasker(ctx.secrets, ctx.onOutput) : undefined,
         stopGraceSec: this.opts.stopGraceSec ?? 5,
         startedAt,
-        placement: this.opts.placement ?? [],
+        placement: [...(this.opts.placement ?? []), ...params.constraints],
       };
       const outcome = swarm ? await runSwarmJob(run) : await runContainer(run);
-      run.live?.flush();
-      const { outputs } = await outputsFile.read();
+      output.finish();
+      live?.flush();
+      // Marked lines win over the file: they are the later protocol.
+      const outputs = { ...parseOutputs(outcome.outputsFile ?? ''), ...output.outputs() };
       return {
         exitCode: outcome.exitCode,
         outputs,
@@ -102,23 +118,28 @@ export class DockerAgent implements Agent {
         ...(outcome.error ? { error: outcome.error } : {}),
       };
     } catch (err) {
+      output.finish();
+      live?.flush();
       const message = engineMessage(err);
       const text = log.text(ctx.secrets);
       return failedResult(dockerErrorCode(err), message, startedAt, {
         exitCode: 125, // as `docker run` when the engine refuses
         log: text ? `${text}\n${message}` : message,
       });
-    } finally {
-      await outputsFile?.remove();
     }
   }
 }
 
 /** One container: create, attach, start, wait (or stop at the timeout), always remove. */
 async function runContainer(run: DockerRun): Promise<RunOutcome> {
-  const { docker, inv, ctx, params, log, live } = run;
+  const { docker, inv, ctx, params, log, output } = run;
+  const platform = params.platform;
   const container = await docker.createContainer({
     name: run.name,
+    // A query parameter of the create call: which variant of a multi-platform image to run.
+    ...(platform
+      ? { platform: [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/') }
+      : {}),
     Image: params.image,
     // Empty args: the image's own CMD.
     Cmd: inv.args.length ? inv.args : undefined,
@@ -132,11 +153,14 @@ async function runContainer(run: DockerRun): Promise<RunOutcome> {
     HostConfig: {
       Binds: run.mounts,
       NetworkMode: params.network,
+      ...(params.nanoCpus ? { NanoCpus: params.nanoCpus } : {}),
+      ...(params.memoryBytes ? { Memory: params.memoryBytes } : {}),
       // The engine's own copy of the log is bounded too (Orbit keeps its capped copy).
       LogConfig: { Type: 'json-file', Config: { 'max-size': '4m', 'max-file': '1' } },
     },
   });
   try {
+    await seedOutputsFile(container);
     // Attach before start, so not a byte of output is missed.
     const stream = (await container.attach({
       stream: true,
@@ -148,10 +172,9 @@ async function runContainer(run: DockerRun): Promise<RunOutcome> {
       stream.on('close', resolve);
       stream.on('error', () => resolve());
     });
-    const demux = new Demuxer((s, payload) => {
-      log.write(payload);
-      if (s === 'stderr') run.errors?.write(payload);
-      live?.push(payload.toString('utf8'));
+    const demux = new Demuxer((stream, payload) => {
+      if (stream === 'stderr') run.errors?.write(payload);
+      output.push(stream, payload);
     });
     stream.on('data', (chunk: Buffer) => demux.push(chunk));
 
@@ -171,19 +194,22 @@ async function runContainer(run: DockerRun): Promise<RunOutcome> {
       // Output can trail the exit by a moment; do not wait forever for it.
       await Promise.race([ended, new Promise((r) => setTimeout(r, 2000))]);
       let exitCode = waited.StatusCode;
+      const outputsFile = await readOutputsFile(container);
       if (stopped === 'timeout') {
         if (exitCode === 0) exitCode = TIMEOUT_EXIT_CODE;
         return {
           exitCode,
+          outputsFile,
           error: { code: AgentErrorCode.Timeout, message: `timed out after ${inv.timeoutMs} ms` },
         };
       }
       if (stopped === 'abort')
         return {
           exitCode: exitCode || 130,
+          outputsFile,
           error: { code: AgentErrorCode.Aborted, message: 'stopped: aborted' },
         };
-      return { exitCode };
+      return { exitCode, outputsFile };
     } finally {
       clearTimeout(timer);
       ctx.signal?.removeEventListener('abort', onAbort);

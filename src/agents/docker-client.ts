@@ -8,14 +8,8 @@ export interface DockerOptions {
   dockerHost?: string;
   /** `container` (default): one container per step. `swarm`: a one-shot replicated-job service. */
   mode?: 'container' | 'swarm';
-  /** Swarm placement constraints of every swarm job, e.g. `node.role == manager` (outputs need the manager's files). */
+  /** Swarm placement constraints of every swarm job (a step's `constraints` are added), e.g. `node.labels.pool==deploy`. */
   placement?: string[];
-  /**
-   * Host folder for the outputs files mounted into containers. Must be a path the engine's host sees
-   * under the same name (matters when Orbit itself runs in a container, or for a multi-node swarm
-   * where it must be shared storage mounted at the same path on every node). Default: os.tmpdir().
-   */
-  outputsDir?: string;
   /** Seconds a container gets between SIGTERM and SIGKILL when stopped at its timeout. */
   stopGraceSec?: number;
   /** Bytes of log kept per step. */

@@ -1,4 +1,5 @@
 import { isMap, nonEmpty, oneOf, type AgentContract, type ParamSpec } from './contract.js';
+import { constraintsProblem, cpusProblem, memoryProblem, platformProblem } from './docker-params.js';
 
 /** A Docker `env`: a map, or Docker's own list form `["K=V", ...]`. */
 export function dockerEnvProblem(v: unknown): string | null {
@@ -28,6 +29,24 @@ export const CONTAINER_PARAMS: Readonly<Record<string, ParamSpec>> = {
     description: 'give the container the Docker engine (socket and `DOCKER_HOST`); default `false`',
   },
   swarm: { type: 'bool', description: 'run this step as a swarm job even in container mode' },
+  constraints: {
+    type: 'list(string)',
+    description:
+      'swarm placement constraints as Swarm writes them, e.g. `"node.hostname==web-1"` (swarm jobs only)',
+    check: constraintsProblem,
+  },
+  platform: {
+    type: 'string',
+    description:
+      '`os/arch[/variant]`, e.g. `"linux/arm64"`: the image variant, and the nodes a swarm job may run on',
+    check: platformProblem,
+  },
+  cpus: { type: 'number', description: 'CPU limit, as `docker run --cpus` (e.g. `0.5`)', check: cpusProblem },
+  memory: {
+    type: 'any',
+    description: 'memory limit: bytes, or a size such as `"256m"`, as `docker run --memory`',
+    check: memoryProblem,
+  },
 };
 
 /** `docker`: a container (src/agents/docker-agent.ts). */

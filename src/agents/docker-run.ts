@@ -4,7 +4,8 @@
  */
 import type Docker from 'dockerode';
 import type { DockerParams } from './docker-params.js';
-import type { LiveMasker, OutputBuffer } from './output-buffer.js';
+import type { MarkerSplitter } from './docker-markers.js';
+import type { OutputBuffer } from './output-buffer.js';
 import type { AgentContext, Invocation } from './types.js';
 
 /** Everything one run needs, shared by the container and swarm paths. */
@@ -16,15 +17,17 @@ export interface DockerRun {
   name: string;
   env: string[];
   labels: Record<string, string>;
-  /** User mounts plus the outputs folder and, when asked, the Docker socket. */
+  /** User mounts plus, when asked, the Docker socket. */
   mounts: string[];
+  /** Orbit's own notes on the run (`[orbit: ...]`); the step's output goes through `output`. */
   log: OutputBuffer;
+  /** The step's demultiplexed output: into the log, and its marked output lines. */
+  output: MarkerSplitter;
   /** stderr apart (containers only; a swarm job's log comes back merged). */
   errors?: OutputBuffer;
-  live?: LiveMasker;
   stopGraceSec: number;
   startedAt: number;
-  /** Swarm placement constraints (swarm jobs only). */
+  /** Swarm placement constraints: the agent's, then the step's (swarm jobs only). */
   placement: string[];
 }
 
@@ -32,4 +35,6 @@ export interface DockerRun {
 export interface RunOutcome {
   exitCode: number;
   error?: { code: string; message: string };
+  /** The ORBIT_OUTPUT file's text (container mode only). */
+  outputsFile?: string;
 }

@@ -18,7 +18,8 @@ import { removeDiscovery, writeDiscovery } from './discovery.js';
 import { entryObserver } from './entry-log.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { redactUrl } from './remote-sync.js';
+import { adoptRemoteStateBranch, redactUrl } from './remote-sync.js';
+import type { OrbitError } from '../util/errors.js';
 import type { DaemonSettings } from './settings.js';
 import { SyncLoop } from './sync-loop.js';
 import { startTriggers } from './triggers.js';
@@ -32,6 +33,8 @@ export interface Daemon {
   stop(reason?: string): Promise<void>;
   /** Settles when the daemon has stopped. */
   readonly stopped: Promise<void>;
+  /** Why the daemon stopped itself (a rejected state push), if it did: the exit is non-zero. */
+  readonly failure: OrbitError | null;
 }
 
 export interface StartOptions {
@@ -52,13 +55,30 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
   const repoShown = settings.remote ? redactUrl(settings.repo) : settings.repo;
 
   const { repoDir, remote } = await openConfigSource(settings, log);
+  const stateGitdir = await resolveGitDir(settings.stateRepo ?? repoDir);
+  // The pushed state branch is the shared truth: a daemon started on another machine (failover)
+  // carries on from it, and one that diverged from it does not start.
+  if (settings.statePush) {
+    const adopted = await adoptRemoteStateBranch(stateGitdir, settings.statePush, settings.stateBranch);
+    log.info(
+      { remote: redactUrl(settings.statePush), result: adopted },
+      'state branch checked against its push remote',
+    );
+  }
   let onEntry: (e: LogEntry) => void = () => undefined;
+  let failure: OrbitError | null = null;
+  // Until the daemon can stop (a rejection during start-up recovery): remembered, acted on below.
+  let onPushRejected: (err: OrbitError) => void = (err) => (failure ??= err);
   const engine = await openEngine({
     repoDir,
     branch: settings.branch,
     stateBranch: settings.stateBranch,
     stateDir: settings.stateRepo ?? undefined,
     statePush: settings.statePush ?? undefined,
+    // Two writers: the remote refused our push as non-fast-forward. Stop writing, never force.
+    onStatePush: (r) => {
+      if (!r.ok && r.error?.code === 'E_STATE_PUSH_REJECTED') onPushRejected(r.error);
+    },
     maxParallel: settings.maxParallel ?? undefined,
     docker: { mode: settings.dockerMode },
     acks,
@@ -74,7 +94,6 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
   onEntry = entryObserver(log, metrics, options.observe);
 
   let stopping = false;
-  const stateGitdir = await resolveGitDir(settings.stateRepo ?? repoDir);
   const { app, url } = await listenApi(
     {
       engine,
@@ -173,5 +192,27 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
     return stopRun;
   };
 
-  return { url, engine, sync, settings, stop, stopped };
+  const onRejected = (err: OrbitError) => {
+    log.error({ err }, 'the state push was rejected: another Orbit writes to the state branch; stopping');
+    // No new work from now on: stop refuses it at once and lets running steps finish.
+    void stop('state push rejected');
+  };
+  onPushRejected = (err) => {
+    if (failure) return;
+    failure = err;
+    onRejected(err);
+  };
+  if (failure) onRejected(failure);
+
+  return {
+    url,
+    engine,
+    sync,
+    settings,
+    stop,
+    stopped,
+    get failure() {
+      return failure;
+    },
+  };
 }

@@ -122,3 +122,53 @@ export class RemoteSync {
     return { before, after, changed: before !== after };
   }
 }
+
+/**
+ * Before a daemon with `--state-push` writes anything: the remote's state branch is the shared
+ * truth (a daemon restarted on another machine has none or an older one locally). A missing or
+ * older local branch takes the remote's; one ahead of it keeps its entries (the pusher sends them);
+ * one that diverged is refused, never forced: another Orbit has been writing.
+ */
+export async function adoptRemoteStateBranch(
+  gitdir: string,
+  url: string,
+  branch: string,
+  timeoutMs = 120_000,
+): Promise<'none' | 'same' | 'adopted' | 'ahead'> {
+  const git = (args: string[], options: Partial<RunOptions> = {}) =>
+    run(args, { gitDir: gitdir, cwd: gitdir, redact: redactUrl, ...options });
+  const fetched = `refs/orbit/remote-state/${branch}`;
+  try {
+    await git(['fetch', '--quiet', '--no-tags', url, `+refs/heads/${branch}:${fetched}`], {
+      remote: true,
+      timeoutMs,
+      errorCode: 'E_FETCH_FAILED',
+    });
+  } catch (err) {
+    const detail = redactUrl(oneLine(String((err as OrbitError).data?.stderr ?? (err as Error).message)));
+    if (/couldn't find remote ref/i.test(detail)) return 'none';
+    throw new OrbitError('E_FETCH_FAILED', `fetching ${branch} from ${redactUrl(url)} failed: ${detail}`, {
+      url: redactUrl(url),
+      branch,
+    });
+  }
+  const sha = async (ref: string) =>
+    (await git(['rev-parse', '--verify', '--quiet', ref], { okStatus: [1] })).stdout.trim() || null;
+  const remote = (await sha(fetched))!;
+  const local = await sha(`refs/heads/${branch}`);
+  await git(['update-ref', '-d', fetched]);
+  const isAncestor = async (a: string, b: string) =>
+    (await git(['merge-base', '--is-ancestor', a, b], { okStatus: [1] })).status === 0;
+  if (local === remote) return 'same';
+  if (!local || (await isAncestor(local, remote))) {
+    // Compare-and-swap on the old value: nothing else moves the branch meanwhile.
+    await git(['update-ref', `refs/heads/${branch}`, remote, local ?? '']);
+    return 'adopted';
+  }
+  if (await isAncestor(remote, local)) return 'ahead';
+  throw new OrbitError(
+    'E_STATE_PUSH_REJECTED',
+    `the state branch ${branch} on ${redactUrl(url)} has diverged from the local one: another Orbit wrote to it; not starting (never forced)`,
+    { remote: redactUrl(url), branch, local, remote_sha: remote },
+  );
+}

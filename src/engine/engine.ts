@@ -15,6 +15,7 @@ import type { ServiceSpec } from '../config/types.js';
 import { ConfigHistory } from '../git/config-history.js';
 import { openStateLog, type StateSigning } from '../state/index.js';
 import type { DeploymentRecord, LogEntry, StateLog } from '../state/types.js';
+import type { PushResult } from '../state/index.js';
 import { ConfigError, OrbitError, formatDiagnostic, isOrbitError } from '../util/errors.js';
 import type { Secret } from '../util/secrets.js';
 import { newEntry } from '../state/index.js';
@@ -56,6 +57,8 @@ export interface EngineOptions {
   stateDir?: string;
   /** Push the state branch here after each write. */
   statePush?: string;
+  /** Called after each push attempt of the state branch (with `statePush`). */
+  onStatePush?: (result: PushResult) => void;
   /** How many services deploy at once; default 4. */
   maxParallel?: number;
   agents: AgentLookup & { kinds?(): string[]; cleanup?(): Promise<unknown> };
@@ -187,6 +190,7 @@ export class Engine implements CommitJobHost {
       dir: options.stateDir ?? options.repoDir,
       branch: options.stateBranch,
       pushRemote: options.statePush,
+      onPush: options.onStatePush,
       readOnly: options.readOnly,
       signing: options.stateSigning,
     });

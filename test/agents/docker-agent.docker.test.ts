@@ -1,5 +1,4 @@
 import Docker from 'dockerode';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { createAgents } from '../../src/agents/registry.js';
 import type { Invocation } from '../../src/agents/types.js';
 import { AGENT_IMAGE, TEST_IMAGE, dockerAvailable } from './docker-available.js';
 import { context, invocation } from './helpers.js';
+import { waitUntil } from '../support/wait.js';
 
 const available = await dockerAvailable();
 const docker = new Docker();
@@ -227,13 +227,87 @@ describe.skipIf(!available)('docker agent (real engine)', () => {
     expect(await managedContainers('dock-leftover')).toHaveLength(0);
   });
 
-  it('does not leave outputs folders behind', async () => {
-    const outputsDir = await mkdtemp(join(tmpdir(), 'orbit-outs-'));
-    const a = new DockerAgent({ outputsDir, instance: INSTANCE });
-    await a.run(dockerInvocation(['true']), context());
-    const { readdir } = await import('node:fs/promises');
-    expect(await readdir(outputsDir)).toEqual([]);
-    await rm(outputsDir, { recursive: true });
-    expect(existsSync(outputsDir)).toBe(false);
+  it('sets outputs from marked stdout lines only: a forged marker or stderr sets nothing', async () => {
+    // The attack: a step echoes what it fetched (a web page, a commit message) and that text holds
+    // a marker line. The marker is random per run, so only the step's own code can know it.
+    const r = await agent.run(
+      dockerInvocation([
+        'sh',
+        '-c',
+        [
+          'echo "::orbit-output-0000000000000000::forged=1"',
+          'echo "${ORBIT_OUTPUT_MARKER}from_stderr=1" >&2',
+          'echo "${ORBIT_OUTPUT_MARKER}version=3.1"',
+          'printf "%s\\n" "${ORBIT_OUTPUT_MARKER}notes<<EOF" "${ORBIT_OUTPUT_MARKER}line 1" "${ORBIT_OUTPUT_MARKER}line 2" "${ORBIT_OUTPUT_MARKER}EOF"',
+          'printf "${ORBIT_OUTPUT_MARKER}last=no-newline"',
+        ].join('; '),
+      ]),
+      context(),
+    );
+    expect(r.exitCode, r.log).toBe(0);
+    expect(r.outputs).toEqual({ version: '3.1', notes: 'line 1\nline 2', last: 'no-newline' });
+    // Marked lines are outputs, not log; the rest of both streams is log.
+    expect(r.log).toContain('::orbit-output-0000000000000000::forged=1');
+    expect(r.log).toContain('from_stderr=1');
+    expect(r.log).not.toContain('version=3.1');
+    expect(r.log).not.toContain('line 1');
+  });
+
+  it("mounts nothing of Orbit's machine: ORBIT_OUTPUT is a file inside the container", async () => {
+    const run = agent.run(
+      dockerInvocation([
+        'sh',
+        '-c',
+        'while [ ! -e /orbit/go ]; do sleep 0.05; done; echo "where=$(dirname "$ORBIT_OUTPUT")" >> "$ORBIT_OUTPUT"',
+      ]),
+      context({ deploymentId: 'dock-nomount' }),
+    );
+    const [info] = await waitUntil('the step container running', async () => {
+      const found = await managedContainers('dock-nomount');
+      return found.length && found[0]?.State === 'running' ? found : undefined;
+    });
+    expect(info?.Mounts).toEqual([]);
+    // Lets the step finish: a file put into the container, as the engine's archive API does.
+    const pack = (await import('tar-stream')).pack();
+    pack.entry({ name: 'orbit/go' }, '');
+    pack.finalize();
+    const chunks: Buffer[] = [];
+    for await (const c of pack as unknown as AsyncIterable<Buffer>) chunks.push(c);
+    await docker.getContainer(info!.Id).putArchive(Buffer.concat(chunks), { path: '/' });
+    const r = await run;
+    expect(r.exitCode, r.log).toBe(0);
+    expect(r.outputs).toEqual({ where: '/orbit' });
+  });
+
+  const CPU = '$([ -e cpu.max ] && echo cpu.max || echo cpu/cpu.cfs_quota_us)';
+  const MEMORY = '$([ -e memory.max ] && echo memory.max || echo memory/memory.limit_in_bytes)';
+  it('runs with CPU and memory limits, and refuses constraints outside swarm mode', async () => {
+    const r = await agent.run(
+      // cgroup v2 files, else v1's (this machine's engine runs cgroup v1).
+      dockerInvocation(['sh', '-c', `cd /sys/fs/cgroup; cat ${CPU} ${MEMORY}`], {
+        cpus: 0.5,
+        memory: '64m',
+      }),
+      context(),
+    );
+    expect(r.exitCode, r.log).toBe(0);
+    expect(r.log.split(/\s+/)).toEqual(expect.arrayContaining(['50000', String(64 * 1024 * 1024)]));
+    const placed = await agent.run(
+      dockerInvocation(['true'], { constraints: ['node.hostname==elsewhere'] }),
+      context(),
+    );
+    expect(placed.error?.code).toBe('E_AGENT_PARAMS');
+    expect(placed.error?.message).toMatch(/swarm/);
+  });
+
+  it('fails a swarm step clearly when DOCKER_HOST is not a swarm manager', async () => {
+    // The host engine is not in swarm mode (and no test changes that).
+    const info = (await docker.info()) as { Swarm?: { LocalNodeState?: string } };
+    expect(info.Swarm?.LocalNodeState).toBe('inactive');
+    const swarmAgent = new DockerAgent({ mode: 'swarm', instance: INSTANCE });
+    const r = await swarmAgent.run(dockerInvocation(['true']), context());
+    expect(r.exitCode).toBe(125);
+    expect(r.error?.code).toBe('E_DOCKER_ERROR');
+    expect(r.error?.message).toMatch(/not a swarm manager/);
   });
 });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { startDaemon } from '../../daemon/daemon.js';
 import { createLogger } from '../../daemon/logger.js';
 import { resolveSettings, type RawSettings } from '../../daemon/settings.js';
-import { EXIT } from '../exit.js';
+import { EXIT, reportError } from '../exit.js';
 
 interface DaemonFlags {
   repo?: string;
@@ -110,6 +110,8 @@ export function register(program: Command): void {
       await daemon.stopped;
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+      // Stopped by itself (its state push rejected): the exit says so, for the supervisor.
+      if (daemon.failure) process.exitCode = reportError(daemon.failure);
       // Everything is closed; if a stray handle kept the loop alive, do not hang the container.
       setTimeout(() => process.exit(process.exitCode ?? EXIT.ok), 2000).unref();
     });
