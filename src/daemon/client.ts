@@ -43,7 +43,8 @@ export class DaemonClient {
   private async request<T>(method: string, path: string, body?: Record<string, unknown>): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body) headers['content-type'] = 'application/json';
-    if (this.token && method !== 'GET') headers.authorization = `Bearer ${this.token}`;
+    // Reads need a role too (at least viewer), so every request carries the token.
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
     let res: Response;
     try {
       res = await fetch(this.info.url + path, {

@@ -1,5 +1,6 @@
 import type { AckBroker } from '../agents/ack-broker.js';
 import type { Engine } from '../engine/engine.js';
+import type { Authenticator } from './identity/authenticator.js';
 import type { Logger } from './logger.js';
 import type { DaemonMetrics } from './metrics.js';
 import type { SyncLoop } from './sync-loop.js';
@@ -11,7 +12,8 @@ export interface ServerDeps {
   sync: SyncLoop;
   metrics: DaemonMetrics;
   log: Logger;
-  token: string | null;
+  /** Who is calling: tokens file, OIDC, the deprecated shared token. */
+  auth: Authenticator;
   webhookSecret: string | null;
   bodyLimit: number;
   /** True once SIGTERM/SIGINT arrived: state-changing routes answer 503. */

@@ -18,7 +18,7 @@ import type { DeploymentRecord, LogEntry, StateLog } from '../state/types.js';
 import { ConfigError, OrbitError, formatDiagnostic, isOrbitError } from '../util/errors.js';
 import type { Secret } from '../util/secrets.js';
 import { newEntry } from '../state/index.js';
-import { approve } from './approval.js';
+import { approve, type Approver } from './approval.js';
 import {
   executeDeploy,
   executeUnwind,
@@ -373,7 +373,7 @@ export class Engine implements CommitJobHost {
   async unwind(
     target: string,
     author: string,
-    opts: { inDoubtDone?: boolean } = {},
+    opts: { inDoubtDone?: boolean; verifiedBy?: string | null } = {},
   ): Promise<DeploymentRecord> {
     const service = await this.serviceOf(target);
     const outcome = await this.streams.enqueue({
@@ -386,7 +386,11 @@ export class Engine implements CommitJobHost {
   }
 
   /** Re-applies the deployment that was unwound last, from its recorded config commit. */
-  async redeploy(service: string, author: string): Promise<DeploymentRecord> {
+  async redeploy(
+    service: string,
+    author: string,
+    opts: { verifiedBy?: string | null } = {},
+  ): Promise<DeploymentRecord> {
     await this.serviceOf(service);
     const outcome = await this.streams.enqueue({
       service,
@@ -404,7 +408,17 @@ export class Engine implements CommitJobHost {
         const loaded = await this.load(service, commit);
         return outcomeOf(
           'redeploy',
-          await this.deploy(service, commit, author, loaded.spec, loaded.vars, original.deploy_id),
+          await this.deploy(
+            service,
+            commit,
+            author,
+            loaded.spec,
+            loaded.vars,
+            original.deploy_id,
+            undefined,
+            null,
+            opts.verifiedBy,
+          ),
         );
       },
     });
@@ -412,8 +426,8 @@ export class Engine implements CommitJobHost {
   }
 
   /** Approves the `ack` step a deployment is waiting on in this process. */
-  ack(deployId: string, author: string): Promise<DeploymentRecord> {
-    return approve(this.deps, this.options.acks, deployId, author);
+  ack(deployId: string, approver: string | Approver): Promise<DeploymentRecord> {
+    return approve(this.deps, this.options.acks, deployId, approver);
   }
 
   /** Resolves deployments a crash left running or unwinding: their applied steps are unwound. */
@@ -485,6 +499,7 @@ export class Engine implements CommitJobHost {
       d.redeploy_of,
       undefined,
       d.deploy_id,
+      d.verified_by ?? null,
     );
     return outcomeOf('retry', again, commit);
   }
@@ -523,7 +538,7 @@ export class Engine implements CommitJobHost {
     reason: string,
     commit: string | null,
     onStarted?: () => void,
-    opts: { inDoubtDone?: boolean } = {},
+    opts: { inDoubtDone?: boolean; verifiedBy?: string | null } = {},
   ): Promise<DeploymentRecord> {
     const view = await this.state.service(service);
     const blocked = view?.in_flight ? await this.state.deployment(view.in_flight) : null;
@@ -533,6 +548,7 @@ export class Engine implements CommitJobHost {
         deployment: blocked,
         reason: blocked.unwind?.reason ?? reason,
         author,
+        verifiedBy: opts.verifiedBy,
         commit,
         secrets: await this.secretsFor(blocked),
         onStarted,
@@ -545,6 +561,7 @@ export class Engine implements CommitJobHost {
       deployment: current,
       reason,
       author,
+      verifiedBy: opts.verifiedBy,
       commit,
       secrets: await this.secretsFor(current),
       onStarted,
@@ -560,6 +577,7 @@ export class Engine implements CommitJobHost {
     redeployOf: string | null,
     onStarted?: () => void,
     retryOf: string | null = null,
+    verifiedBy: string | null = null,
   ): Promise<DeploymentRecord> {
     const view = await this.state.service(service);
     const sequence = await this.nextSequence(service);
@@ -576,6 +594,7 @@ export class Engine implements CommitJobHost {
       previous,
       redeployOf,
       retryOf,
+      verifiedBy,
       onStarted,
     });
   }

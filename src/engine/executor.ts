@@ -40,6 +40,8 @@ export interface DeployRequest {
   redeployOf: string | null;
   /** Set when re-running a deployment Orbit stopped in (recovery unwound it). */
   retryOf?: string | null;
+  /** How the author was verified (an API identity, a config commit's signature): every entry says it. */
+  verifiedBy?: string | null;
   /** Called once `deploy-started` is in the log. */
   onStarted?(): void;
 }
@@ -64,6 +66,7 @@ export async function executeDeploy(deps: ExecutorDeps, req: DeployRequest): Pro
     previous_deploy_id: req.previous?.deploy_id ?? null,
     config_commit: req.commit,
     author: req.author,
+    ...(req.verifiedBy ? { verified_by: req.verifiedBy } : {}),
     step_count: spec.steps.length,
   };
   await write(
@@ -100,6 +103,7 @@ export async function executeDeploy(deps: ExecutorDeps, req: DeployRequest): Pro
         deployment: await mustRead(deps.state, deployId),
         reason: 'failure',
         author: req.author,
+        verifiedBy: req.verifiedBy,
         commit: req.commit,
         secrets: vars.secrets,
       });

@@ -8,6 +8,7 @@ import { register as reconcile } from './reconcile.js';
 import { register as redeploy } from './redeploy.js';
 import { register as show } from './show.js';
 import { register as status } from './status.js';
+import { register as token } from './token.js';
 import { register as unwind } from './unwind.js';
 import { register as validate } from './validate.js';
 
@@ -24,4 +25,5 @@ export const commands: Array<(program: Command) => void> = [
   preview,
   daemon,
   ack,
+  token,
 ];

@@ -1,21 +1,25 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { serviceOfDeployment } from '../../engine/ids.js';
 import { OrbitError } from '../../util/errors.js';
-import { bearerGuard } from '../auth.js';
+import { identityOf } from '../identity/route-access.js';
 import { authorBody, idParams, serviceParams, type AuthorBody } from '../route-schemas.js';
 import type { ServerDeps } from '../server-deps.js';
 
 /**
- * The routes that change something. Registered as their own plugin, so the bearer-token hook
- * covers exactly these (fastify scopes a plugin's hooks to its routes).
+ * The routes that change something; who may call each is in identity/route-access.ts. The author
+ * of every action is the authenticated identity: a body's `author` is taken only from the
+ * deprecated shared token, which proves no one in particular.
  */
 export const changeRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
   const { engine } = deps;
-  app.addHook(
-    'preHandler',
-    bearerGuard(deps.token, () => deps.stopping()),
-  );
-  const author = (body: AuthorBody | undefined, fallback: string) => body?.author ?? fallback;
+  const actor = (req: FastifyRequest<{ Body: AuthorBody }>) => {
+    const id = identityOf(req);
+    return {
+      author: id.legacy ? (req.body?.author ?? id.name) : id.name,
+      verifiedBy: id.verifiedBy,
+      groups: id.groups,
+    };
+  };
 
   app.post<{ Params: { service: string }; Body: AuthorBody }>(
     '/api/services/:service/unwind',
@@ -28,19 +32,26 @@ export const changeRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) =>
           'E_BAD_REQUEST',
           `${req.body.deployment} is not a deployment of ${req.params.service}`,
         );
-      return { deployment: await engine.unwind(target, author(req.body, 'api')) };
+      const { author, verifiedBy } = actor(req);
+      return { deployment: await engine.unwind(target, author, { verifiedBy }) };
     },
   );
 
   app.post<{ Params: { service: string }; Body: AuthorBody }>(
     '/api/services/:service/redeploy',
     { schema: { params: serviceParams, body: authorBody(false) } },
-    async (req) => ({ deployment: await engine.redeploy(req.params.service, author(req.body, 'api')) }),
+    async (req) => {
+      const { author, verifiedBy } = actor(req);
+      return { deployment: await engine.redeploy(req.params.service, author, { verifiedBy }) };
+    },
   );
 
   app.post<{ Params: { id: string }; Body: AuthorBody }>(
     '/api/deployments/:id/ack',
-    { schema: { params: idParams, body: authorBody(true) } },
-    async (req) => ({ deployment: await engine.ack(req.params.id, req.body.author!) }),
+    { schema: { params: idParams, body: authorBody(false) } },
+    async (req) => {
+      const { author, verifiedBy, groups } = actor(req);
+      return { deployment: await engine.ack(req.params.id, { name: author, verifiedBy, groups }) };
+    },
   );
 };
