@@ -102,6 +102,10 @@ export interface CustomAgent {
 export interface RepoSettings {
   defaultPolicy: DeployPolicy;
   maxParallel: number | null;
+  /** `require_signed_commits`: a config commit deploys only if an allowed signer signed it. */
+  requireSignedCommits: boolean;
+  /** `allowed_signers`: a path in the repository (relative) or on the daemon's host (absolute). */
+  allowedSigners: string | null;
   customAgents: Record<string, CustomAgent>;
   /** Every attribute of the settings block, evaluated, including ones Orbit does not know yet. */
   raw: Record<string, unknown>;

@@ -11,6 +11,7 @@ import type { DeploymentRecord, LogEntry, StateLog, ServiceView } from '../state
 import { ConfigError, OrbitError, formatDiagnostic } from '../util/errors.js';
 import { newEntry } from '../state/index.js';
 import { decideCommitFor, type ObjectIdReader } from './commit-decision.js';
+import type { SignatureCheck } from './signing-policy.js';
 import { deploymentId } from './ids.js';
 import { outcomeOf, type JobOutcome } from './outcome.js';
 import type { PlannedJob } from './reconcile-plan.js';
@@ -20,6 +21,8 @@ export interface CommitJobHost {
   readonly state: StateLog;
   readonly history: ObjectIdReader;
   load(service: string, commit: string): Promise<{ spec: ServiceSpec; vars: ResolvedVariables }>;
+  /** Whether the commit may deploy under `require_signed_commits`, and its verified signer. */
+  checkSignature(commit: string): Promise<SignatureCheck>;
   nextSequence(service: string): Promise<number>;
   now(): Date;
   write(entry: LogEntry): Promise<void>;
@@ -30,6 +33,7 @@ export interface CommitJobHost {
     reason: string,
     commit: string | null,
     onStarted?: () => void,
+    opts?: { verifiedBy?: string | null },
   ): Promise<DeploymentRecord>;
   deploy(
     service: string,
@@ -39,6 +43,8 @@ export interface CommitJobHost {
     vars: ResolvedVariables,
     redeployOf: string | null,
     onStarted?: () => void,
+    retryOf?: string | null,
+    verifiedBy?: string | null,
   ): Promise<DeploymentRecord>;
 }
 
@@ -53,6 +59,8 @@ export class CommitJob {
   private rejection: ConfigError | null = null;
   /** The commit removed the service's deploy.hcl: nothing to deploy (an unwind is by hand). */
   private removed = false;
+  /** `require_signed_commits`: the verdict on the commit's signature. */
+  private signature: SignatureCheck = { ok: true, verifiedBy: null };
 
   constructor(
     private readonly engine: CommitJobHost,
@@ -75,6 +83,7 @@ export class CommitJob {
   }
 
   async prepare(): Promise<void> {
+    this.signature = await this.engine.checkSignature(this.commitSha);
     try {
       this.loaded = await this.engine.load(this.service, this.commitSha);
       this.policy = this.loaded.spec.policy;
@@ -106,6 +115,7 @@ export class CommitJob {
         deploy_id: deployId,
         config_commit: this.commitSha,
         author: this.job.commit.author,
+        ...this.verified(),
         reason: `superseded by ${by.slice(0, 12)}`,
       }),
     );
@@ -126,6 +136,11 @@ export class CommitJob {
     return seenAt !== undefined && seenAt >= this.index;
   }
 
+  private verified(): { verified_by?: string } {
+    const by = this.signature.ok ? this.signature.verifiedBy : null;
+    return by ? { verified_by: by } : {};
+  }
+
   private noop(): JobOutcome {
     return {
       kind: this.job.kind,
@@ -144,6 +159,9 @@ export class CommitJob {
     const noop = this.noop();
     if (this.handledBefore(view)) return noop;
 
+    // Not signed as required: rejected before anything, a revert's unwind included.
+    if (!this.signature.ok) return this.reject(this.signature.error);
+    const verifiedBy = this.signature.verifiedBy;
     const decision = await decideCommitFor(engine.state, engine.history, this.service, commit);
     if (decision.kind === 'unwind') {
       const d = await engine.unwindNow(
@@ -153,6 +171,7 @@ export class CommitJob {
         'revert',
         commit.sha,
         this.markStarted,
+        { verifiedBy },
       );
       return outcomeOf('revert', d, commit.sha);
     }
@@ -161,23 +180,7 @@ export class CommitJob {
     if (this.removed) return noop;
     if (this.rejection || !this.loaded) {
       const err = this.rejection!;
-      const error = { code: err.code, message: err.diagnostics.map(formatDiagnostic).join('\n') };
-      await engine.write(
-        // A directory that is no service name cannot be a path in the state tree: logged for no service.
-        newEntry('commit-rejected', isSafeServiceName(this.service) ? this.service : '', engine.now(), {
-          config_commit: commit.sha,
-          author: commit.author,
-          error,
-        }),
-      );
-      return {
-        kind: 'deploy',
-        service: this.service,
-        deployId: null,
-        commit: commit.sha,
-        status: 'rejected',
-        error,
-      };
+      return this.reject({ code: err.code, message: err.diagnostics.map(formatDiagnostic).join('\n') });
     }
     const { spec, vars } = this.loaded;
     const d = await engine.deploy(
@@ -188,7 +191,31 @@ export class CommitJob {
       vars,
       null,
       this.markStarted,
+      null,
+      verifiedBy,
     );
     return outcomeOf('deploy', d, commit.sha);
+  }
+
+  /** A `commit-rejected` entry: nothing of the commit runs for this service. */
+  private async reject(error: { code: string; message: string }): Promise<JobOutcome> {
+    const { engine } = this;
+    const commit = this.job.commit;
+    await engine.write(
+      // A directory that is no service name cannot be a path in the state tree: logged for no service.
+      newEntry('commit-rejected', isSafeServiceName(this.service) ? this.service : '', engine.now(), {
+        config_commit: commit.sha,
+        author: commit.author,
+        error,
+      }),
+    );
+    return {
+      kind: 'deploy',
+      service: this.service,
+      deployId: null,
+      commit: commit.sha,
+      status: 'rejected',
+      error,
+    };
   }
 }

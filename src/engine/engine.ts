@@ -35,6 +35,7 @@ import { previousForNew, redeployTarget, unwindTarget } from '../state/chain/ind
 import { planCommits, planFirstRun, supersededInBatch, type PlannedCommit } from './reconcile-plan.js';
 import { serviceStatuses, type ServiceStatus } from './status.js';
 import { ServiceStreams } from './streams.js';
+import { SigningPolicy, type SignatureCheck } from './signing-policy.js';
 
 export type { JobOutcome, OutcomeStatus } from './outcome.js';
 
@@ -128,6 +129,7 @@ export class Engine implements CommitJobHost {
   private readonly drained = new Promise<void>((resolve) => (this.markDrained = resolve));
 
   private readonly isolated: IsolatedLoader | null;
+  private signing: SigningPolicy | undefined;
 
   private constructor(
     readonly options: EngineOptions,
@@ -597,6 +599,12 @@ export class Engine implements CommitJobHost {
       verifiedBy,
       onStarted,
     });
+  }
+
+  /** `require_signed_commits` (orbit.hcl): whether `commit` may deploy, and who signed it. */
+  checkSignature(commit: string): Promise<SignatureCheck> {
+    this.signing ??= new SigningPolicy(this.options.repoDir);
+    return this.signing.check(commit);
   }
 
   /** Loads and checks a service's config at a commit; throws ConfigError. */

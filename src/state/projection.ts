@@ -254,7 +254,10 @@ const REDUCERS = {
     const rec = record();
     const s = step(rec);
     s.acked = { by: e.author, time: e.applied_time };
-    s.approvals = [...(s.approvals ?? []), { by: e.author, time: e.applied_time, verified_by: e.verified_by ?? null }];
+    s.approvals = [
+      ...(s.approvals ?? []),
+      { by: e.author, time: e.applied_time, verified_by: e.verified_by ?? null },
+    ];
     out.deployments.push(rec);
   },
   'commit-seen': ({ e, out }) => {

@@ -1,5 +1,5 @@
 import { appendFileSync, chmodSync, existsSync, readFileSync } from 'node:fs';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { createToken, NAME_PATTERN, parseTokensFile } from '../../daemon/identity/tokens-file.js';
 import { isRole, ROLES, type Role } from '../../daemon/identity/roles.js';
 import { OrbitError } from '../../util/errors.js';
