@@ -32,6 +32,10 @@ export class DaemonClient {
     private readonly token: string | null = tokenFor(info),
   ) {}
 
+  get hasToken(): boolean {
+    return this.token !== null;
+  }
+
   get<T>(path: string): Promise<T> {
     return this.request<T>('GET', path);
   }

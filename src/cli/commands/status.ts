@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import chalk from 'chalk';
 import { paint, printJson, println, short } from '../format.js';
 import { withEngine, withRepoOptions, type RepoOptions } from '../repo-options.js';
-import { daemonFor } from '../daemon-link.js';
+import { daemonForReading } from '../daemon-link.js';
 import type { ServiceStatus } from '../../engine/status.js';
 
 export function register(program: Command): void {
@@ -13,7 +13,7 @@ export function register(program: Command): void {
       .option('--json', 'print as JSON: one object per service, current deployment or null')
       .addHelpText('after', '\nExample:\n  $ orbit status --json'),
   ).action(async (opts: RepoOptions & { json?: boolean }) => {
-    const daemon = await daemonFor(opts);
+    const daemon = await daemonForReading(opts);
     const statuses = daemon
       ? (await daemon.get<{ services: ServiceStatus[] }>('/api/services')).services
       : await withEngine(opts, { readOnly: true }, (engine) => engine.status());
