@@ -41,15 +41,16 @@ export function approvalState(
   d: Pick<DeploymentRecord, 'author' | 'verified_by'>,
 ): ApprovalState {
   const done = waiter.approved.map((a) => a.by);
+  const excluded = waiter.allowSelfApproval ? [] : causedBy(d);
+  const still = (p: string) =>
+    !done.some((by) => isApprover([p], by)) && !excluded.some((c) => isApprover([p], c));
   return {
     step: waiter.stepName,
     required: waiter.approvals,
     approved: [...waiter.approved],
     remaining: Math.max(0, waiter.approvals - waiter.approved.length),
-    may_approve: waiter.approvers
-      ? waiter.approvers.filter((p) => !done.some((by) => isApprover([p], by)))
-      : null,
-    excluded: waiter.allowSelfApproval ? [] : causedBy(d),
+    may_approve: waiter.approvers ? waiter.approvers.filter(still) : null,
+    excluded,
   };
 }
 
