@@ -75,7 +75,7 @@ beforeAll(async () => {
       { claim: 'repository', equals: 'acme/config', roles: ['deployer'], services: 'web' },
     ],
   });
-  daemon = await startTestDaemon({ repo: repo.dir, config }, { ORBIT_TOKEN: '' });
+  daemon = await startTestDaemon({ repo: repo.dir }, { ORBIT_TOKEN: '', ORBIT_CONFIG: config });
   await waitFor('web-1 waiting', () =>
     daemon.engine.state.deployment('web-1').then((d) => d?.status === 'running'),
   );
