@@ -22,12 +22,13 @@ export async function daemonFor(opts: RepoOptions): Promise<DaemonClient | null>
 }
 
 /**
- * The daemon to read through, when this user holds a token for it. Reads need a role too; without
- * a token, reading the repository directly shows the same (whoever can read it can read the log).
+ * The daemon to read through: the one ORBIT_DAEMON_URL names, or the local one when this user
+ * holds a token for it. Reads need a role too; without a token, reading the repository directly
+ * shows the same (whoever can read it can read the log).
  */
 export async function daemonForReading(opts: RepoOptions): Promise<DaemonClient | null> {
   const daemon = await daemonFor(opts);
-  return daemon?.hasToken ? daemon : null;
+  return daemon && (daemon.hasToken || process.env.ORBIT_DAEMON_URL) ? daemon : null;
 }
 
 /**
