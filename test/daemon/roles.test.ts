@@ -66,6 +66,18 @@ describe('the tokens file', () => {
     expect(text).toMatch(/^wes deployer web [0-9a-f]{18} scrypt\$16384\$8\$1\$/m);
   });
 
+  it('a token created while the daemon runs works at once; deleting its line revokes it', async () => {
+    const late = await create('lee', '--role', 'viewer');
+    expect((await api(daemon, 'GET', '/api/services', { token: late })).status).toBe(200);
+    const text = readFileSync(tokensFile, 'utf8');
+    writeFileSync(tokensFile, text.replace(/^lee .*\n/m, ''));
+    expect((await api(daemon, 'GET', '/api/services', { token: late })).status).toBe(401);
+    // A line that does not parse is ignored until the next start: the tokens read before stay.
+    writeFileSync(tokensFile, `${readFileSync(tokensFile, 'utf8')}broken line\n`);
+    expect((await api(daemon, 'GET', '/api/services', as('viewer'))).status).toBe(200);
+    writeFileSync(tokensFile, text.replace(/^lee .*\n/m, ''));
+  });
+
   it('a bad token is 401 with the same answer whether its id exists or not', async () => {
     const [, id] = tokens.deployer!.split('_');
     const answers = await Promise.all(
