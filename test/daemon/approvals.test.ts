@@ -84,6 +84,7 @@ describe('approvals', () => {
     ]);
     const d = await daemon!.engine.state.deployment('web-1');
     expect(d?.steps[0]?.approvals?.map((a) => a.by)).toEqual(['alice', 'bob']);
+    expect((await orbit(['show', 'web-1', '--repo', repo.dir])).stdout).toContain('(acked by alice, bob)');
     expect(repo.git('log', '--format=%B', 'orbit/state')).toMatch(
       /acked by alice\n\n(.*\n)*Orbit-Verified-By: token alice/,
     );
