@@ -40,7 +40,11 @@ export class SigningPolicy {
   check(sha: string): Promise<SignatureCheck> {
     let memo = this.checked.get(sha);
     if (!memo) {
-      memo = (async () => {
+      memo = (async (): Promise<SignatureCheck> => {
+        // Most repositories never set a policy: one git process says no commit before this one
+        // touched orbit.hcl, and that is all.
+        const touching = await this.changes(sha, [ORBIT_FILE], 2);
+        if (!touching.some((c) => c !== sha)) return { ok: true, verifiedBy: null };
         const parent = await resolveCommit({ cwd: this.repoDir }, `${sha}^`);
         const policy = parent ? await this.inForce(parent) : OFF;
         return policy.required ? this.verify(sha, policy) : { ok: true, verifiedBy: null };
@@ -52,15 +56,17 @@ export class SigningPolicy {
     return memo;
   }
 
-  /** The newest first-parent commit at or before `x` that changed one of `paths`, or null. */
-  private async lastChange(x: string, paths: string[]): Promise<string | null> {
+  /** The newest `max` first-parent commits at or before `x` that changed one of `paths`. */
+  private async changes(x: string, paths: string[], max: number): Promise<string[]> {
     const out = await run(
-      ['log', '-1', '--first-parent', '--format=%H', '--end-of-options', x, '--', ...paths],
-      {
-        cwd: this.repoDir,
-      },
+      ['log', `-${max}`, '--first-parent', '--format=%H', '--end-of-options', x, '--', ...paths],
+      { cwd: this.repoDir },
     );
-    return out.stdout.trim() || null;
+    return out.stdout.split('\n').filter(Boolean);
+  }
+
+  private async lastChange(x: string, paths: string[]): Promise<string | null> {
+    return (await this.changes(x, paths, 1))[0] ?? null;
   }
 
   /** The policy in force at commit `x` (see the file comment). */
