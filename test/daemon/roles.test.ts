@@ -199,6 +199,10 @@ describe('the CLI through the daemon', () => {
       expect(r.stderr).toContain(`needs the ${role} role`);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
+    // The approver passes the role check and reaches the ack itself: nothing is waiting.
+    const ack = await cli('approver', 'ack', 'web-1');
+    expect(ack.code).toBe(1);
+    expect(ack.stderr).toContain('has no step waiting for approval');
     const unwound = await cli('deployer', 'unwind', 'web', '--json');
     expect(unwound.code).toBe(0);
     expect(JSON.parse(unwound.stdout)).toMatchObject({ status: 'unwound', unwind: { author: 'dee' } });
