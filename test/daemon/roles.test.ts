@@ -33,6 +33,8 @@ beforeAll(async () => {
   tokens.approver = await create('abe', '--role', 'approver');
   tokens.admin = await create('ada', '--role', 'admin');
   tokens.webDeployer = await create('wes', '--role', 'deployer', '--services', 'web');
+  // Deployer of the services named api-*: not of `api`, whose deployments are api-1, api-2, ...
+  tokens.apiStar = await create('ape', '--role', 'deployer', '--services', 'api-*');
   repo = new ConfigRepo();
   trace = new Trace();
   repo.commit({
@@ -128,6 +130,8 @@ describe('every role against every route', () => {
       ['approver', '/api/services/web/redeploy', 'deployer'],
       ['webDeployer', '/api/services/api/unwind', 'deployer'],
       ['webDeployer', '/api/services/api/redeploy', 'deployer'],
+      // `:target` may be a deployment id: api-1 is api's, whatever `api-*` makes of the text.
+      ['apiStar', '/api/services/api-1/unwind', 'deployer'],
       ['viewer', '/api/deployments/web-1/ack', 'approver'],
       ['deployer', '/api/deployments/web-1/ack', 'approver'],
       ['webDeployer', '/api/deployments/web-1/ack', 'approver'],

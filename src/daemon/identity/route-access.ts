@@ -12,17 +12,30 @@ import { allows, type Identity, type Role } from './roles.js';
 interface Access {
   /** null: open to anyone (health, metrics; the webhook checks its own signature). */
   role: Role | null;
-  /** The service the request is about, for grants limited by a glob; null: none in particular. */
-  service?(req: FastifyRequest): string | null;
+  /**
+   * The services the request may be about, for grants limited by a glob (the role is needed for
+   * each); null: none in particular.
+   */
+  service?(req: FastifyRequest): string[] | null;
   /** Refused with 503 while the daemon stops. */
   changes?: boolean;
 }
 
-const byService = (req: FastifyRequest) => (req.params as { service?: string }).service ?? null;
+const byService = (req: FastifyRequest) => {
+  const service = (req.params as { service?: string }).service;
+  return service ? [service] : null;
+};
+/** `:target` is a service or one of its deployment ids (`web-3`): the role is needed for both readings. */
+const byTarget = (req: FastifyRequest) => {
+  const target = (req.params as { service?: string }).service;
+  if (!target) return null;
+  const owner = serviceOfDeployment(target);
+  return owner && owner !== target ? [target, owner] : [target];
+};
 const byDeployment = (req: FastifyRequest) => {
   const id = (req.params as { id?: string }).id;
   // An id naming no service matches no service-limited grant.
-  return id ? (serviceOfDeployment(id) ?? '') : null;
+  return id ? [serviceOfDeployment(id) ?? ''] : null;
 };
 const open: Access = { role: null };
 const read = (service?: Access['service']): Access => ({ role: 'viewer', service });
@@ -36,7 +49,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   'GET /api/services/:service': read(byService),
   'GET /api/services/:service/history': read(byService),
   'GET /api/deployments/:id': read(byDeployment),
-  'POST /api/services/:service/unwind': change('deployer', byService),
+  'POST /api/services/:service/unwind': change('deployer', byTarget),
   'POST /api/services/:service/redeploy': change('deployer', byService),
   'POST /api/deployments/:id/ack': change('approver', byDeployment),
 };
@@ -75,8 +88,9 @@ function guard(auth: Authenticator, access: Access, stopping: () => boolean) {
     if (access.changes && stopping())
       throw new OrbitError('E_SHUTTING_DOWN', 'the daemon is shutting down; try again later');
     const identity = (await auth.authenticate(req.headers.authorization)) ?? anonymous(auth, role);
-    const service = access.service?.(req) ?? null;
-    if (!allows(identity, role, service))
+    const services = access.service?.(req) ?? [null];
+    const service = services.find((s) => !allows(identity, role, s));
+    if (service !== undefined)
       throw new OrbitError(
         'E_FORBIDDEN',
         `${identity.name} may not ${req.method} ${req.routeOptions.url}: it needs the ${role} role${service ? ` for ${service}` : ''}`,
