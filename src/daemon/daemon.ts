@@ -20,6 +20,7 @@ import { removeDiscovery, writeDiscovery } from './discovery.js';
 import { entryObserver } from './entry-log.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
+import { RecentPushers } from './recent-pushers.js';
 import { redactUrl } from './remote-sync.js';
 import type { DaemonSettings } from './settings.js';
 import { SyncLoop } from './sync-loop.js';
@@ -53,6 +54,7 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
     anonymousRead: settings.anonymousRead,
   });
   const acks = new AckBroker();
+  const pushers = new RecentPushers();
   const started = new Date().toISOString();
   const repoShown = settings.remote ? redactUrl(settings.repo) : settings.repo;
 
@@ -67,6 +69,7 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
     maxParallel: settings.maxParallel ?? undefined,
     docker: { mode: settings.dockerMode },
     acks,
+    pushedBy: (sha) => pushers.of(sha),
     env: options.env,
     observe: (e) => onEntry(e),
     stateSigning: loadStateSigning(settings.stateSigning),
@@ -87,6 +90,7 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
       metrics,
       log,
       auth,
+      pushers,
       webhookSecret: settings.webhookSecret,
       bodyLimit: settings.bodyLimit,
       stopping: () => stopping,

@@ -3,6 +3,7 @@ import type { Engine } from '../engine/engine.js';
 import type { Authenticator } from './identity/authenticator.js';
 import type { Logger } from './logger.js';
 import type { DaemonMetrics } from './metrics.js';
+import type { RecentPushers } from './recent-pushers.js';
 import type { SyncLoop } from './sync-loop.js';
 
 /** What the HTTP API's plugins are given. */
@@ -14,6 +15,8 @@ export interface ServerDeps {
   log: Logger;
   /** Who is calling: tokens file, OIDC, the deprecated shared token. */
   auth: Authenticator;
+  /** Who pushed recent commits (push webhooks): approvals refuse them as they refuse authors. */
+  pushers: RecentPushers;
   webhookSecret: string | null;
   bodyLimit: number;
   /** True once SIGTERM/SIGINT arrived: state-changing routes answer 503. */

@@ -30,18 +30,25 @@ export interface ApprovalState {
   excluded: string[];
 }
 
-/** The people a deployment is "their own" for: its author and its config commit's signer. */
-export function causedBy(d: Pick<DeploymentRecord, 'author' | 'verified_by'>): string[] {
+/**
+ * The people a deployment is "their own" for: its author, its config commit's signer, and whoever
+ * pushed that commit (when known).
+ */
+export function causedBy(
+  d: Pick<DeploymentRecord, 'author' | 'verified_by'>,
+  pusher: string | null = null,
+): string[] {
   const signer = /^ssh-signature (\S+)/.exec(d.verified_by ?? '')?.[1];
-  return [d.author, ...(signer ? [signer] : [])].filter(Boolean);
+  return [...new Set([d.author, signer, pusher])].filter((x): x is string => !!x);
 }
 
 export function approvalState(
   waiter: AckWaiter,
   d: Pick<DeploymentRecord, 'author' | 'verified_by'>,
+  pusher: string | null = null,
 ): ApprovalState {
   const done = waiter.approved.map((a) => a.by);
-  const excluded = waiter.allowSelfApproval ? [] : causedBy(d);
+  const excluded = waiter.allowSelfApproval ? [] : causedBy(d, pusher);
   const still = (p: string) =>
     !done.some((by) => isApprover([p], by)) && !excluded.some((c) => isApprover([p], c));
   return {
@@ -62,6 +69,7 @@ export async function approve(
   acks: AckBroker | undefined,
   deployId: string,
   who: string | Approver,
+  pushedBy?: (commit: string) => string | null,
 ): Promise<DeploymentRecord> {
   const approver = asApprover(who);
   const author = approver.name;
@@ -82,7 +90,8 @@ export async function approve(
       { deployId, step: step.step_id, author, approvers: listed },
     );
   }
-  const own = waiter.allowSelfApproval ? undefined : causedBy(d).find((c) => isApprover([author], c));
+  const pusher = d.config_commit ? (pushedBy?.(d.config_commit) ?? null) : null;
+  const own = waiter.allowSelfApproval ? undefined : causedBy(d, pusher).find((c) => isApprover([author], c));
   if (own !== undefined) {
     throw new OrbitError(
       'E_SELF_APPROVAL',

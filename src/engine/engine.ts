@@ -60,6 +60,8 @@ export interface EngineOptions {
   now?(): Date;
   /** Where `ack` steps wait; `Engine.ack` approves them. */
   acks?: AckBroker;
+  /** Who pushed a config commit, where known (the daemon's push webhooks): they may not approve it. */
+  pushedBy?(commit: string): string | null;
   /** Signed state commits (key, allowed signers); see docs/state-log.md. */
   stateSigning?: StateSigning;
   /** Evaluate each service's config in a worker thread with these limits (the daemon does). */
@@ -429,7 +431,7 @@ export class Engine implements CommitJobHost {
 
   /** Approves the `ack` step a deployment is waiting on in this process. */
   ack(deployId: string, approver: string | Approver): Promise<DeploymentRecord> {
-    return approve(this.deps, this.options.acks, deployId, approver);
+    return approve(this.deps, this.options.acks, deployId, approver, this.options.pushedBy);
   }
 
   /** Resolves deployments a crash left running or unwinding: their applied steps are unwound. */

@@ -9,14 +9,15 @@ import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { orbit } from '../support/cli.js';
 import { ConfigRepo, Trace, execStep, traceLine } from '../support/config-repo.js';
-import { api, startTestDaemon, waitFor, type TestDaemon } from './helpers.js';
+import { sign } from '@octokit/webhooks-methods';
+import { api, SECRET, startTestDaemon, waitFor, type TestDaemon } from './helpers.js';
 
 const tokensFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'orbit-tokens-')), 'tokens');
 const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
   // `ann` is the config repository's commit author (Ann Operator <ann@example.com>).
-  for (const name of ['alice', 'bob', 'ann', 'zed']) {
+  for (const name of ['alice', 'bob', 'ann', 'zed', 'pete']) {
     const r = await orbit(['token', 'create', name, '--role', 'approver', '--tokens-file', tokensFile]);
     tokens[name] = r.stdout.trim();
   }
@@ -102,5 +103,32 @@ describe('approvals', () => {
       'web-1 deployed',
       async () => (await daemon!.engine.state.deployment('web-1'))?.status === 'succeeded',
     );
+  });
+
+  it('refuses whoever pushed the commit, as a signed push webhook names them', async () => {
+    await start('');
+    const sha = repo.git('rev-parse', 'HEAD');
+    const payload = JSON.stringify({
+      ref: 'refs/heads/main',
+      after: sha,
+      commits: [{ id: sha }],
+      pusher: { name: 'pete', email: 'pete@example.com' },
+    });
+    const hook = await api(daemon!, 'POST', '/hooks/github', {
+      raw: payload,
+      token: null,
+      headers: {
+        'x-github-event': 'push',
+        'x-github-delivery': 'push-1',
+        'x-hub-signature-256': await sign(SECRET, payload),
+      },
+    });
+    expect(hook.status).toBe(202);
+    expect((await get('/api/deployments/web-1')).body.waiting_ack.approval.excluded).toEqual([
+      'Ann Operator <ann@example.com>',
+      'pete <pete@example.com>',
+    ]);
+    expect(await ack('pete')).toMatchObject({ status: 403, body: { error: { code: 'E_SELF_APPROVAL' } } });
+    expect((await ack('alice')).status).toBe(200);
   });
 });

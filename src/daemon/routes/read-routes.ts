@@ -18,7 +18,7 @@ export const readRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
   const waitingAck = async (deployId: string, known?: DeploymentRecord) => {
     const w = deps.acks.waiting(deployId);
     const d = w ? (known ?? (await engine.state.deployment(deployId))) : null;
-    return w && d ? { ...w, approval: approvalState(w, d) } : null;
+    return w && d ? { ...w, approval: approvalState(w, d, deps.pushers.of(d.config_commit)) } : null;
   };
 
   app.get('/healthz', async (_req, reply) => {
