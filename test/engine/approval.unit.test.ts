@@ -22,6 +22,12 @@ describe('approval state', () => {
     expect(
       causedBy({ author: 'Ann <ann@example.com>', verified_by: 'ssh-signature carl@example.com SHA256:abc' }),
     ).toEqual(['Ann <ann@example.com>', 'carl@example.com']);
+    // And whoever pushed it, when known; the same person is named once.
+    expect(causedBy({ author: 'Ann <ann@example.com>' }, 'pete <pete@example.com>')).toEqual([
+      'Ann <ann@example.com>',
+      'pete <pete@example.com>',
+    ]);
+    expect(causedBy({ author: 'Ann <ann@example.com>' }, 'Ann <ann@example.com>')).toHaveLength(1);
     // A token identity is no signer.
     expect(causedBy({ author: 'dee', verified_by: 'token dee (0123)' })).toEqual(['dee']);
   });
