@@ -123,10 +123,12 @@ async function memory(services: number): Promise<Record<string, unknown>> {
     const startMs = performance.now() - t;
     const rssStarted = rssOf(child.pid!);
     t = performance.now();
-    const body = (await (await fetch(`${url}/api/services`)).json()) as { services: unknown[] };
+    // Reads need a role: the (deprecated) shared token is one admin.
+    const auth = { headers: { authorization: 'Bearer bench' } };
+    const body = (await (await fetch(`${url}/api/services`, auth)).json()) as { services: unknown[] };
     const statusMs = performance.now() - t;
     t = performance.now();
-    await (await fetch(`${url}/api/services`)).json();
+    await (await fetch(`${url}/api/services`, auth)).json();
     const statusAgainMs = performance.now() - t;
     const rssAfterStatus = rssOf(child.pid!);
     return {

@@ -13,6 +13,7 @@ export const benchmarks: Record<string, () => Promise<unknown>> = {
   daemon: async () => (await import('./daemon.js')).daemonBench(),
   'schedule-window': async () => (await import('./schedule-window.js')).scheduleWindow(),
   'hcl-load': async () => (await import('./hcl-load.js')).hclLoad(),
+  identity: async () => (await import('./identity.js')).identityBench(),
 };
 
 async function main(): Promise<void> {

@@ -7,8 +7,14 @@
 export interface AckWaiter {
   deployId: string;
   stepName: string;
-  /** Who may approve; null means anyone who can call the API. */
+  /** Who may approve (names or OIDC groups); null means anyone with the approver role. */
   approvers: string[] | null;
+  /** How many distinct approvers it takes (`approvals = N`, default 1). */
+  approvals: number;
+  /** Whether who caused the deployment may approve it (`allow_self_approval`). */
+  allowSelfApproval: boolean;
+  /** Approvals so far (each also a `step-acked` entry), oldest first. */
+  approved: Array<{ by: string; time: string; verified_by: string | null }>;
   since: string;
   timeoutMs: number;
 }

@@ -9,7 +9,19 @@ export const ACK_CONTRACT: AgentContract = {
   params: {
     approvers: {
       type: 'list(string)',
-      description: 'who may approve (default: anyone holding the API token)',
+      description: 'who may approve: identity names or OIDC groups (default: anyone with the approver role)',
+    },
+    approvals: {
+      type: 'number',
+      description: 'how many distinct approvers it takes (default 1)',
+      check: (v) =>
+        Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 100
+          ? null
+          : 'must be a whole number from 1 to 100',
+    },
+    allow_self_approval: {
+      type: 'bool',
+      description: "whether the deployment's author or its commit's signer may approve it (default false)",
     },
   },
 };

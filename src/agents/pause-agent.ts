@@ -31,6 +31,10 @@ export class PauseAgent implements Agent {
           deployId: ctx.deploymentId,
           stepName: ctx.stepName,
           approvers: Array.isArray(approvers) ? (approvers as string[]) : null,
+          // As an ack step's: one approval, not by who caused the deployment.
+          approvals: 1,
+          allowSelfApproval: false,
+          approved: [],
           since: new Date(started).toISOString(),
           timeoutMs: inv.timeoutMs,
         },

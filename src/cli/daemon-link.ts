@@ -71,6 +71,16 @@ async function throughDaemonOrEngine<T>(
 }
 
 /**
+ * The daemon to read through: the one ORBIT_DAEMON_URL names, or the local one when this user
+ * holds a token for it. Reads need a role too; without a token, reading the repository directly
+ * shows the same (whoever can read it can read the log).
+ */
+export async function daemonForReading(opts: RepoOptions): Promise<DaemonClient | null> {
+  const daemon = await daemonFor(opts);
+  return daemon && (daemon.hasToken || process.env.ORBIT_DAEMON_URL) ? daemon : null;
+}
+
+/**
  * Runs a state-changing action through the daemon when one holds the repository (it is the one
  * writer), else on the repository directly with live output; prints the deployment and sets the
  * exit code from whether it reached `expected`.

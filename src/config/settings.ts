@@ -19,6 +19,8 @@ export function defaultSettings(): RepoSettings {
     maxParallel: null,
     selfHeal: false,
     selfHealBackoffMs: DEFAULT_SELF_HEAL_BACKOFF_MS,
+    requireSignedCommits: false,
+    allowedSigners: null,
     customAgents: {},
     raw: {},
   };
@@ -48,9 +50,26 @@ export function buildSettings(file: ParsedFile | null, out: Diagnostic[]): RepoS
   return settings;
 }
 
-const SETTINGS = ['default_policy', 'max_parallel', 'self_heal', 'self_heal_backoff'];
+const SETTINGS = [
+  'default_policy',
+  'max_parallel',
+  'self_heal',
+  'self_heal_backoff',
+  'require_signed_commits',
+  'allowed_signers',
+];
 
 function readSettings(block: ParsedBlock, settings: RepoSettings, out: Diagnostic[]): void {
+  readAttributes(block, settings, out);
+  if (settings.requireSignedCommits && !settings.allowedSigners)
+    out.push({
+      ...block.location,
+      code: 'E_BAD_SETTING',
+      message: 'require_signed_commits = true needs allowed_signers = "path" (who may sign)',
+    });
+}
+
+function readAttributes(block: ParsedBlock, settings: RepoSettings, out: Diagnostic[]): void {
   for (const a of block.attributes) {
     // Other settings are kept for other parts of Orbit, but one that looks like a typo of a known
     // one would silently do nothing.
@@ -74,6 +93,23 @@ function readSettings(block: ParsedBlock, settings: RepoSettings, out: Diagnosti
           ...a.location,
           code: 'E_BAD_POLICY',
           message: `default_policy must be "queue" or "supersede"`,
+        });
+    } else if (a.name === 'require_signed_commits') {
+      if (typeof v === 'boolean') settings.requireSignedCommits = v;
+      else
+        out.push({
+          ...a.location,
+          code: 'E_BAD_SETTING',
+          message: 'require_signed_commits must be true or false',
+        });
+    } else if (a.name === 'allowed_signers') {
+      if (typeof v === 'string' && v.trim()) settings.allowedSigners = v.trim();
+      else
+        out.push({
+          ...a.location,
+          code: 'E_BAD_SETTING',
+          message:
+            'allowed_signers must be a path: in the repository (relative) or on the daemon host (absolute)',
         });
     } else if (a.name === 'max_parallel') {
       if (typeof v === 'number' && Number.isInteger(v) && v >= 1) settings.maxParallel = v;

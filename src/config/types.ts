@@ -106,6 +106,10 @@ export interface RepoSettings {
   selfHeal: boolean;
   /** `self_heal_backoff`: the first wait after a self-heal that did not converge (doubles each time). */
   selfHealBackoffMs: number;
+  /** `require_signed_commits`: a config commit deploys only if an allowed signer signed it. */
+  requireSignedCommits: boolean;
+  /** `allowed_signers`: a path in the repository (relative) or on the daemon's host (absolute). */
+  allowedSigners: string | null;
   customAgents: Record<string, CustomAgent>;
   /** `schedule { }` in orbit.hcl: when deployments of every service may start (null: any time). */
   schedule?: ScheduleSpec | null;

@@ -32,6 +32,10 @@ export class DaemonClient {
     private readonly token: string | null = tokenFor(info),
   ) {}
 
+  get hasToken(): boolean {
+    return this.token !== null;
+  }
+
   get<T>(path: string): Promise<T> {
     return this.request<T>('GET', path);
   }
@@ -43,7 +47,8 @@ export class DaemonClient {
   private async request<T>(method: string, path: string, body?: Record<string, unknown>): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body) headers['content-type'] = 'application/json';
-    if (this.token && method !== 'GET') headers.authorization = `Bearer ${this.token}`;
+    // Reads need a role too (at least viewer), so every request carries the token.
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
     let res: Response;
     try {
       res = await fetch(this.info.url + path, {

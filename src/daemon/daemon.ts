@@ -13,11 +13,14 @@ import { resolveGitDir } from '../state/git-cli.js';
 import { loadStateSigning } from '../state/index.js';
 import type { LogEntry } from '../state/types.js';
 import { listenApi } from './api-listener.js';
+import { Authenticator } from './identity/authenticator.js';
+import { oidcVerifier } from './identity/oidc.js';
 import { openConfigSource } from './config-source.js';
 import { removeDiscovery, writeDiscovery } from './discovery.js';
 import { entryObserver } from './entry-log.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
+import { RecentPushers } from './recent-pushers.js';
 import { adoptRemoteStateBranch, redactUrl } from './remote-sync.js';
 import type { OrbitError } from '../util/errors.js';
 import type { DaemonSettings } from './settings.js';
@@ -50,7 +53,15 @@ export interface StartOptions {
 
 export async function startDaemon(settings: DaemonSettings, options: StartOptions = {}): Promise<Daemon> {
   const log = options.logger ?? createLogger({ level: settings.logLevel });
+  // Before anything is opened: a malformed tokens file stops the start with its file and line.
+  const auth = new Authenticator({
+    tokensFile: settings.tokensFile,
+    legacyToken: settings.token,
+    oidc: settings.oidc ? oidcVerifier(settings.oidc) : null,
+    anonymousRead: settings.anonymousRead,
+  });
   const acks = new AckBroker();
+  const pushers = new RecentPushers();
   const started = new Date().toISOString();
   const repoShown = settings.remote ? redactUrl(settings.repo) : settings.repo;
 
@@ -82,6 +93,7 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
     maxParallel: settings.maxParallel ?? undefined,
     docker: { mode: settings.dockerMode },
     acks,
+    pushedBy: (sha) => pushers.of(sha),
     env: options.env,
     now: options.now,
     observe: (e) => onEntry(e),
@@ -101,7 +113,8 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
       sync,
       metrics,
       log,
-      token: settings.token,
+      auth,
+      pushers,
       webhookSecret: settings.webhookSecret,
       bodyLimit: settings.bodyLimit,
       stopping: () => stopping,
@@ -128,14 +141,20 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
     repo: repoShown,
     branch: settings.branch,
     state_branch: settings.stateBranch,
-    auth: settings.token
+    auth: auth.configured
       ? { scheme: 'bearer', token_env: 'ORBIT_TOKEN', token_file: settings.tokenFile }
       : null,
   });
-  if (!settings.token)
+  if (!auth.configured)
     log.warn(
-      'no API token configured (--token-file or ORBIT_TOKEN): unwind, redeploy and ack through the API are off',
+      'no API identities configured (--tokens-file, oidc, or --token-file/ORBIT_TOKEN): the API answers only /healthz and /metrics',
     );
+  if (auth.legacy)
+    log.warn(
+      'the single API token (--token-file / ORBIT_TOKEN) is deprecated: it acts as one admin and the author it names is not verified; create named tokens with `orbit token create` and pass --tokens-file',
+    );
+  if (settings.anonymousRead)
+    log.warn('anonymous-read is on: anyone who reaches the port reads every deployment');
   log.info(
     // Every line carries `pid` already (the logger's base).
     { url, branch: settings.branch, state_branch: settings.stateBranch },

@@ -1,11 +1,13 @@
 /**
- * The daemon's HTTP API (fastify), as three plugins: the read routes (open), the state-changing
- * routes (behind the bearer-token hook) and the webhook (behind its signature). Bodies are JSON,
+ * The daemon's HTTP API (fastify), as three plugins: the read routes, the state-changing routes
+ * and the webhook (behind its signature). Every route's role is in identity/route-access.ts,
+ * checked before the body is read. Bodies are JSON,
  * size-limited and schema-checked; errors come back as `{ error: { code, message } }` with the
  * status chosen in http-errors.ts. Logged URLs never show query values (see log-redaction.ts).
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { plain, toHttpError } from './http-errors.js';
+import { guardRoutes } from './identity/route-access.js';
 import { changeRoutes } from './routes/change-routes.js';
 import { readRoutes } from './routes/read-routes.js';
 import { webhookRoutes } from './routes/webhook-routes.js';
@@ -44,6 +46,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     if (req.method === 'POST' && req.body === undefined) req.body = {};
   });
 
+  guardRoutes(app, deps.auth, () => deps.stopping());
   await app.register(readRoutes, deps);
   await app.register(changeRoutes, deps);
   await app.register(webhookRoutes, deps);

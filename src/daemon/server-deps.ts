@@ -1,7 +1,9 @@
 import type { AckBroker } from '../agents/ack-broker.js';
 import type { Engine } from '../engine/engine.js';
+import type { Authenticator } from './identity/authenticator.js';
 import type { Logger } from './logger.js';
 import type { DaemonMetrics } from './metrics.js';
+import type { RecentPushers } from './recent-pushers.js';
 import type { SyncLoop } from './sync-loop.js';
 
 /** What the HTTP API's plugins are given. */
@@ -11,7 +13,10 @@ export interface ServerDeps {
   sync: SyncLoop;
   metrics: DaemonMetrics;
   log: Logger;
-  token: string | null;
+  /** Who is calling: tokens file, OIDC, the deprecated shared token. */
+  auth: Authenticator;
+  /** Who pushed recent commits (push webhooks): approvals refuse them as they refuse authors. */
+  pushers: RecentPushers;
   webhookSecret: string | null;
   bodyLimit: number;
   /** True once SIGTERM/SIGINT arrived: state-changing routes answer 503. */

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseDuration } from '../config/duration.js';
 import { OrbitError } from '../util/errors.js';
+import { parseOidcSettings, type OidcSettings } from './identity/oidc-settings.js';
 
 /** Setting names as written in flags (`--poll-interval`) and in the config file. */
 export const SETTING_KEYS = [
@@ -24,6 +25,8 @@ export const SETTING_KEYS = [
   'data-dir',
   'poll-interval',
   'token-file',
+  'tokens-file',
+  'anonymous-read',
   'webhook-secret-file',
   'body-limit',
   'max-parallel',
@@ -32,7 +35,10 @@ export const SETTING_KEYS = [
 ] as const;
 
 export type SettingKey = (typeof SETTING_KEYS)[number];
-export type RawSettings = Partial<Record<SettingKey, string | number>>;
+export type RawSettings = Partial<Record<SettingKey, string | number | boolean>>;
+
+/** Settings only the config file can hold (structured values). */
+const FILE_ONLY_KEYS = ['oidc'] as const;
 
 export interface DaemonSettings {
   /** A local path (watched in place) or a URL / scp-style address (cloned and fetched). */
@@ -50,8 +56,15 @@ export interface DaemonSettings {
   port: number;
   dataDir: string;
   pollIntervalMs: number;
+  /** The deprecated single API token (one `admin`): `--token-file` / ORBIT_TOKEN. */
   token: string | null;
   tokenFile: string | null;
+  /** Named tokens with roles (`orbit token create`): `--tokens-file` / ORBIT_TOKENS_FILE. */
+  tokensFile: string | null;
+  /** Reads without a credential (`anonymous-read`); off by default. */
+  anonymousRead: boolean;
+  /** JWT bearer tokens from an OIDC issuer (config file `oidc`). */
+  oidc: OidcSettings | null;
   webhookSecret: string | null;
   bodyLimit: number;
   /** null: `settings { max_parallel }` in orbit.hcl, else 4. */
@@ -81,25 +94,26 @@ export function parseListen(text: string): { host: string; port: number } {
   return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
 }
 
-function readConfigFile(file: string): RawSettings {
+function readConfigFile(file: string): RawSettings & { oidc?: OidcSettings } {
   let parsed: unknown;
+  let text = '';
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
+    parsed = JSON.parse(text);
   } catch (err) {
     throw bad(`cannot read config file ${file}: ${(err as Error).message}`, { file });
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
     throw bad(`config file ${file} must hold a JSON object`, { file });
-  const unknown = Object.keys(parsed).filter((k) => !(SETTING_KEYS as readonly string[]).includes(k));
+  const known: readonly string[] = [...SETTING_KEYS, ...FILE_ONLY_KEYS];
+  const unknown = Object.keys(parsed).filter((k) => !known.includes(k));
   if (unknown.length)
-    throw bad(
-      `config file ${file}: unknown setting(s) ${unknown.join(', ')}; known: ${SETTING_KEYS.join(', ')}`,
-      {
-        file,
-        unknown,
-      },
-    );
-  return parsed as RawSettings;
+    throw bad(`config file ${file}: unknown setting(s) ${unknown.join(', ')}; known: ${known.join(', ')}`, {
+      file,
+      unknown,
+    });
+  const { oidc, ...rest } = parsed as RawSettings & { oidc?: unknown };
+  return { ...rest, ...(oidc !== undefined ? { oidc: parseOidcSettings(oidc, file, text) } : {}) };
 }
 
 function readSecretFile(file: string, what: string): string {
@@ -123,7 +137,7 @@ export function resolveSettings(
   env: Record<string, string | undefined> = process.env,
 ): DaemonSettings {
   const configFile = flags.config ?? env.ORBIT_CONFIG;
-  const file = configFile ? readConfigFile(configFile) : {};
+  const file: ReturnType<typeof readConfigFile> = configFile ? readConfigFile(configFile) : {};
   const get = (key: SettingKey): string | undefined => {
     const v = flags[key] ?? env[envName(key)] ?? file[key];
     return v === undefined || v === '' ? undefined : String(v);
@@ -145,6 +159,10 @@ export function resolveSettings(
   if (evalTimeout === null || evalTimeout < 100)
     throw bad(`--eval-timeout must be a duration such as 10s or 1m, got "${get('eval-timeout')}"`);
   const tokenFile = get('token-file') ?? null;
+  const tokensFile = get('tokens-file') ?? null;
+  const anonymousRead = get('anonymous-read') ?? 'false';
+  if (anonymousRead !== 'true' && anonymousRead !== 'false')
+    throw bad(`--anonymous-read must be true or false, got "${anonymousRead}"`, { flag: '--anonymous-read' });
   const secretFile = get('webhook-secret-file') ?? null;
   const { host, port } = parseListen(get('listen') ?? '127.0.0.1:7420');
   return {
@@ -166,6 +184,9 @@ export function resolveSettings(
     pollIntervalMs: interval,
     token: tokenFile ? readSecretFile(tokenFile, 'API token') : env.ORBIT_TOKEN || null,
     tokenFile: tokenFile ? path.resolve(tokenFile) : null,
+    tokensFile: tokensFile ? path.resolve(tokensFile) : null,
+    anonymousRead: anonymousRead === 'true',
+    oidc: file.oidc ?? null,
     webhookSecret: secretFile
       ? readSecretFile(secretFile, 'webhook secret')
       : env.ORBIT_WEBHOOK_SECRET || null,

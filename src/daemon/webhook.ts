@@ -7,7 +7,15 @@ import { verify } from '@octokit/webhooks-methods';
 import { OrbitError } from '../util/errors.js';
 
 export type WebhookDecision =
-  { action: 'sync'; ref: string; after: string | null } | { action: 'ignore'; reason: string };
+  | {
+      action: 'sync';
+      ref: string;
+      after: string | null;
+      /** Who pushed (`pusher`, as `name <email>`), and the commits they pushed: GitHub signed this. */
+      pushedBy: string | null;
+      commits: string[];
+    }
+  | { action: 'ignore'; reason: string };
 
 /** Throws E_BAD_SIGNATURE unless `signature` is the body's HMAC-SHA256 under `secret`. */
 export async function checkSignature(
@@ -43,9 +51,20 @@ export function payloadOf(rawBody: string, contentType: string | undefined): unk
 export function decide(event: string | undefined, payload: unknown, branch: string): WebhookDecision {
   if (event === 'ping') return { action: 'ignore', reason: 'ping' };
   if (event !== 'push') return { action: 'ignore', reason: `event ${event ?? '(none)'} is not a push` };
-  const p = payload as { ref?: unknown; after?: unknown } | null;
+  const p = payload as {
+    ref?: unknown;
+    after?: unknown;
+    pusher?: { name?: unknown; email?: unknown };
+    commits?: unknown;
+  } | null;
   if (!p || typeof p.ref !== 'string') throw new OrbitError('E_BAD_REQUEST', 'push payload without a ref');
   const watched = `refs/heads/${branch}`;
   if (p.ref !== watched) return { action: 'ignore', reason: `push to ${p.ref}; watching ${watched}` };
-  return { action: 'sync', ref: p.ref, after: typeof p.after === 'string' ? p.after : null };
+  const after = typeof p.after === 'string' ? p.after : null;
+  const name = typeof p.pusher?.name === 'string' ? p.pusher.name : null;
+  const email = typeof p.pusher?.email === 'string' ? p.pusher.email : null;
+  const pushedBy = name && email ? `${name} <${email}>` : (name ?? email);
+  const listed = Array.isArray(p.commits) ? (p.commits as Array<{ id?: unknown }>) : [];
+  const ids = listed.map((c) => c?.id).filter((id): id is string => typeof id === 'string');
+  return { action: 'sync', ref: p.ref, after, pushedBy, commits: after ? [...ids, after] : ids };
 }

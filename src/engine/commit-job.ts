@@ -12,6 +12,7 @@ import { ConfigError, OrbitError, formatDiagnostic } from '../util/errors.js';
 import { newEntry } from '../state/index.js';
 import { decideCommitFor, type ObjectIdReader } from './commit-decision.js';
 import { releaseHold } from './holds.js';
+import type { SignatureCheck } from './signing-policy.js';
 import { deploymentId } from './ids.js';
 import { outcomeOf, type JobOutcome } from './outcome.js';
 import type { PlannedJob } from './reconcile-plan.js';
@@ -22,6 +23,8 @@ export interface CommitJobHost extends WindowHost {
   readonly state: StateLog;
   readonly history: ObjectIdReader;
   load(service: string, commit: string): Promise<{ spec: ServiceSpec; vars: ResolvedVariables }>;
+  /** Whether the commit may deploy under `require_signed_commits`, and its verified signer. */
+  checkSignature(commit: string): Promise<SignatureCheck>;
   nextSequence(service: string): Promise<number>;
   now(): Date;
   write(entry: LogEntry): Promise<void>;
@@ -32,6 +35,7 @@ export interface CommitJobHost extends WindowHost {
     reason: string,
     commit: string | null,
     onStarted?: () => void,
+    opts?: { verifiedBy?: string | null },
   ): Promise<DeploymentRecord>;
   deploy(
     service: string,
@@ -54,6 +58,8 @@ export interface DeployExtras {
   existing?: string | null;
   /** Why a deployment no new commit asked for runs: `sync`, `release`, `self-heal`. */
   reason?: string | null;
+  /** How the author was verified (an API identity, a config commit's signature). */
+  verifiedBy?: string | null;
 }
 
 export class CommitJob {
@@ -67,6 +73,8 @@ export class CommitJob {
   private rejection: ConfigError | null = null;
   /** The commit removed the service's deploy.hcl: nothing to deploy (an unwind is by hand). */
   private removed = false;
+  /** `require_signed_commits`: the verdict on the commit's signature. */
+  private signature: SignatureCheck = { ok: true, verifiedBy: null };
 
   constructor(
     private readonly engine: CommitJobHost,
@@ -89,6 +97,7 @@ export class CommitJob {
   }
 
   async prepare(): Promise<void> {
+    this.signature = await this.engine.checkSignature(this.commitSha);
     try {
       this.loaded = await this.engine.load(this.service, this.commitSha);
       this.policy = this.loaded.spec.policy;
@@ -120,6 +129,7 @@ export class CommitJob {
         deploy_id: deployId,
         config_commit: this.commitSha,
         author: this.job.commit.author,
+        ...this.verified(),
         reason: `superseded by ${by.slice(0, 12)}`,
       }),
     );
@@ -140,6 +150,11 @@ export class CommitJob {
     return seenAt !== undefined && seenAt >= this.index;
   }
 
+  private verified(): { verified_by?: string } {
+    const by = this.signature.ok ? this.signature.verifiedBy : null;
+    return by ? { verified_by: by } : {};
+  }
+
   private noop(): JobOutcome {
     return {
       kind: this.job.kind,
@@ -157,16 +172,17 @@ export class CommitJob {
     const view = await engine.state.service(this.service);
     const noop = this.noop();
     if (this.handledBefore(view)) return noop;
+    // Not signed as required: rejected before anything (a revert's unwind, lifting a hold).
+    if (!this.signature.ok) return this.reject(this.signature.error);
+    const verifiedBy = this.signature.verifiedBy;
     // A new commit touching a held service lifts the hold, whatever it then does.
     if (isSafeServiceName(this.service))
-      await releaseHold(
-        engine,
-        this.service,
-        commit.author,
-        `new commit ${commit.sha.slice(0, 7)}`,
-        commit.sha,
-      );
-
+      await releaseHold(engine, this.service, {
+        author: commit.author,
+        verifiedBy,
+        why: `new commit ${commit.sha.slice(0, 7)}`,
+        commit: commit.sha,
+      });
     const decision = await decideCommitFor(engine.state, engine.history, this.service, commit);
     if (decision.kind === 'unwind') {
       const d = await engine.unwindNow(
@@ -176,6 +192,7 @@ export class CommitJob {
         'revert',
         commit.sha,
         this.markStarted,
+        { verifiedBy },
       );
       return outcomeOf('revert', d, commit.sha);
     }
@@ -184,23 +201,7 @@ export class CommitJob {
     if (this.removed) return noop;
     if (this.rejection || !this.loaded) {
       const err = this.rejection!;
-      const error = { code: err.code, message: err.diagnostics.map(formatDiagnostic).join('\n') };
-      await engine.write(
-        // A directory that is no service name cannot be a path in the state tree: logged for no service.
-        newEntry('commit-rejected', isSafeServiceName(this.service) ? this.service : '', engine.now(), {
-          config_commit: commit.sha,
-          author: commit.author,
-          error,
-        }),
-      );
-      return {
-        kind: 'deploy',
-        service: this.service,
-        deployId: null,
-        commit: commit.sha,
-        status: 'rejected',
-        error,
-      };
+      return this.reject({ code: err.code, message: err.diagnostics.map(formatDiagnostic).join('\n') });
     }
     const { spec, vars } = this.loaded;
     // Outside its schedule window it waits (an unwind, above, never does).
@@ -208,7 +209,30 @@ export class CommitJob {
     if (held) return held;
     const d = await engine.deploy(this.service, commit.sha, commit.author, spec, vars, null, {
       onStarted: this.markStarted,
+      verifiedBy,
     });
     return outcomeOf('deploy', d, commit.sha);
+  }
+
+  /** A `commit-rejected` entry: nothing of the commit runs for this service. */
+  private async reject(error: { code: string; message: string }): Promise<JobOutcome> {
+    const { engine } = this;
+    const commit = this.job.commit;
+    await engine.write(
+      // A directory that is no service name cannot be a path in the state tree: logged for no service.
+      newEntry('commit-rejected', isSafeServiceName(this.service) ? this.service : '', engine.now(), {
+        config_commit: commit.sha,
+        author: commit.author,
+        error,
+      }),
+    );
+    return {
+      kind: 'deploy',
+      service: this.service,
+      deployId: null,
+      commit: commit.sha,
+      status: 'rejected',
+      error,
+    };
   }
 }

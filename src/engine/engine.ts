@@ -19,7 +19,7 @@ import type { PushResult } from '../state/index.js';
 import { ConfigError, OrbitError, formatDiagnostic, isOrbitError } from '../util/errors.js';
 import type { Secret } from '../util/secrets.js';
 import { newEntry } from '../state/index.js';
-import { approve } from './approval.js';
+import { approve, type Approver } from './approval.js';
 import {
   executeDeploy,
   executeUnwind,
@@ -42,6 +42,7 @@ import { HealBackoff, SELF_HEAL_AUTHOR, backoffMs, wantsHeal } from './self-heal
 import { runSync, type SyncRequest, type SyncResult, type SyncWhy } from './sync.js';
 import { ServiceStreams } from './streams.js';
 import { deployWaiting, dueNow } from './schedule/waiting.js';
+import { SigningPolicy, type SignatureCheck } from './signing-policy.js';
 
 export type { JobOutcome, OutcomeStatus } from './outcome.js';
 export type { SyncRequest, SyncResult } from './sync.js';
@@ -69,6 +70,8 @@ export interface EngineOptions {
   now?(): Date;
   /** Where `ack` steps wait; `Engine.ack` approves them. */
   acks?: AckBroker;
+  /** Who pushed a config commit, where known (the daemon's push webhooks): they may not approve it. */
+  pushedBy?(commit: string): string | null;
   /** Signed state commits (key, allowed signers); see docs/state-log.md. */
   stateSigning?: StateSigning;
   /** Evaluate each service's config in a worker thread with these limits (the daemon does). */
@@ -148,6 +151,7 @@ export class Engine implements CommitJobHost {
   private healRun: Promise<unknown> = Promise.resolve();
   private healNext: Promise<SyncResult[]> | null = null;
   private readonly healBackoff = new HealBackoff();
+  private signing: SigningPolicy | undefined;
 
   private constructor(
     readonly options: EngineOptions,
@@ -400,7 +404,7 @@ export class Engine implements CommitJobHost {
   async unwind(
     target: string,
     author: string,
-    opts: { inDoubtDone?: boolean } = {},
+    opts: { inDoubtDone?: boolean; verifiedBy?: string | null } = {},
   ): Promise<DeploymentRecord> {
     const service = await this.serviceOf(target);
     const outcome = await this.streams.enqueue({
@@ -413,7 +417,11 @@ export class Engine implements CommitJobHost {
   }
 
   /** Re-applies the deployment that was unwound last, from its recorded config commit. */
-  async redeploy(service: string, author: string): Promise<DeploymentRecord> {
+  async redeploy(
+    service: string,
+    author: string,
+    opts: { verifiedBy?: string | null } = {},
+  ): Promise<DeploymentRecord> {
     await this.serviceOf(service);
     const outcome = await this.streams.enqueue({
       service,
@@ -429,10 +437,17 @@ export class Engine implements CommitJobHost {
             service,
           });
         const loaded = await this.load(service, commit);
-        await releaseHold(this, service, author, 'orbit redeploy', commit);
+        await releaseHold(this, service, {
+          author,
+          verifiedBy: opts.verifiedBy,
+          why: 'orbit redeploy',
+          commit,
+        });
         return outcomeOf(
           'redeploy',
-          await this.deploy(service, commit, author, loaded.spec, loaded.vars, original.deploy_id),
+          await this.deploy(service, commit, author, loaded.spec, loaded.vars, original.deploy_id, {
+            verifiedBy: opts.verifiedBy,
+          }),
         );
       },
     });
@@ -474,7 +489,12 @@ export class Engine implements CommitJobHost {
    * Starts what waits for its window now, recorded (`window-overridden`) with who and why.
    * Identity hook: once roles exist, require role `admin` here.
    */
-  async overrideWindow(service: string, author: string, reason: string): Promise<DeploymentRecord> {
+  async overrideWindow(
+    service: string,
+    author: string,
+    reason: string,
+    opts: { verifiedBy?: string | null } = {},
+  ): Promise<DeploymentRecord> {
     await this.serviceOf(service);
     const outcome = await this.streams.enqueue({
       service,
@@ -486,7 +506,8 @@ export class Engine implements CommitJobHost {
             service,
           });
         let last: JobOutcome | null = null;
-        for (const id of waiting) last = await deployWaiting(this, id, { author, reason });
+        for (const id of waiting)
+          last = await deployWaiting(this, id, { author, reason, verifiedBy: opts.verifiedBy });
         return last!;
       },
     });
@@ -532,8 +553,8 @@ export class Engine implements CommitJobHost {
   }
 
   /** `orbit release`: lifts the service's hold and deploys the branch head (if it differs). */
-  release(service: string, author: string): Promise<SyncResult> {
-    return this.sync(service, author, { release: true, why: 'release' });
+  release(service: string, author: string, opts: { verifiedBy?: string | null } = {}): Promise<SyncResult> {
+    return this.sync(service, author, { release: true, why: 'release', verifiedBy: opts.verifiedBy });
   }
 
   /**
@@ -586,8 +607,8 @@ export class Engine implements CommitJobHost {
   }
 
   /** Approves the `ack` step a deployment is waiting on in this process. */
-  ack(deployId: string, author: string): Promise<DeploymentRecord> {
-    return approve(this.deps, this.options.acks, deployId, author);
+  ack(deployId: string, approver: string | Approver): Promise<DeploymentRecord> {
+    return approve(this.deps, this.options.acks, deployId, approver, this.options.pushedBy);
   }
 
   /** Resolves deployments a crash left running or unwinding: their applied steps are unwound. */
@@ -652,6 +673,7 @@ export class Engine implements CommitJobHost {
     }
     const again = await this.deploy(d.service_id, commit, d.author, loaded.spec, loaded.vars, d.redeploy_of, {
       retryOf: d.deploy_id,
+      verifiedBy: d.verified_by ?? null,
     });
     return outcomeOf('retry', again, commit);
   }
@@ -690,7 +712,7 @@ export class Engine implements CommitJobHost {
     reason: string,
     commit: string | null,
     onStarted?: () => void,
-    opts: { inDoubtDone?: boolean } = {},
+    opts: { inDoubtDone?: boolean; verifiedBy?: string | null } = {},
   ): Promise<DeploymentRecord> {
     const view = await this.state.service(service);
     const blocked = view?.in_flight ? await this.state.deployment(view.in_flight) : null;
@@ -700,6 +722,7 @@ export class Engine implements CommitJobHost {
         deployment: blocked,
         reason: blocked.unwind?.reason ?? reason,
         author,
+        verifiedBy: opts.verifiedBy,
         commit,
         secrets: await this.secretsFor(blocked),
         onStarted,
@@ -712,6 +735,7 @@ export class Engine implements CommitJobHost {
       deployment: current,
       reason,
       author,
+      verifiedBy: opts.verifiedBy,
       commit,
       secrets: await this.secretsFor(current),
       onStarted,
@@ -727,7 +751,7 @@ export class Engine implements CommitJobHost {
     redeployOf: string | null,
     more: DeployExtras = {},
   ): Promise<DeploymentRecord> {
-    const { onStarted, retryOf = null, existing = null, reason = null } = more;
+    const { onStarted, retryOf = null, existing = null, reason = null, verifiedBy = null } = more;
     const view = await this.state.service(service);
     const sequence = existing ? sequenceOf(existing) : await this.nextSequence(service);
     const previousId = previousForNew(view);
@@ -744,6 +768,7 @@ export class Engine implements CommitJobHost {
       redeployOf,
       retryOf,
       reason,
+      verifiedBy,
       onStarted,
     });
   }
@@ -756,8 +781,19 @@ export class Engine implements CommitJobHost {
     loaded: { spec: ServiceSpec; vars: ResolvedVariables },
     why: SyncWhy,
     retryOf: string | null,
+    verifiedBy: string | null = null,
   ): Promise<DeploymentRecord> {
-    return this.deploy(service, commit, author, loaded.spec, loaded.vars, null, { retryOf, reason: why });
+    return this.deploy(service, commit, author, loaded.spec, loaded.vars, null, {
+      retryOf,
+      reason: why,
+      verifiedBy,
+    });
+  }
+
+  /** `require_signed_commits` (orbit.hcl): whether `commit` may deploy, and who signed it. */
+  checkSignature(commit: string): Promise<SignatureCheck> {
+    this.signing ??= new SigningPolicy(this.options.repoDir);
+    return this.signing.check(commit);
   }
 
   /** Loads and checks a service's config at a commit; throws ConfigError. */

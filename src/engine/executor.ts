@@ -44,6 +44,8 @@ export interface DeployRequest {
   retryOf?: string | null;
   /** Why it was started when no commit asked for it (`sync`, `release`, `self-heal`): logged. */
   reason?: string | null;
+  /** How the author was verified (an API identity, a config commit's signature): every entry says it. */
+  verifiedBy?: string | null;
   /** Called once `deploy-started` is in the log. */
   onStarted?(): void;
 }
@@ -68,6 +70,7 @@ export async function executeDeploy(deps: ExecutorDeps, req: DeployRequest): Pro
     previous_deploy_id: req.previous?.deploy_id ?? null,
     config_commit: req.commit,
     author: req.author,
+    ...(req.verifiedBy ? { verified_by: req.verifiedBy } : {}),
     step_count: spec.steps.length,
   };
   await write(
@@ -112,6 +115,7 @@ export async function executeDeploy(deps: ExecutorDeps, req: DeployRequest): Pro
         deployment: await mustRead(deps.state, deployId),
         reason: outcome === 'failed' ? 'failure' : 'verification-failed',
         author: req.author,
+        verifiedBy: req.verifiedBy,
         commit: req.commit,
         secrets: vars.secrets,
       });

@@ -12,21 +12,25 @@ export interface HoldWriter {
   write(entry: LogEntry): Promise<void>;
 }
 
-/** Releases the service's hold, if it has one; `why` is logged (`new commit abc1234`, `orbit release`). */
-export async function releaseHold(
-  host: HoldWriter,
-  service: string,
-  author: string,
-  why: string,
-  commit: string | null = null,
-): Promise<boolean> {
+export interface Release {
+  author: string;
+  /** How the author was verified (an API identity, a commit's signature). */
+  verifiedBy?: string | null;
+  /** Logged: `new commit abc1234`, `orbit release`. */
+  why: string;
+  commit?: string | null;
+}
+
+/** Releases the service's hold, if it has one. */
+export async function releaseHold(host: HoldWriter, service: string, r: Release): Promise<boolean> {
   const view = await host.state.service(service);
   if (!view?.hold) return false;
   await host.write(
     newEntry('service-released', service, host.now(), {
-      author,
-      reason: why,
-      config_commit: commit,
+      author: r.author,
+      ...(r.verifiedBy ? { verified_by: r.verifiedBy } : {}),
+      reason: r.why,
+      config_commit: r.commit ?? null,
       deploy_id: null,
     }),
   );

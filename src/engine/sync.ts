@@ -17,6 +17,8 @@ export type SyncWhy = 'sync' | 'release' | 'self-heal';
 export interface SyncRequest {
   release?: boolean;
   why?: SyncWhy;
+  /** How the author was verified (an API identity): recorded on the entries it causes. */
+  verifiedBy?: string | null;
 }
 
 export interface SyncResult {
@@ -43,6 +45,7 @@ export interface SyncHost {
     loaded: { spec: ServiceSpec; vars: ResolvedVariables },
     why: SyncWhy,
     retryOf: string | null,
+    verifiedBy?: string | null,
   ): Promise<DeploymentRecord>;
 }
 
@@ -77,7 +80,9 @@ export async function runSync(
   const reason = status.sync_reason;
   if (status.sync === 'synced' || !reason?.syncable) {
     // A hold on a service that has nothing to deploy is still lifted when asked.
-    const released = req.release ? await releaseHold(host, service, author, `orbit ${why}`) : false;
+    const released = req.release
+      ? await releaseHold(host, service, { author, verifiedBy: req.verifiedBy, why: `orbit ${why}` })
+      : false;
     const why2 =
       status.sync === 'synced'
         ? `is synced with the branch at ${short(status.branch_commit)}`
@@ -101,10 +106,12 @@ export async function runSync(
       error,
     };
   }
-  const released = req.release ? await releaseHold(host, service, author, `orbit ${why}`, commit) : false;
+  const released = req.release
+    ? await releaseHold(host, service, { author, verifiedBy: req.verifiedBy, why: `orbit ${why}`, commit })
+    : false;
   // Re-running what Orbit was stopped in counts as a retry of it, so retries stay bounded.
   const retryOf = reason.code === 'interrupted' ? status.latest : null;
-  const d = await host.deploySync(service, commit, author, loaded, why, retryOf);
+  const d = await host.deploySync(service, commit, author, loaded, why, retryOf, req.verifiedBy ?? null);
   return {
     service,
     action: 'deployed',

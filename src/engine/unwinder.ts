@@ -26,6 +26,8 @@ export interface UnwindRequest {
   deployment: DeploymentRecord;
   reason: string;
   author: string;
+  /** How the author was verified; see DeployRequest.verifiedBy. */
+  verifiedBy?: string | null;
   /** The config commit that asked for it (a revert), else the deployment's own. */
   commit: string | null;
   secrets: Secret[];
@@ -46,6 +48,7 @@ export async function executeUnwind(deps: ExecutorDeps, req: UnwindRequest): Pro
     previous_deploy_id: d.previous_deploy_id,
     config_commit: req.commit ?? d.config_commit,
     author: req.author,
+    ...(req.verifiedBy ? { verified_by: req.verifiedBy } : {}),
     step_count: d.step_count,
     reason: req.reason,
   };

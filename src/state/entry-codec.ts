@@ -110,6 +110,7 @@ export function trailers(e: LogEntry, previousEntry: string | null): [string, st
     ['Orbit-Retry-Of', e.retry_of],
     ['Orbit-Config-Commit', e.config_commit],
     ['Orbit-Author', e.author],
+    ['Orbit-Verified-By', e.verified_by],
     ['Orbit-Reason', e.reason],
     ['Orbit-Exit-Code', e.exit_code === null ? null : String(e.exit_code)],
     ['Orbit-Duration-Ms', e.duration_ms === null ? null : String(e.duration_ms)],

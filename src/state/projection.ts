@@ -63,6 +63,7 @@ function newRecord(e: LogEntry, deployId: string, status: DeploymentRecord['stat
     status,
     config_commit: e.config_commit,
     author: e.author,
+    ...(e.verified_by ? { verified_by: e.verified_by } : {}),
     started_time: e.applied_time,
     finished_time: null,
     previous_deploy_id: e.previous_deploy_id,
@@ -269,6 +270,10 @@ const REDUCERS = {
     const rec = record();
     const s = step(rec);
     s.acked = { by: e.author, time: e.applied_time };
+    s.approvals = [
+      ...(s.approvals ?? []),
+      { by: e.author, time: e.applied_time, verified_by: e.verified_by ?? null },
+    ];
     out.deployments.push(rec);
   },
   'commit-seen': ({ e, out }) => {

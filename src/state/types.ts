@@ -89,6 +89,12 @@ export interface LogEntry {
   config_commit: string | null;
   /** Who triggered it: the commit author (`Name <email>`) or the CLI/API user. */
   author: string;
+  /**
+   * How `author` was verified, when it was: `token NAME (ID)`, `oidc ISSUER SUBJECT`,
+   * `ssh-signature PRINCIPAL FINGERPRINT` (a signed config commit), `shared-token`. Absent: not verified
+   * (a local CLI user, an unsigned commit).
+   */
+  verified_by?: string | null;
   duration_ms: number | null;
   exit_code: number | null;
   outputs: Record<string, string>;
@@ -161,8 +167,10 @@ export interface StepRecord {
   reverse_exit_code: number | null;
   reverse_duration_ms: number | null;
   error: { code: string; message: string } | null;
-  /** Set by a `step-acked` entry: who approved the waiting step, and when. */
+  /** Set by a `step-acked` entry: who approved the waiting step, and when (the latest approval). */
   acked?: { by: string; time: string } | null;
+  /** Every approval of the step (`approvals = N` needs N), oldest first. */
+  approvals?: Array<{ by: string; time: string; verified_by: string | null }>;
   /** From step-started: see InDoubt. Absent in records written before Orbit kept it. */
   in_doubt?: InDoubt | null;
   /** The run tag of the newest forward or reverse run (see LogEntry.run_tag). */
@@ -184,6 +192,8 @@ export interface DeploymentRecord {
   status: DeploymentStatus;
   config_commit: string | null;
   author: string;
+  /** From deploy-started: how the author was verified (see LogEntry.verified_by). */
+  verified_by?: string | null;
   started_time: string;
   finished_time: string | null;
   /** The deployment that was current when this one started: the chain's link back. */

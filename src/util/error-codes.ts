@@ -119,7 +119,7 @@ export const ERROR_CODES = {
     'a check failed while the deployment was verifying: it was unwound (reason verification-failed)',
   ),
   E_PAUSE_PARAMS: step('a pause step with neither a duration nor until = "ack", or both'),
-  E_ACK_PARAMS: step('the ack step\'s "approvers" is not a list of names'),
+  E_ACK_PARAMS: step('the ack step\'s "approvers", "approvals" or "allow_self_approval" is malformed'),
 
   // Usage: a malformed command or request, or a name that does not exist (exit 2).
   E_USAGE: usage(400, 'a malformed command line or request (e.g. a bad preview range)'),
@@ -129,6 +129,7 @@ export const ERROR_CODES = {
   E_UNKNOWN_REF: usage(400, 'no such git revision'),
   E_UNKNOWN_BRANCH: usage(404, 'the config branch does not exist (locally or on the remote)'),
   E_DAEMON_CONFIG: usage(500, 'invalid daemon settings (flags, ORBIT_* variables, config file)'),
+  E_TOKENS_FILE: usage(500, 'the tokens file is unreadable or malformed (file:line)'),
   E_BAD_REQUEST: usage(400, 'malformed JSON, a schema violation or a bad query'),
   E_NOT_FOUND: usage(404, 'no such API route'),
   E_PAYLOAD_TOO_LARGE: usage(413, 'the request body is over --body-limit'),
@@ -157,12 +158,28 @@ export const ERROR_CODES = {
   E_NOTHING_TO_ACK: refused(409, 'the deployment has no step waiting for approval here'),
   E_NOTHING_WAITING: refused(409, 'the service has no deployment waiting for its schedule window'),
   E_NOT_APPROVER: refused(403, "the author is not one of the step's approvers"),
+  E_SELF_APPROVAL: refused(
+    403,
+    'the approver caused the deployment (its author or signer); allow_self_approval is off',
+  ),
+  E_ALREADY_APPROVED: refused(409, 'this identity has already approved the waiting step'),
+  E_FORBIDDEN: refused(
+    403,
+    'the authenticated identity lacks the role the route needs (named in the message)',
+  ),
+  E_UNSIGNED_COMMIT: refused(
+    422,
+    'require_signed_commits: the config commit is not signed by an allowed signer',
+  ),
   E_CONFIG_REWRITTEN: refused(409, 'the config branch no longer contains a commit Orbit processed'),
   E_BAD_SIGNATURE: refused(401, 'a webhook without a valid X-Hub-Signature-256 (or no secret set)'),
 
   // Orbit could not run (exit 3).
   E_INTERNAL: cannotRun(500, 'an unexpected error (a bug); details in the log, not the response'),
-  E_UNAUTHORIZED: cannotRun(401, 'missing or wrong API token, or the daemon has no token configured'),
+  E_UNAUTHORIZED: cannotRun(
+    401,
+    'missing, wrong or expired API token (or OIDC token), or the daemon has no identities configured',
+  ),
   E_SHUTTING_DOWN: cannotRun(503, 'Orbit is shutting down; the request was not run'),
   E_DAEMON_UNREACHABLE: cannotRun(502, 'a daemon holds the repository but does not answer'),
   E_DAEMON_ERROR: cannotRun(502, "the daemon answered with an error that is not Orbit's JSON"),

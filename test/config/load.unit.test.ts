@@ -259,6 +259,21 @@ describe('loadServiceFromSources', () => {
     expect(ds[0]!.file).toBe('orbit.hcl');
   });
 
+  it('reads require_signed_commits and allowed_signers; one without the other is an error', async () => {
+    const deploy = 'step {\n  name = "a"\n  agent = "exec"\n  forward = ["x"]\n}\n';
+    const orbit = 'settings {\n  require_signed_commits = true\n  allowed_signers = ".orbit/signers"\n}\n';
+    const spec = await loadServiceFromSources({ orbit, deploy }, 'svc');
+    expect(spec.settings).toMatchObject({ requireSignedCommits: true, allowedSigners: '.orbit/signers' });
+    const alone = await diagnosticsOf(() =>
+      loadServiceFromSources({ orbit: 'settings {\n  require_signed_commits = true\n}\n', deploy }, 'svc'),
+    );
+    expect(brief(alone)).toEqual(['E_BAD_SETTING@1:1']);
+    const typo = await diagnosticsOf(() =>
+      loadServiceFromSources({ orbit: 'settings {\n  require_signed_commit = true\n}\n', deploy }, 'svc'),
+    );
+    expect(brief(typo)).toEqual(['E_UNKNOWN_ATTRIBUTE@2:3']);
+  });
+
   it('lets knownAgents restrict the agent kinds', async () => {
     const deploy = 'step {\n  name = "a"\n  agent = "docker"\n  forward = ["x"]\n}\n';
     const ds = await diagnosticsOf(() =>

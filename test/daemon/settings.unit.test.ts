@@ -81,6 +81,27 @@ describe('daemon settings', () => {
     }
   });
 
+  it('takes the tokens file, anonymous-read and the oidc object (config file only)', () => {
+    const keys = file('jwks.json', JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }] }));
+    const config = file(
+      'oidc.json',
+      JSON.stringify({
+        oidc: { issuer: 'https://sso', audience: 'orbit', jwks_file: keys },
+        'anonymous-read': true,
+      }),
+    );
+    const s = resolveSettings({ repo: '/r', config }, { ORBIT_TOKENS_FILE: 'tokens' });
+    expect(s).toMatchObject({
+      tokensFile: path.resolve('tokens'),
+      anonymousRead: true,
+      oidc: { issuer: 'https://sso', audience: 'orbit', jwksUrl: null, nameClaim: 'sub', rules: [] },
+    });
+    expect(resolveSettings({ repo: '/r' }, {}).anonymousRead).toBe(false);
+    expect(() => resolveSettings({ repo: '/r', 'anonymous-read': 'yes' }, {})).toThrow(
+      '--anonymous-read must be true or false, got "yes"',
+    );
+  });
+
   it('tells remotes from paths, and parses listen addresses', () => {
     expect(
       ['https://github.com/a/b.git', 'ssh://git@host/x', 'git@github.com:a/b.git', 'file:///srv/x'].every(

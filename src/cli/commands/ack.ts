@@ -15,7 +15,7 @@ export function register(program: Command): void {
       .option('--json', 'print the deployment as JSON')
       .addHelpText(
         'after',
-        "\nThe approver is $ORBIT_USER (default user@host); the daemon checks it against the step's approvers.\nThe token comes from ORBIT_TOKEN or ORBIT_TOKEN_FILE.\n\nExample:\n  $ ORBIT_USER=alice orbit ack waffle-12",
+        "\nThe approver is the identity of your token (it needs the approver role); the daemon checks it against the\nstep's approvers. The token comes from ORBIT_TOKEN or ORBIT_TOKEN_FILE.\n\nExample:\n  $ ORBIT_TOKEN=$(cat alice.token) orbit ack waffle-12",
       ),
   ).action(async (deployment: string, opts: RepoOptions & { json?: boolean }) => {
     const daemon = await daemonFor(opts);
@@ -39,6 +39,10 @@ export function register(program: Command): void {
       { author: cliAuthor() },
     );
     if (opts.json) printJson(d);
-    else println(`${d.deploy_id}: approved by ${cliAuthor()} (${d.status})`);
+    else {
+      // Recorded as the token's identity (the deprecated shared token: as $ORBIT_USER).
+      const by = d.steps.flatMap((s) => s.approvals ?? []).at(-1)?.by ?? cliAuthor();
+      println(`${d.deploy_id}: approved by ${by} (${d.status})`);
+    }
   });
 }

@@ -18,6 +18,8 @@ interface DaemonFlags {
   dataDir?: string;
   pollInterval?: string;
   tokenFile?: string;
+  tokensFile?: string;
+  anonymousRead?: boolean;
   webhookSecretFile?: string;
   bodyLimit?: string;
   maxParallel?: string;
@@ -54,7 +56,12 @@ export function register(program: Command): void {
     .option('--listen <host:port>', 'HTTP API address (default 127.0.0.1:7420; port 0 picks one)')
     .option('--data-dir <dir>', 'where remote repositories are mirrored (default $XDG_STATE_HOME/orbit)')
     .option('--poll-interval <duration>', 'fetch/poll interval, e.g. 60s, 5m (default 60s)')
-    .option('--token-file <file>', 'file holding the API bearer token (or ORBIT_TOKEN)')
+    .option(
+      '--tokens-file <file>',
+      'named API tokens with roles, from `orbit token create` (or ORBIT_TOKENS_FILE)',
+    )
+    .option('--anonymous-read', 'let anyone who reaches the port read the API (GET routes) without a token')
+    .option('--token-file <file>', 'deprecated: one shared API token, acting as admin (or ORBIT_TOKEN)')
     .option('--webhook-secret-file <file>', 'file holding the webhook secret (or ORBIT_WEBHOOK_SECRET)')
     .option('--body-limit <bytes>', 'largest API request body (default 65536)')
     .option('--max-parallel <n>', 'services deploying at once (default: orbit.hcl settings, else 4)')
@@ -63,7 +70,7 @@ export function register(program: Command): void {
     .option('--config <file>', 'JSON file with the same settings (or ORBIT_CONFIG); flags > env > file')
     .addHelpText(
       'after',
-      '\nSIGTERM/SIGINT stop it gracefully: running work finishes, the state lock is released, exit 0.\n\nExample:\n  $ ORBIT_TOKEN=s3cret orbit daemon --repo ./config --listen 127.0.0.1:7420',
+      '\nSIGTERM/SIGINT stop it gracefully: running work finishes, the state lock is released, exit 0.\n\nExample:\n  $ orbit token create alice --role deployer --tokens-file tokens\n  $ orbit daemon --repo ./config --tokens-file tokens --listen 127.0.0.1:7420',
     )
     .action(async (flags: DaemonFlags) => {
       const raw: RawSettings & { config?: string } = {
@@ -80,6 +87,8 @@ export function register(program: Command): void {
         'data-dir': flags.dataDir,
         'poll-interval': flags.pollInterval,
         'token-file': flags.tokenFile,
+        'tokens-file': flags.tokensFile,
+        'anonymous-read': flags.anonymousRead,
         'webhook-secret-file': flags.webhookSecretFile,
         'body-limit': flags.bodyLimit,
         'max-parallel': flags.maxParallel,

@@ -11,6 +11,7 @@ import { register as release } from './release.js';
 import { register as show } from './show.js';
 import { register as status } from './status.js';
 import { register as sync } from './sync.js';
+import { register as token } from './token.js';
 import { register as unwind } from './unwind.js';
 import { register as validate } from './validate.js';
 
@@ -30,4 +31,5 @@ export const commands: Array<(program: Command) => void> = [
   preview,
   daemon,
   ack,
+  token,
 ];

@@ -149,7 +149,9 @@ function stepTable(d: DeploymentRecord, planned: readonly string[]): string[] {
 
 function statusText(s: StepRecord): string {
   const extra = s.status === 'failed' && s.exit_code !== null ? ` (exit ${s.exit_code})` : '';
-  const acked = s.acked ? ` (acked by ${who(s.acked.by)})` : '';
+  // Every approval of `approvals = N`; older records have only the latest (`acked`).
+  const by = s.approvals?.map((a) => who(a.by)) ?? (s.acked ? [who(s.acked.by)] : []);
+  const acked = by.length ? ` (acked by ${by.join(', ')})` : '';
   return paint(s.status) + extra + acked;
 }
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import chalk from 'chalk';
 import { padEnd, printJson, println, short, visibleWidth } from '../format.js';
 import { withEngine, withRepoOptions, type RepoOptions } from '../repo-options.js';
-import { daemonFor, warnIfDegraded } from '../daemon-link.js';
+import { daemonForReading, warnIfDegraded } from '../daemon-link.js';
 import type { DaemonProblem } from '../../daemon/degraded.js';
 import type { ServiceStatus } from '../../engine/status.js';
 
@@ -34,7 +34,7 @@ export function register(program: Command): void {
       )
       .addHelpText('after', '\nExample:\n  $ orbit status --json'),
   ).action(async (opts: RepoOptions & { json?: boolean }) => {
-    const daemon = await daemonFor(opts);
+    const daemon = await daemonForReading(opts);
     let statuses: ServiceStatus[];
     if (daemon) {
       const answer = await daemon.get<{ services: ServiceStatus[]; problems?: DaemonProblem[] }>(
@@ -78,13 +78,17 @@ function problemLines(s: ServiceStatus): string[] {
   const h = s.health_reason;
   if (h) {
     out.push(`${name}: ${colour(s.health)}: ${h.message}`);
-    if (h.approvers !== undefined)
-      out.push(
-        `  approvers: ${h.approvers?.join(', ') ?? 'anyone with an API token'}; until ${h.until ?? '-'}`,
-      );
+    if (h.approvers !== undefined) out.push(`  approvers: ${approversLine(h)}; until ${h.until ?? '-'}`);
     for (const l of h.stderr_tail) out.push(chalk.dim(`  stderr | ${l}`));
     if (h.run) out.push(`  run: ${h.run}`);
   }
   if (s.hold) out.push(`${name}: ${colour('held', s.hold.message)}`);
   return out;
+}
+
+/** Who may still approve: the step's approvers less who approved and who caused the deployment. */
+function approversLine(h: NonNullable<ServiceStatus['health_reason']>): string {
+  const may = h.approval ? h.approval.may_approve : h.approvers;
+  const excluded = h.approval?.excluded.length ? ` (not ${h.approval.excluded.join(', ')}: caused it)` : '';
+  return `${may ? may.join(', ') || 'no one left' : 'anyone with the approver role'}${excluded}`;
 }

@@ -1,7 +1,7 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { serviceOfDeployment } from '../../engine/ids.js';
 import { OrbitError } from '../../util/errors.js';
-import { bearerGuard } from '../auth.js';
+import { identityOf } from '../identity/route-access.js';
 import {
   authorBody,
   idParams,
@@ -14,16 +14,20 @@ import {
 import type { ServerDeps } from '../server-deps.js';
 
 /**
- * The routes that change something. Registered as their own plugin, so the bearer-token hook
- * covers exactly these (fastify scopes a plugin's hooks to its routes).
+ * The routes that change something; who may call each is in identity/route-access.ts. The author
+ * of every action is the authenticated identity: a body's `author` is taken only from the
+ * deprecated shared token, which proves no one in particular.
  */
 export const changeRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
   const { engine } = deps;
-  app.addHook(
-    'preHandler',
-    bearerGuard(deps.token, () => deps.stopping()),
-  );
-  const author = (body: AuthorBody | undefined, fallback: string) => body?.author ?? fallback;
+  const actor = (req: FastifyRequest<{ Body: AuthorBody }>) => {
+    const id = identityOf(req);
+    return {
+      author: id.legacy ? (req.body?.author ?? id.name) : id.name,
+      verifiedBy: id.verifiedBy,
+      groups: id.groups,
+    };
+  };
 
   app.post<{ Params: { service: string }; Body: AuthorBody }>(
     '/api/services/:service/unwind',
@@ -36,7 +40,8 @@ export const changeRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) =>
           'E_BAD_REQUEST',
           `${req.body.deployment} is not a deployment of ${req.params.service}`,
         );
-      return { deployment: await engine.unwind(target, author(req.body, 'api')) };
+      const { author, verifiedBy } = actor(req);
+      return { deployment: await engine.unwind(target, author, { verifiedBy }) };
     },
   );
 
@@ -44,7 +49,8 @@ export const changeRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) =>
     '/api/services/:service/redeploy',
     { schema: { params: serviceParams, body: authorBody(false) } },
     async (req) => {
-      const deployment = await engine.redeploy(req.params.service, author(req.body, 'api'));
+      const { author, verifiedBy } = actor(req);
+      const deployment = await engine.redeploy(req.params.service, author, { verifiedBy });
       // A redeploy away from the branch is what self-heal (when on) brings back.
       void deps.sync.heal();
       return { deployment };
@@ -54,32 +60,45 @@ export const changeRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) =>
   app.post<{ Params: { service: string }; Body: AuthorBody & { reason: string } }>(
     '/api/services/:service/deploy',
     { schema: { params: serviceParams, body: overrideBody } },
-    async (req) => ({
-      deployment: await engine.overrideWindow(req.params.service, author(req.body, 'api'), req.body.reason),
-    }),
+    async (req) => {
+      const { author, verifiedBy } = actor(req);
+      return {
+        deployment: await engine.overrideWindow(req.params.service, author, req.body.reason, { verifiedBy }),
+      };
+    },
   );
 
   app.post<{ Params: { service: string }; Body: SyncBody }>(
     '/api/services/:service/sync',
     { schema: { params: serviceParams, body: syncBody } },
-    async (req) => ({
-      result: await engine.sync(req.params.service, author(req.body, 'api'), { release: req.body.release }),
-    }),
+    async (req) => {
+      const { author, verifiedBy } = actor(req);
+      return {
+        result: await engine.sync(req.params.service, author, { release: req.body.release, verifiedBy }),
+      };
+    },
   );
 
   app.post<{ Params: { service: string }; Body: SyncBody }>(
     '/api/services/:service/release',
     { schema: { params: serviceParams, body: syncBody } },
-    async (req) => ({ result: await engine.release(req.params.service, author(req.body, 'api')) }),
+    async (req) => {
+      const { author, verifiedBy } = actor(req);
+      return { result: await engine.release(req.params.service, author, { verifiedBy }) };
+    },
   );
 
-  app.post<{ Body: SyncBody }>('/api/sync', { schema: { body: syncBody } }, async (req) => ({
-    results: await engine.syncAll(author(req.body, 'api'), { release: req.body.release }),
-  }));
+  app.post<{ Body: SyncBody }>('/api/sync', { schema: { body: syncBody } }, async (req) => {
+    const { author, verifiedBy } = actor(req);
+    return { results: await engine.syncAll(author, { release: req.body.release, verifiedBy }) };
+  });
 
   app.post<{ Params: { id: string }; Body: AuthorBody }>(
     '/api/deployments/:id/ack',
-    { schema: { params: idParams, body: authorBody(true) } },
-    async (req) => ({ deployment: await engine.ack(req.params.id, req.body.author!) }),
+    { schema: { params: idParams, body: authorBody(false) } },
+    async (req) => {
+      const { author, verifiedBy, groups } = actor(req);
+      return { deployment: await engine.ack(req.params.id, { name: author, verifiedBy, groups }) };
+    },
   );
 };

@@ -1,14 +1,26 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { approvalState } from '../../engine/approval.js';
+import { serviceOfDeployment } from '../../engine/ids.js';
 import { walkBack } from '../../state/chain/index.js';
 import type { DeploymentRecord } from '../../state/types.js';
 import { OrbitError } from '../../util/errors.js';
 import { daemonProblems } from '../degraded.js';
+import { canRead } from '../identity/route-access.js';
 import { idParams, serviceParams } from '../route-schemas.js';
 import type { ServerDeps } from '../server-deps.js';
 
-/** Health, metrics and the read-only API: open to anyone who can reach the port. */
+/**
+ * Health and metrics (open), and the read-only API: at least `viewer` (identity/route-access.ts),
+ * and a list shows only the services the caller may read.
+ */
 export const readRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
   const { engine } = deps;
+  /** The step waiting for approval, with who has approved and who still may. */
+  const waitingAck = async (deployId: string, known?: DeploymentRecord) => {
+    const w = deps.acks.waiting(deployId);
+    const d = w ? (known ?? (await engine.state.deployment(deployId))) : null;
+    return w && d ? { ...w, approval: approvalState(w, d, deps.pushers.of(d.config_commit)) } : null;
+  };
 
   const problems = () => daemonProblems(deps.sync.status(), engine.state.lastPushError);
 
@@ -32,11 +44,11 @@ export const readRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
     return deps.metrics.registry.metrics();
   });
 
-  app.get('/api/services', async () => ({
-    services: await engine.status(),
+  app.get('/api/services', async (req) => ({
+    services: (await engine.status()).filter((s) => canRead(req, s.service)),
     sync: deps.sync.status(),
     problems: problems(),
-    waiting_acks: deps.acks.all(),
+    waiting_acks: deps.acks.all().filter((w) => canRead(req, serviceOfDeployment(w.deployId) ?? '')),
   }));
 
   app.get<{ Params: { service: string } }>(
@@ -63,7 +75,7 @@ export const readRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
           finished_time: d.finished_time,
         });
       }
-      const inFlight = status.in_flight ? deps.acks.waiting(status.in_flight) : null;
+      const inFlight = status.in_flight ? await waitingAck(status.in_flight) : null;
       return { ...status, view, chain, waiting_ack: inFlight };
     },
   );
@@ -104,7 +116,7 @@ export const readRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
       const steps = await Promise.all(
         d.steps.map(async (s) => ({ ...s, log: await engine.state.stepLog(d.deploy_id, s.step_index) })),
       );
-      return { deployment: { ...d, steps }, waiting_ack: deps.acks.waiting(d.deploy_id) };
+      return { deployment: { ...d, steps }, waiting_ack: await waitingAck(d.deploy_id, d) };
     },
   );
 };

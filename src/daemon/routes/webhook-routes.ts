@@ -52,6 +52,7 @@ export const webhookRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) =
       void reply.status(202);
       return { triggered: false, reason: decision.reason };
     }
+    deps.pushers.add(decision.commits, decision.pushedBy);
     deps.metrics.webhook('triggered');
     log.info({ event, delivery, ref: decision.ref, after: decision.after }, 'webhook: fetching');
     void deps.sync.trigger('webhook');

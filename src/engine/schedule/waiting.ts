@@ -96,7 +96,7 @@ async function skipWaiting(host: WindowHost, deployId: string, by: string): Prom
 export async function deployWaiting(
   host: WindowHost,
   deployId: string,
-  override?: { author: string; reason: string },
+  override?: { author: string; reason: string; verifiedBy?: string | null },
 ): Promise<JobOutcome> {
   const d = await host.state.deployment(deployId);
   if (!d || d.status !== 'waiting-window' || !d.config_commit)
@@ -117,6 +117,7 @@ export async function deployWaiting(
         deploy_id: deployId,
         config_commit: commit,
         author: override.author,
+        ...(override.verifiedBy ? { verified_by: override.verifiedBy } : {}),
         reason: override.reason,
       }),
     );

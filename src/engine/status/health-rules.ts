@@ -4,6 +4,7 @@
  * check) is one entry here.
  */
 import type { DeploymentRecord, StepRecord } from '../../state/types.js';
+import { approvalState, type ApprovalState } from '../approval.js';
 import { checkPhase } from '../checks/phase.js';
 import type { ServiceFacts } from './facts.js';
 
@@ -21,6 +22,8 @@ export interface HealthReason {
   stderr_tail: string[];
   /** waiting-approval: who may approve (null: anyone who may call the API), and until when. */
   approvers?: string[] | null;
+  /** waiting-approval: how many it takes, who has approved, who still may, who may not (caused it). */
+  approval?: ApprovalState;
   until?: string | null;
   /** verifying: the check the deployment waits on, its newest value and the bake time left. */
   check?: { name: string; status: string; value: string; reason: string | null; bake_left_ms: number };
@@ -97,8 +100,15 @@ const RULES: HealthRule[] = [
     applies: ({ inFlight: d, waitingAck: w }) => {
       if (!d || !w) return null;
       const step = d.steps.find((s) => s.step_name === w.stepName);
+      const approval = approvalState(w, d);
+      const by = approval.approved.map((a) => a.by);
+      const so_far = [
+        approval.required > 1 ? `${approval.approved.length} of ${approval.required}` : null,
+        by.length ? `approved by ${by.join(', ')}` : null,
+      ].filter(Boolean);
       return reason(d, {
-        message: `${d.deploy_id}: ${label(step) || w.stepName} waits for an approval`,
+        message: `${d.deploy_id}: ${label(step) || w.stepName} waits for an approval${so_far.length ? ` (${so_far.join('; ')})` : ''}`,
+        approval,
         step: stepOf(step),
         since: w.since,
         approvers: w.approvers,
