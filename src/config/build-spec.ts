@@ -11,6 +11,7 @@ import { readConsts } from './consts-spec.js';
 import type { ParsedAttribute, ParsedBlock, ParsedFile } from './hcl/parse.js';
 import { scopeRule } from './scope-rule.js';
 import { readAgent } from './agent-block.js';
+import { readNotify } from './notify-spec.js';
 import { POLICIES } from './settings.js';
 import { readSteps } from './steps-spec.js';
 import type { CustomAgent, DeployPolicy, RepoSettings, ServiceSources, ServiceSpec } from './types.js';
@@ -28,12 +29,13 @@ export interface BuildInput {
   knownAgents?: string[];
 }
 
-const TOP_LEVEL_BLOCKS = ['variable', 'const', 'step', 'agent'];
+const TOP_LEVEL_BLOCKS = ['variable', 'const', 'step', 'agent', 'notify'];
 
 interface SortedBlocks {
   variables: ParsedBlock[];
   consts: ParsedAttribute[];
   steps: ParsedBlock[];
+  notify: ParsedBlock[];
 }
 
 export function buildServiceSpec(input: BuildInput, out: Diagnostic[]): ServiceSpec {
@@ -54,6 +56,8 @@ export function buildServiceSpec(input: BuildInput, out: Diagnostic[]): ServiceS
   const consts = readConsts(blocks.consts, baseRule, out);
   const allAgents = new Set([...(input.knownAgents ?? BUILTIN_AGENT_KINDS), ...Object.keys(customAgents)]);
   const steps = readSteps(blocks.steps, allAgents, customAgents, baseRule, out);
+  const notify: ServiceSpec['notify'] = [];
+  for (const b of blocks.notify) readNotify(b, notify, out, input.service);
 
   return {
     service: input.service,
@@ -62,6 +66,7 @@ export function buildServiceSpec(input: BuildInput, out: Diagnostic[]): ServiceS
     consts,
     steps,
     customAgents,
+    notify,
     values,
     valueLocations,
     settings: input.settings,
@@ -96,7 +101,7 @@ function sortBlocks(
   customAgents: Record<string, CustomAgent>,
   out: Diagnostic[],
 ): SortedBlocks {
-  const sorted: SortedBlocks = { variables: [], consts: [], steps: [] };
+  const sorted: SortedBlocks = { variables: [], consts: [], steps: [], notify: [] };
   for (const b of deploy.blocks) {
     if (b.type === 'variable') sorted.variables.push(b);
     else if (b.type === 'const') {
@@ -120,6 +125,7 @@ function sortBlocks(
       }
       sorted.steps.push(b);
     } else if (b.type === 'agent') readAgent(b, customAgents, out);
+    else if (b.type === 'notify') sorted.notify.push(b);
     else
       out.push({
         ...b.location,

@@ -4,12 +4,13 @@ import type { Diagnostic } from '../util/errors.js';
 import { readAgent } from './agent-block.js';
 import { evaluateConstant } from './constant.js';
 import type { ParsedBlock, ParsedFile } from './hcl/parse.js';
+import { readNotify } from './notify-spec.js';
 import type { DeployPolicy, RepoSettings } from './types.js';
 
 export const POLICIES: readonly DeployPolicy[] = ['queue', 'supersede'];
 
 export function defaultSettings(): RepoSettings {
-  return { defaultPolicy: 'queue', maxParallel: null, customAgents: {}, raw: {} };
+  return { defaultPolicy: 'queue', maxParallel: null, customAgents: {}, notify: [], raw: {} };
 }
 
 export function buildSettings(file: ParsedFile | null, out: Diagnostic[]): RepoSettings {
@@ -25,6 +26,7 @@ export function buildSettings(file: ParsedFile | null, out: Diagnostic[]): RepoS
   for (const block of file.blocks) {
     if (block.type === 'settings') readSettings(block, settings, out);
     else if (block.type === 'agent') readAgent(block, settings.customAgents, out);
+    else if (block.type === 'notify') readNotify(block, settings.notify, out);
     else
       out.push({
         ...block.location,

@@ -79,6 +79,8 @@ export function headline(e: LogEntry): string {
       return `${stepLabel(e)}: acked by ${nameOf(e.author)}`;
     case 'commit-seen':
       return `config commit ${short(e.config_commit)} seen`;
+    case 'notify-failed':
+      return `notify ${e.reason ?? ''}: gave up${paren([err])}`;
   }
 }
 
@@ -121,10 +123,12 @@ export function normaliseEntry(entry: LogEntry): LogEntry {
       kind: entry?.kind,
     });
   // commit-seen, and commit-rejected for a directory that is no service name, belong to no service.
-  const serviceless = entry.kind === 'commit-seen' || entry.kind === 'commit-rejected';
+  const serviceless = ['commit-seen', 'commit-rejected', 'notify-failed'].includes(entry.kind);
   if (!serviceless || entry.service_id) assertSafeId('service', entry.service_id);
   if (entry.deploy_id !== null) assertSafeId('deployment', entry.deploy_id);
-  const needsDeploy = !['commit-rejected', 'commit-seen', 'deploy-skipped'].includes(entry.kind);
+  const needsDeploy = !['commit-rejected', 'commit-seen', 'deploy-skipped', 'notify-failed'].includes(
+    entry.kind,
+  );
   if (needsDeploy && !entry.deploy_id)
     throw new OrbitError('E_STATE_BAD_ENTRY', `${entry.kind} needs a deploy_id`, { kind: entry.kind });
   if (entry.kind.startsWith('step-') && !Number.isInteger(entry.step_index))

@@ -258,6 +258,8 @@ const REDUCERS = {
   'commit-seen': ({ e, out }) => {
     out.cursor = { config_commit: e.config_commit };
   },
+  // An audit record only: a notification changes no deployment.
+  'notify-failed': () => undefined,
 } satisfies Record<EventKind, Reducer>;
 
 /** Kinds that mean nothing without a deployment id (a malformed entry changes no view). */
@@ -265,6 +267,7 @@ const OPTIONAL_DEPLOYMENT: ReadonlySet<EventKind> = new Set([
   'deploy-skipped',
   'commit-rejected',
   'commit-seen',
+  'notify-failed',
 ]);
 
 export function applyEntry(views: ViewSource, entry: LogEntry): ViewChanges {

@@ -21,6 +21,7 @@ export const EVENT_KINDS = [
   'step-acked', // a human approved a waiting `ack` step
   'commit-seen', // the watcher processed a config commit that touched no service (keeps the cursor)
   'unwind-blocked', // an unwind stopped before a reverse action it cannot run yet (a secret missing, ...)
+  'notify-failed', // a notification target kept failing (or refused): recorded once per failing streak
 ] as const;
 
 export type EventKind = (typeof EVENT_KINDS)[number];
