@@ -21,6 +21,7 @@ import { createMetrics } from './metrics.js';
 import { redactUrl } from './remote-sync.js';
 import type { DaemonSettings } from './settings.js';
 import { SyncLoop } from './sync-loop.js';
+import { startNotifier } from './notify-setup.js';
 import { startTriggers } from './triggers.js';
 
 export interface Daemon {
@@ -66,7 +67,12 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
 
   const metrics = createMetrics(() => engine.queueDepth());
   const sync = new SyncLoop(engine, remote, log, metrics);
-  onEntry = entryObserver(log, metrics, options.observe);
+  const notifier = startNotifier({ engine, repoDir, settings, log, env: options.env, url: () => url });
+  sync.onDegraded = (reason) => notifier.degraded(reason);
+  onEntry = entryObserver(log, metrics, (e) => {
+    notifier.observe(e);
+    options.observe?.(e);
+  });
 
   let stopping = false;
   const stateGitdir = await resolveGitDir(settings.stateRepo ?? repoDir);
@@ -88,6 +94,7 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
         branch: settings.branch,
         state_branch: settings.stateBranch,
         mode: settings.remote ? 'fetch' : 'watch',
+        notify: notifier.health(),
       }),
     },
     { host: settings.host, port: settings.port },
@@ -147,6 +154,7 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
       engine.drain();
       await engine.idle();
       await sync.settled();
+      notifier.close();
       await app.close();
       await engine.close();
       await removeDiscovery(stateGitdir, settings.stateBranch);
