@@ -37,5 +37,10 @@ export function startNotifier(s: NotifySetup): Notifier {
     env,
     link: (e) => link(e?.deploy_id),
     sinks,
+    // Tests and impatient operators shorten the back-off; the defaults suit real receivers.
+    queue: {
+      ...(env.ORBIT_NOTIFY_RETRIES ? { retries: Number(env.ORBIT_NOTIFY_RETRIES) } : {}),
+      ...(env.ORBIT_NOTIFY_BACKOFF_MS ? { baseDelayMs: Number(env.ORBIT_NOTIFY_BACKOFF_MS) } : {}),
+    },
   });
 }
