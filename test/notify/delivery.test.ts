@@ -10,14 +10,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDaemon, type Daemon } from '../../src/daemon/daemon.js';
-import { createLogger } from '../../src/daemon/logger.js';
-import { resolveSettings } from '../../src/daemon/settings.js';
+import type { Daemon } from '../../src/daemon/daemon.js';
 import type { LogEntry } from '../../src/state/types.js';
 import { ConfigRepo } from '../support/config-repo.js';
 import { waitUntil } from '../support/wait.js';
+import { startNotifyDaemon } from './helpers.js';
 
 interface Received {
   path: string;
@@ -62,8 +60,8 @@ const URL_TOKEN = 'XXXXslacktokenXXXX';
 let repo: ConfigRepo;
 let rx: Awaited<ReturnType<typeof receiver>>;
 let daemon: Daemon;
-const entries: LogEntry[] = [];
-const logs: Array<Record<string, unknown>> = [];
+let entries: LogEntry[];
+let logs: Array<Record<string, unknown>>;
 let execOut: string;
 
 beforeAll(async () => {
@@ -130,27 +128,7 @@ step {
     ORBIT_NOTIFY_BACKOFF_MS: '20',
     ORBIT_DASHBOARD_URL: 'https://orbit.example.com/',
   };
-  const sink = new Writable({
-    write(chunk: Buffer, _e, cb) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) logs.push(JSON.parse(line));
-      cb();
-    },
-  });
-  daemon = await startDaemon(
-    resolveSettings(
-      {
-        repo: repo.dir,
-        listen: '127.0.0.1:0',
-        'data-dir': mkdtempSync(path.join(os.tmpdir(), 'orbit-data-')),
-      },
-      { ORBIT_TOKEN: 't0k' },
-    ),
-    {
-      logger: createLogger({ level: 'debug', destination: sink, pretty: false }),
-      env,
-      observe: (e) => entries.push(e),
-    },
-  );
+  ({ daemon, entries, logs } = await startNotifyDaemon(repo.dir, env));
   await waitUntil('web-1 deployed', () => entries.some((e) => e.kind === 'deploy-succeeded'));
   repo.commit({ 'services/web/values.hcl': 'version = "2"\n' }, 'web 2');
   await waitUntil('web-2 unwound', () => entries.some((e) => e.kind === 'deploy-unwound'));
