@@ -94,6 +94,9 @@ const SAMPLE: NotifyEventFields = {
   time: '2026-01-01T00:00:00.000Z',
 };
 
+/** Names read into each list, valid or not: a duplicate is reported even after a bad first block. */
+const namesSeen = new WeakMap<NotifySpec[], Set<string>>();
+
 /** Reads one block; `forService` is set for a block in a service's deploy.hcl. */
 export function readNotify(
   block: ParsedBlock,
@@ -110,7 +113,9 @@ export function readNotify(
     });
     return;
   }
-  if (into.some((n) => n.name === name)) {
+  const seen = namesSeen.get(into) ?? new Set<string>();
+  namesSeen.set(into, seen);
+  if (seen.has(name)) {
     out.push({
       ...block.location,
       code: 'E_DUPLICATE_NOTIFY',
@@ -118,6 +123,7 @@ export function readNotify(
     });
     return;
   }
+  seen.add(name);
   const before = out.length;
   const bad = (loc: SourceLocation, message: string): void => {
     out.push({ ...loc, code: 'E_NOTIFY_TARGET', message: `notify "${name}": ${message}` });

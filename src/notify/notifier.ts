@@ -126,10 +126,12 @@ export class Notifier {
     const message = this.mask(this.messageOf(spec, fields));
     const what = `${fields.event} ${fields.deployment || fields.service || 'daemon'}`.trim();
     const timeoutMs = this.options.timeoutMs ?? 10_000;
+    // One id per notification, the same on every retry: receivers drop what they have seen.
+    const delivery = randomUUID();
     const attempt = async (): Promise<void> => {
       if (spec.type === 'slack') return postJson(spec.url!, slackPayload(fields, message), { timeoutMs });
       if (spec.type === 'exec') {
-        const body = JSON.stringify(webhookPayload(fields, message, randomUUID(), kind));
+        const body = JSON.stringify(webhookPayload(fields, message, delivery, kind));
         return runCommand(
           spec.command!,
           body,
@@ -144,7 +146,6 @@ export class Notifier {
           `secret_env ${spec.secretEnv} is not set: the payload cannot be signed`,
           false,
         );
-      const delivery = randomUUID();
       return postJson(spec.url!, webhookPayload(fields, message, delivery, kind), {
         timeoutMs,
         ...(secret !== undefined ? { secret } : {}),

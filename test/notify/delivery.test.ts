@@ -220,6 +220,10 @@ describe('delivery never hurts a deployment', () => {
   it('retries a failing receiver with back-off, then gives up, recorded once on the state branch', async () => {
     // 4 events (web-1 started and succeeded, web-2 started and failed) x (1 attempt + 2 retries).
     expect(rx.at('/flaky').length).toBe(12);
+    // Each notification keeps its delivery id through its retries, so a receiver can drop duplicates.
+    const ids = rx.at('/flaky').map((r) => r.headers['x-orbit-delivery']);
+    expect(new Set(ids).size).toBe(4);
+    expect(ids.slice(0, 3).every((id) => id === ids[0])).toBe(true);
     const recorded = repo
       .git('log', '--format=%s', 'orbit/state')
       .split('\n')

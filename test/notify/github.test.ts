@@ -28,6 +28,32 @@ afterAll(async () => {
   await gh?.close();
 });
 
+describe('the GitHub stand-in', () => {
+  it('refuses, as GitHub does, a request its OpenAPI description does not allow', async () => {
+    const { Octokit } = await import('@octokit/rest');
+    const octokit = new Octokit({
+      baseUrl: gh.url,
+      auth: 't',
+      log: { debug() {}, info() {}, warn() {}, error() {} },
+    });
+    const before = gh.violations.length;
+    const route: string = 'POST /repos/{owner}/{repo}/statuses/{sha}';
+    await expect(
+      // Untyped on purpose: the typed client would not let this bad state through.
+      octokit.request(route, {
+        owner: 'o',
+        repo: 'r',
+        sha: 'abc',
+        state: 'done',
+      }),
+    ).rejects.toMatchObject({ status: 422 });
+    expect(gh.violations.slice(before)).toEqual([
+      expect.stringMatching(/repos\/create-commit-status: body\/state/),
+    ]);
+    gh.violations.length = before;
+  });
+});
+
 describe('commit statuses and deployments', () => {
   let repo: ConfigRepo;
   let d: NotifyDaemon;
