@@ -87,6 +87,7 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
       webhookSecret: settings.webhookSecret,
       bodyLimit: settings.bodyLimit,
       stopping: () => stopping,
+      notify: () => notifier.health(),
       info: () => ({
         pid: process.pid,
         started,
@@ -94,7 +95,6 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
         branch: settings.branch,
         state_branch: settings.stateBranch,
         mode: settings.remote ? 'fetch' : 'watch',
-        notify: notifier.health(),
       }),
     },
     { host: settings.host, port: settings.port },

@@ -172,3 +172,13 @@ export class DeliveryQueue {
     });
   }
 }
+
+/** One line per target that is failing now, for `orbit status`. */
+export function failingTargets(health: Record<string, TargetHealth>): string[] {
+  return Object.entries(health)
+    .filter(([, h]) => h.failing)
+    .map(
+      ([name, h]) =>
+        `notify ${name}: failing since ${h.failing!.since} (${h.failing!.error}; ${h.given_up} given up)`,
+    );
+}

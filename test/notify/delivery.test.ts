@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Daemon } from '../../src/daemon/daemon.js';
 import type { LogEntry } from '../../src/state/types.js';
 import { ConfigRepo } from '../support/config-repo.js';
+import { orbit } from '../support/cli.js';
 import { waitUntil } from '../support/wait.js';
 import { startNotifyDaemon } from './helpers.js';
 
@@ -235,6 +236,13 @@ describe('delivery never hurts a deployment', () => {
     };
     expect(health.notify.flaky).toMatchObject({ given_up: 4, delivered: 0, failing: { status: 503 } });
     expect(health.notify.chat).toMatchObject({ given_up: 0, failing: null });
+    // `orbit status` asks the running daemon, and names the failing targets.
+    const status = await orbit(['status'], { cwd: repo.dir });
+    expect(status.stdout).toMatch(
+      /notify flaky: failing since \S+ \(the receiver answered 503; 4 given up\)/,
+    );
+    expect(status.stdout).toMatch(/notify gone: failing since \S+ \(the receiver answered 410; 3 given up\)/);
+    expect(status.stdout).not.toMatch(/notify chat/);
   });
 
   it('does not retry a receiver that answers 4xx, and logs it once per event with its status', () => {

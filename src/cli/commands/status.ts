@@ -4,6 +4,7 @@ import { paint, printJson, println, short } from '../format.js';
 import { withEngine, withRepoOptions, type RepoOptions } from '../repo-options.js';
 import { daemonFor } from '../daemon-link.js';
 import type { ServiceStatus } from '../../engine/status.js';
+import { failingTargets, type TargetHealth } from '../../notify/queue.js';
 
 export function register(program: Command): void {
   withRepoOptions(
@@ -14,9 +15,13 @@ export function register(program: Command): void {
       .addHelpText('after', '\nExample:\n  $ orbit status --json'),
   ).action(async (opts: RepoOptions & { json?: boolean }) => {
     const daemon = await daemonFor(opts);
-    const statuses = daemon
-      ? (await daemon.get<{ services: ServiceStatus[] }>('/api/services')).services
-      : await withEngine(opts, { readOnly: true }, (engine) => engine.status());
+    const answer = daemon
+      ? await daemon.get<{ services: ServiceStatus[]; notify?: Record<string, TargetHealth> }>(
+          '/api/services',
+        )
+      : null;
+    const statuses =
+      answer?.services ?? (await withEngine(opts, { readOnly: true }, (engine) => engine.status()));
     if (opts.json) return printJson(statuses);
     if (statuses.length === 0) return println('no services');
     for (const s of statuses) {
@@ -38,5 +43,6 @@ export function register(program: Command): void {
         `${chalk.bold(s.service)}  ${current}  ${paint(s.drift, drift)}${extra.length ? '  ' + extra.join('  ') : ''}`,
       );
     }
+    for (const line of failingTargets(answer?.notify ?? {})) println(chalk.red(line));
   });
 }

@@ -19,6 +19,7 @@ export const readRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
       queue_depth: engine.queueDepth(),
       evaluating: engine.evaluating(),
       sync,
+      notify: deps.notify?.() ?? {},
     };
   });
 
@@ -31,6 +32,7 @@ export const readRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
     services: await engine.status(),
     sync: deps.sync.status(),
     waiting_acks: deps.acks.all(),
+    notify: deps.notify?.() ?? {},
   }));
 
   app.get<{ Params: { service: string } }>(
