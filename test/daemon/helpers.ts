@@ -21,6 +21,8 @@ export async function startTestDaemon(
   flags: RawSettings,
   env: Record<string, string> = {},
   observe?: (e: LogEntry) => void,
+  /** The daemon's own environment (ORBIT_VAR_*, notify keys, GitHub settings); default none. */
+  daemonEnv: Record<string, string> = {},
 ): Promise<TestDaemon> {
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
@@ -36,7 +38,7 @@ export async function startTestDaemon(
   const entries: LogEntry[] = [];
   const daemon = await startDaemon(settings, {
     logger: createLogger({ level: 'debug', destination: sink, pretty: false }),
-    env: {},
+    env: daemonEnv,
     observe: (e) => {
       entries.push(e);
       observe?.(e);

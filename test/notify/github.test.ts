@@ -37,6 +37,7 @@ describe('the GitHub stand-in', () => {
       log: { debug() {}, info() {}, warn() {}, error() {} },
     });
     const before = gh.violations.length;
+    const requestsBefore = gh.requests.length;
     const route: string = 'POST /repos/{owner}/{repo}/statuses/{sha}';
     await expect(
       // Untyped on purpose: the typed client would not let this bad state through.
@@ -50,7 +51,9 @@ describe('the GitHub stand-in', () => {
     expect(gh.violations.slice(before)).toEqual([
       expect.stringMatching(/repos\/create-commit-status: body\/state/),
     ]);
+    // Later tests check every request and violation from their own runs.
     gh.violations.length = before;
+    gh.requests.length = requestsBefore;
   });
 });
 
