@@ -21,6 +21,7 @@ import { createMetrics } from './metrics.js';
 import { redactUrl } from './remote-sync.js';
 import type { DaemonSettings } from './settings.js';
 import { SyncLoop } from './sync-loop.js';
+import type { Notifier } from '../notify/notifier.js';
 import { startNotifier } from './notify-setup.js';
 import { startTriggers } from './triggers.js';
 
@@ -67,7 +68,14 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
 
   const metrics = createMetrics(() => engine.queueDepth());
   const sync = new SyncLoop(engine, remote, log, metrics);
-  const notifier = startNotifier({ engine, repoDir, settings, log, env: options.env, url: () => url });
+  // Bad GitHub settings (E_GITHUB_SETUP) stop the start, and the state lock is released.
+  let notifier: Notifier;
+  try {
+    notifier = startNotifier({ engine, repoDir, settings, log, env: options.env, url: (): string => url });
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
   sync.onDegraded = (reason) => notifier.degraded(reason);
   onEntry = entryObserver(log, metrics, (e) => {
     notifier.observe(e);

@@ -93,12 +93,6 @@ export class Notifier {
     return this.queue.health();
   }
 
-  /** Every entry matched and every delivery finished or given up (tests, shutdown). */
-  async idle(): Promise<void> {
-    await this.chain;
-    await this.queue.idle();
-  }
-
   close(): void {
     this.queue.close();
   }

@@ -51,7 +51,6 @@ interface Lane {
 
 export class DeliveryQueue {
   private readonly lanes = new Map<string, Lane>();
-  private readonly waiters = new Set<() => void>();
   private readonly timers = new Set<{ timer: NodeJS.Timeout; wake(): void }>();
   private closed = false;
 
@@ -73,12 +72,6 @@ export class DeliveryQueue {
     return Object.fromEntries([...this.lanes].map(([name, l]) => [name, { ...l.health }]));
   }
 
-  /** Settles when every lane is empty (tests, shutdown). */
-  idle(): Promise<void> {
-    if (this.busy()) return new Promise((resolve) => this.waiters.add(resolve));
-    return Promise.resolve();
-  }
-
   /** Stops: waiting back-offs end now, queued jobs are dropped. */
   close(): void {
     this.closed = true;
@@ -87,10 +80,6 @@ export class DeliveryQueue {
       clearTimeout(t.timer);
       t.wake();
     }
-  }
-
-  private busy(): boolean {
-    return [...this.lanes.values()].some((l) => l.running || l.jobs.length > 0);
   }
 
   private lane(target: string): Lane {
@@ -114,10 +103,6 @@ export class DeliveryQueue {
     }
     lane.running = false;
     lane.health.pending = 0;
-    if (this.busy()) return;
-    const waiters = [...this.waiters];
-    this.waiters.clear();
-    for (const w of waiters) w();
   }
 
   private async deliver(lane: Lane, job: DeliveryJob): Promise<void> {

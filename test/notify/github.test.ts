@@ -160,6 +160,25 @@ describe('GitHub App credentials', () => {
   }, 60_000);
 });
 
+describe('bad GitHub settings', () => {
+  it('stop the daemon from starting, with the setting named, and release the state lock', async () => {
+    const repo = new ConfigRepo();
+    repo.commit({ 'services/web/deploy.hcl': DEPLOY, 'services/web/values.hcl': values('1') });
+    try {
+      await expect(
+        startNotifyDaemon(repo.dir, { ORBIT_GITHUB_REPOSITORY: 'no-slash', ORBIT_GITHUB_TOKEN: 't' }),
+      ).rejects.toMatchObject({
+        code: 'E_GITHUB_SETUP',
+        message: expect.stringMatching(/ORBIT_GITHUB_REPOSITORY must be owner\/name/),
+      });
+      const d = await startNotifyDaemon(repo.dir, {});
+      await d.daemon.stop();
+    } finally {
+      repo.remove();
+    }
+  }, 60_000);
+});
+
 describe('orbit preview --post', () => {
   it('posts the preview on the pull request, then updates that same comment', async () => {
     const repo = new ConfigRepo();
