@@ -34,7 +34,7 @@ export function slackPayload(fields: NotifyEventFields, message: string): Record
       elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open in Orbit' }, url: fields.link }],
     });
   // `text` is the fallback for notifications and clients without blocks.
-  return { text: message, blocks };
+  return { text: escapeSlack(message), blocks };
 }
 
 /** The generic webhook's body: `event.*`, the rendered message, and the entry kind it came from. */

@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { orbit } from '../support/cli.js';
 import { ConfigRepo } from '../support/config-repo.js';
 import { waitUntil } from '../support/wait.js';
 import { startNotifyDaemon, type NotifyDaemon } from './helpers.js';
@@ -84,4 +85,23 @@ it('sends degraded when the daemon cannot follow its branch', async () => {
   const degraded = await waitUntil('degraded reported', () => at('/ops').find((b) => b.event === 'degraded'));
   expect(degraded.error).toMatch(/^E_CONFIG_REWRITTEN/);
   expect(degraded.service).toBe('');
+});
+
+it('makes orbit validate report a bad notify url at its position (exit 1, no stack trace)', async () => {
+  const bad = new ConfigRepo();
+  try {
+    bad.write('orbit.hcl', 'notify "ops" {\n  type = "slack"\n  url  = "hooks.slack.com/x"\n}\n');
+    bad.write(
+      'services/web/deploy.hcl',
+      'step {\n  name    = "a"\n  agent   = "exec"\n  forward = ["true"]\n}\n',
+    );
+    const r = await orbit(['validate'], { cwd: bad.dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr + r.stdout).toMatch(
+      /orbit\.hcl:3:11: .*notify "ops": url "hooks\.slack\.com\/x" is not a valid URL/,
+    );
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  } finally {
+    bad.remove();
+  }
 });
