@@ -11,6 +11,7 @@ export const benchmarks: Record<string, () => Promise<unknown>> = {
   'exec-overhead': async () => (await import('./exec-overhead.js')).execOverhead(),
   'docker-overhead': async () => (await import('./docker-overhead.js')).dockerOverhead(),
   daemon: async () => (await import('./daemon.js')).daemonBench(),
+  notify: async () => (await import('./notify.js')).notifyBench(),
 };
 
 async function main(): Promise<void> {
