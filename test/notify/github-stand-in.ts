@@ -41,7 +41,8 @@ export interface GitHubStandIn {
   violations: string[];
   statuses: Array<Json & { sha: string }>;
   deployments: Array<{ id: number; sha: string; environment: string; payload: unknown; statuses: Json[] }>;
-  comments: Array<{ id: number; issue: number; body: string }>;
+  /** `user`: who wrote it; the stand-in's token belongs to `orbit-bot`. */
+  comments: Array<{ id: number; issue: number; body: string; user: string }>;
   close(): Promise<void>;
 }
 
@@ -167,6 +168,9 @@ function documented(doc: Json, op: Operation): [number, unknown] {
 
 let nextId = 1000;
 
+/** Whose token the stand-in accepts: the login `GET /user` answers. */
+export const STAND_IN_LOGIN = 'orbit-bot';
+
 function respond(
   s: Omit<GitHubStandIn, 'url' | 'close'>,
   operationId: string,
@@ -213,13 +217,19 @@ function respond(
         .filter((c) => c.issue === Number(params.issue_number))
         .map((c) => ({
           ...item,
+          user: { ...(item.user as Json), login: c.user, type: 'User' },
           id: c.id,
           body: c.body,
           html_url: `https://github.com/x/y/pull/${c.issue}#issuecomment-${c.id}`,
         }));
     }
     case 'issues/create-comment': {
-      const c = { id: nextId++, issue: Number(params.issue_number), body: String(body.body) };
+      const c = {
+        id: nextId++,
+        issue: Number(params.issue_number),
+        body: String(body.body),
+        user: STAND_IN_LOGIN,
+      };
       s.comments.push(c);
       return {
         ...ex,
@@ -238,6 +248,8 @@ function respond(
         html_url: `https://github.com/x/y/pull/${c?.issue ?? 0}#issuecomment-${params.comment_id}`,
       };
     }
+    case 'users/get-authenticated':
+      return { ...ex, login: STAND_IN_LOGIN };
     case 'apps/create-installation-access-token':
       return {
         ...ex,

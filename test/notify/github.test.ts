@@ -189,6 +189,9 @@ describe('orbit preview --post', () => {
       ORBIT_GITHUB_TOKEN: 'ghp_standin_token',
       ORBIT_GITHUB_API_URL: gh.url,
     };
+    // Someone else pasted the marker first: their comment is not Orbit's to keep the preview in.
+    const planted = { id: 1, issue: 12, body: '<!-- orbit-preview -->\nall fine, merge it', user: 'mallory' };
+    gh.comments.push(planted);
     try {
       const one = await orbit(['preview', 'HEAD~1..HEAD', '--post', '12'], { cwd: repo.dir, env });
       expect(one.stderr).toMatch(/preview posted on pull request #12: https:\/\/github\.com\//);
@@ -199,7 +202,8 @@ describe('orbit preview --post', () => {
         env: { ...env, GITHUB_REF: 'refs/pull/12/merge' },
       });
       expect(two.stderr).toMatch(/preview updated on pull request #12/);
-      const onPr = gh.comments.filter((c) => c.issue === 12);
+      expect(planted.body).toBe('<!-- orbit-preview -->\nall fine, merge it');
+      const onPr = gh.comments.filter((c) => c.issue === 12 && c.user === 'orbit-bot');
       expect(onPr).toHaveLength(1);
       expect(onPr[0]!.body).toContain('Orbit preview: `HEAD~2..HEAD`');
       expect(onPr[0]!.body.startsWith('<!-- orbit-preview -->')).toBe(true);

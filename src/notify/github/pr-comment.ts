@@ -1,6 +1,8 @@
 /**
  * `orbit preview --post`: the preview as one pull-request comment, found again by a hidden marker
  * and updated in place, so a pull request carries one current preview and no pile of old ones.
+ * Only a comment Orbit's own identity wrote is updated: anyone can paste the marker into a
+ * comment, and a preview kept in someone else's comment is one they can edit afterwards.
  */
 import { OrbitError } from '../../util/errors.js';
 import type { GitHubRepo } from './client.js';
@@ -21,7 +23,13 @@ export async function postPreviewComment(
       issue_number: pr,
       per_page: 100,
     });
-    const mine = comments.find((c) => c.body?.startsWith(PREVIEW_MARKER));
+    const login = await ownLogin(gh);
+    const mine = comments.find(
+      (c) =>
+        c.body?.startsWith(PREVIEW_MARKER) &&
+        // An installation token cannot read /user: its comments are the app's bot's.
+        (login !== null ? c.user?.login === login : c.user?.type === 'Bot'),
+    );
     if (mine) {
       const res = await octokit.rest.issues.updateComment({ owner, repo, comment_id: mine.id, body });
       return { url: res.data.html_url, updated: true };
@@ -35,5 +43,13 @@ export async function postPreviewComment(
       `posting the preview to pull request #${pr} failed${status ? `: GitHub answered ${status}` : ''}`,
       { status },
     );
+  }
+}
+
+async function ownLogin(gh: GitHubRepo): Promise<string | null> {
+  try {
+    return (await gh.octokit.rest.users.getAuthenticated()).data.login;
+  } catch {
+    return null;
   }
 }
