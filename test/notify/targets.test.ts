@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { orbit } from '../support/cli.js';
 import { ConfigRepo } from '../support/config-repo.js';
 import { waitUntil } from '../support/wait.js';
-import { startNotifyDaemon, type NotifyDaemon } from './helpers.js';
+import { API_TOKEN, startNotifyDaemon, type NotifyDaemon } from './helpers.js';
 
 const got: Array<{ path: string; body: Record<string, unknown> }> = [];
 let server: http.Server;
@@ -59,6 +59,43 @@ it("sends a service's own deploy.hcl block for that service", () => {
   expect(at('/team')).toEqual([
     expect.objectContaining({ event: 'succeeded', service: 'web', deployment: 'web-1' }),
   ]);
+});
+
+it('tells its subscribers when an ack step waits for approval', async () => {
+  repo.commit({
+    'services/gate/deploy.hcl': `step {
+  name      = "approve"
+  agent     = "ack"
+  approvers = ["alice"]
+  timeout   = "60s"
+}
+notify "approvers" {
+  type   = "webhook"
+  url    = "${url}/approvers"
+  events = ["waiting-approval"]
+}
+`,
+  });
+  const [waiting] = await waitUntil(
+    'the wait reported',
+    () => at('/approvers').length > 0 && at('/approvers'),
+  );
+  expect(waiting).toMatchObject({
+    event: 'waiting-approval',
+    service: 'gate',
+    deployment: 'gate-1',
+    step: 'approve',
+  });
+  expect(waiting!.message).toBe('gate-1: step approve waits for approval (orbit ack gate-1)');
+  const res = await fetch(`${d.daemon.url}/api/deployments/gate-1/ack`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ author: 'alice' }),
+  });
+  expect(res.status).toBe(200);
+  await waitUntil('gate-1 deployed', () =>
+    d.entries.some((e) => e.kind === 'deploy-succeeded' && e.deploy_id === 'gate-1'),
+  );
 });
 
 it('reports a rejected commit to the blocks of its parent, even when it removes them', async () => {
