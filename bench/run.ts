@@ -14,6 +14,7 @@ export const benchmarks: Record<string, () => Promise<unknown>> = {
   'schedule-window': async () => (await import('./schedule-window.js')).scheduleWindow(),
   'hcl-load': async () => (await import('./hcl-load.js')).hclLoad(),
   identity: async () => (await import('./identity.js')).identityBench(),
+  notify: async () => (await import('./notify.js')).notifyBench(),
 };
 
 async function main(): Promise<void> {

@@ -13,6 +13,7 @@ import { scopeRule } from './scope-rule.js';
 import { readAgent } from './agent-block.js';
 import { readChecks } from './checks-spec.js';
 import { readSchedule } from './schedule-spec.js';
+import { readNotify } from './notify-spec.js';
 import { POLICIES } from './settings.js';
 import { readSteps } from './steps-spec.js';
 import type { CustomAgent, DeployPolicy, RepoSettings, ServiceSources, ServiceSpec } from './types.js';
@@ -30,7 +31,7 @@ export interface BuildInput {
   knownAgents?: string[];
 }
 
-const TOP_LEVEL_BLOCKS = ['variable', 'const', 'step', 'agent', 'check', 'schedule'];
+const TOP_LEVEL_BLOCKS = ['variable', 'const', 'step', 'agent', 'check', 'schedule', 'notify'];
 
 interface SortedBlocks {
   variables: ParsedBlock[];
@@ -38,6 +39,7 @@ interface SortedBlocks {
   steps: ParsedBlock[];
   checks: ParsedBlock[];
   schedules: ParsedBlock[];
+  notify: ParsedBlock[];
 }
 
 export function buildServiceSpec(input: BuildInput, out: Diagnostic[]): ServiceSpec {
@@ -64,6 +66,8 @@ export function buildServiceSpec(input: BuildInput, out: Diagnostic[]): ServiceS
     out,
   );
   const schedule = readServiceSchedule(blocks.schedules, input, out);
+  const notify: ServiceSpec['notify'] = [];
+  for (const b of blocks.notify) readNotify(b, notify, out, input.service);
 
   return {
     service: input.service,
@@ -74,6 +78,7 @@ export function buildServiceSpec(input: BuildInput, out: Diagnostic[]): ServiceS
     checks,
     schedule,
     customAgents,
+    notify,
     values,
     valueLocations,
     settings: input.settings,
@@ -108,7 +113,14 @@ function sortBlocks(
   customAgents: Record<string, CustomAgent>,
   out: Diagnostic[],
 ): SortedBlocks {
-  const sorted: SortedBlocks = { variables: [], consts: [], steps: [], checks: [], schedules: [] };
+  const sorted: SortedBlocks = {
+    variables: [],
+    consts: [],
+    steps: [],
+    checks: [],
+    schedules: [],
+    notify: [],
+  };
   for (const b of deploy.blocks) {
     if (b.type === 'variable') sorted.variables.push(b);
     else if (b.type === 'const') {
@@ -134,6 +146,7 @@ function sortBlocks(
     } else if (b.type === 'agent') readAgent(b, customAgents, out);
     else if (b.type === 'check') sorted.checks.push(b);
     else if (b.type === 'schedule') sorted.schedules.push(b);
+    else if (b.type === 'notify') sorted.notify.push(b);
     else
       out.push({
         ...b.location,

@@ -6,6 +6,7 @@ import { readAgent } from './agent-block.js';
 import { evaluateConstant } from './constant.js';
 import type { ParsedBlock, ParsedFile } from './hcl/parse.js';
 import { readSchedule } from './schedule-spec.js';
+import { readNotify } from './notify-spec.js';
 import type { DeployPolicy, RepoSettings } from './types.js';
 
 export const POLICIES: readonly DeployPolicy[] = ['queue', 'supersede'];
@@ -22,6 +23,7 @@ export function defaultSettings(): RepoSettings {
     requireSignedCommits: false,
     allowedSigners: null,
     customAgents: {},
+    notify: [],
     raw: {},
   };
 }
@@ -40,6 +42,7 @@ export function buildSettings(file: ParsedFile | null, out: Diagnostic[]): RepoS
     if (block.type === 'settings') readSettings(block, settings, out);
     else if (block.type === 'agent') readAgent(block, settings.customAgents, out);
     else if (block.type === 'schedule') settings.schedule = readSchedule(block, file.file, out);
+    else if (block.type === 'notify') readNotify(block, settings.notify, out);
     else
       out.push({
         ...block.location,

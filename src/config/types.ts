@@ -7,6 +7,7 @@ import type { Secret } from '../util/secrets.js';
 import type { ParamSpec } from '../agents/contract.js';
 import type { Expr } from './expressions/ast.js';
 import type { Recipe } from './expressions/values.js';
+import type { NotifySpec } from './notify-spec.js';
 
 export type { Expr } from './expressions/ast.js';
 
@@ -113,6 +114,8 @@ export interface RepoSettings {
   customAgents: Record<string, CustomAgent>;
   /** `schedule { }` in orbit.hcl: when deployments of every service may start (null: any time). */
   schedule?: ScheduleSpec | null;
+  /** `notify` blocks of orbit.hcl (src/config/notify-spec.ts). */
+  notify: NotifySpec[];
   /** Every attribute of the settings block, evaluated, including ones Orbit does not know yet. */
   raw: Record<string, unknown>;
 }
@@ -137,6 +140,8 @@ export interface ServiceSpec {
   schedule?: ScheduleSpec | null;
   /** Custom agents from orbit.hcl and deploy.hcl (deploy.hcl wins on a name clash). */
   customAgents: Record<string, CustomAgent>;
+  /** `notify` blocks of deploy.hcl: this service's own targets. */
+  notify: NotifySpec[];
   /** Raw values from values.hcl. */
   values: Record<string, unknown>;
   valueLocations: Record<string, SourceLocation>;

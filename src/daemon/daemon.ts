@@ -25,6 +25,8 @@ import { adoptRemoteStateBranch, redactUrl } from './remote-sync.js';
 import type { OrbitError } from '../util/errors.js';
 import type { DaemonSettings } from './settings.js';
 import { SyncLoop } from './sync-loop.js';
+import type { Notifier } from '../notify/notifier.js';
+import { startNotifier } from './notify-setup.js';
 import { startTriggers } from './triggers.js';
 
 export interface Daemon {
@@ -103,7 +105,19 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
 
   const metrics = createMetrics(() => engine.queueDepth());
   const sync = new SyncLoop(engine, remote, log, metrics);
-  onEntry = entryObserver(log, metrics, options.observe);
+  // Bad GitHub settings (E_GITHUB_SETUP) stop the start, and the state lock is released.
+  let notifier: Notifier;
+  try {
+    notifier = startNotifier({ engine, repoDir, settings, log, env: options.env, url: (): string => url });
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
+  sync.onDegraded = (reason) => notifier.degraded(reason);
+  onEntry = entryObserver(log, metrics, (e) => {
+    notifier.observe(e);
+    options.observe?.(e);
+  });
 
   let stopping = false;
   const { app, url } = await listenApi(
@@ -118,6 +132,7 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
       webhookSecret: settings.webhookSecret,
       bodyLimit: settings.bodyLimit,
       stopping: () => stopping,
+      notify: () => notifier.health(),
       info: () => ({
         pid: process.pid,
         started,
@@ -202,6 +217,7 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
       engine.drain();
       await engine.idle();
       await sync.settled();
+      notifier.close();
       await app.close();
       await engine.close();
       await removeDiscovery(stateGitdir, settings.stateBranch);

@@ -1,6 +1,7 @@
 import type { AckBroker } from '../agents/ack-broker.js';
 import type { Engine } from '../engine/engine.js';
 import type { Authenticator } from './identity/authenticator.js';
+import type { TargetHealth } from '../notify/queue.js';
 import type { Logger } from './logger.js';
 import type { DaemonMetrics } from './metrics.js';
 import type { RecentPushers } from './recent-pushers.js';
@@ -21,6 +22,8 @@ export interface ServerDeps {
   bodyLimit: number;
   /** True once SIGTERM/SIGINT arrived: state-changing routes answer 503. */
   stopping(): boolean;
+  /** Per notification target: deliveries, give-ups, the current failure (docs/notifications.md). */
+  notify?(): Record<string, TargetHealth>;
   /** Daemon facts for /healthz. */
   info(): Record<string, unknown>;
 }

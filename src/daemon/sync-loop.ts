@@ -33,6 +33,8 @@ export class SyncLoop {
   private readonly st: SyncStatus;
   /** Every job outcome's promise, so shutdown can wait for their logging. */
   private readonly pending = new Set<Promise<unknown>>();
+  /** Told once per new problem (the notifier's `degraded` event). */
+  onDegraded?: (reason: string) => void;
 
   constructor(
     private readonly engine: Engine,
@@ -107,6 +109,7 @@ export class SyncLoop {
       this.metrics.pollError(code);
       if (this.st.error?.code !== code || this.st.error.message !== message) {
         this.st.error = { code, message, since: new Date().toISOString() };
+        this.onDegraded?.(`${code}: ${message}`);
       }
       this.log.error({ code, err: code === 'E_INTERNAL' ? err : undefined }, message);
     }

@@ -92,6 +92,8 @@ export function headline(e: LogEntry): string {
       return `${e.service_id}: on hold${paren([e.deploy_id, `reason ${e.reason ?? 'user'}`, `by ${nameOf(e.author)}`])}`;
     case 'service-released':
       return `${e.service_id}: released${paren([e.reason, `by ${nameOf(e.author)}`])}`;
+    case 'notify-failed':
+      return `notify ${e.reason ?? ''}: gave up${paren([err])}`;
   }
 }
 
@@ -135,7 +137,7 @@ export function normaliseEntry(entry: LogEntry): LogEntry {
       kind: entry?.kind,
     });
   // commit-seen, and commit-rejected for a directory that is no service name, belong to no service.
-  const serviceless = entry.kind === 'commit-seen' || entry.kind === 'commit-rejected';
+  const serviceless = ['commit-seen', 'commit-rejected', 'notify-failed'].includes(entry.kind);
   if (!serviceless || entry.service_id) assertSafeId('service', entry.service_id);
   if (entry.deploy_id !== null) assertSafeId('deployment', entry.deploy_id);
   const needsDeploy = ![
@@ -144,6 +146,7 @@ export function normaliseEntry(entry: LogEntry): LogEntry {
     'deploy-skipped',
     'service-held',
     'service-released',
+    'notify-failed',
   ].includes(entry.kind);
   if (needsDeploy && !entry.deploy_id)
     throw new OrbitError('E_STATE_BAD_ENTRY', `${entry.kind} needs a deploy_id`, { kind: entry.kind });

@@ -310,6 +310,8 @@ const REDUCERS = {
   'service-released': ({ out, service }) => {
     out.services.push(afterReleased(service()));
   },
+  // An audit record only: a notification changes no deployment.
+  'notify-failed': () => undefined,
 } satisfies Record<EventKind, Reducer>;
 
 /** A waiting deployment that started or was superseded waits no more. */
@@ -324,6 +326,7 @@ const OPTIONAL_DEPLOYMENT: ReadonlySet<EventKind> = new Set([
   'commit-seen',
   'service-held',
   'service-released',
+  'notify-failed',
 ]);
 
 export function applyEntry(views: ViewSource, entry: LogEntry): ViewChanges {

@@ -26,6 +26,7 @@ export const EVENT_KINDS = [
   'window-overridden', // someone started a waiting deployment outside its window, with a reason
   'service-held', // an unwind or a failed deployment put the service on hold: Orbit does not deploy it by itself
   'service-released', // the hold was lifted: a new commit, `orbit redeploy`, `orbit release`, `orbit sync --release`
+  'notify-failed', // a notification target kept failing (or refused): recorded once per failing streak
 ] as const;
 
 export type EventKind = (typeof EVENT_KINDS)[number];

@@ -98,6 +98,8 @@ export const ERROR_CODES = {
   E_BAD_TIMEZONE: config("a schedule's timezone that is not an IANA time zone name"),
   E_BAD_SCHEDULE: config('a malformed schedule block (allow/deny not a list of strings, two of them)'),
   E_NO_SERVICES: config('the repository has no `services/<name>/deploy.hcl`'),
+  E_NOTIFY_TARGET: config('a notify block with a bad type, url, command, events or services'),
+  E_DUPLICATE_NOTIFY: config('two notify blocks with the same name in one file'),
 
   // Step errors recorded in the log; the deployment fails.
   E_STEP_FAILED: step('the action exited with a non-zero status'),
@@ -172,6 +174,10 @@ export const ERROR_CODES = {
     'require_signed_commits: the config commit is not signed by an allowed signer',
   ),
   E_CONFIG_REWRITTEN: refused(409, 'the config branch no longer contains a commit Orbit processed'),
+  E_GITHUB_SETUP: usage(
+    400,
+    '`orbit preview --post` without a GitHub repository, pull request number or credentials',
+  ),
   E_BAD_SIGNATURE: refused(401, 'a webhook without a valid X-Hub-Signature-256 (or no secret set)'),
 
   // Orbit could not run (exit 3).
@@ -229,6 +235,11 @@ export const ERROR_CODES = {
   E_STATE_CORRUPT: cannotRun(500, 'an object the state branch refers to cannot be read'),
   E_STATE_GIT: cannotRun(500, 'the git CLI failed on the state branch'),
   E_STATE_PUSH_REJECTED: cannotRun(500, 'the state push was rejected (the remote diverged); never forced'),
+  E_NOTIFY_UNDELIVERED: cannotRun(
+    502,
+    'a notification was given up: the receiver refused it (4xx) or kept failing through its retries',
+  ),
+  E_GITHUB_REQUEST: cannotRun(502, 'the GitHub API refused or failed a request (data.status)'),
   E_STATE_PUSH_FAILED: cannotRun(500, 'the state push failed after its retries'),
 } as const satisfies Record<`E_${string}`, ErrorCodeInfo>;
 

@@ -21,7 +21,10 @@ export async function startTestDaemon(
   flags: RawSettings,
   env: Record<string, string> = {},
   observe?: (e: LogEntry) => void,
-  options: Pick<StartOptions, 'now' | 'windowTickMs'> = {},
+  options: Pick<StartOptions, 'now' | 'windowTickMs'> & {
+    /** The daemon's own environment (ORBIT_VAR_*, notify keys, GitHub settings); default none. */
+    daemonEnv?: Record<string, string>;
+  } = {},
 ): Promise<TestDaemon> {
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
@@ -37,8 +40,9 @@ export async function startTestDaemon(
   const entries: LogEntry[] = [];
   const daemon = await startDaemon(settings, {
     logger: createLogger({ level: 'debug', destination: sink, pretty: false }),
-    env: {},
-    ...options,
+    now: options.now,
+    windowTickMs: options.windowTickMs,
+    env: options.daemonEnv ?? {},
     observe: (e) => {
       entries.push(e);
       observe?.(e);

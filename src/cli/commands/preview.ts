@@ -6,6 +6,7 @@ import { printJson } from '../format.js';
 import { buildPreview } from '../preview/build.js';
 import { previewMarkdown } from '../preview/markdown.js';
 import { previewText } from '../preview/text.js';
+import { postPreview } from '../preview/post.js';
 
 interface PreviewFlags {
   repo: string;
@@ -13,6 +14,7 @@ interface PreviewFlags {
   stateRepo?: string;
   json?: boolean;
   format: string;
+  post?: string | true;
 }
 
 export function register(program: Command): void {
@@ -25,6 +27,10 @@ export function register(program: Command): void {
     .option('--state-repo <dir>', 'repository holding the state branch (default: the config repository)')
     .option('--format <format>', 'text or markdown (for a pull-request comment)', 'text')
     .option('--json', 'machine-readable output')
+    .option(
+      '--post [pr]',
+      'also post the markdown preview as a comment on this GitHub pull request, updated in place (docs/notifications.md)',
+    )
     .addHelpText(
       'after',
       `
@@ -48,6 +54,7 @@ Examples:
       });
       if (opts.json) printJson(preview);
       else process.stdout.write(opts.format === 'markdown' ? previewMarkdown(preview) : previewText(preview));
+      if (opts.post !== undefined) await postPreview(previewMarkdown(preview), opts.post);
       if (!preview.valid) process.exitCode = EXIT.failed;
     });
 }

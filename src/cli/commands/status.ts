@@ -5,6 +5,7 @@ import { withEngine, withRepoOptions, type RepoOptions } from '../repo-options.j
 import { daemonForReading, warnIfDegraded } from '../daemon-link.js';
 import type { DaemonProblem } from '../../daemon/degraded.js';
 import type { ServiceStatus } from '../../engine/status.js';
+import { failingTargets, type TargetHealth } from '../../notify/queue.js';
 
 /** Green when all is well, yellow when Orbit is not where the branch is, cyan under way, red for a person. */
 const COLOUR: Record<string, (t: string) => string> = {
@@ -36,16 +37,21 @@ export function register(program: Command): void {
   ).action(async (opts: RepoOptions & { json?: boolean }) => {
     const daemon = await daemonForReading(opts);
     let statuses: ServiceStatus[];
+    let notify: Record<string, TargetHealth> = {};
     if (daemon) {
-      const answer = await daemon.get<{ services: ServiceStatus[]; problems?: DaemonProblem[] }>(
-        '/api/services',
-      );
+      const answer = await daemon.get<{
+        services: ServiceStatus[];
+        problems?: DaemonProblem[];
+        notify?: Record<string, TargetHealth>;
+      }>('/api/services');
       await warnIfDegraded(daemon, answer.problems ?? []);
       statuses = answer.services;
+      notify = answer.notify ?? {};
     } else statuses = await withEngine(opts, { readOnly: true }, (engine) => engine.status());
     if (opts.json) return printJson(statuses);
     if (statuses.length === 0) return println('no services');
     for (const line of statusTable(statuses)) println(line);
+    for (const line of failingTargets(notify)) println(chalk.red(line));
   });
 }
 

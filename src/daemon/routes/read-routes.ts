@@ -36,6 +36,7 @@ export const readRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
       evaluating: engine.evaluating(),
       sync,
       problems: found,
+      notify: deps.notify?.() ?? {},
     };
   });
 
@@ -49,6 +50,7 @@ export const readRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
     sync: deps.sync.status(),
     problems: problems(),
     waiting_acks: deps.acks.all().filter((w) => canRead(req, serviceOfDeployment(w.deployId) ?? '')),
+    notify: deps.notify?.() ?? {},
   }));
 
   app.get<{ Params: { service: string } }>(
