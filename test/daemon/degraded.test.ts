@@ -3,7 +3,8 @@
  * that fails), `/healthz` says so with the fix, and `status`, `unwind` and `ack` through it print
  * a warning line; `orbit reconcile` while it holds the lock says that the daemon runs, and where.
  */
-import { mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, renameSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -85,9 +86,25 @@ describe('a degraded daemon', () => {
   });
 
   it('a state push that fails: /healthz and status say so', async () => {
+    // The remote answers at start (a daemon refuses to start without it: it could be a second
+    // writer), then goes away: the pushes after that fail.
+    const remote = path.join(mkdtempSync(path.join(os.tmpdir(), 'orbit-remote-')), 'state.git');
+    execFileSync('git', ['init', '-q', '--bare', remote]);
     repo.commit(web('1'));
-    const nowhere = path.join(mkdtempSync(path.join(os.tmpdir(), 'orbit-nowhere-')), 'missing.git');
-    daemon = await startTestDaemon({ repo: repo.dir, 'state-push': nowhere });
+    daemon = await startTestDaemon({ repo: repo.dir, 'state-push': remote });
+    const pushed = () =>
+      execFileSync('git', ['--git-dir', remote, 'rev-parse', '-q', '--verify', 'orbit/state'], {
+        encoding: 'utf8',
+      }).trim();
+    await waitFor('web-1 pushed', () => {
+      try {
+        return pushed() === repo.git('rev-parse', 'orbit/state');
+      } catch {
+        return false;
+      }
+    });
+    renameSync(remote, `${remote}.gone`);
+    repo.commit(web('2'));
     await waitFor(
       'the push failed',
       () => daemon!.engine.state.lastPushError?.code === 'E_STATE_PUSH_FAILED',

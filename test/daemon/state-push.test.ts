@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ORBIT_BIN } from '../support/cli.js';
 import { ConfigRepo } from '../support/config-repo.js';
-import { api, waitFor } from './helpers.js';
+import { TOKEN, api, waitFor } from './helpers.js';
 
 interface Child {
   proc: ChildProcess;
@@ -26,7 +26,8 @@ function spawnDaemon(repo: string, remote: string): Child {
   const proc = spawn(
     process.execPath,
     [ORBIT_BIN, 'daemon', '--repo', repo, '--state-push', remote, '--listen', '127.0.0.1:0'],
-    { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    // The API reads need an identity: the test's token.
+    { env: { ...process.env, NO_COLOR: '1', ORBIT_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const child: Child = {
     proc,

@@ -184,7 +184,7 @@ describe('examples/capistrano', () => {
         '<h1>shop 1.1.0</h1>',
       ]);
       expect(r.stdout).toContain("exit 1: shop-1's release was pruned (keep_releases = 3)");
-      expect(r.stdout).toMatch(/^shop {2}shop-2 unwind-failed/m);
+      expect(r.stdout).toMatch(/^shop +out-of-sync +unwind-failed +shop-2 /m);
       expect(r.stdout).toMatch(/deployed as release \d{14} by orbit shop-4/);
     },
   );

@@ -11,7 +11,13 @@ const collect = (value: string, previous: string[]) => [...previous, value];
  * prints the token once, alone on stdout (so `TOKEN=$(orbit token create ...)` holds just it).
  */
 export function register(program: Command): void {
-  const token = program.command('token').description("manage the daemon's API tokens (the tokens file)");
+  const token = program
+    .command('token')
+    .description("manage the daemon's API tokens (the tokens file)")
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ orbit token create ci --role deployer --tokens-file /etc/orbit/tokens',
+    );
   token
     .command('create')
     .argument('<name>', 'who holds the token: the author its actions are recorded as')
