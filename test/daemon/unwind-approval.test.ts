@@ -4,7 +4,9 @@
  * waits (status `waiting-approval`), and the `ack` route releases it. The trace file proves that
  * nothing was reversed before the approval.
  */
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { ConfigRepo, Trace, execStep, traceLine } from '../support/config-repo.js';
 import { api, startTestDaemon, waitFor, type TestDaemon } from './helpers.js';
 
@@ -23,6 +25,24 @@ beforeEach(() => {
   clock = OPEN;
 });
 
+// A loopback webhook receiver: the unwind's wait reaches `waiting-approval` subscribers.
+const got: Array<Record<string, unknown>> = [];
+let server: http.Server;
+let receiver: string;
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c: Buffer) => (raw += c.toString()));
+    req.on('end', () => {
+      got.push(JSON.parse(raw) as Record<string, unknown>);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  receiver = `http://127.0.0.1:${(server.address() as AddressInfo).port}/approvers`;
+});
+afterAll(() => server.close());
+
 afterEach(async () => {
   await daemon?.stop();
   repo.remove();
@@ -33,6 +53,11 @@ const files = (version: string) => ({
   timezone        = "Europe/Berlin"
   allow           = ["* 10-16 * * 1-5"]
   unwind_approval = true
+}
+notify "approvers" {
+  type   = "webhook"
+  url    = "${receiver}"
+  events = ["waiting-approval"]
 }
 `,
   'services/web/deploy.hcl': execStep(trace, 'deploy', traceLine(`+${version}`), traceLine(`-${version}`)),
@@ -66,6 +91,12 @@ it(
       approval: { excluded: ['bob'] },
     });
     expect(trace.lines(), 'nothing reversed before the approval').toEqual(['+v1']);
+    const [told] = await waitFor('the wait notified', () => (got.length ? got : undefined));
+    expect(told).toMatchObject({ event: 'waiting-approval', service: 'web', deployment: 'web-1' });
+    expect(told).toMatchObject({
+      entry_kind: 'unwind-waiting',
+      message: expect.stringContaining('the unwind waits for approval (orbit ack web-1)'),
+    });
 
     expect(
       await api(daemon, 'POST', '/api/deployments/web-1/ack', { body: { author: 'bob' } }),
