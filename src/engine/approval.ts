@@ -3,7 +3,9 @@
  * approver is one of the step's `approvers` (a name or an OIDC group), has not approved it yet,
  * and is not who caused the deployment (its author, or the signer of its config commit) unless
  * `allow_self_approval = true`. Each approval is a `step-acked` entry (author = the approver, with
- * how they were verified); the step goes on once `approvals = N` of them are in.
+ * how they were verified); the step goes on once `approvals = N` of them are in. An unwind waiting
+ * outside its window (`unwind_approval`, ./unwind-approval.ts) is approved the same way, logged
+ * as `unwind-approved`; who asked for the unwind may not approve it.
  */
 import { isApprover, type AckBroker, type AckWaiter } from '../agents/ack-broker.js';
 import { newEntry, stepEntry } from '../state/index.js';
