@@ -7,6 +7,10 @@
 export interface AckWaiter {
   deployId: string;
   stepName: string;
+  /** An unwind waiting for an approval outside its window (no step: `unwind-approved` is logged). */
+  unwind?: boolean;
+  /** Who may not approve it, when not the deployment's own people (the unwind's requester). */
+  causedBy?: string[];
   /** Who may approve (names or OIDC groups); null means anyone with the approver role. */
   approvers: string[] | null;
   /** How many distinct approvers it takes (`approvals = N`, default 1). */

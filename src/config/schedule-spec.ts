@@ -10,7 +10,7 @@ import { evaluateConstant } from './constant.js';
 import type { ParsedBlock } from './hcl/parse.js';
 import type { DenySpec, ScheduleSpec } from './types.js';
 
-const ATTRIBUTES = ['timezone', 'allow', 'deny'];
+const ATTRIBUTES = ['timezone', 'allow', 'deny', 'unwind_approval'];
 
 /** What is wrong with a time zone name, or null (the IANA names Node knows, e.g. `Europe/Berlin`). */
 export function timezoneProblem(tz: string): string | null {
@@ -68,7 +68,14 @@ export function readSchedule(block: ParsedBlock, file: string, out: Diagnostic[]
       code: 'E_UNKNOWN_BLOCK',
       message: `unexpected block "${nb.type}" in schedule`,
     });
-  const spec: ScheduleSpec = { timezone: 'UTC', allow: [], deny: [], file, location: block.location };
+  const spec: ScheduleSpec = {
+    timezone: 'UTC',
+    allow: [],
+    deny: [],
+    unwindApproval: false,
+    file,
+    location: block.location,
+  };
   const at = new Map<string, SourceLocation>();
   const raw = new Map<string, unknown>();
   for (const a of block.attributes) {
@@ -104,6 +111,16 @@ export function readSchedule(block: ParsedBlock, file: string, out: Diagnostic[]
     const problem = cronProblem(expr, spec.timezone);
     if (problem) out.push({ ...at.get('allow')!, code: 'E_BAD_CRON', message: `allow: ${problem}` });
     else spec.allow.push(expr);
+  }
+  const approval = raw.get('unwind_approval');
+  if (approval !== undefined) {
+    if (typeof approval === 'boolean') spec.unwindApproval = approval;
+    else
+      out.push({
+        ...at.get('unwind_approval')!,
+        code: 'E_BAD_SCHEDULE',
+        message: 'schedule.unwind_approval must be true or false',
+      });
   }
   for (const text of list('deny')) {
     const deny = readDeny(text, spec.timezone);

@@ -195,6 +195,11 @@ export interface ScheduleSpec {
   /** Cron expressions of the minutes in which a deployment may start; empty: any minute. */
   allow: string[];
   deny: DenySpec[];
+  /**
+   * `unwind_approval = true`: an unwind asked for by hand or by a reverting commit while the window
+   * is closed waits for an approval (`orbit ack`); a failure's unwind and crash recovery never wait.
+   */
+  unwindApproval?: boolean;
   /** Where it was written: `orbit.hcl` (all services) or the service's deploy.hcl. */
   file: string;
   location: SourceLocation;

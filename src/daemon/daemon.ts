@@ -18,6 +18,7 @@ import { oidcVerifier } from './identity/oidc.js';
 import { openConfigSource } from './config-source.js';
 import { removeDiscovery, writeDiscovery } from './discovery.js';
 import { entryObserver } from './entry-log.js';
+import { daemonProblems, ProblemWatch } from './degraded.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { RecentPushers } from './recent-pushers.js';
@@ -82,6 +83,8 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
   let failure: OrbitError | null = null;
   // Until the daemon can stop (a rejection during start-up recovery): remembered, acted on below.
   let onPushRejected: (err: OrbitError) => void = (err) => (failure ??= err);
+  // Until the notifier exists (a push during start-up recovery is looked at on the next check).
+  let onPushResult: () => void = () => undefined;
   const engine = await openEngine({
     repoDir,
     branch: settings.branch,
@@ -90,6 +93,7 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
     statePush: settings.statePush ?? undefined,
     // Two writers: the remote refused our push as non-fast-forward. Stop writing, never force.
     onStatePush: (r) => {
+      onPushResult();
       if (!r.ok && r.error?.code === 'E_STATE_PUSH_REJECTED') onPushRejected(r.error);
     },
     maxParallel: settings.maxParallel ?? undefined,
@@ -113,7 +117,12 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
     await engine.close();
     throw err;
   }
-  sync.onDegraded = (reason) => notifier.degraded(reason);
+  const problems = new ProblemWatch(
+    () => daemonProblems(sync.status(), engine.state.lastPushError),
+    (reason) => notifier.degraded(reason),
+  );
+  sync.onProblemChange = () => problems.check();
+  onPushResult = () => problems.check();
   onEntry = entryObserver(log, metrics, (e) => {
     notifier.observe(e);
     options.observe?.(e);

@@ -44,3 +44,23 @@ export function daemonProblems(
   }
   return problems;
 }
+
+/**
+ * The one place a daemon problem becomes a `degraded` notification: each problem is told once,
+ * when it appears (a problem that goes away and comes back is told again). Call `check` whenever
+ * something may have changed (a failed poll, a state push result).
+ */
+export class ProblemWatch {
+  private told = new Set<string>();
+
+  constructor(
+    private readonly current: () => DaemonProblem[],
+    private readonly notify: (reason: string) => void,
+  ) {}
+
+  check(): void {
+    const now = new Map(this.current().map((p) => [`${p.code}: ${p.message}`, p]));
+    for (const key of now.keys()) if (!this.told.has(key)) this.notify(key);
+    this.told = new Set(now.keys());
+  }
+}

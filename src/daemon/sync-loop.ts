@@ -33,8 +33,8 @@ export class SyncLoop {
   private readonly st: SyncStatus;
   /** Every job outcome's promise, so shutdown can wait for their logging. */
   private readonly pending = new Set<Promise<unknown>>();
-  /** Told once per new problem (the notifier's `degraded` event). */
-  onDegraded?: (reason: string) => void;
+  /** Told when the sync problem appears, changes or goes away (see ProblemWatch in degraded.ts). */
+  onProblemChange?: () => void;
 
   constructor(
     private readonly engine: Engine,
@@ -97,8 +97,11 @@ export class SyncLoop {
       this.st.head = polled.head;
       this.st.last_poll = new Date().toISOString();
       this.metrics.reconciled();
-      if (this.st.error) this.log.info({ resolved: this.st.error.code }, 'config branch readable again');
-      this.st.error = null;
+      if (this.st.error) {
+        this.log.info({ resolved: this.st.error.code }, 'config branch readable again');
+        this.st.error = null;
+        this.onProblemChange?.();
+      }
       if (polled.commits > 0) {
         this.log.info({ head: polled.head, commits: polled.commits }, `queued ${polled.commits} commit(s)`);
         this.track(polled.done);
@@ -109,7 +112,7 @@ export class SyncLoop {
       this.metrics.pollError(code);
       if (this.st.error?.code !== code || this.st.error.message !== message) {
         this.st.error = { code, message, since: new Date().toISOString() };
-        this.onDegraded?.(`${code}: ${message}`);
+        this.onProblemChange?.();
       }
       this.log.error({ code, err: code === 'E_INTERNAL' ? err : undefined }, message);
     }

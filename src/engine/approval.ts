@@ -3,10 +3,12 @@
  * approver is one of the step's `approvers` (a name or an OIDC group), has not approved it yet,
  * and is not who caused the deployment (its author, or the signer of its config commit) unless
  * `allow_self_approval = true`. Each approval is a `step-acked` entry (author = the approver, with
- * how they were verified); the step goes on once `approvals = N` of them are in.
+ * how they were verified); the step goes on once `approvals = N` of them are in. An unwind waiting
+ * outside its window (`unwind_approval`, ./unwind-approval.ts) is approved the same way, logged
+ * as `unwind-approved`; who asked for the unwind may not approve it.
  */
 import { isApprover, type AckBroker, type AckWaiter } from '../agents/ack-broker.js';
-import { stepEntry } from '../state/index.js';
+import { newEntry, stepEntry } from '../state/index.js';
 import type { DeploymentRecord } from '../state/types.js';
 import { OrbitError } from '../util/errors.js';
 import { mustRead, write, type ExecutorDeps } from './executor.js';
@@ -48,7 +50,7 @@ export function approvalState(
   pusher: string | null = null,
 ): ApprovalState {
   const done = waiter.approved.map((a) => a.by);
-  const excluded = waiter.allowSelfApproval ? [] : causedBy(d, pusher);
+  const excluded = waiter.allowSelfApproval ? [] : (waiter.causedBy ?? causedBy(d, pusher));
   const still = (p: string) =>
     !done.some((by) => isApprover([p], by)) && !excluded.some((c) => isApprover([p], c));
   return {
@@ -75,7 +77,9 @@ export async function approve(
   const author = approver.name;
   const d = await mustRead(deps.state, deployId);
   const waiter = acks?.waiting(deployId);
-  const step = waiter && d.steps.find((s) => s.step_name === waiter.stepName && s.status === 'started');
+  const step = waiter?.unwind
+    ? { step_id: `the unwind of ${deployId}` }
+    : waiter && d.steps.find((s) => s.step_name === waiter.stepName && s.status === 'started');
   if (!acks || !waiter || !step) {
     throw new OrbitError('E_NOTHING_TO_ACK', `${deployId} has no step waiting for approval here`, {
       deployId,
@@ -91,7 +95,9 @@ export async function approve(
     );
   }
   const pusher = d.config_commit ? (pushedBy?.(d.config_commit) ?? null) : null;
-  const own = waiter.allowSelfApproval ? undefined : causedBy(d, pusher).find((c) => isApprover([author], c));
+  const own = waiter.allowSelfApproval
+    ? undefined
+    : (waiter.causedBy ?? causedBy(d, pusher)).find((c) => isApprover([author], c));
   if (own !== undefined) {
     throw new OrbitError(
       'E_SELF_APPROVAL',
@@ -110,13 +116,13 @@ export async function approve(
     throw new OrbitError('E_NOTHING_TO_ACK', `${deployId} is already being approved`, { deployId });
   }
   const time = deps.now();
+  const by = { author, ...(approver.verifiedBy ? { verified_by: approver.verifiedBy } : {}) };
   try {
     await write(
       deps,
-      stepEntry('step-acked', d, step, time, {
-        author,
-        ...(approver.verifiedBy ? { verified_by: approver.verifiedBy } : {}),
-      }),
+      'status' in step
+        ? stepEntry('step-acked', d, step, time, by)
+        : newEntry('unwind-approved', d.service_id, time, { deploy_id: deployId, ...by }),
     );
   } catch (err) {
     acks.unclaim(deployId);

@@ -204,7 +204,7 @@ export class CommitJob {
       return this.reject({ code: err.code, message: err.diagnostics.map(formatDiagnostic).join('\n') });
     }
     const { spec, vars } = this.loaded;
-    // Outside its schedule window it waits (an unwind, above, never does).
+    // Outside its schedule window it waits (an unwind, above, never waits for the window).
     const held = await holdForWindow(engine, { service: this.service, commit, spec, policy: this.policy });
     if (held) return held;
     const d = await engine.deploy(this.service, commit.sha, commit.author, spec, vars, null, {

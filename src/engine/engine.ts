@@ -11,7 +11,7 @@ import { IsolatedLoader, variableEnv, type IsolationOptions } from '../config/is
 import { resolveVariables } from '../config/render.js';
 import { availableSecrets } from './secrets-at-unwind.js';
 import type { ResolvedVariables } from '../config/types.js';
-import type { ServiceSpec } from '../config/types.js';
+import type { ScheduleSpec, ServiceSpec } from '../config/types.js';
 import { ConfigHistory } from '../git/config-history.js';
 import { openStateLog, type StateSigning } from '../state/index.js';
 import type { DeploymentRecord, LogEntry, StateLog } from '../state/types.js';
@@ -42,6 +42,7 @@ import { HealBackoff, SELF_HEAL_AUTHOR, backoffMs, wantsHeal } from './self-heal
 import { runSync, type SyncRequest, type SyncResult, type SyncWhy } from './sync.js';
 import { ServiceStreams } from './streams.js';
 import { deployWaiting, dueNow } from './schedule/waiting.js';
+import { unwindApproved } from './unwind-approval.js';
 import { SigningPolicy, type SignatureCheck } from './signing-policy.js';
 
 export type { JobOutcome, OutcomeStatus } from './outcome.js';
@@ -731,6 +732,9 @@ export class Engine implements CommitJobHost {
     }
     const named = target !== service ? await this.state.deployment(target) : null;
     const current = await mustRead(this.state, unwindTarget(service, view, target, named));
+    const ask = { schedule: await this.scheduleAt(service, commit), reason, author, commit, ...opts };
+    if (!(await unwindApproved(this.deps, this.options.acks, current, ask)))
+      return mustRead(this.state, current.deploy_id);
     return executeUnwind(this.deps, {
       deployment: current,
       reason,
@@ -740,6 +744,17 @@ export class Engine implements CommitJobHost {
       secrets: await this.secretsFor(current),
       onStarted,
     });
+  }
+
+  /** The service's schedule at `commit` (else the branch head); null when it cannot be loaded. */
+  private async scheduleAt(service: string, commit: string | null): Promise<ScheduleSpec | null> {
+    const at = commit ?? (await this.history.resolve(this.branch));
+    if (!at) return null;
+    // A service the commit removed (or a config that no longer loads) has no window to keep.
+    return this.load(service, at).then(
+      (l) => l.spec.schedule ?? null,
+      () => null,
+    );
   }
 
   async deploy(

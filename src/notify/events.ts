@@ -19,6 +19,8 @@ export const EVENT_OF: Partial<Record<EventKind, Classifier>> = {
   'unwind-blocked': () => 'unwind-failed',
   // An `ack` step starts by waiting for a person.
   'step-started': (e) => (e.forward_action?.agent === 'ack' ? 'waiting-approval' : null),
+  // An unwind asked for outside its window under `unwind_approval`.
+  'unwind-waiting': () => 'waiting-approval',
   'service-held': () => 'held',
   // A check's verdict `failed`: the unwind that follows is `unwound`.
   'check-result': (e) => (e.check?.status === 'failed' ? 'verification-failed' : null),
@@ -73,7 +75,7 @@ export function defaultMessage(f: NotifyEventFields): string {
     case 'unwind-failed':
       return `${what}: unwind stopped${f.error ? `: ${f.error}` : ''}; needs a person`;
     case 'waiting-approval':
-      return `${what}: step ${f.step} waits for approval (orbit ack ${f.deployment})`;
+      return `${what}: ${f.step ? `step ${f.step}` : 'the unwind'} waits for approval (orbit ack ${f.deployment})`;
     case 'verification-failed':
       return `${what}: verification failed${f.error ? `: ${f.error}` : ''}`;
     case 'held':

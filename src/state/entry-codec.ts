@@ -92,6 +92,12 @@ export function headline(e: LogEntry): string {
       return `${e.service_id}: on hold${paren([e.deploy_id, `reason ${e.reason ?? 'user'}`, `by ${nameOf(e.author)}`])}`;
     case 'service-released':
       return `${e.service_id}: released${paren([e.reason, `by ${nameOf(e.author)}`])}`;
+    case 'unwind-waiting':
+      return `${e.deploy_id}: unwind by ${nameOf(e.author)} waits for an approval${paren([e.reason])}`;
+    case 'unwind-approved':
+      return `${e.deploy_id}: unwind approved by ${nameOf(e.author)}`;
+    case 'unwind-not-approved':
+      return `${e.deploy_id}: unwind not approved${paren([e.reason])}`;
     case 'notify-failed':
       return `notify ${e.reason ?? ''}: gave up${paren([err])}`;
   }

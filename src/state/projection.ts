@@ -276,6 +276,31 @@ const REDUCERS = {
     ];
     out.deployments.push(rec);
   },
+  // The unwind's wait for an approval: the deployment itself is unchanged until `unwind-started`.
+  'unwind-waiting': ({ e, out, record }) => {
+    const rec = record();
+    rec.unwind_approval = {
+      state: 'waiting',
+      reason: e.reason ?? '',
+      author: e.author,
+      since: e.applied_time,
+      by: null,
+      time: null,
+    };
+    out.deployments.push(rec);
+  },
+  'unwind-approved': ({ e, out, record }) => {
+    const rec = record();
+    if (rec.unwind_approval)
+      rec.unwind_approval = { ...rec.unwind_approval, state: 'approved', by: e.author, time: e.applied_time };
+    out.deployments.push(rec);
+  },
+  'unwind-not-approved': ({ e, out, record }) => {
+    const rec = record();
+    if (rec.unwind_approval)
+      rec.unwind_approval = { ...rec.unwind_approval, state: 'not-approved', time: e.applied_time };
+    out.deployments.push(rec);
+  },
   'commit-seen': ({ e, out }) => {
     out.cursor = { config_commit: e.config_commit };
   },

@@ -27,6 +27,9 @@ export const EVENT_KINDS = [
   'service-held', // an unwind or a failed deployment put the service on hold: Orbit does not deploy it by itself
   'service-released', // the hold was lifted: a new commit, `orbit redeploy`, `orbit release`, `orbit sync --release`
   'notify-failed', // a notification target kept failing (or refused): recorded once per failing streak
+  'unwind-waiting', // an unwind asked for while the window is closed waits for an approval (`unwind_approval`)
+  'unwind-approved', // a person approved that unwind: it runs now
+  'unwind-not-approved', // no approval came (its timeout passed, or the daemon stopped): nothing was reversed
 ] as const;
 
 export type EventKind = (typeof EVENT_KINDS)[number];
@@ -221,6 +224,15 @@ export interface DeploymentRecord {
     reason: string;
     since: string;
     overridden?: { by: string; reason: string; time: string } | null;
+  } | null;
+  /** Set while an unwind waits for an approval outside the window (or after it waited). */
+  unwind_approval?: {
+    state: 'waiting' | 'approved' | 'not-approved';
+    reason: string;
+    author: string;
+    since: string;
+    by?: string | null;
+    time?: string | null;
   } | null;
   /**
    * State-log bookkeeping (not set by the projection): the sha of this deployment's newest entry

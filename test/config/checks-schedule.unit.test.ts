@@ -89,6 +89,21 @@ schedule {
     expect(ds[0]!.message).toContain('unclosed "("');
   });
 
+  it('reads unwind_approval (default false) and refuses one that is not a boolean, at its position', async () => {
+    const load = (line: string) =>
+      loadServiceFromSources({ deploy: `${STEPS}\nschedule {\n  allow = ["* 9 * * *"]\n${line}}\n` }, 'web');
+    expect((await load('')).schedule?.unwindApproval).toBe(false);
+    expect((await load('  unwind_approval = true\n')).schedule?.unwindApproval).toBe(true);
+    const ds = await diagnosticsOf(() => load('  unwind_approval = "yes"\n'));
+    expect(ds).toEqual([
+      expect.objectContaining({
+        code: 'E_BAD_SCHEDULE',
+        message: 'schedule.unwind_approval must be true or false',
+      }),
+    ]);
+    expect(ds[0]!.line).toBe(STEPS.split('\n').length + 3);
+  });
+
   it('refuses a check without what its type needs, and an unknown attribute', async () => {
     const ds = await diagnosticsOf(() =>
       loadServiceFromSources(

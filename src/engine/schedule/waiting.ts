@@ -2,7 +2,8 @@
  * Deployments that arrived outside their schedule window: each is recorded as waiting
  * (`deploy-waiting`, with its deployment id and when the window opens), starts when the window
  * opens (the daemon's timer or the next `reconcile`), or at once on an override recorded with its
- * reason. A newer commit under `supersede` replaces a waiting one. Unwinds never wait.
+ * reason. A newer commit under `supersede` replaces a waiting one. Unwinds never wait for a window
+ * (with `unwind_approval` one asked for outside it waits for an approval: ../unwind-approval.ts).
  */
 import type { DeployPolicy, ResolvedVariables, ServiceSpec } from '../../config/types.js';
 import { newEntry } from '../../state/index.js';

@@ -116,7 +116,12 @@ export async function gatherFacts(
           : (unprocessed.newest.get(service) ?? null),
       rewritten: unprocessed.rewritten,
       queued: live.queued(service),
-      waitingAck: inFlight ? live.waitingAck(inFlight.deploy_id) : null,
+      // An in-flight deployment's ack step, or an unwind of the current one waiting for approval.
+      waitingAck: inFlight
+        ? live.waitingAck(inFlight.deploy_id)
+        : current
+          ? live.waitingAck(current.deploy_id)
+          : null,
       waiting: waiting?.status === 'waiting-window' ? waiting : null,
       now,
     };

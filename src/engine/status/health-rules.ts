@@ -97,9 +97,10 @@ const RULES: HealthRule[] = [
   },
   {
     state: 'waiting-approval',
-    applies: ({ inFlight: d, waitingAck: w }) => {
+    applies: ({ inFlight, current, waitingAck: w }) => {
+      const d = inFlight ?? (w?.unwind ? current : null);
       if (!d || !w) return null;
-      const step = d.steps.find((s) => s.step_name === w.stepName);
+      const step = w.unwind ? undefined : d.steps.find((s) => s.step_name === w.stepName);
       const approval = approvalState(w, d);
       const by = approval.approved.map((a) => a.by);
       const so_far = [
