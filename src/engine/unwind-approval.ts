@@ -69,7 +69,11 @@ export async function unwindApproved(
       )
     : null;
   if (approved) return true;
-  const why = !acks ? 'no approver can reach this process' : deps.signal?.aborted ? 'stopped' : 'timed out';
+  const why = !acks
+    ? 'no approver can reach this process (the window needs an approval: unwind through the daemon, where `orbit ack` reaches it)'
+    : deps.signal?.aborted
+      ? 'stopped'
+      : 'timed out';
   await write(deps, newEntry('unwind-not-approved', d.service_id, deps.now(), { ...common, reason: why }));
   return false;
 }
