@@ -17,6 +17,7 @@ import { Authenticator } from './identity/authenticator.js';
 import { oidcVerifier } from './identity/oidc.js';
 import { openConfigSource } from './config-source.js';
 import { removeDiscovery, writeDiscovery } from './discovery.js';
+import { EntryFeed } from './entry-feed.js';
 import { entryObserver } from './entry-log.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
@@ -64,6 +65,7 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
   });
   const acks = new AckBroker();
   const pushers = new RecentPushers();
+  const entries = new EntryFeed();
   const started = new Date().toISOString();
   const repoShown = settings.remote ? redactUrl(settings.repo) : settings.repo;
 
@@ -116,6 +118,7 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
   sync.onDegraded = (reason) => notifier.degraded(reason);
   onEntry = entryObserver(log, metrics, (e) => {
     notifier.observe(e);
+    entries.publish(e);
     options.observe?.(e);
   });
 
@@ -129,6 +132,7 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
       log,
       auth,
       pushers,
+      entries,
       webhookSecret: settings.webhookSecret,
       bodyLimit: settings.bodyLimit,
       stopping: () => stopping,
