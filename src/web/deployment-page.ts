@@ -15,14 +15,11 @@ function bar(d: Deployment, s: Step, now: number): HTMLElement {
   const start = Date.parse(s.started_time) - t0;
   const running = RUNNING.has(s.status);
   const length = running ? now - Date.parse(s.started_time) : (s.duration_ms ?? 0);
-  return h(
-    'div',
-    { class: 'track' },
-    h('div', {
-      class: `bar ${s.status}`,
-      style: `left:${((100 * start) / total).toFixed(2)}%;width:${Math.max(0.5, (100 * length) / total).toFixed(2)}%`,
-    }),
-  );
+  // Set through the CSSOM: the page's CSP refuses inline style attributes.
+  const el = h('div', { class: `bar ${s.status}` });
+  el.style.left = `${((100 * start) / total).toFixed(2)}%`;
+  el.style.width = `${Math.max(0.5, (100 * length) / total).toFixed(2)}%`;
+  return h('div', { class: 'track' }, el);
 }
 
 const duration = (s: Step) =>

@@ -21,6 +21,7 @@ let daemon: TestDaemon;
 let browser: Browser;
 let page: Page;
 const tokens: Record<'admin' | 'viewer', string> = { admin: '', viewer: '' };
+const tokensFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'orbit-web-')), 'tokens');
 
 /** build (exec) → approve (ack, by ada) → deploy (exec), each exec step traced both ways. */
 const acked = (t: Trace) => {
@@ -35,8 +36,6 @@ const acked = (t: Trace) => {
 };
 
 beforeAll(async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'orbit-web-'));
-  const tokensFile = path.join(dir, 'tokens');
   const admin = await createToken('ada', ['admin'], null);
   const viewer = await createToken('vic', ['viewer'], null);
   writeFileSync(tokensFile, `${admin.line}\n${viewer.line}\n`);
@@ -128,6 +127,12 @@ describe('the dashboard', () => {
     await expect.poll(() => page.locator('dialog .will-run').textContent()).toContain('approved as ada');
     await page.locator('dialog [data-confirm]').click();
     await page.locator('[data-status="succeeded"]').waitFor();
+    // The timeline draws every step as a bar (a CSP that refused its placement would leave none).
+    const widths = await page
+      .locator('.track .bar')
+      .evaluateAll((bars) => bars.map((b) => b.getBoundingClientRect().width));
+    expect(widths).toHaveLength(3);
+    expect(widths.every((w) => w > 0)).toBe(true);
     const d = (await daemon.engine.state.deployment('web-1'))!;
     expect(d.steps[1]).toMatchObject({ step_name: 'approve', acked: { by: 'ada' } });
     expect(trace.next()).toEqual(['+build:1', '+deploy:1']);
@@ -150,12 +155,48 @@ describe('the dashboard', () => {
     expect(trace.next()).toEqual(['-deploy:1', '-build:1']);
   });
 
+  it("shows an action the API refuses with the refusal's code and message", async () => {
+    await page.goto(`${daemon.url}/#/deployment/slow-1`);
+    await page.getByRole('button', { name: 'Unwind…' }).click();
+    // Someone else unwinds it while the confirmation is open.
+    expect((await api(daemon, 'POST', '/api/services/slow/unwind', { token: tokens.admin })).status).toBe(
+      200,
+    );
+    await waitFor(
+      'slow-1 unwound',
+      async () => (await daemon.engine.state.deployment('slow-1'))?.status === 'unwound',
+    );
+    await page.locator('dialog [data-confirm]').click();
+    const again = await api(daemon, 'POST', '/api/services/slow/unwind', {
+      token: tokens.admin,
+      body: { deployment: 'slow-1' },
+    });
+    expect(again.status).toBeGreaterThanOrEqual(400);
+    await expect
+      .poll(() => page.locator('.notice.error').textContent())
+      .toBe(`${again.body.error.code}: ${again.body.error.message}`);
+  });
+
   it('hides the actions a viewer cannot take, and the API refuses them anyway', async () => {
     await logIn(tokens.viewer);
     await page.goto(`${daemon.url}/#/deployment/slow-1`);
-    await page.locator('[data-status="succeeded"]').waitFor();
+    await page.locator('[data-status="unwound"]').waitFor();
+    // An unwound deployment may be redeployed, by a deployer: not by a viewer.
     expect(await page.getByRole('button', { name: /Unwind|Redeploy|Approve/ }).count()).toBe(0);
     const r = await api(daemon, 'POST', '/api/services/slow/unwind', { token: tokens.viewer });
     expect(r).toMatchObject({ status: 403, body: { error: { code: 'E_FORBIDDEN' } } });
+  });
+
+  it('says when the live stream is lost and reconnects to a daemon that is back', async () => {
+    await page.locator('.connection.live').waitFor();
+    const { port } = new URL(daemon.url);
+    await daemon.stop();
+    await page.locator('.connection.lost').waitFor();
+    expect(await page.locator('.connection').textContent()).toContain('connection lost');
+    daemon = await startTestDaemon(
+      { repo: repo.dir, 'tokens-file': tokensFile, listen: `127.0.0.1:${port}` },
+      { ORBIT_TOKEN: '' },
+    );
+    await page.locator('.connection.live').waitFor();
   });
 });
