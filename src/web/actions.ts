@@ -27,7 +27,7 @@ export async function act(
     await call('POST', path, body);
     say(`${title}: done`, 'ok');
   } catch (err) {
-    const e = err instanceof ApiError ? err : new ApiError(0, 'E_NETWORK', (err as Error).message);
+    const e = err instanceof ApiError ? err : new ApiError(0, 'E_DAEMON_UNREACHABLE', (err as Error).message);
     say(`${e.code}: ${e.message}`, 'error');
   }
 }

@@ -32,7 +32,11 @@ export async function call<T>(method: 'GET' | 'POST', path: string, body?: unkno
   });
   const json = (await res.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
   if (!res.ok)
-    throw new ApiError(res.status, json?.error?.code ?? 'E_HTTP', json?.error?.message ?? res.statusText);
+    throw new ApiError(
+      res.status,
+      json?.error?.code ?? 'E_DAEMON_ERROR',
+      json?.error?.message ?? res.statusText,
+    );
   return json as T;
 }
 
@@ -58,7 +62,7 @@ export async function stream(
     signal,
   });
   if (!res.ok || !res.body)
-    throw new ApiError(res.status, 'E_HTTP', `the event stream answered ${res.status}`);
+    throw new ApiError(res.status, 'E_DAEMON_ERROR', `the event stream answered ${res.status}`);
   onOpen();
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
