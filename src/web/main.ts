@@ -94,7 +94,9 @@ async function render(): Promise<void> {
   rendering = (async () => {
     if (!me) return;
     const [, page, arg = ''] = location.hash.split('/');
-    const focused = document.activeElement?.id;
+    const active = document.activeElement;
+    const focused = active?.id;
+    const caret = active instanceof HTMLInputElement ? active.selectionStart : null;
     try {
       const el =
         page === 'service'
@@ -103,7 +105,9 @@ async function render(): Promise<void> {
             ? await deploymentPage(decodeURIComponent(arg), me)
             : await servicesPage(filter);
       view.replaceChildren(el);
-      if (focused) document.getElementById(focused)?.focus();
+      const refocus = focused ? document.getElementById(focused) : null;
+      refocus?.focus();
+      if (refocus instanceof HTMLInputElement && caret !== null) refocus.setSelectionRange(caret, caret);
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return showLogin(`${err.code}: ${err.message}`);
       view.replaceChildren(

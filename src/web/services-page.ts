@@ -51,6 +51,8 @@ export async function servicesPage(filter: { text: string }): Promise<HTMLElemen
   const count = h('span', { class: 'count' });
   const search = h('input', {
     type: 'search',
+    // Kept across the redraws the live stream causes (main.ts refocuses by id).
+    id: 'filter',
     placeholder: 'Filter: name, sync, health, author, held',
     'aria-label': 'Filter services',
     value: filter.text,

@@ -101,6 +101,15 @@ describe('the dashboard', () => {
     );
     expect(rows).toEqual(listed);
     await page.screenshot({ path: path.join(IMAGES, 'dashboard-services.png') });
+    // The filter, from the keyboard: only the rows that match stay.
+    await page.locator('#filter').focus();
+    await page.keyboard.type('waiting');
+    await expect
+      .poll(() =>
+        page.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-service'))),
+      )
+      .toEqual(['web']);
+    await page.locator('#filter').fill('');
 
     await page.goto(`${daemon.url}/#/deployment/slow-1`);
     await page.locator('[data-status="running"]').waitFor();
