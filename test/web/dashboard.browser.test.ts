@@ -35,6 +35,18 @@ const acked = (t: Trace) => {
   return `variable "version" {}\n${exec('build')}\nstep {\n  name      = "approve"\n  agent     = "ack"\n  approvers = ["ada"]\n  timeout   = "300s"\n}\n${exec('deploy')}\n`;
 };
 
+const SECRET = 'hunter2-s3cr3t';
+/** A step that prints a sensitive value to its log and its outputs. */
+const VAULT = `variable "pw" {
+  sensitive = true
+}
+step {
+  name    = "say"
+  agent   = "exec"
+  forward = ["sh", "-c", "echo password is \${var.pw}; echo out=\${var.pw} >> $ORBIT_OUTPUT"]
+}
+`;
+
 beforeAll(async () => {
   const admin = await createToken('ada', ['admin'], null);
   const viewer = await createToken('vic', ['viewer'], null);
@@ -49,8 +61,14 @@ beforeAll(async () => {
     'services/web/values.hcl': 'version = "1"\n',
     'services/slow/deploy.hcl': gatedService(new Trace(), gate),
     'services/slow/values.hcl': 'version = "1"\n',
+    'services/vault/deploy.hcl': VAULT,
   });
-  daemon = await startTestDaemon({ repo: repo.dir, 'tokens-file': tokensFile }, { ORBIT_TOKEN: '' });
+  daemon = await startTestDaemon(
+    { repo: repo.dir, 'tokens-file': tokensFile },
+    { ORBIT_TOKEN: '' },
+    undefined,
+    { daemonEnv: { ORBIT_VAR_pw: SECRET } },
+  );
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
   page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
 });
@@ -184,6 +202,18 @@ describe('the dashboard', () => {
     await expect
       .poll(() => page.locator('.notice.error').textContent())
       .toBe(`${again.body.error.code}: ${again.body.error.message}`);
+  });
+
+  it('never shows a sensitive value: not in the log, the outputs or the actions', async () => {
+    await waitFor(
+      'vault-1',
+      async () => (await daemon.engine.state.deployment('vault-1'))?.status === 'succeeded',
+    );
+    await page.goto(`${daemon.url}/#/deployment/vault-1`);
+    await page.locator('[data-step="say"] summary').click();
+    await expect.poll(() => page.locator('[data-step="say"] pre.log').textContent()).toContain('password is');
+    expect(await page.content()).not.toContain(SECRET);
+    expect(await page.locator('[data-step="say"]').textContent()).toContain('(sensitive:pw)');
   });
 
   it('hides the actions a viewer cannot take, and the API refuses them anyway', async () => {
