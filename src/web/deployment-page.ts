@@ -3,9 +3,11 @@ import { call } from './api.js';
 import { actionText } from './confirm.js';
 import { h, span } from './dom.js';
 import { may } from './roles.js';
-import type { Deployment, Step, WaitingAck, Whoami } from './types.js';
+import type { Deployment, HistoryItem, Step, WaitingAck, Whoami } from './types.js';
 
 const RUNNING = new Set(['started', 'reversing']);
+/** How many of the service's newest state entries the page reads for a deployment's entry list. */
+const HISTORY = 200;
 
 /** A step's bar on the timeline: where it starts and how long it ran, as shares of the whole. */
 function bar(d: Deployment, s: Step, now: number): HTMLElement {
@@ -77,6 +79,12 @@ export async function deploymentPage(id: string, me: Whoami): Promise<HTMLElemen
     deployment: Deployment;
     waiting_ack: WaitingAck | null;
   }>('GET', `/api/deployments/${id}`);
+  const history = await call<{ entries: HistoryItem[] }>(
+    'GET',
+    `/api/services/${d.service_id}/history?limit=${HISTORY}`,
+  );
+  // Oldest first, as they were written.
+  const entries = history.entries.filter((e) => e.entry.deploy_id === id).reverse();
   const now = Date.now();
   const deployer = may(me, 'deployer', d.service_id);
   const approve =
@@ -150,6 +158,20 @@ export async function deploymentPage(id: string, me: Whoami): Promise<HTMLElemen
     ),
     h('h2', {}, 'Steps'),
     h('ol', { class: 'steps' }, ...d.steps.map((s) => stepRow(d, s, now))),
+    h('h2', {}, 'State entries'),
+    h(
+      'ol',
+      { class: 'entries' },
+      ...entries.map((e) =>
+        h(
+          'li',
+          { 'data-sha': e.sha },
+          h('code', {}, `git show ${e.sha}`),
+          ` ${e.entry.kind}${e.entry.step_name ? ` ${e.entry.step_name}` : ''} · ${e.entry.applied_time}`,
+        ),
+      ),
+    ),
+    h('p', { class: 'muted' }, `Among the newest ${HISTORY} entries of ${d.service_id} on the state branch.`),
     checks.length > 0 && h('h2', {}, 'Checks'),
     checks.length > 0 &&
       h(

@@ -65,3 +65,9 @@ export interface Whoami {
   name: string;
   grants: Grant[];
 }
+
+/** One state-branch commit and the entry it holds (`GET /api/services/:service/history`). */
+export interface HistoryItem {
+  sha: string;
+  entry: { kind: string; deploy_id: string | null; step_name: string | null; applied_time: string };
+}

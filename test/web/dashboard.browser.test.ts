@@ -146,6 +146,17 @@ describe('the dashboard', () => {
     expect(d.status).toBe('succeeded');
     expect(await page.locator('[data-step="deploy"] .badge').textContent()).toBe(d.steps[0]!.status);
     expect(await page.locator('.facts code').first().textContent()).toBe(d.config_commit);
+    // Its state entries, each with the `git show` that reproduces it, are the state branch's own.
+    const written: string[] = [];
+    for await (const item of daemon.engine.state.history({ service: 'slow', limit: 200 }))
+      if (item.entry.deploy_id === 'slow-1') written.unshift(item.sha);
+    await expect
+      .poll(() =>
+        page.locator('.entries li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-sha'))),
+      )
+      .toEqual(written);
+    const first = await page.locator('.entries li code').first().textContent();
+    expect(repo.git('show', first!.replace(/^git show /, ''))).toContain('slow-1');
   });
 
   it('approves a waiting ack from the page; the state branch records who', async () => {
@@ -155,11 +166,9 @@ describe('the dashboard', () => {
     await page.locator('dialog [data-confirm]').click();
     await page.locator('[data-status="succeeded"]').waitFor();
     // The timeline draws every step as a bar (a CSP that refused its placement would leave none).
-    const widths = await page
-      .locator('.track .bar')
-      .evaluateAll((bars) => bars.map((b) => b.getBoundingClientRect().width));
-    expect(widths).toHaveLength(3);
-    expect(widths.every((w) => w > 0)).toBe(true);
+    const widths = () =>
+      page.locator('.track .bar').evaluateAll((bars) => bars.map((b) => b.getBoundingClientRect().width > 0));
+    await expect.poll(widths).toEqual([true, true, true]);
     const d = (await daemon.engine.state.deployment('web-1'))!;
     expect(d.steps[1]).toMatchObject({ step_name: 'approve', acked: { by: 'ada' } });
     expect(trace.next()).toEqual(['+build:1', '+deploy:1']);
