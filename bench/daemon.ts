@@ -79,21 +79,32 @@ function rssOf(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-async function memory(services: number): Promise<Record<string, unknown>> {
-  const repo = new ConfigRepo('orbit-bench-mem-');
+/**
+ * A repository of `services` services, each with one real deployment (a no-op exec step) made
+ * through the engine: the history a daemon's status reads.
+ */
+export async function seededRepo(
+  services: number,
+  prefix: string,
+): Promise<{ repo: ConfigRepo; historyMs: number; deployed: number }> {
+  const repo = new ConfigRepo(prefix);
   const files: Record<string, string> = {};
   for (let i = 0; i < services; i++) {
     files[`services/s${i}/deploy.hcl`] = PLAN;
     files[`services/s${i}/values.hcl`] = 'version = "1"\n';
   }
   repo.commit(files);
-  // History: one real deployment per service (a no-op exec step), through the engine.
-  let t = performance.now();
+  const t = performance.now();
   const engine = await openEngine({ repoDir: repo.dir, env: {}, maxParallel: 16 });
   const report = await engine.reconcile();
   await engine.close();
-  const historyMs = performance.now() - t;
-  const ok = report.outcomes.filter((o) => o.status === 'succeeded').length;
+  const deployed = report.outcomes.filter((o) => o.status === 'succeeded').length;
+  return { repo, historyMs: performance.now() - t, deployed };
+}
+
+async function memory(services: number): Promise<Record<string, unknown>> {
+  const { repo, historyMs, deployed: ok } = await seededRepo(services, 'orbit-bench-mem-');
+  let t: number;
 
   const child = spawn(
     process.execPath,

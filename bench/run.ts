@@ -15,6 +15,7 @@ export const benchmarks: Record<string, () => Promise<unknown>> = {
   'hcl-load': async () => (await import('./hcl-load.js')).hclLoad(),
   identity: async () => (await import('./identity.js')).identityBench(),
   notify: async () => (await import('./notify.js')).notifyBench(),
+  dashboard: async () => (await import('./dashboard.js')).dashboardBench(),
 };
 
 async function main(): Promise<void> {

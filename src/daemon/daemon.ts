@@ -17,6 +17,7 @@ import { Authenticator } from './identity/authenticator.js';
 import { oidcVerifier } from './identity/oidc.js';
 import { openConfigSource } from './config-source.js';
 import { removeDiscovery, writeDiscovery } from './discovery.js';
+import { EntryFeed } from './entry-feed.js';
 import { entryObserver } from './entry-log.js';
 import { daemonProblems, ProblemWatch } from './degraded.js';
 import { createLogger, type Logger } from './logger.js';
@@ -65,6 +66,7 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
   });
   const acks = new AckBroker();
   const pushers = new RecentPushers();
+  const entries = new EntryFeed();
   const started = new Date().toISOString();
   const repoShown = settings.remote ? redactUrl(settings.repo) : settings.repo;
 
@@ -125,6 +127,7 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
   onPushResult = () => problems.check();
   onEntry = entryObserver(log, metrics, (e) => {
     notifier.observe(e);
+    entries.publish(e);
     options.observe?.(e);
   });
 
@@ -138,6 +141,7 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
       log,
       auth,
       pushers,
+      entries,
       webhookSecret: settings.webhookSecret,
       bodyLimit: settings.bodyLimit,
       stopping: () => stopping,

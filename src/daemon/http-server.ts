@@ -1,6 +1,6 @@
 /**
- * The daemon's HTTP API (fastify), as three plugins: the read routes, the state-changing routes
- * and the webhook (behind its signature). Every route's role is in identity/route-access.ts,
+ * The daemon's HTTP API (fastify), as four plugins: the read routes, the state-changing routes,
+ * the webhook (behind its signature) and the dashboard (web-routes.ts). Every route's role is in identity/route-access.ts,
  * checked before the body is read. Bodies are JSON,
  * size-limited and schema-checked; errors come back as `{ error: { code, message } }` with the
  * status chosen in http-errors.ts. Logged URLs never show query values (see log-redaction.ts).
@@ -11,6 +11,7 @@ import { guardRoutes } from './identity/route-access.js';
 import { changeRoutes } from './routes/change-routes.js';
 import { readRoutes } from './routes/read-routes.js';
 import { webhookRoutes } from './routes/webhook-routes.js';
+import { webRoutes } from './routes/web-routes.js';
 import type { ServerDeps } from './server-deps.js';
 
 export type { ServerDeps } from './server-deps.js';
@@ -50,5 +51,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(readRoutes, deps);
   await app.register(changeRoutes, deps);
   await app.register(webhookRoutes, deps);
+  await app.register(webRoutes, deps);
   return app;
 }

@@ -1,5 +1,6 @@
 import type { AckBroker } from '../agents/ack-broker.js';
 import type { Engine } from '../engine/engine.js';
+import type { EntryFeed } from './entry-feed.js';
 import type { Authenticator } from './identity/authenticator.js';
 import type { TargetHealth } from '../notify/queue.js';
 import type { Logger } from './logger.js';
@@ -18,6 +19,8 @@ export interface ServerDeps {
   auth: Authenticator;
   /** Who pushed recent commits (push webhooks): approvals refuse them as they refuse authors. */
   pushers: RecentPushers;
+  /** The entries as they are written, for the dashboard's live stream. */
+  entries: EntryFeed;
   webhookSecret: string | null;
   bodyLimit: number;
   /** True once SIGTERM/SIGINT arrived: state-changing routes answer 503. */

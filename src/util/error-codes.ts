@@ -187,6 +187,10 @@ export const ERROR_CODES = {
     'missing, wrong or expired API token (or OIDC token), or the daemon has no identities configured',
   ),
   E_SHUTTING_DOWN: cannotRun(503, 'Orbit is shutting down; the request was not run'),
+  E_DASHBOARD_NOT_BUILT: cannotRun(
+    503,
+    "the dashboard's assets are missing from dist/web/: run `npm run build`",
+  ),
   E_DAEMON_UNREACHABLE: cannotRun(502, 'a daemon holds the repository but does not answer'),
   E_DAEMON_ERROR: cannotRun(502, "the daemon answered with an error that is not Orbit's JSON"),
   E_LISTEN: cannotRun(500, 'the daemon cannot listen on --listen'),

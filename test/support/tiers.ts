@@ -4,18 +4,16 @@
  *   *.unit.test.ts     unit     pure: no processes, no git, no sockets (guarded), < 10 s in all
  *   *.docker.test.ts   docker   needs the host's Docker engine (never changes its swarm state)
  *   *.cluster.test.ts  cluster  needs the multi-node swarm of scripts/cluster-up.sh (ORBIT_TEST_SWARM_HOST)
+ *   *.browser.test.ts  browser  drives Debian's chromium (/usr/bin/chromium) with playwright-core
  *   *.test.ts          git      everything else: real repositories, processes, loopback servers
- *
- * Reserved: *.browser.test.ts for a `browser` tier, added with its first test; until then such a
- * file runs (and fails loudly, without a browser) in the git tier rather than not at all.
  */
 import type { TestProjectInlineConfiguration } from 'vitest/config';
 
-export const TIERS = ['unit', 'git', 'docker', 'cluster'] as const;
+export const TIERS = ['unit', 'git', 'docker', 'cluster', 'browser'] as const;
 export type Tier = (typeof TIERS)[number];
 
 /** Suffixes of the tiers named in the file name; `git` is the tier of every other test file. */
-const NAMED = ['unit', 'docker', 'cluster'] as const;
+const NAMED = ['unit', 'docker', 'cluster', 'browser'] as const;
 
 const include = (tier: Tier): string[] =>
   tier === 'git' ? ['test/**/*.test.ts'] : [`test/**/*.${tier}.test.ts`];
@@ -38,6 +36,8 @@ const EXTRA: Record<Tier, ProjectTest> = {
   // No test may change the host engine's swarm state (swarm tests use the cluster tier's own).
   docker: { ...SLOW, globalSetup: ['test/support/host-swarm-guard.ts'] },
   cluster: SLOW,
+  // A real daemon and a real browser per file.
+  browser: SLOW,
 };
 
 export function tierProject(tier: Tier): TestProjectInlineConfiguration {

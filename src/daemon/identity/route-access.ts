@@ -45,6 +45,12 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   'GET /healthz': open,
   'GET /metrics': open,
   'POST /hooks/github': open,
+  // The dashboard's shell and bundled code hold no data: everything shown comes from the API.
+  'GET /': open,
+  'GET /assets/:name': open,
+  'GET /api/whoami': read(),
+  // Each entry is sent only to identities that may read its service.
+  'GET /api/events': read(),
   'GET /api/services': read(),
   'GET /api/services/:service': read(byService),
   'GET /api/services/:service/history': read(byService),

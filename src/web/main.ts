@@ -1,0 +1,166 @@
+/**
+ * The dashboard's entry point: the login form, the hash router (#/, #/service/NAME,
+ * #/deployment/ID), the live stream that re-reads the page shown when an entry is written, and
+ * the ticker of running steps' elapsed time.
+ */
+import './app.css';
+import { notice, say } from './actions.js';
+import { ApiError, call, stream, token } from './api.js';
+import { deploymentPage } from './deployment-page.js';
+import { h, span } from './dom.js';
+import { servicePage } from './service-page.js';
+import { servicesPage } from './services-page.js';
+import type { Whoami } from './types.js';
+
+const root = document.getElementById('app')!;
+const view = h('main', { id: 'view' });
+const connection = h('span', { class: 'connection', role: 'status' });
+const filter = { text: '' };
+let me: Whoami | null = null;
+let live: AbortController | null = null;
+
+function showLogin(message = ''): void {
+  live?.abort();
+  me = null;
+  const input = h('input', {
+    type: 'password',
+    id: 'token',
+    name: 'token',
+    autocomplete: 'off',
+    required: true,
+    'aria-label': 'API token',
+  });
+  const form = h(
+    'form',
+    { class: 'login', onsubmit: (e: Event) => (e.preventDefault(), token.set(input.value), void start()) },
+    h('h1', {}, 'Orbit'),
+    h('label', { for: 'token' }, 'API token (orbit token create, or an OIDC token)'),
+    input,
+    message && h('p', { class: 'error', role: 'alert' }, message),
+    h('button', { type: 'submit', class: 'primary' }, 'Log in'),
+  );
+  root.replaceChildren(form);
+  input.focus();
+}
+
+async function start(): Promise<void> {
+  try {
+    me = await call<Whoami>('GET', '/api/whoami');
+  } catch (err) {
+    token.clear();
+    showLogin(err instanceof ApiError ? `${err.code}: ${err.message}` : String(err));
+    return;
+  }
+  const theme = h(
+    'button',
+    {
+      type: 'button',
+      'aria-label': 'Switch theme',
+      onclick: () => setTheme(document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark'),
+    },
+    'Theme',
+  );
+  const logout = h('button', { type: 'button', onclick: () => (token.clear(), showLogin()) }, 'Log out');
+  root.replaceChildren(
+    h(
+      'header',
+      {},
+      h('a', { href: '#/', class: 'brand' }, 'Orbit'),
+      connection,
+      h('span', { class: 'who' }, me.name),
+      theme,
+      logout,
+    ),
+    notice,
+    view,
+  );
+  void render();
+  void connect();
+}
+
+function setTheme(t: 'dark' | 'light'): void {
+  document.documentElement.dataset.theme = t;
+  localStorage.setItem('orbit-theme', t);
+}
+
+let rendering: Promise<void> | null = null;
+let again = false;
+/** Re-reads and redraws the page shown; an update during a redraw redraws once more after it. */
+async function render(): Promise<void> {
+  if (rendering) {
+    again = true;
+    return;
+  }
+  rendering = (async () => {
+    if (!me) return;
+    const [, page, arg = ''] = location.hash.split('/');
+    const active = document.activeElement;
+    const focused = active?.id;
+    const caret = active instanceof HTMLInputElement ? active.selectionStart : null;
+    try {
+      const el =
+        page === 'service'
+          ? await servicePage(decodeURIComponent(arg), me)
+          : page === 'deployment'
+            ? await deploymentPage(decodeURIComponent(arg), me)
+            : await servicesPage(filter);
+      view.replaceChildren(el);
+      const refocus = focused ? document.getElementById(focused) : null;
+      refocus?.focus();
+      if (refocus instanceof HTMLInputElement && caret !== null) refocus.setSelectionRange(caret, caret);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) return showLogin(`${err.code}: ${err.message}`);
+      view.replaceChildren(
+        h('p', { class: 'error' }, err instanceof ApiError ? `${err.code}: ${err.message}` : String(err)),
+      );
+    }
+  })();
+  await rendering;
+  rendering = null;
+  if (again) {
+    again = false;
+    await render();
+  }
+}
+
+/** Keeps the live stream open; says when it is lost and reconnects every 2 s. */
+async function connect(): Promise<void> {
+  live?.abort();
+  const ctl = (live = new AbortController());
+  while (!ctl.signal.aborted) {
+    try {
+      await stream(
+        () => {
+          connection.textContent = 'live';
+          connection.className = 'connection live';
+          void render();
+        },
+        () => void render(),
+        ctl.signal,
+      );
+    } catch {
+      // Said below; the loop retries.
+    }
+    if (ctl.signal.aborted) return;
+    connection.textContent = 'connection lost: reconnecting…';
+    connection.className = 'connection lost';
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+// A running step's elapsed time ticks without a round trip.
+setInterval(() => {
+  for (const el of document.querySelectorAll<HTMLElement>('[data-since]'))
+    el.textContent = span(Date.now() - Date.parse(el.dataset.since!));
+}, 1000);
+
+window.addEventListener('hashchange', () => {
+  say('', 'ok');
+  void render();
+});
+setTheme(
+  (localStorage.getItem('orbit-theme') as 'dark' | 'light' | null) ??
+    (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'),
+);
+if (token.get()) void start();
+else showLogin();
