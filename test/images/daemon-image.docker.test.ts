@@ -16,6 +16,8 @@ const run = promisify(execFile);
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8' }).trim();
 const NAME = `orbit-image-test-${process.pid}`;
 const VOLUME = `${NAME}-data`;
+// The API reads need an identity: the (deprecated, single) token is the simplest to hand a container.
+const TOKEN = `image-test-token-${process.pid}`;
 
 const deployHcl = `variable "version" {}
 
@@ -42,9 +44,10 @@ describe.skipIf(!available)('the daemon image', { timeout: 240_000 }, () => {
   let api = '';
 
   const deployment = async (id: string): Promise<DeploymentAnswer | undefined> => {
-    const res = await fetch(`${api}/api/deployments/${id}`, { signal: AbortSignal.timeout(5000) }).catch(
-      () => undefined,
-    );
+    const res = await fetch(`${api}/api/deployments/${id}`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+      signal: AbortSignal.timeout(5000),
+    }).catch(() => undefined);
     return res?.ok ? ((await res.json()) as DeploymentAnswer) : undefined;
   };
   const finished = (id: string) =>
@@ -104,6 +107,8 @@ describe.skipIf(!available)('the daemon image', { timeout: 240_000 }, () => {
       '/var/run/docker.sock:/var/run/docker.sock',
       '--group-add',
       socketGroup,
+      '-e',
+      `ORBIT_TOKEN=${TOKEN}`,
       'orbit:local',
       '--repo',
       'file:///config',
