@@ -175,7 +175,7 @@ describe('examples/database', () => {
         'waffle-db-2: check verify after migrate failed (exit 2, Verify failed)',
       ]);
       expect(s.repo.git('log', '--format=%s', 'orbit/state')).toContain(
-        'waffle-db-2: unwind started (verification-failed)',
+        'waffle-db-2: unwound (reason verification-failed)',
       );
       // The unwind ran migrate's reverse: orders is reverted, the database is back at prices.
       expect(tables()).toBe('waffles');
@@ -198,6 +198,7 @@ describe('examples/database', () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('waffle-db: succeeded waffle-db-2');
       expect(r.stdout).toContain('output previous_change=prices');
+      expect(r.stdout).toContain('waffle-db-1: check verify after migrate passed (exit 0)');
       expect(r.stdout).toContain('waffle-db: unwound waffle-db-2');
       expect(r.stdout).toContain('exit 1: toppings failed; Sqitch reverted orders with it');
       expect(r.stdout).toContain('waffle-db-1: unwound (reason user)');
