@@ -143,15 +143,7 @@ function readCheck(
         message: `check "${name}" of type ${type} takes no "${a.name}"${suggestion(a.name, known)}`,
       });
   }
-  const str = (attr: string, required: boolean): string | null => {
-    const v = values.get(attr)?.value;
-    if (v === undefined || v === null) {
-      if (required) bad(attr, `${attr} is required for a ${type} check`);
-      return null;
-    }
-    if (typeof v !== 'string') bad(attr, `${attr} must be a string`);
-    return typeof v === 'string' ? v : null;
-  };
+  const str = stringAttr((attr) => values.get(attr)?.value, type, bad);
   const duration = (attr: string, fallback: number): number => {
     const v = values.get(attr)?.value;
     if (v === undefined || v === null) return fallback;
@@ -187,6 +179,25 @@ function readCheck(
     location: b.location,
   };
   return out.length > before || !probe ? null : check;
+}
+
+type Bad = (attr: string, message: string, code?: ErrorCode) => void;
+
+/** Reads a string attribute: null when absent (reported when required) or not a string. */
+export function stringAttr(
+  value: (attr: string) => unknown,
+  type: string,
+  bad: Bad,
+): (attr: string, required: boolean) => string | null {
+  return (attr, required) => {
+    const v = value(attr);
+    if (v === undefined || v === null) {
+      if (required) bad(attr, `${attr} is required for a ${type} check`);
+      return null;
+    }
+    if (typeof v !== 'string') bad(attr, `${attr} must be a string`);
+    return typeof v === 'string' ? v : null;
+  };
 }
 
 /** The probe of a check of `type` from its attribute values; null after diagnostics. */

@@ -37,7 +37,7 @@ import type {
   ServiceSpec,
 } from './types.js';
 import { checkVariableValue, coerceString } from './variable-value.js';
-import { readProbe } from './checks-spec.js';
+import { readProbe, stringAttr } from './checks-spec.js';
 import type { ErrorCode } from '../util/error-codes.js';
 
 export const ENV_PREFIX = 'ORBIT_VAR_';
@@ -576,15 +576,7 @@ export function renderChecks(
       const loc = c.template!.exprs[attr]?.loc ?? c.location;
       out.push({ ...loc, code, message: `check "${c.name}": ${message}` });
     };
-    const str = (attr: string, required: boolean): string | null => {
-      const v = values.get(attr);
-      if (v === undefined || v === null) {
-        if (required) bad(attr, `${attr} is required for a ${c.template!.type} check`);
-        return null;
-      }
-      if (typeof v !== 'string') bad(attr, `${attr} must be a string`);
-      return typeof v === 'string' ? v : null;
-    };
+    const str = stringAttr((attr) => values.get(attr), c.template.type, bad);
     const probe = readProbe(c.template.type, str, (attr) => values.get(attr), bad);
     return probe ? { ...c, probe } : c;
   });
