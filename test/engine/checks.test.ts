@@ -136,6 +136,16 @@ ${httpCheck('http://127.0.0.1:${var.port}/healthz?deployment=${orbit.deployment_
     ]);
   });
 
+  it("a check that renders badly with the deployment's variables is refused before any step runs", async () => {
+    const { entries, status } = await deploy(`variable "url" {
+  default = "ftp://127.0.0.1/healthz"
+}
+${httpCheck('${var.url}')}`);
+    expect(status).toBe('rejected');
+    expect(trace.lines()).toEqual([]);
+    expect(entries.filter((e) => e.kind === 'step-started')).toEqual([]);
+  });
+
   it('while a check bakes, status says verifying: the check, its newest value and the bake time left', async () => {
     // Healthy until the test has seen the status, then unhealthy for good, which ends the bake.
     let healthy = true;
