@@ -205,7 +205,7 @@ export function readProbe(
   type: string,
   str: (attr: string, required: boolean) => string | null,
   value: (attr: string) => unknown,
-  bad: (attr: string, message: string, code?: ErrorCode) => void,
+  bad: Bad,
 ): ProbeSpec | null {
   if (type === 'exec') {
     const command = value('command');
