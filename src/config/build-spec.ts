@@ -64,6 +64,7 @@ export function buildServiceSpec(input: BuildInput, out: Diagnostic[]): ServiceS
     blocks.checks,
     steps.map((s) => s.name),
     out,
+    { rule: baseRule, sensitive: new Set(variables.filter((v) => v.sensitive).map((v) => v.name)) },
   );
   const schedule = readServiceSchedule(blocks.schedules, input, out);
   const notify: ServiceSpec['notify'] = [];

@@ -13,7 +13,7 @@ import { durationProblem } from './duration.js';
 import { hitEvalLimit } from './eval-limit.js';
 import type { Expr } from './expressions/ast.js';
 import { scopeReferences } from './expressions/check.js';
-import { renderPlan, type PlanOptions } from './render.js';
+import { renderChecks, renderPlan, type PlanOptions } from './render.js';
 import { contractOf } from './step-contract.js';
 import type {
   AttributeSpec,
@@ -74,10 +74,13 @@ export function checkContracts(
   return out.map((d) => ({ ...d, message: maskText(d.message, vars.secrets) }));
 }
 
-/** Throws ConfigError with the contract problems of `spec`, if any. */
+/** Throws ConfigError with the contract problems of `spec`, and those of its checks, if any. */
 export function assertContracts(spec: ServiceSpec, vars: ResolvedVariables): void {
   const problems = checkContracts(spec, vars);
   if (problems.length > 0) throw new ConfigError(problems);
+  // A check that cannot render with these variables (a sensitive one, a bad URL) is refused too.
+  const plan = unknownDeployment(spec.service);
+  renderChecks(spec, vars, plan.ctx, plan.options);
 }
 
 function attributeProblem(

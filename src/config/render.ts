@@ -17,6 +17,7 @@ import {
   Sensitive,
   Unknown,
   fromPlain,
+  hasSensitive,
   isObject,
   mark,
   measure,
@@ -27,6 +28,7 @@ import {
 import type { Recipe, Value } from './expressions/values.js';
 import { formatNumber } from './expressions/decimal.js';
 import type {
+  CheckSpec,
   OrbitScope,
   RenderContext,
   RenderedStep,
@@ -35,6 +37,8 @@ import type {
   ServiceSpec,
 } from './types.js';
 import { checkVariableValue, coerceString } from './variable-value.js';
+import { readProbe, stringAttr } from './checks-spec.js';
+import type { ErrorCode } from '../util/error-codes.js';
 
 export const ENV_PREFIX = 'ORBIT_VAR_';
 
@@ -523,4 +527,59 @@ function timeout(v: Value, expr: Expr): number {
   const problem = durationProblem(v);
   if (problem) throw new EvalError('E_BAD_DURATION', `timeout ${problem}`, expr.loc);
   return parseDuration(v as string | number)!;
+}
+
+/**
+ * The checks with their templated probes rendered: var.* and orbit.* of this deployment. A
+ * sensitive value (a variable sensitive on the base branch, or anything computed from one) is
+ * refused: a probe is logged and recorded. An unknown (a placeholder in plan or preview) shows as
+ * its description and is not validated.
+ */
+export function renderChecks(
+  spec: ServiceSpec,
+  vars: ResolvedVariables,
+  ctx: RenderContext,
+  options: PlanOptions = {},
+): CheckSpec[] {
+  const checks = spec.checks ?? [];
+  if (!checks.some((c) => c.template)) return checks;
+  const scope = baseScope(spec, vars, ctx, { plan: false, options });
+  const out: Diagnostic[] = [];
+  const rendered = checks.map((c) => {
+    if (!c.template) return c;
+    const values = new Map<string, unknown>();
+    // Attributes already reported, or placeholders: not validated further.
+    const skip = new Set<string>();
+    for (const [attr, expr] of Object.entries(c.template.exprs)) {
+      let v: Value;
+      try {
+        v = evaluate(expr, scope, scope.budget);
+      } catch (err) {
+        fail(err, expr.loc, out);
+        skip.add(attr);
+        continue;
+      }
+      if (hasSensitive(v)) {
+        out.push({
+          ...expr.loc,
+          code: 'E_SENSITIVE_IN_CHECK',
+          message: `check "${c.name}" ${attr} is computed from a sensitive value: a check's probe is logged and recorded`,
+        });
+        skip.add(attr);
+        continue;
+      }
+      if (measure(v).unknown) skip.add(attr);
+      values.set(attr, showUnknowns(v));
+    }
+    const bad = (attr: string, message: string, code: ErrorCode = 'E_BAD_CHECK'): void => {
+      if (skip.has(attr)) return;
+      const loc = c.template!.exprs[attr]?.loc ?? c.location;
+      out.push({ ...loc, code, message: `check "${c.name}": ${message}` });
+    };
+    const str = stringAttr((attr) => values.get(attr), c.template.type, bad);
+    const probe = readProbe(c.template.type, str, (attr) => values.get(attr), bad);
+    return probe ? { ...c, probe } : c;
+  });
+  if (out.length > 0) throw new ConfigError(out);
+  return rendered;
 }

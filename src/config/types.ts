@@ -162,7 +162,7 @@ export interface ResolvedVariables {
 /** What one probe of a check does (plain data: it crosses the config worker's boundary). */
 export type ProbeSpec =
   | { kind: 'http'; url: string; expectStatus: number; bodyMatch: string | null }
-  | { kind: 'exec'; command: string[] }
+  | { kind: 'exec'; command: string[]; env?: Record<string, string>; workdir?: string }
   | { kind: 'prometheus'; url: string; query: string; condition: CheckCondition };
 
 /** `condition = "< 0.01"`: every series of the query's result must satisfy it. */
@@ -184,6 +184,8 @@ export interface CheckSpec {
   /** How many failed probes in a row fail it. */
   failures: number;
   location: SourceLocation;
+  /** A probe that uses var.* or orbit.*: its attributes, rendered per deployment (renderChecks). */
+  template?: { type: string; exprs: Record<string, Expr> };
 }
 
 /** One `deny` entry: a cron window, or a date-time range in the schedule's time zone. */

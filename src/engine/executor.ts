@@ -5,7 +5,7 @@
  * this is the layer that does I/O. Unwinds are in `unwinder.ts`.
  */
 import { newRunTag } from '../agents/run-tag.js';
-import { renderStep } from '../config/render.js';
+import { renderChecks, renderStep } from '../config/render.js';
 import type { RenderContext, ResolvedVariables, ServiceSpec } from '../config/types.js';
 import { newEntry } from '../state/index.js';
 import type { ActionRecord, DeploymentRecord, InDoubt, LogEntry } from '../state/types.js';
@@ -98,13 +98,15 @@ export async function executeDeploy(deps: ExecutorDeps, req: DeployRequest): Pro
     stepOutputs: {},
   };
   const run: DeployRun = { deps, req, secrets: vars.secrets, ctx, common };
+  // Checks are rendered with this deployment's variables (validated when the config was loaded).
+  const rendered = renderChecks(spec, vars, ctx);
   for (let index = 0; index < spec.steps.length; index++) {
     // Asked to stop: the deployment stays in flight for recovery, which unwinds and retries it.
     if (deps.stopping?.()) return mustRead(deps.state, deployId);
     const outcome = await runStep(run, index);
     if (outcome === 'interrupted') return mustRead(deps.state, deployId);
     // The checks that follow this step must bake before the next step runs (waves).
-    const checks = checksAfter(spec.checks, spec.steps[index]!.name, index === spec.steps.length - 1);
+    const checks = checksAfter(rendered, spec.steps[index]!.name, index === spec.steps.length - 1);
     const verdict =
       outcome === 'applied'
         ? await verify(checks, { deps, service, deploymentId: deployId, secrets: vars.secrets }, common)

@@ -88,6 +88,7 @@ export const ERROR_CODES = {
   E_EVAL_LIMIT: config('an expression over the evaluation limits (string length, nesting depth)'),
   E_EVAL_UNSUPPORTED: config('an operator Orbit does not support'),
   E_MISSING_OUTPUT: config('a step output that the earlier step did not write (run time)'),
+  E_SENSITIVE_IN_CHECK: config('a check uses a sensitive value (its probe is logged and recorded)'),
   E_BAD_CHECK: config('a check block with a missing or malformed attribute (type, url, command, ...)'),
   E_DUPLICATE_CHECK: config('two check blocks of a deployment with the same name'),
   E_CHECK_UNKNOWN_STEP: config('a check `after` a step the deployment does not have'),

@@ -68,6 +68,38 @@ schedule {
     ]);
   });
 
+  it('a check uses variables: plan shows it rendered, validate refuses a sensitive one at file:line:col without its value', async () => {
+    const vars = `variable "port" {
+  default = "8080"
+}
+variable "token" {
+  sensitive = true
+  default   = "s3cr3t-token-value"
+}
+`;
+    const check = (url: string) => `check "healthy" {
+  type = "http"
+  url  = "${url}"
+}
+`;
+    repo.commit({
+      'services/web/deploy.hcl': vars + deploy('v1', check('http://127.0.0.1:${var.port}/healthz')),
+    });
+    const plan = await orbit(['plan', 'web', '--repo', repo.dir, '--var', 'port=9191']);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain(
+      'healthy (http) after deploy (the last step): GET http://127.0.0.1:9191/healthz',
+    );
+
+    repo.commit({ 'services/web/deploy.hcl': vars + deploy('v1', check('http://x/?t=${var.token}')) });
+    const r = await orbit(['validate', '--repo', repo.dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^services\/web\/deploy\.hcl:\d+:\d+: .*sensitive variable "token".*\[E_SENSITIVE_IN_CHECK\]$/m,
+    );
+    expect(r.stderr + r.stdout).not.toContain('s3cr3t');
+  });
+
   it('plan and preview show the checks and the schedule', async () => {
     repo.commit({ 'services/web/deploy.hcl': deploy('v1') });
     repo.commit({ 'orbit.hcl': FROZEN, 'services/web/deploy.hcl': deploy('v2', CHECK) });

@@ -30,15 +30,23 @@ afterEach(async () => {
 });
 
 /** A loopback server answering request n (from 1) with `status(n)`. */
-async function serve(status: (n: number) => number): Promise<{ url: string; requests: () => number }> {
+async function serve(
+  status: (n: number) => number,
+): Promise<{ url: string; requests: () => number; paths: string[] }> {
   let n = 0;
-  server = http.createServer((_req, res) => {
+  const paths: string[] = [];
+  server = http.createServer((req, res) => {
     n++;
+    paths.push(req.url ?? '');
     res.writeHead(status(n), { 'content-type': 'text/plain' });
     res.end(`answer ${n}\n`);
   });
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/healthz`, requests: () => n };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/healthz`,
+    requests: () => n,
+    paths,
+  };
 }
 
 const steps = (): string =>
@@ -111,6 +119,31 @@ describe('http checks', () => {
     expect(repo.git('log', '--format=%s', 'orbit/state')).toContain(
       'web-1: check healthy after deploy failed',
     );
+  });
+
+  it("a check whose URL comes from the deployment's variables probes that URL", async () => {
+    const srv = await serve(() => 200);
+    const port = new URL(srv.url).port;
+    const { entries, status } = await deploy(`variable "port" {
+  default = "${port}"
+}
+${httpCheck('http://127.0.0.1:${var.port}/healthz?deployment=${orbit.deployment_id}')}`);
+    expect(status).toBe('succeeded');
+    expect(new Set(srv.paths)).toEqual(new Set(['/healthz?deployment=web-1']));
+    expect(checkEntries(entries)).toEqual([
+      ['passing', 'status 200'],
+      ['passed', 'status 200'],
+    ]);
+  });
+
+  it("a check that renders badly with the deployment's variables is refused before any step runs", async () => {
+    const { entries, status } = await deploy(`variable "url" {
+  default = "ftp://127.0.0.1/healthz"
+}
+${httpCheck('${var.url}')}`);
+    expect(status).toBe('rejected');
+    expect(trace.lines()).toEqual([]);
+    expect(entries.filter((e) => e.kind === 'step-started')).toEqual([]);
   });
 
   it('while a check bakes, status says verifying: the check, its newest value and the bake time left', async () => {

@@ -55,6 +55,12 @@ const columns = (table: string) =>
     'waffles',
     `SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = '${table}'`,
   );
+/** The check results of a deployment on the state branch, oldest first: `passing`, `passed`. */
+const checkResults = (repo: ConfigRepo, id: string) =>
+  repo
+    .git('log', '--reverse', '--format=%s', 'orbit/state')
+    .split('\n')
+    .filter((l) => l.startsWith(`${id}: check verify`));
 /** What Sqitch's registry says is deployed, oldest first. */
 const deployed = () =>
   pg.psql('waffles', "SELECT string_agg(change, ',' ORDER BY committed_at) FROM sqitch.changes");
@@ -72,6 +78,11 @@ describe('examples/database', () => {
         'classic|450\nbelgian|450',
       );
       expect(deployed()).toBe('waffles,prices');
+      // The check `sqitch verify` ran against the same database after migrate, and baked.
+      expect(checkResults(s.repo, 'waffle-db-1')).toEqual([
+        'waffle-db-1: check verify after migrate passing (exit 0)',
+        'waffle-db-1: check verify after migrate passed (exit 0)',
+      ]);
       // Nothing was deployed before: its reverse reverts everything.
       const first = await s.show('waffle-db-1');
       expect(first.steps[0]?.outputs).toEqual({ previous_change: '', change: 'prices' });
@@ -147,6 +158,36 @@ describe('examples/database', () => {
   );
 
   it(
+    'a schema that drifted from the plan: the migration succeeds, the verify check fails, the deployment is unwound',
+    { timeout: 120_000 },
+    async () => {
+      const s = setup();
+      expect((await s.run('reconcile')).code).toBe(0);
+      // By hand, outside Sqitch: prices' column goes. Deploying orders verifies only orders.
+      pg.psql('waffles', 'ALTER TABLE waffles DROP COLUMN price_cents');
+      s.change('orders');
+      const r = await s.run('reconcile');
+      expect(r.code).toBe(1);
+      const failed = await s.show('waffle-db-2');
+      expect(failed.status).toBe('failed');
+      expect(failed.steps[0]?.log).toMatch(/\+ orders \.+ ok/);
+      expect(checkResults(s.repo, 'waffle-db-2')).toEqual([
+        'waffle-db-2: check verify after migrate failed (exit 2, Verify failed)',
+      ]);
+      expect(s.repo.git('log', '--format=%s', 'orbit/state')).toContain(
+        'waffle-db-2: unwound (reason verification-failed)',
+      );
+      // The unwind ran migrate's reverse: orders is reverted, the database is back at prices.
+      expect(tables()).toBe('waffles');
+      expect(deployed()).toBe('waffles,prices');
+      const status = JSON.parse((await s.run('status', '--json')).stdout) as Array<{
+        current: { id: string } | null;
+      }>;
+      expect(status[0]?.current?.id).toBe('waffle-db-1');
+    },
+  );
+
+  it(
     'the README walk-through, pasted as written, starts its own server and does what its comments say',
     { timeout: 240_000 },
     async () => {
@@ -157,6 +198,7 @@ describe('examples/database', () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('waffle-db: succeeded waffle-db-2');
       expect(r.stdout).toContain('output previous_change=prices');
+      expect(r.stdout).toContain('waffle-db-1: check verify after migrate passed (exit 0)');
       expect(r.stdout).toContain('waffle-db: unwound waffle-db-2');
       expect(r.stdout).toContain('exit 1: toppings failed; Sqitch reverted orders with it');
       expect(r.stdout).toContain('waffle-db-1: unwound (reason user)');

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { checkContracts } from '../../config/contract-check.js';
 import { loadService } from '../../config/load.js';
 import { planContext } from '../../config/plan-context.js';
-import { renderPlan, resolveVariables } from '../../config/render.js';
+import { renderChecks, renderPlan, resolveVariables } from '../../config/render.js';
 import type { RenderedStep, ResolvedVariables, ServiceSpec } from '../../config/types.js';
 import { Unknown } from '../../config/expressions/values.js';
 import { mapStrings, visibleControls } from '../preview/escape.js';
@@ -194,7 +194,9 @@ export function register(program: Command): void {
       const steps = renderPlan(spec, vars, ctx, options);
       const problems = checkContracts(spec, vars, { ctx, options });
       if (problems.length > 0) throw new ConfigError(problems);
-      const plan = planJson(spec, vars, steps, opts.ref ?? null, commit);
+      // Checks shown as they would run: rendered with the variables.
+      const checks = renderChecks(spec, vars, ctx, options);
+      const plan = planJson({ ...spec, checks }, vars, steps, opts.ref ?? null, commit);
       process.stdout.write(opts.json ? JSON.stringify(plan, null, 2) + '\n' : planText(plan));
     });
 }

@@ -5,7 +5,7 @@ import { checkContracts } from '../../config/contract-check.js';
 import { listServices, loadService } from '../../config/load.js';
 import { ORBIT_FILE, serviceOfPath } from '../../config/paths.js';
 import { planContext } from '../../config/plan-context.js';
-import { renderPlan, resolveVariables } from '../../config/render.js';
+import { renderChecks, renderPlan, resolveVariables } from '../../config/render.js';
 import { ConfigError, OrbitError } from '../../util/errors.js';
 import type { Diagnostic } from '../../util/errors.js';
 
@@ -44,6 +44,7 @@ async function checkService(repoDir: string, service: string): Promise<Diagnosti
     const vars = resolveVariables(spec, {}, {}, { untrusted: true, envNames: Object.keys(process.env) });
     const { ctx, options } = await planContext(repoDir, service);
     renderPlan(spec, vars, ctx, options);
+    renderChecks(spec, vars, ctx, options);
     return checkContracts(spec, vars, { ctx, options });
   } catch (err) {
     if (err instanceof ConfigError) return err.diagnostics;

@@ -9,7 +9,7 @@ import { checkContracts } from '../../config/contract-check.js';
 import { loadService } from '../../config/load.js';
 import { planContext } from '../../config/plan-context.js';
 import { fromPlain, showUnknowns } from '../../config/expressions/values.js';
-import { renderPlan, resolveVariables } from '../../config/render.js';
+import { renderChecks, renderPlan, resolveVariables } from '../../config/render.js';
 import type { RenderedStep, ServiceSpec } from '../../config/types.js';
 import { configChanges } from '../../engine/commit-decision.js';
 import { DryRun } from '../../engine/dry-run.js';
@@ -352,7 +352,9 @@ async function previewDeploy(
   // What the engine would refuse shows as invalid here too (agent contracts).
   const problems = checkContracts(spec, vars, { ctx, options: planOptions });
   if (problems.length > 0) throw new ConfigError(problems);
-  const plan = planJson(spec, vars, steps, commit.sha, commit.sha);
+  // Checks shown as they would run: rendered with the variables.
+  const checks = renderChecks(spec, vars, ctx, planOptions);
+  const plan = planJson({ ...spec, checks }, vars, steps, commit.sha, commit.sha);
   const action = (agent: string, args: string[]): ActionRecord => ({
     agent,
     args,

@@ -24,7 +24,7 @@ export async function runProbe(check: CheckSpec, ctx: ProbeContext): Promise<Pro
   try {
     if (probe.kind === 'http') return await httpProbe(probe, check.timeoutMs);
     if (probe.kind === 'prometheus') return await prometheusProbe(probe, check.timeoutMs);
-    return await execProbe(probe.command, check, ctx);
+    return await execProbe(probe, check, ctx);
   } catch (err) {
     return { ok: false, value: 'error', reason: reasonOf(err) };
   }
@@ -117,10 +117,22 @@ async function prometheusProbe(
     : { ok: false, value, reason: `${bad.join(', ')} is not ${p.condition.op} ${p.condition.value}` };
 }
 
-async function execProbe(command: string[], check: CheckSpec, ctx: ProbeContext): Promise<ProbeResult> {
+async function execProbe(
+  p: Extract<ProbeSpec, { kind: 'exec' }>,
+  check: CheckSpec,
+  ctx: ProbeContext,
+): Promise<ProbeResult> {
+  const params = p.workdir !== undefined ? { workdir: p.workdir } : {};
   const result = await invoke(
     ctx.deps,
-    { kind: 'exec', action: 'forward', args: command, env: {}, timeoutMs: check.timeoutMs, params: {} },
+    {
+      kind: 'exec',
+      action: 'forward',
+      args: p.command,
+      env: p.env ?? {},
+      timeoutMs: check.timeoutMs,
+      params,
+    },
     {
       service: ctx.service,
       deploymentId: ctx.deploymentId,

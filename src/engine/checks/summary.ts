@@ -18,7 +18,8 @@ function probeText(c: CheckSpec): string {
   const p = c.probe;
   if (p.kind === 'http')
     return `GET ${p.url} expects ${p.expectStatus}${p.bodyMatch !== null ? ` and a body matching /${p.bodyMatch}/` : ''}`;
-  if (p.kind === 'exec') return `runs ${JSON.stringify(p.command)}, expects exit 0`;
+  if (p.kind === 'exec')
+    return `runs ${JSON.stringify(p.command)}${p.workdir !== undefined ? ` in ${p.workdir}` : ''}, expects exit 0`;
   return `${p.query} ${p.condition.op} ${p.condition.value} at ${p.url}`;
 }
 

@@ -86,7 +86,8 @@ async function bake(
 
 function entryOf(check: CheckSpec, step: BakeStep, ctx: ProbeContext): CheckEntry {
   const last = step.state.last!;
-  // Checks are constants, but an exec check's output could quote anything: mask it like a log.
+  // A check holds no secret (refused when rendered), but an exec check's output could quote
+  // anything: mask it like a log.
   const mask = (t: string) => maskText(t, ctx.secrets);
   return {
     name: check.name,

@@ -51,3 +51,18 @@ step {
   }
   timeout = "10m"
 }
+
+# `sqitch verify` runs every deployed change's verify/ script, the earlier ones too (the deploy
+# verifies only the changes it deploys): the schema must still be what the plan says for a few
+# seconds after the migration, or the deployment is unwound. Same database as the step.
+check "verify" {
+  type     = "exec"
+  after    = "migrate"
+  command  = ["sqitch", "verify"]
+  workdir  = var.sqitch_dir
+  env      = { PGHOST = var.pg_host, PGPORT = var.pg_port, PGUSER = var.pg_user }
+  interval = "1s"
+  timeout  = "30s"
+  bake     = "2s"
+  failures = 1
+}
