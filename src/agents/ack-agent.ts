@@ -1,4 +1,5 @@
 import type { AckBroker } from './ack-broker.js';
+import { resultSince } from './result.js';
 import type { Agent, AgentContext, AgentResult, Invocation } from './types.js';
 
 /**
@@ -14,13 +15,7 @@ export class AckAgent implements Agent {
 
   async run(inv: Invocation, ctx: AgentContext): Promise<AgentResult> {
     const started = Date.now();
-    const result = (exitCode: number, log: string, error?: AgentResult['error']): AgentResult => ({
-      exitCode,
-      outputs: {},
-      log,
-      durationMs: Date.now() - started,
-      ...(error ? { error } : {}),
-    });
+    const result = resultSince(started);
     if (inv.action === 'reverse') return result(0, 'an approval has nothing to undo\n');
     const raw = inv.params.approvers;
     if (raw !== undefined && (!Array.isArray(raw) || raw.some((x) => typeof x !== 'string'))) {

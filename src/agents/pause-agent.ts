@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AckBroker } from './ack-broker.js';
+import { resultSince } from './result.js';
 import { parseDuration } from '../util/duration.js';
 import type { Agent, AgentContext, AgentResult, Invocation } from './types.js';
 
@@ -15,13 +16,7 @@ export class PauseAgent implements Agent {
 
   async run(inv: Invocation, ctx: AgentContext): Promise<AgentResult> {
     const started = Date.now();
-    const result = (exitCode: number, log: string, error?: AgentResult['error']): AgentResult => ({
-      exitCode,
-      outputs: {},
-      log,
-      durationMs: Date.now() - started,
-      ...(error ? { error } : {}),
-    });
+    const result = resultSince(started);
     if (inv.action === 'reverse') return result(0, 'a pause has nothing to undo\n');
     const aborted = () => result(-1, '', { code: 'E_AGENT_ABORTED', message: 'stopped while paused' });
     const { duration, until, approvers } = inv.params;

@@ -41,3 +41,16 @@ export function failedResult(
 
 /** The outcome of checking a step's params: a value, or the message of a failed step. */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
+
+/** A result-maker for an agent that runs in-process (ack, pause): timed from `startedAt`, no outputs. */
+export function resultSince(
+  startedAt: number,
+): (exitCode: number, log: string, error?: AgentResult['error']) => AgentResult {
+  return (exitCode, log, error) => ({
+    exitCode,
+    outputs: {},
+    log,
+    durationMs: Date.now() - startedAt,
+    ...(error ? { error } : {}),
+  });
+}

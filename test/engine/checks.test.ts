@@ -240,10 +240,8 @@ ${execStep(trace, 'wave2', traceLine('+wave2'), null)}
     });
     engine = await openEngine({ repoDir: repo.dir });
     const run = engine.reconcile();
-    await waitUntil('the pause waiting for an ack', async () => {
-      const d = await engine!.state.deployment('web-1');
-      return d?.steps.find((s) => s.step_name === 'go-on' && s.status === 'started');
-    });
+    // The step's `started` entry comes before its agent waits on the broker: wait for the waiter.
+    await waitUntil('the pause waiting for an ack', () => engine!.options.acks?.waiting('web-1'));
     expect(trace.lines()).toEqual(['+wave1']);
     await engine.ack('web-1', 'cy');
     const report = await run;
