@@ -35,7 +35,9 @@ const EXTRA: Record<Tier, ProjectTest> = {
   git: SLOW,
   // No test may change the host engine's swarm state (swarm tests use the cluster tier's own).
   docker: { ...SLOW, globalSetup: ['test/support/host-swarm-guard.ts'] },
-  cluster: SLOW,
+  // One file at a time: the failover and node-loss tests kill a node and restart the cluster, which
+  // would pull the nodes from under another file's jobs (a CI run failed so).
+  cluster: { ...SLOW, fileParallelism: false },
   // A real daemon and a real browser per file.
   browser: SLOW,
 };
