@@ -7,7 +7,7 @@
 import { isSafeServiceName } from '../config/names.js';
 import type { ResolvedVariables } from '../config/types.js';
 import type { DeployPolicy, ServiceSpec } from '../config/types.js';
-import type { DeploymentRecord, LogEntry, StateLog, ServiceView } from '../state/types.js';
+import type { DeploymentRecord, ServiceView } from '../state/types.js';
 import { ConfigError, OrbitError, formatDiagnostic } from '../util/errors.js';
 import { newEntry } from '../state/index.js';
 import { decideCommitFor, type ObjectIdReader } from './commit-decision.js';
@@ -18,16 +18,14 @@ import { outcomeOf, type JobOutcome } from './outcome.js';
 import type { PlannedJob } from './reconcile-plan.js';
 import { holdForWindow, type WindowHost } from './schedule/waiting.js';
 
-/** What a commit job needs from the engine (the engine implements it; no import back). */
+/**
+ * What a commit job needs from the engine (the engine implements it; no import back): the
+ * schedule window's needs (state, load, sequence, clock, write, deploy) and these.
+ */
 export interface CommitJobHost extends WindowHost {
-  readonly state: StateLog;
   readonly history: ObjectIdReader;
-  load(service: string, commit: string): Promise<{ spec: ServiceSpec; vars: ResolvedVariables }>;
   /** Whether the commit may deploy under `require_signed_commits`, and its verified signer. */
   checkSignature(commit: string): Promise<SignatureCheck>;
-  nextSequence(service: string): Promise<number>;
-  now(): Date;
-  write(entry: LogEntry): Promise<void>;
   unwindNow(
     service: string,
     target: string,
@@ -36,15 +34,6 @@ export interface CommitJobHost extends WindowHost {
     commit: string | null,
     onStarted?: () => void,
     opts?: { verifiedBy?: string | null },
-  ): Promise<DeploymentRecord>;
-  deploy(
-    service: string,
-    commit: string,
-    author: string,
-    spec: ServiceSpec,
-    vars: ResolvedVariables,
-    redeployOf: string | null,
-    more?: DeployExtras,
   ): Promise<DeploymentRecord>;
 }
 
