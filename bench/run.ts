@@ -16,6 +16,8 @@ export const benchmarks: Record<string, () => Promise<unknown>> = {
   identity: async () => (await import('./identity.js')).identityBench(),
   notify: async () => (await import('./notify.js')).notifyBench(),
   dashboard: async () => (await import('./dashboard.js')).dashboardBench(),
+  peers: async () => (await import('./peers.js')).peersBench(),
+  scale: async () => (await import('./scale.js')).scaleBench(),
 };
 
 async function main(): Promise<void> {

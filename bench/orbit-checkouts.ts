@@ -1,0 +1,90 @@
+/**
+ * The Orbit checkouts a benchmark measures side by side: this one (`orbit`) and, with
+ * ORBIT_BENCH_BASELINE, others, each run through its own `bin/orbit.js`, as a user would run it.
+ *
+ *   ORBIT_BENCH_BASELINE=/work/baseline                 → orbit, orbit-baseline
+ *   ORBIT_BENCH_BASELINE=old=/work/a,older=/work/b      → orbit, orbit-old, orbit-older
+ *
+ * bin/orbit.js runs the checkout's bundle (dist/orbit.mjs) only when it is newer than every source
+ * file, else the sources through tsx, which starts several times slower: a benchmark of a stale
+ * checkout would measure tsx. So a stale bundle is rebuilt first (`npm run build` in that
+ * checkout, what `npm install` does there), and the result says so.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+export interface OrbitCheckout {
+  /** `orbit`, `orbit-baseline`, `orbit-<name>`: the key in a benchmark's results. */
+  name: string;
+  root: string;
+  bin: string;
+  /** Whether the bundle had to be rebuilt before measuring. */
+  rebuilt: boolean;
+}
+
+const HERE = path.resolve(import.meta.dirname, '..');
+
+function newest(dir: string): number {
+  let latest = statSync(dir).mtimeMs;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(full) : statSync(full).mtimeMs);
+  }
+  return latest;
+}
+
+/** The same test bin/orbit.js makes before it picks the bundle. */
+export function bundleIsFresh(root: string): boolean {
+  const bundle = path.join(root, 'dist', 'orbit.mjs');
+  return existsSync(bundle) && statSync(bundle).mtimeMs >= newest(path.join(root, 'src'));
+}
+
+function checkout(name: string, root: string): OrbitCheckout {
+  const bin = path.join(root, 'bin', 'orbit.js');
+  if (!existsSync(bin)) throw new Error(`${name}: no Orbit checkout at ${root} (no bin/orbit.js)`);
+  let rebuilt = false;
+  if (!bundleIsFresh(root)) {
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    rebuilt = true;
+  }
+  return { name, root, bin, rebuilt };
+}
+
+/** Parses ORBIT_BENCH_BASELINE: one path (→ orbit-baseline) or comma-separated name=path pairs. */
+export function parseBaselines(spec: string | undefined): Array<{ name: string; root: string }> {
+  const parts = (spec ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return parts.map((part) => {
+    const eq = part.indexOf('=');
+    if (eq < 0)
+      return {
+        name: parts.length === 1 ? 'orbit-baseline' : `orbit-${path.basename(part)}`,
+        root: path.resolve(part),
+      };
+    return { name: `orbit-${part.slice(0, eq)}`, root: path.resolve(part.slice(eq + 1)) };
+  });
+}
+
+export function orbitCheckouts(env: NodeJS.ProcessEnv = process.env): OrbitCheckout[] {
+  return [
+    checkout('orbit', HERE),
+    ...parseBaselines(env.ORBIT_BENCH_BASELINE).map((b) => checkout(b.name, b.root)),
+  ];
+}
+
+/** What a result records about the checkouts it measured. */
+export function describeCheckouts(checkouts: readonly OrbitCheckout[]): Record<string, unknown> {
+  const commit = (root: string): string => {
+    try {
+      return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    } catch {
+      return 'unknown';
+    }
+  };
+  return Object.fromEntries(
+    checkouts.map((c) => [c.name, { root: c.root, commit: commit(c.root), rebuilt_bundle: c.rebuilt }]),
+  );
+}

@@ -1,0 +1,69 @@
+/**
+ * Runs one command to its end and measures its wall time, from spawn to exit, as a shell's `time`
+ * would. A time limit kills the command's whole process group, so a benchmark of something that
+ * hangs or crawls still finishes and reports that it did not complete.
+ */
+import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+
+export interface TimedRun {
+  ms: number;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+/** Keeps the end of a long output: errors are at the end. */
+const TAIL = 64 * 1024;
+const keepTail = (s: string): string => (s.length > TAIL ? s.slice(-TAIL) : s);
+
+export function timed(
+  argv: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<TimedRun> {
+  const [cmd, ...args] = argv;
+  if (!cmd) throw new Error('timed: empty command');
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    const child = spawn(cmd, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group, so a time limit ends its children too
+    });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.on('data', (d: Buffer) => (stdout = keepTail(stdout + d.toString())));
+    child.stderr.on('data', (d: Buffer) => (stderr = keepTail(stderr + d.toString())));
+    const timer = options.timeoutMs
+      ? setTimeout(() => {
+          timedOut = true;
+          try {
+            process.kill(-child.pid!, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }, options.timeoutMs)
+      : undefined;
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ ms: performance.now() - t, code, signal, timedOut, stdout, stderr });
+    });
+  });
+}
+
+/** The command's failure in one line, for a result: the last line of stderr that says something. */
+export function failureOf(run: TimedRun): string | null {
+  if (run.timedOut) return 'time limit reached';
+  if (run.code === 0) return null;
+  const lines = (run.stderr || run.stdout)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const telling = lines.find((l) => /E[A-Z_]{3,}|error/i.test(l)) ?? lines.at(-1) ?? '';
+  return `exit ${run.code ?? run.signal}: ${telling.slice(0, 300)}`;
+}
