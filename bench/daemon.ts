@@ -7,8 +7,6 @@
  *
  * Env: ORBIT_BENCH_COMMITS (default 10), ORBIT_BENCH_SERVICES (default 1000).
  */
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { startDaemon } from '../src/daemon/daemon.js';
 import { createLogger } from '../src/daemon/logger.js';
@@ -17,6 +15,7 @@ import { openEngine } from '../src/engine/open.js';
 import type { LogEntry } from '../src/state/types.js';
 import { ORBIT_BIN } from '../test/support/cli.js';
 import { ConfigRepo } from '../test/support/config-repo.js';
+import { startDaemonProcess } from './daemon-process.js';
 import { median, round } from './stats.js';
 
 const PLAN = `variable "version" {}
@@ -74,11 +73,6 @@ async function commitLatency(commits: number): Promise<Record<string, unknown>> 
   }
 }
 
-function rssOf(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
 /**
  * A repository of `services` services, each with one real deployment (a no-op exec step) made
  * through the engine: the history a daemon's status reads.
@@ -104,49 +98,21 @@ export async function seededRepo(
 
 async function memory(services: number): Promise<Record<string, unknown>> {
   const { repo, historyMs, deployed: ok } = await seededRepo(services, 'orbit-bench-mem-');
-  let t: number;
-
-  const child = spawn(
-    process.execPath,
-    [ORBIT_BIN, 'daemon', '--repo', repo.dir, '--listen', '127.0.0.1:0'],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, ORBIT_TOKEN: 'bench' },
-    },
-  );
+  const daemon = await startDaemonProcess(ORBIT_BIN, repo.dir);
   try {
-    t = performance.now();
-    const url = await new Promise<string>((resolve, reject) => {
-      let buf = '';
-      child.stdout.on('data', (d: Buffer) => {
-        buf += d.toString();
-        const m = /"url":"(http:\/\/[^"]+)"/.exec(buf);
-        if (m) resolve(m[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`daemon exited ${code}`)));
-    });
-    // Wait until the start-up poll is done (nothing pending: the cursor is at the head).
-    for (;;) {
-      const h = (await (await fetch(`${url}/healthz`)).json()) as { sync: { last_poll: string | null } };
-      if (h.sync.last_poll) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const startMs = performance.now() - t;
-    const rssStarted = rssOf(child.pid!);
-    t = performance.now();
-    // Reads need a role: the (deprecated) shared token is one admin.
-    const auth = { headers: { authorization: 'Bearer bench' } };
-    const body = (await (await fetch(`${url}/api/services`, auth)).json()) as { services: unknown[] };
+    const rssStarted = daemon.rssMb();
+    let t = performance.now();
+    const body = (await daemon.get('/api/services')) as { services: unknown[] };
     const statusMs = performance.now() - t;
     t = performance.now();
-    await (await fetch(`${url}/api/services`, auth)).json();
+    await daemon.get('/api/services');
     const statusAgainMs = performance.now() - t;
-    const rssAfterStatus = rssOf(child.pid!);
+    const rssAfterStatus = daemon.rssMb();
     return {
       services,
       deployed: ok,
       history_build_s: round(historyMs / 1000, 1),
-      daemon_start_to_first_poll_ms: round(startMs, 1),
+      daemon_start_to_first_poll_ms: round(daemon.startMs, 1),
       rss_after_start_mb: round(rssStarted, 1),
       status_all_services_ms: round(statusMs, 1),
       status_again_ms: round(statusAgainMs, 1),
@@ -154,8 +120,7 @@ async function memory(services: number): Promise<Record<string, unknown>> {
       rss_after_status_mb: round(rssAfterStatus, 1),
     };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await daemon.stop();
     repo.remove();
   }
 }

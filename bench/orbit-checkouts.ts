@@ -4,6 +4,7 @@
  *
  *   ORBIT_BENCH_BASELINE=/work/baseline                 → orbit, orbit-baseline
  *   ORBIT_BENCH_BASELINE=old=/work/a,older=/work/b      → orbit, orbit-old, orbit-older
+ *   ORBIT_BENCH_SKIP_CURRENT=1 (with a baseline)        → the baselines only
  *
  * bin/orbit.js runs the checkout's bundle (dist/orbit.mjs) only when it is newer than every source
  * file, else the sources through tsx, which starts several times slower: a benchmark of a stale
@@ -68,11 +69,11 @@ export function parseBaselines(spec: string | undefined): Array<{ name: string; 
   });
 }
 
+/** ORBIT_BENCH_SKIP_CURRENT=1 measures the baselines only (a "before" run, when this checkout is the same code). */
 export function orbitCheckouts(env: NodeJS.ProcessEnv = process.env): OrbitCheckout[] {
-  return [
-    checkout('orbit', HERE),
-    ...parseBaselines(env.ORBIT_BENCH_BASELINE).map((b) => checkout(b.name, b.root)),
-  ];
+  const baselines = parseBaselines(env.ORBIT_BENCH_BASELINE).map((b) => checkout(b.name, b.root));
+  if (env.ORBIT_BENCH_SKIP_CURRENT === '1' && baselines.length) return baselines;
+  return [checkout('orbit', HERE), ...baselines];
 }
 
 /** What a result records about the checkouts it measured. */

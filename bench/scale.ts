@@ -1,0 +1,263 @@
+/**
+ * Orbit with many services, through the real CLI of each checkout (this one, and those of
+ * ORBIT_BENCH_BASELINE, interleaved):
+ *   1. the first `orbit reconcile` of S services, one exec `true` step each, under
+ *      `ulimit -n 1024`: its time, whether it completes (exit 0 and every service deployed), how it
+ *      failed if not, and the growth from the smallest to the largest S (10 is linear);
+ *   2. `orbit status --json` on the repository that reconcile left, median of repeated runs;
+ *   3. commit → first step on a local repository: a real `orbit daemon` watching it, and a step
+ *      whose action creates a file the benchmark watches for, median over commits.
+ * A time limit per command keeps a crawling or hanging run from stopping the benchmark: it is
+ * recorded as not completed.
+ *
+ * Env: ORBIT_BENCH_SCALE_SERVICES (default 1000,10000), ORBIT_BENCH_NOFILE (1024),
+ * ORBIT_BENCH_SCALE_LIMIT_S (per command, default 600), ORBIT_BENCH_STATUS_ROUNDS (3),
+ * ORBIT_BENCH_COMMITS (10), ORBIT_BENCH_BASELINE.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, watch } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ConfigRepo } from '../test/support/config-repo.js';
+import { startDaemonProcess } from './daemon-process.js';
+import { describeCheckouts, orbitCheckouts, type OrbitCheckout } from './orbit-checkouts.js';
+import { median, round } from './stats.js';
+import { failureOf, timed } from './timed-process.js';
+
+const PLAN = `variable "version" {}
+step {
+  name    = "noop"
+  agent   = "exec"
+  forward = ["true"]
+  reverse = ["true"]
+}
+`;
+
+const list = (spec: string | undefined, fallback: string): number[] =>
+  (spec ?? fallback).split(',').map(Number);
+
+const cliEnv = (): NodeJS.ProcessEnv => {
+  const { FORCE_COLOR: _ignored, ...rest } = process.env;
+  return { ...rest, NO_COLOR: '1' };
+};
+
+/** One commit of `services` services: the first commit Orbit sees. */
+function servicesRepo(services: number): ConfigRepo {
+  const repo = new ConfigRepo('orbit-bench-scale-');
+  const files: Record<string, string> = {};
+  for (let i = 0; i < services; i++) {
+    files[`services/s${i}/deploy.hcl`] = PLAN;
+    files[`services/s${i}/values.hcl`] = 'version = "1"\n';
+  }
+  repo.commit(files, `${services} services`);
+  return repo;
+}
+
+interface StatusRow {
+  current: { id: string } | null;
+}
+
+async function status(checkout: OrbitCheckout, dir: string, limitMs: number) {
+  const run = await timed([process.execPath, checkout.bin, 'status', '--json', '--repo', dir], {
+    env: cliEnv(),
+    timeoutMs: limitMs,
+  });
+  const failure = failureOf(run);
+  const rows = failure ? null : (JSON.parse(run.stdout) as StatusRow[]);
+  return { run, failure, rows };
+}
+
+async function firstReconcile(
+  checkouts: OrbitCheckout[],
+  sizes: number[],
+  nofile: number,
+  limitMs: number,
+  statusRounds: number,
+) {
+  const out: Record<string, Record<string, unknown>> = Object.fromEntries(checkouts.map((c) => [c.name, {}]));
+  for (const services of sizes) {
+    const seed = servicesRepo(services);
+    const dirs = new Map<string, string>();
+    try {
+      for (const c of checkouts) {
+        const dir = `${seed.dir}-${c.name}`;
+        execFileSync('cp', ['-a', seed.dir, dir]);
+        dirs.set(c.name, dir);
+      }
+      const reconciled: Record<string, { ms: number; failure: string | null }> = {};
+      for (const c of checkouts) {
+        // Both limits: Node raises a soft limit to the hard one as it starts.
+        const run = await timed(
+          [
+            'sh',
+            '-c',
+            `ulimit -n ${nofile} && exec "$0" "$@"`,
+            process.execPath,
+            c.bin,
+            'reconcile',
+            '--repo',
+            dirs.get(c.name)!,
+          ],
+          { env: cliEnv(), timeoutMs: limitMs },
+        );
+        reconciled[c.name] = { ms: run.ms, failure: failureOf(run) };
+      }
+      const statusMs = new Map<string, number[]>(checkouts.map((c) => [c.name, []]));
+      const statusOf = new Map<string, { failure: string | null; listed: number; deployed: number }>();
+      for (let r = 0; r < statusRounds; r++) {
+        for (const c of checkouts) {
+          if (statusOf.get(c.name)?.failure) continue;
+          const s = await status(c, dirs.get(c.name)!, limitMs);
+          statusMs.get(c.name)!.push(s.run.ms);
+          statusOf.set(c.name, {
+            failure: s.failure,
+            listed: s.rows?.length ?? 0,
+            deployed: s.rows?.filter((row) => row.current !== null).length ?? 0,
+          });
+        }
+      }
+      for (const c of checkouts) {
+        const rec = reconciled[c.name]!;
+        const st = statusOf.get(c.name)!;
+        out[c.name]![String(services)] = {
+          reconcile_ms: round(rec.ms, 0),
+          completed: rec.failure === null && st.deployed === services,
+          reconcile_failure: rec.failure,
+          deployed: st.deployed,
+          status_ms: st.failure ? null : round(median(statusMs.get(c.name)!), 0),
+          status_failure: st.failure,
+          status_services_listed: st.listed,
+        };
+      }
+    } finally {
+      seed.remove();
+      for (const dir of dirs.values()) rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  // Growth of the first reconcile from the smallest to the largest size, when both completed.
+  const lo = String(sizes[0]);
+  const hi = String(sizes[sizes.length - 1]);
+  for (const c of checkouts) {
+    const a = out[c.name]![lo] as { completed: boolean; reconcile_ms: number } | undefined;
+    const b = out[c.name]![hi] as { completed: boolean; reconcile_ms: number } | undefined;
+    out[c.name]!.reconcile_growth =
+      a?.completed && b?.completed && lo !== hi ? round(b.reconcile_ms / a.reconcile_ms, 2) : null;
+  }
+  return out;
+}
+
+const LATENCY_PLAN = (marks: string): string => `variable "version" {}
+step {
+  name    = "mark"
+  agent   = "exec"
+  forward = ["touch", "${marks}/v\${var.version}"]
+  reverse = ["true"]
+}
+`;
+
+/** Commit → the first step's process running, through a real daemon per checkout, interleaved. */
+async function commitToFirstStep(checkouts: OrbitCheckout[], commits: number, limitMs: number) {
+  const setups = checkouts.map((c) => {
+    const marks = mkdtempSync(path.join(os.tmpdir(), 'orbit-bench-marks-'));
+    const repo = new ConfigRepo('orbit-bench-latency-');
+    repo.commit({
+      'services/bench/deploy.hcl': LATENCY_PLAN(marks),
+      'services/bench/values.hcl': 'version = "0"\n',
+    });
+    return { c, marks, repo, samples: [] as number[], failure: null as string | null };
+  });
+  const daemons = await Promise.all(
+    setups.map((s) => startDaemonProcess(s.c.bin, s.repo.dir, ['--poll-interval', '1h'])),
+  );
+  const until = async (what: string, test: () => Promise<boolean>) => {
+    const end = performance.now() + limitMs;
+    while (!(await test())) {
+      if (performance.now() > end) throw new Error(`time limit reached waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  try {
+    // Deployment n (svc `bench`, id bench-n) is done: current, nothing in flight.
+    const done = (i: number, n: number) => async () => {
+      const body = (await daemons[i]!.get('/api/services')) as {
+        services: Array<{ service: string; current: { id: string } | null; in_flight: string | null }>;
+      };
+      const row = body.services.find((s) => s.service === 'bench');
+      return row?.current?.id === `bench-${n}` && row.in_flight === null;
+    };
+    for (let i = 0; i < setups.length; i++)
+      await until('the first deployment', done(i, 1)).catch((e: Error) => (setups[i]!.failure = e.message));
+    for (let n = 1; n <= commits; n++) {
+      for (let i = 0; i < setups.length; i++) {
+        const s = setups[i]!;
+        if (s.failure) continue;
+        try {
+          const file = `v${n}`;
+          let seen: (t: number) => void = () => {};
+          const started = new Promise<number>((resolve) => (seen = resolve));
+          const watcher = watch(s.marks, (_event, name) => {
+            if (name === file) seen(performance.now());
+          });
+          try {
+            s.repo.commit({ 'services/bench/values.hcl': `version = "${n}"\n` });
+            const t = performance.now();
+            if (existsSync(path.join(s.marks, file))) seen(t); // faster than the watcher's start
+            const limit = new Promise<never>((_, reject) =>
+              setTimeout(
+                () => reject(new Error('time limit reached waiting for the first step')),
+                limitMs,
+              ).unref(),
+            );
+            s.samples.push((await Promise.race([started, limit])) - t);
+          } finally {
+            watcher.close();
+          }
+          await until(`deployment bench-${n + 1}`, done(i, n + 1));
+        } catch (e) {
+          s.failure = (e as Error).message;
+        }
+      }
+    }
+  } finally {
+    await Promise.all(daemons.map((d) => d.stop()));
+    for (const s of setups) {
+      s.repo.remove();
+      rmSync(s.marks, { recursive: true, force: true });
+    }
+  }
+  return Object.fromEntries(
+    setups.map((s) => [
+      s.c.name,
+      {
+        commits: s.samples.length,
+        median_commit_to_first_step_ms: s.samples.length ? round(median(s.samples), 1) : null,
+        max_commit_to_first_step_ms: s.samples.length ? round(Math.max(...s.samples), 1) : null,
+        failure: s.failure,
+      },
+    ]),
+  );
+}
+
+export async function scaleBench(): Promise<Record<string, unknown>> {
+  const sizes = list(process.env.ORBIT_BENCH_SCALE_SERVICES, '1000,10000').sort((a, b) => a - b);
+  const nofile = Number(process.env.ORBIT_BENCH_NOFILE ?? 1024);
+  const limitMs = Number(process.env.ORBIT_BENCH_SCALE_LIMIT_S ?? 600) * 1000;
+  const statusRounds = Number(process.env.ORBIT_BENCH_STATUS_ROUNDS ?? 3);
+  const commits = Number(process.env.ORBIT_BENCH_COMMITS ?? 10);
+  const checkouts = orbitCheckouts();
+  return {
+    benchmark: 'scale',
+    orbit_checkouts: describeCheckouts(checkouts),
+    load_average: os.loadavg().map((x) => round(x, 2)),
+    ulimit_nofile: nofile,
+    time_limit_s: limitMs / 1000,
+    first_reconcile_and_status: await firstReconcile(checkouts, sizes, nofile, limitMs, statusRounds),
+    commit_to_first_step: await commitToFirstStep(checkouts, commits, limitMs),
+    targets: {
+      first_reconcile: 'completes at every size, growth ≈ 10 from 1,000 to 10,000',
+      status_ms: { 10000: 300 },
+      commit_to_first_step_ms: 40,
+    },
+  };
+}
