@@ -15,10 +15,6 @@ export interface TimedRun {
   stderr: string;
 }
 
-/** Keeps the end of a long output: errors are at the end. */
-const TAIL = 64 * 1024;
-const keepTail = (s: string): string => (s.length > TAIL ? s.slice(-TAIL) : s);
-
 export function timed(
   argv: readonly string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
@@ -33,11 +29,11 @@ export function timed(
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group, so a time limit ends its children too
     });
-    let stdout = '';
-    let stderr = '';
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
     let timedOut = false;
-    child.stdout.on('data', (d: Buffer) => (stdout = keepTail(stdout + d.toString())));
-    child.stderr.on('data', (d: Buffer) => (stderr = keepTail(stderr + d.toString())));
+    child.stdout.on('data', (d: Buffer) => stdout.push(d));
+    child.stderr.on('data', (d: Buffer) => stderr.push(d));
     const timer = options.timeoutMs
       ? setTimeout(() => {
           timedOut = true;
@@ -51,7 +47,9 @@ export function timed(
     child.once('error', reject);
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ ms: performance.now() - t, code, signal, timedOut, stdout, stderr });
+      const ms = performance.now() - t;
+      const text = (chunks: Buffer[]) => Buffer.concat(chunks).toString();
+      resolve({ ms, code, signal, timedOut, stdout: text(stdout), stderr: text(stderr) });
     });
   });
 }
