@@ -54,7 +54,10 @@ export function timed(
   });
 }
 
-/** The command's failure in one line, for a result: the last line of stderr that says something. */
+/**
+ * The command's failure in one line, for a result: the line that names an errno code
+ * (`spawn git EMFILE`), else the first that says error, else the last line.
+ */
 export function failureOf(run: TimedRun): string | null {
   if (run.timedOut) return 'time limit reached';
   if (run.code === 0) return null;
@@ -62,6 +65,7 @@ export function failureOf(run: TimedRun): string | null {
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);
-  const telling = lines.find((l) => /E[A-Z_]{3,}|error/i.test(l)) ?? lines.at(-1) ?? '';
+  const telling =
+    lines.find((l) => /\bE[A-Z]{3,}\b/.test(l)) ?? lines.find((l) => /error/i.test(l)) ?? lines.at(-1) ?? '';
   return `exit ${run.code ?? run.signal}: ${telling.slice(0, 300)}`;
 }
