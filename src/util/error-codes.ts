@@ -47,6 +47,9 @@ export const ERROR_CODES = {
   E_CONFIG_TOO_LARGE: config('a config file over 1 MiB'),
   E_HCL_SYNTAX: config('HCL syntax error (from hcl2json)'),
   E_UNSAFE_SERVICE_NAME: config('a service name is not a safe path segment (letters, digits, ., _, -)'),
+  E_NO_SHARED_DEPLOY: config(
+    'environments/<env>/services/<name>/values.hcl exists but services/<name>/deploy.hcl does not',
+  ),
   E_UNKNOWN_BLOCK: config('a block Orbit does not know'),
   E_UNKNOWN_ATTRIBUTE: config('an attribute Orbit does not know'),
   E_MISSING_PARAM: config(
