@@ -132,11 +132,11 @@ export function planPromotion(r: PromotionRequest, f: PromotionFacts): Promotion
     config_commit: commit,
     message:
       `Promote ${r.name} from ${r.from} to ${r.to}\n\n` +
-      `Sets ${path} to ${valuesPath(source)} as ${current.id} deployed it\n` +
+      `Sets ${path}\nto ${valuesPath(source)} as ${current.id} deployed it\n` +
       `(config ${commit}, healthy). Merging this deploys ${target}.\n\n` +
       `Orbit-Promoted-From: ${current.id}\n`,
     warning: f.sameSteps
       ? null
-      : `the shared ${`services/${r.name}/deploy.hcl`} changed since ${current.id}: ${target} will run steps ${source} has not run`,
+      : `the shared services/${r.name}/deploy.hcl changed since ${current.id}: ${target} will run steps ${source} has not run`,
   };
 }

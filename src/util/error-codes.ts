@@ -50,6 +50,9 @@ export const ERROR_CODES = {
   E_NO_SHARED_DEPLOY: config(
     'environments/<env>/services/<name>/values.hcl exists but services/<name>/deploy.hcl does not',
   ),
+  E_DEPENDENCY_ENVIRONMENT: config(
+    "depends_on names a service of another environment (a service depends only on its own environment's)",
+  ),
   E_UNKNOWN_BLOCK: config('a block Orbit does not know'),
   E_UNKNOWN_ATTRIBUTE: config('an attribute Orbit does not know'),
   E_MISSING_PARAM: config(
