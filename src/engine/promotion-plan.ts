@@ -46,13 +46,13 @@ export type PromotionPlan = Promotion | { kind: 'unchanged'; deployment: string;
 
 /** Checks the names alone: a flag's problem is a usage error before anything is read. */
 export function checkPromotionRequest(r: PromotionRequest): void {
-  const nameProblem = serviceNameProblem(r.name);
-  if (nameProblem || r.name.includes('@')) {
-    throw new OrbitError(
-      'E_BAD_FLAG',
-      `service ${JSON.stringify(r.name)} ${nameProblem ?? 'must be named without its environment (--from and --to say those)'}`,
-      { flag: 'SERVICE' },
-    );
+  const nameProblem = r.name.includes('@')
+    ? 'must be named without its environment (--from and --to say those)'
+    : serviceNameProblem(r.name);
+  if (nameProblem) {
+    throw new OrbitError('E_BAD_FLAG', `service ${JSON.stringify(r.name)} ${nameProblem}`, {
+      flag: 'SERVICE',
+    });
   }
   for (const [flag, env] of [
     ['--from', r.from],
