@@ -7,6 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openEngine } from '../../src/engine/open.js';
 import { promote } from '../../src/engine/promote.js';
+import type { ServiceStatus } from '../../src/engine/status.js';
 import { orbit } from '../support/cli.js';
 import { ConfigRepo, Trace } from '../support/config-repo.js';
 
@@ -35,10 +36,8 @@ async function run(args: string[]) {
 
 async function deployed(service: string): Promise<{ id: string; values: Record<string, unknown> | null }> {
   const r = await run(['status', '--json']);
-  const s = (JSON.parse(r.stdout) as Array<{ service: string; health: string; current: any }>).find(
-    (x) => x.service === service,
-  );
-  return { id: s?.current?.id, values: s?.current?.values ?? null };
+  const s = (JSON.parse(r.stdout) as ServiceStatus[]).find((x) => x.service === service);
+  return { id: s?.current?.id ?? '', values: s?.current?.values ?? null };
 }
 
 beforeEach(() => {
@@ -90,9 +89,9 @@ describe('orbit promote', () => {
 
     const preview = await run(['preview', `main..${branch}`, '--json']);
     expect(preview.code).toBe(0);
-    const jobs = (JSON.parse(preview.stdout) as { commits: Array<{ jobs: any[] }> }).commits.flatMap(
-      (c) => c.jobs,
-    );
+    const jobs = (
+      JSON.parse(preview.stdout) as { commits: Array<{ jobs: Array<{ service: string; action: string }> }> }
+    ).commits.flatMap((c) => c.jobs);
     expect(jobs.map((j) => [j.service, j.action])).toEqual([['api@prod', 'deploy']]);
     expect(JSON.stringify(jobs[0])).toContain('api@prod 1.1');
 
