@@ -97,6 +97,21 @@ describe('orbit validate', () => {
   });
 });
 
+describe('preview', () => {
+  it('of a change to the shared steps shows every environment deploying', async () => {
+    repo.commit({ 'services/api/deploy.hcl': step(trace.file).replace('echo ', 'echo v2 ') }, 'api steps v2');
+    const r = await orbit(['preview', 'HEAD~1..HEAD', '--json'], { cwd: repo.dir });
+    expect(r.code).toBe(0);
+    const { commits } = JSON.parse(r.stdout) as {
+      commits: Array<{ jobs: Array<{ service: string; action: string }> }>;
+    };
+    expect(commits.flatMap((c) => c.jobs.map((j) => [j.service, j.action]))).toEqual([
+      ['api@prod', 'deploy'],
+      ['api@staging', 'deploy'],
+    ]);
+  });
+});
+
 describe('reconcile', () => {
   it("deploys each environment from its own values; the shared steps redeploy every environment; one environment's values only that one", async () => {
     const engine = await openEngine({ repoDir: repo.dir });
