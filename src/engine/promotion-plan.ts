@@ -6,7 +6,12 @@
 import type { ServiceStatus } from './status.js';
 import { OrbitError } from '../util/errors.js';
 import { valuesPath } from '../util/service-files.js';
-import { environmentNameProblem, serviceId, serviceNameProblem } from '../util/service-name.js';
+import {
+  environmentNameProblem,
+  parseServiceId,
+  serviceId,
+  serviceNameProblem,
+} from '../util/service-name.js';
 
 export interface PromotionRequest {
   name: string;
@@ -76,7 +81,7 @@ export function planPromotion(r: PromotionRequest, f: PromotionFacts): Promotion
   checkPromotionRequest(r);
   const source = serviceId(r.name, r.from);
   const target = serviceId(r.name, r.to);
-  const environments = new Set(f.services.map((id) => id.split('@')[1]).filter(Boolean));
+  const environments = new Set(f.services.flatMap((id) => parseServiceId(id).environment ?? []));
   for (const env of [r.from, r.to]) {
     if (!environments.has(env)) {
       throw new OrbitError(
