@@ -3,6 +3,9 @@
  * from a commit, validate's errors at file:line:col (hostile directory names included), and
  * reconcile deploying each environment from the files that make it.
  */
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listServices, loadService } from '../../src/config/load.js';
 import { openEngine } from '../../src/engine/open.js';
@@ -65,6 +68,30 @@ describe('listing and loading', () => {
       code: 'E_UNKNOWN_SERVICE',
       message: expect.stringContaining('environments/qa/services/api/values.hcl'),
     });
+  });
+});
+
+describe('a symlinked environments/ leading out of the repository', () => {
+  it('is listed, and refused at its file instead of read', async () => {
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'orbit-outside-'));
+    try {
+      mkdirSync(path.join(outside, 'qa/services/api'), { recursive: true });
+      writeFileSync(path.join(outside, 'qa/services/api/values.hcl'), 'version = "stolen"\n');
+      rmSync(path.join(repo.dir, 'environments'), { recursive: true });
+      symlinkSync(outside, path.join(repo.dir, 'environments'));
+      expect(await listServices(repo.dir)).toEqual(['api@qa', 'dns']);
+      const err = await loadService(repo.dir, 'api@qa').catch((e: unknown) => e);
+      expect((err as ConfigError).diagnostics).toEqual([
+        expect.objectContaining({
+          file: 'environments/qa/services/api/values.hcl',
+          line: 1,
+          column: 1,
+          code: 'E_CONFIG_NOT_A_FILE',
+        }),
+      ]);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 });
 
