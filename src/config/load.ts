@@ -7,7 +7,8 @@ import type { Diagnostic } from '../util/errors.js';
 import { buildServiceSpec } from './build-spec.js';
 import { parseHclFile } from './hcl/parse.js';
 import type { ParsedFile } from './hcl/parse.js';
-import { serviceNameProblem } from './names.js';
+import { serviceDefinitionPath } from '../util/service-files.js';
+import { parseServiceId, serviceIdProblem } from '../util/service-name.js';
 import { ORBIT_FILE, deployPath, valuesPath } from './paths.js';
 import { repoReader, type RepoReader } from './repo-files.js';
 import { buildSettings } from './settings.js';
@@ -42,12 +43,26 @@ export async function loadService(
     deployPath(service),
     valuesPath(service),
   ] as const);
+  const inEnvironment = parseServiceId(service).environment !== null;
+  const at = options.ref ? ` at ${options.ref}` : '';
+  // In an environment, the values file is what makes the service; the steps are shared.
+  if (inEnvironment ? values === null : deploy === null) {
+    const path = serviceDefinitionPath(service);
+    throw new OrbitError('E_UNKNOWN_SERVICE', `unknown service "${service}": no ${path}${at}`, {
+      service,
+      ref: options.ref ?? null,
+    });
+  }
   if (deploy === null) {
-    throw new OrbitError(
-      'E_UNKNOWN_SERVICE',
-      `unknown service "${service}": no ${deployPath(service)}${options.ref ? ` at ${options.ref}` : ''}`,
-      { service, ref: options.ref ?? null },
-    );
+    throw new ConfigError([
+      {
+        file: valuesPath(service),
+        line: 1,
+        column: 1,
+        code: 'E_NO_SHARED_DEPLOY',
+        message: `${service} has values but no steps: ${deployPath(service)} does not exist${at}`,
+      },
+    ]);
   }
   return loadServiceFromSources(
     { deploy, ...(orbit !== null ? { orbit } : {}), ...(values !== null ? { values } : {}) },
@@ -121,13 +136,13 @@ export async function repoSettingsFromSource(text: string | null): Promise<RepoS
   return settings;
 }
 
-/** The directory name is the service name: a bad one is reported at 1:1 of its deploy.hcl. */
+/** The directory names make the service id: a bad one is reported at 1:1 of the file that names it. */
 function assertSafeServiceName(service: string): void {
-  const problem = serviceNameProblem(service);
+  const problem = serviceIdProblem(service);
   if (problem) {
     throw new ConfigError([
       {
-        file: deployPath(service),
+        file: serviceDefinitionPath(service),
         line: 1,
         column: 1,
         code: 'E_UNSAFE_SERVICE_NAME',

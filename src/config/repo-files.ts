@@ -10,12 +10,15 @@ import { lstat, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run, runBuffer } from '../git/run.js';
 import { ConfigError, OrbitError } from '../util/errors.js';
-import { SERVICES_DIR } from './paths.js';
+import { ENVIRONMENTS_DIR, SERVICES_DIR, servicesOfFiles } from './paths.js';
 
 export interface RepoReader {
   /** The file's text; null when absent; throws ConfigError when it is not a readable config file. */
   read(path: string): Promise<string | null>;
-  /** Names of directories under services/ that hold a deploy.hcl. */
+  /**
+   * The service ids the files make (util/service-files.ts): `<name>` for a services/<name>/ with
+   * a deploy.hcl that no environment holds, `<name>@<env>` for each environment's values.hcl.
+   */
   services(): Promise<string[]>;
 }
 
@@ -87,25 +90,38 @@ export function workingTreeReader(repoDir: string): RepoReader {
       }
     },
     async services() {
-      let entries: string[];
-      try {
-        entries = await readdir(join(repoDir, SERVICES_DIR));
-      } catch {
-        return [];
+      const files: string[] = [];
+      for (const name of await entriesOf(join(repoDir, SERVICES_DIR))) {
+        // Whatever kind of entry deploy.hcl is, the service is listed: reading it says what is wrong.
+        if (await exists(join(repoDir, SERVICES_DIR, name, 'deploy.hcl')))
+          files.push(`${SERVICES_DIR}/${name}/deploy.hcl`);
       }
-      const out: string[] = [];
-      for (const name of entries) {
-        try {
-          // Whatever kind of entry deploy.hcl is, the service is listed: reading it says what is wrong.
-          await lstat(join(repoDir, SERVICES_DIR, name, 'deploy.hcl'));
-          out.push(name);
-        } catch {
-          // not a service directory
+      for (const env of await entriesOf(join(repoDir, ENVIRONMENTS_DIR))) {
+        const dir = `${ENVIRONMENTS_DIR}/${env}/${SERVICES_DIR}`;
+        for (const name of await entriesOf(join(repoDir, dir))) {
+          if (await exists(join(repoDir, dir, name, 'values.hcl'))) files.push(`${dir}/${name}/values.hcl`);
         }
       }
-      return out.sort();
+      return servicesOfFiles(files);
     },
   };
+}
+
+async function entriesOf(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch {
+    return [];
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 interface GitEntry {
@@ -138,7 +154,19 @@ export async function gitRefReader(repoDir: string, ref: string): Promise<RepoRe
   }
   // -t lists trees too, so a directory where a file is expected is seen, not skipped.
   const listing = await runBuffer(
-    ['ls-tree', '-r', '-t', '-l', '-z', '--full-tree', sha, '--', 'orbit.hcl', SERVICES_DIR],
+    [
+      'ls-tree',
+      '-r',
+      '-t',
+      '-l',
+      '-z',
+      '--full-tree',
+      sha,
+      '--',
+      'orbit.hcl',
+      SERVICES_DIR,
+      ENVIRONMENTS_DIR,
+    ],
     { cwd: repoDir },
   );
   const files = parseLsTree(listing.stdout);
@@ -153,12 +181,7 @@ export async function gitRefReader(repoDir: string, ref: string): Promise<RepoRe
       return (await runBuffer(['cat-file', 'blob', e.oid], { cwd: repoDir })).stdout.toString('utf8');
     },
     async services() {
-      const out: string[] = [];
-      for (const f of files.keys()) {
-        const m = /^services\/([^/]+)\/deploy\.hcl$/.exec(f);
-        if (m?.[1]) out.push(m[1]);
-      }
-      return out.sort();
+      return servicesOfFiles(files.keys());
     },
   };
 }

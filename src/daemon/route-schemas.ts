@@ -1,5 +1,6 @@
 /** JSON schemas shared by the API's routes. */
-export const NAME = '^[A-Za-z0-9][A-Za-z0-9_.-]*$';
+/** `@` joins a service and its environment (`api@prod`, `api@prod-3`). */
+export const NAME = '^[A-Za-z0-9][A-Za-z0-9_.@-]*$';
 
 export const authorBody = (required: boolean) => ({
   type: 'object',

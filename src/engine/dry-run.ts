@@ -34,9 +34,12 @@ export class DryRun {
     this.overlay = new ViewOverlay(state);
   }
 
-  /** The jobs of a range, in order, as `reconcile` plans them. */
-  plan(commits: readonly ConfigCommit[]): PlannedCommit[] {
-    return planCommits(commits);
+  /** The jobs of a range, in order, as `reconcile` plans them (`servicesAt`: shared-deploy.ts). */
+  plan(
+    commits: readonly ConfigCommit[],
+    servicesAt: ReadonlyMap<string, readonly string[]> = new Map(),
+  ): PlannedCommit[] {
+    return planCommits(commits, servicesAt);
   }
 
   /**

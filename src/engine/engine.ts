@@ -34,6 +34,7 @@ import { sequenceOf } from '../state/paths.js';
 import { CommitJob, type CommitJobHost, type DeployExtras } from './commit-job.js';
 import { outcomeOf, type JobOutcome } from './outcome.js';
 import { previousForNew, redeployTarget, unwindTarget } from '../state/chain/index.js';
+import { servicesAtSharedChanges } from './shared-deploy.js';
 import { planCommits, planFirstRun, supersededInBatch, type PlannedCommit } from './reconcile-plan.js';
 import { serviceStatuses, type ServiceStatus } from './status.js';
 import { gatherFacts } from './status/facts.js';
@@ -305,7 +306,8 @@ export class Engine implements CommitJobHost {
     if (cursor === head) return [];
     if (!cursor) return this.planAtHead(head, await listServices(this.options.repoDir, head), null);
     if (await this.history.isAncestor(cursor, head)) {
-      return planCommits(await this.history.commitsBetween(cursor, head));
+      const commits = await this.history.commitsBetween(cursor, head);
+      return planCommits(commits, await servicesAtSharedChanges(this.history, commits));
     }
     if (!options.acceptRewrite) {
       throw new OrbitError(

@@ -18,10 +18,18 @@ export interface PlannedCommit {
   reason?: string | null;
 }
 
-export function planCommits(commits: readonly ConfigCommit[]): PlannedCommit[] {
+/** `servicesAt`: the services at the commits that change a shared deploy.hcl (`shared-deploy.ts`). */
+export function planCommits(
+  commits: readonly ConfigCommit[],
+  servicesAt: ReadonlyMap<string, readonly string[]> = new Map(),
+): PlannedCommit[] {
   return commits.map((commit) => ({
     commit,
-    jobs: servicesTouched(commit.files).map((service) => ({ kind: 'deploy' as const, service, commit })),
+    jobs: servicesTouched(commit.files, servicesAt.get(commit.sha)).map((service) => ({
+      kind: 'deploy' as const,
+      service,
+      commit,
+    })),
   }));
 }
 

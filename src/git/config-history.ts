@@ -5,6 +5,14 @@
  * what they touch. Nothing here writes.
  */
 import { OrbitError } from '../util/errors.js';
+import {
+  deployPath,
+  ENVIRONMENTS_DIR,
+  SERVICES_DIR,
+  serviceFileOf,
+  valuesPath,
+} from '../util/service-files.js';
+import { parseServiceId } from '../util/service-name.js';
 import { isAncestor, mergeBase, resolveCommit } from './ancestry.js';
 import { BatchReader } from './batch-reader.js';
 import { parseCommit, type CommitObject } from './commit-object.js';
@@ -157,7 +165,8 @@ export class ConfigHistory {
     const found = new Map<string, string>();
     if (wanted.size === 0) return found;
     // With -z every path ends in NUL and each commit's id ends in NUL (its paths follow after a
-    // newline). The pathspec makes every path start with `services/`, which no id does.
+    // newline). The pathspec makes every path start with `services/` or `environments/`, which
+    // no id does.
     const records = stream(
       [
         'log',
@@ -170,7 +179,8 @@ export class ConfigHistory {
         '--end-of-options',
         head,
         '--',
-        'services/',
+        `${SERVICES_DIR}/`,
+        `${ENVIRONMENTS_DIR}/`,
       ],
       { cwd: this.dir, separator: '\0' },
     );
@@ -181,11 +191,10 @@ export class ConfigHistory {
         sha = token;
         continue;
       }
-      const service = servicesTouched([token])[0];
-      if (service && wanted.has(service) && !found.has(service)) {
-        found.set(service, sha);
-        if (found.size === wanted.size) break;
+      for (const service of servicesTouched([token], services)) {
+        if (wanted.has(service) && !found.has(service)) found.set(service, sha);
       }
+      if (found.size === wanted.size) break;
     }
     return found;
   }
@@ -212,18 +221,26 @@ export function revertedCommit(commit: ConfigCommit): string | null {
   return m?.[1] ?? null;
 }
 
-/** The services whose deploy.hcl or values.hcl a set of changed paths touches. */
-export function servicesTouched(files: readonly string[]): string[] {
+/**
+ * The services whose files a set of changed paths touches. A deploy.hcl is shared by every
+ * service of its name (`api`, `api@prod`, ...): `services` (those at the commit) says which
+ * those are; without them, or when none has the name, it touches the plain service.
+ */
+export function servicesTouched(files: readonly string[], services: readonly string[] = []): string[] {
   const names = new Set<string>();
   for (const f of files) {
-    const m = /^services\/([^/]+)\/(deploy|values)\.hcl$/.exec(f);
-    if (m?.[1]) names.add(m[1]);
+    const sf = serviceFileOf(f);
+    if (sf?.kind === 'values') names.add(sf.service);
+    else if (sf) {
+      const users = services.filter((id) => parseServiceId(id).name === sf.name);
+      for (const id of users.length > 0 ? users : [sf.name]) names.add(id);
+    }
   }
   return [...names].sort();
 }
 
 /** The two files that make a service's config at a commit: equal ids mean an identical config. */
 export const serviceConfigPaths = (commit: string, service: string): [string, string] => [
-  `${commit}:services/${service}/deploy.hcl`,
-  `${commit}:services/${service}/values.hcl`,
+  `${commit}:${deployPath(service)}`,
+  `${commit}:${valuesPath(service)}`,
 ];

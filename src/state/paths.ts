@@ -8,7 +8,8 @@ import { isSafeServiceName } from '../util/service-name.js';
 export const ENTRY_FILE = 'entry.json';
 export const CURSOR_FILE = 'cursor.json';
 
-const SAFE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** `@` joins a service and its environment (`api@prod-3`); util/service-name.ts. */
+const SAFE = /^[A-Za-z0-9][A-Za-z0-9._@-]*$/;
 
 /** Service and deployment ids become path components: keep them boring. */
 export function assertSafeId(kind: string, id: string): void {

@@ -47,6 +47,12 @@ export const ERROR_CODES = {
   E_CONFIG_TOO_LARGE: config('a config file over 1 MiB'),
   E_HCL_SYNTAX: config('HCL syntax error (from hcl2json)'),
   E_UNSAFE_SERVICE_NAME: config('a service name is not a safe path segment (letters, digits, ., _, -)'),
+  E_NO_SHARED_DEPLOY: config(
+    'environments/<env>/services/<name>/values.hcl exists but services/<name>/deploy.hcl does not',
+  ),
+  E_DEPENDENCY_ENVIRONMENT: config(
+    "depends_on names a service of another environment (a service depends only on its own environment's)",
+  ),
   E_UNKNOWN_BLOCK: config('a block Orbit does not know'),
   E_UNKNOWN_ATTRIBUTE: config('an attribute Orbit does not know'),
   E_MISSING_PARAM: config(
@@ -128,6 +134,7 @@ export const ERROR_CODES = {
   E_USAGE: usage(400, 'a malformed command line or request (e.g. a bad preview range)'),
   E_BAD_FLAG: usage(400, 'a flag with a malformed value (--var, --limit, --format)'),
   E_UNKNOWN_SERVICE: usage(404, 'no such service in the log or in the config'),
+  E_UNKNOWN_ENVIRONMENT: usage(404, 'no such environment (no environments/<env>/services/ on the branch)'),
   E_UNKNOWN_DEPLOYMENT: usage(404, 'no such deployment in the log'),
   E_UNKNOWN_REF: usage(400, 'no such git revision'),
   E_UNKNOWN_BRANCH: usage(404, 'the config branch does not exist (locally or on the remote)'),
@@ -158,6 +165,12 @@ export const ERROR_CODES = {
     409,
     "the service's unwind failed or is blocked: a person acts first (orbit status says what to run)",
   ),
+  E_PROMOTE_NOT_HEALTHY: refused(
+    409,
+    "orbit promote: the source environment's current deployment is not healthy (failed, in flight, waiting)",
+  ),
+  E_NOTHING_TO_PROMOTE: refused(409, 'orbit promote: the source environment has no current deployment'),
+  E_BRANCH_EXISTS: refused(409, 'the branch orbit promote would create exists already'),
   E_NOTHING_TO_ACK: refused(409, 'the deployment has no step waiting for approval here'),
   E_NOTHING_WAITING: refused(409, 'the service has no deployment waiting for its schedule window'),
   E_NOT_APPROVER: refused(403, "the author is not one of the step's approvers"),

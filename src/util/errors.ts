@@ -1,4 +1,5 @@
 import type { ErrorCode } from './error-codes.js';
+import { visibleControls } from './control-chars.js';
 
 export type { ErrorCode } from './error-codes.js';
 
@@ -36,7 +37,8 @@ export interface Diagnostic extends SourceLocation {
 }
 
 export function formatDiagnostic(d: Diagnostic): string {
-  return `${d.file}:${d.line}:${d.column}: ${d.message} [${d.code}]`;
+  // A file's path comes from a directory name in a commit: it must not drive the terminal.
+  return `${visibleControls(d.file)}:${d.line}:${d.column}: ${d.message} [${d.code}]`;
 }
 
 /** Raised when configuration is invalid; carries every diagnostic found, not just the first. */

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { orbit } from '../support/cli.js';
 
 const RUN_STEPS = ['reconcile', 'unwind', 'redeploy'];
-const READ_ONLY = ['status', 'log', 'show', 'validate', 'plan', 'preview', 'ack'];
+const READ_ONLY = ['status', 'log', 'show', 'validate', 'plan', 'preview', 'promote', 'ack'];
 const helps = new Map<string, string>();
 
 beforeAll(async () => {

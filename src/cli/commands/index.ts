@@ -5,6 +5,7 @@ import { register as deploy } from './deploy.js';
 import { register as log } from './log.js';
 import { register as plan } from './plan.js';
 import { register as preview } from './preview.js';
+import { register as promote } from './promote.js';
 import { register as reconcile } from './reconcile.js';
 import { register as redeploy } from './redeploy.js';
 import { register as release } from './release.js';
@@ -29,6 +30,7 @@ export const commands: Array<(program: Command) => void> = [
   validate,
   plan,
   preview,
+  promote,
   daemon,
   ack,
   token,

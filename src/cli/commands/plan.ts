@@ -171,7 +171,7 @@ export function register(program: Command): void {
   program
     .command('plan')
     .description('show the agent invocations a deployment of SERVICE would run, in order')
-    .argument('<service>', 'service name (a directory under services/)')
+    .argument('<service>', 'service name: a directory under services/, or <name>@<env> for an environment')
     .option('--repo <dir>', 'config repository', '.')
     .option('--ref <rev>', 'git revision to read the config from (default: the working tree)')
     .option('--var <name=value>', 'set a variable (repeatable)', collectVar, [])

@@ -3,7 +3,7 @@ import chalk from 'chalk';
 import type { Command } from 'commander';
 import { checkContracts } from '../../config/contract-check.js';
 import { listServices, loadService } from '../../config/load.js';
-import { ORBIT_FILE, serviceOfPath } from '../../config/paths.js';
+import { ORBIT_FILE, servicesOfPath } from '../../config/paths.js';
 import { planContext } from '../../config/plan-context.js';
 import { renderChecks, renderPlan, resolveVariables } from '../../config/render.js';
 import { ConfigError, OrbitError } from '../../util/errors.js';
@@ -22,17 +22,17 @@ async function selectServices(repoDir: string, files: string[]): Promise<string[
     const rel = relative(repoDir, resolve(f)).replace(/\\/g, '/');
     const relToRepo = rel.startsWith('..') ? f.replace(/\\/g, '/') : rel;
     if (relToRepo === ORBIT_FILE) return all;
-    const service = serviceOfPath(relToRepo);
-    if (!service) {
+    const services = servicesOfPath(relToRepo, all);
+    if (!services) {
       throw new OrbitError(
         'E_USAGE',
-        `${f}: not a config file of this repo (expected orbit.hcl or services/<service>/...)`,
+        `${f}: not a config file of this repo (expected orbit.hcl, services/<service>/... or environments/<env>/services/<service>/values.hcl)`,
         {
           file: f,
         },
       );
     }
-    chosen.add(service);
+    for (const s of services) chosen.add(s);
   }
   return [...chosen].sort();
 }

@@ -13,6 +13,8 @@ import { renderChecks, renderPlan, resolveVariables } from '../../config/render.
 import type { RenderedStep, ServiceSpec } from '../../config/types.js';
 import { configChanges } from '../../engine/commit-decision.js';
 import { DryRun } from '../../engine/dry-run.js';
+import { servicesAtSharedChanges } from '../../engine/shared-deploy.js';
+import { serviceDefinitionPath } from '../../util/service-files.js';
 import type { PlannedJob } from '../../engine/reconcile-plan.js';
 import { ConfigHistory, revertedCommit, type ConfigCommit } from '../../git/config-history.js';
 import { undoes } from '../../state/chain/index.js';
@@ -105,7 +107,7 @@ export async function buildPreview(options: PreviewOptions): Promise<Preview> {
   options = { ...options, baseCommit: base };
   try {
     const dry = new DryRun(state, history);
-    const planned = dry.plan(commits);
+    const planned = dry.plan(commits, await servicesAtSharedChanges(history, commits));
     const jobs = planned.flatMap((p) => p.jobs);
     const loaded = new Map<PlannedJob, Loaded>();
     for (const job of jobs) loaded.set(job, await load(options, job));
@@ -229,7 +231,7 @@ async function previewJob(
         service,
         action: 'none',
         reverted: null,
-        note: `services/${service}/deploy.hcl does not exist at this commit: nothing is deployed, and nothing is unwound (use orbit unwind)`,
+        note: `${serviceDefinitionPath(service)} does not exist at this commit: nothing is deployed, and nothing is unwound (use orbit unwind)`,
       },
       reverts: null,
     };

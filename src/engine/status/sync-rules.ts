@@ -5,6 +5,7 @@
  * reason (a window, a dependency) is one entry here.
  */
 import { describeHold } from '../../state/chain/index.js';
+import { serviceDefinitionPath } from '../../util/service-files.js';
 import type { ServiceFacts } from './facts.js';
 
 export type SyncState = 'synced' | 'out-of-sync';
@@ -33,7 +34,7 @@ const UNDER_WAY: SyncRule[] = [
     syncable: false,
     applies: (f) =>
       !f.inBranch && f.current
-        ? `the branch no longer has services/${f.service}/deploy.hcl; ${f.current.deploy_id} still runs (\`orbit unwind ${f.service}\` undoes it)`
+        ? `the branch no longer has ${serviceDefinitionPath(f.service)}; ${f.current.deploy_id} still runs (\`orbit unwind ${f.service}\` undoes it)`
         : null,
   },
   {
