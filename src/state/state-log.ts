@@ -10,8 +10,8 @@ import { walkHistory } from './history.js';
 import { withSignature } from './commit-signature.js';
 import { checkIntegrity, branchFileName, orbitDir, LastWrittenFile, type StateTrust } from './integrity.js';
 import { acquireWriterLock, writerAlive, type LockOwner, type WriterLock } from './lock.js';
-import { LooseObjectWriter } from './loose-objects.js';
 import { ObjectReader } from './object-reader.js';
+import { PackWriter } from './pack-writer.js';
 import { CURSOR_FILE, ENTRY_FILE, recordPath, servicePath, stepLogName, stepsDir } from './paths.js';
 import { applyEntry, relatedDeployments, unwindPlanOf, type ViewSource } from './projection.js';
 import { BranchPusher, type PushResult } from './push.js';
@@ -36,7 +36,7 @@ export interface OpenStateLogOptions extends OpenStateOptions {
   readOnly?: boolean;
   /** Called after each push attempt of the state branch (only with `pushRemote`). */
   onPush?: (result: PushResult) => void;
-  /** Packing the loose objects appends leave behind. */
+  /** Consolidating the small packs appends leave behind. */
   maintenance?: MaintenanceOptions;
   /** Signed state commits: the key this writer signs with, the signers every reader accepts. */
   signing?: StateSigning;
@@ -60,7 +60,7 @@ export interface OrbitStateLog extends StateLog {
   readonly lastPushError: OrbitError | null;
   /** Waits until the newest head has been pushed (or the push given up). */
   flushPush(): Promise<void>;
-  /** Background packing of loose objects: its last error and how many passes ran. */
+  /** Background consolidation of small packs: its last error and how many passes ran. */
   readonly maintenance: Pick<Maintenance, 'lastError' | 'passes' | 'idle'>;
   /** Throws E_STATE_DISK_FULL / E_STATE_NOT_WRITABLE when the next entry might not be written. */
   ensureWritable(): Promise<void>;
@@ -88,7 +88,7 @@ class GitStateLog implements OrbitStateLog {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   private pusher: BranchPusher | null = null;
-  private readonly objects: LooseObjectWriter;
+  private readonly objects: PackWriter;
   private readonly tmpDir: string;
   private lastWritten: LastWrittenFile | null = null;
   readonly maintenance: Maintenance;
@@ -103,7 +103,7 @@ class GitStateLog implements OrbitStateLog {
     this.branch = options.branch ?? DEFAULT_BRANCH;
     this.reader = new ObjectReader(gitdir);
     this.tmpDir = path.join(orbitDir(gitdir), 'tmp');
-    this.objects = new LooseObjectWriter(gitdir, this.tmpDir);
+    this.objects = new PackWriter(gitdir, this.tmpDir);
     this.trees = new TreeStore(this.reader);
     this.maintenance = new Maintenance(gitdir, options.maintenance);
     if (options.pushRemote && !this.readOnly) {
@@ -347,7 +347,7 @@ class GitStateLog implements OrbitStateLog {
     for (const [path, v] of viewUpdates) this.views.set(path.join('/'), v);
     if (e.deploy_id) this.lastEntry.set(e.deploy_id, commit.oid);
     this.pusher?.schedule(commit.oid);
-    this.maintenance.afterAppend(written);
+    this.maintenance.afterAppend(written > 0 ? 1 : 0);
     return commit.oid;
   }
 
