@@ -22,6 +22,8 @@ export { commitMessage, headline, trailers, encodeEntry, decodeEntry, MAX_LOG_BY
 export {
   recordPath,
   servicePath,
+  serviceDir,
+  serviceShard,
   stepsDir,
   stepLogName,
   deploymentDir,

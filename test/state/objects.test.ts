@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openStateLog, type OrbitStateLog } from '../../src/state/index.js';
 import { hashObject, serialiseCommit } from '../../src/state/git-objects.js';
 import { deployment, entry, gitOut, tempRepo } from './helpers.js';
+import { stepsDir } from '../../src/state/paths.js';
 
 let log: OrbitStateLog | null = null;
 afterEach(async () => {
@@ -68,12 +69,7 @@ describe('state log objects', () => {
       expect(fs.readFileSync(out).equals(fs.readFileSync(pack.replace(/\.pack$/, '.idx')))).toBe(true);
       fs.rmSync(out);
     }
-    expect(
-      gitOut(dir, [
-        'show',
-        'orbit/state~2:services/waffle/deployments/0-9999/0-99/waffle-2/steps/0-migrate.log',
-      ]),
-    ).toBe(big);
+    expect(gitOut(dir, ['show', `orbit/state~2:${stepsDir('waffle-2').join('/')}/0-migrate.log`])).toBe(big);
     // Nothing left in the temp dir after close.
     expect(fs.readdirSync(path.join(gitdir, 'orbit', 'tmp'))).toEqual([]);
     expect(fs.readFileSync(path.join(gitdir, 'orbit', 'orbit%2Fstate.last'), 'utf8')).toBe(
