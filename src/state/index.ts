@@ -34,3 +34,4 @@ export type { PushResult } from './push.js';
 export type { LockOwner } from './lock.js';
 export { STATE_FORMAT_VERSION, upgradeEntry, upgradeRecord, upgradeServiceView } from './format.js';
 export { ViewOverlay } from './view-overlay.js';
+export { LAYOUT_FILE, layoutFileContent } from './services-layout.js';
