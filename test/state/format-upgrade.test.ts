@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,7 @@ import {
 } from '../../src/state/index.js';
 import { isOrbitError } from '../../src/util/errors.js';
 import { Trace } from '../support/config-repo.js';
-import { entry, gitOut } from './helpers.js';
+import { commitTree, entry, gitOut, tempRepo } from './helpers.js';
 
 /**
  * Written by Orbit before format 2 (see test/fixtures/README.md): web-1..3 deployed, unwound twice;
@@ -178,5 +178,33 @@ describe('a log written before format 3 (services flat under services/)', () => 
     } finally {
       await again.close();
     }
+  });
+
+  it('a tree whose format.json says a newer format is refused at open, by readers and writers', async () => {
+    const repo = tempRepo();
+    const log = await openStateLog({ dir: repo });
+    await log.append(entry('commit-seen', { service_id: '', config_commit: 'c1' }));
+    await log.close();
+    // A newer Orbit's layout, made with git's plumbing (and trusted: no `.last` to compare with).
+    const env = { ...process.env, GIT_INDEX_FILE: path.join(repo, '.git', 'tmp.index') };
+    const git = (args: string[], input?: string): string =>
+      execFileSync('git', ['-C', repo, ...args], { env, encoding: 'utf8', input }).trim();
+    git(['read-tree', 'orbit/state']);
+    const blob = git(['hash-object', '-w', '--stdin'], '{"format_version": 99}\n');
+    git(['update-index', '--cacheinfo', `100644,${blob},format.json`]);
+    const commit = commitTree(repo, git(['write-tree']), 'orbit/state', 'newer');
+    git(['update-ref', 'refs/heads/orbit/state', commit]);
+    unlinkSync(path.join(repo, '.git', 'orbit', 'orbit%2Fstate.last'));
+    for (const readOnly of [true, false]) {
+      const err = await openStateLog({ dir: repo, readOnly }).then(
+        async (l) => {
+          await l.close();
+          return null;
+        },
+        (e: unknown) => e,
+      );
+      expect(isOrbitError(err, 'E_STATE_FORMAT')).toBe(true);
+    }
+    rmSync(repo, { recursive: true, force: true });
   });
 });
