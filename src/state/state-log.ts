@@ -246,7 +246,8 @@ class GitStateLog implements OrbitStateLog {
     const ids: string[] = [];
     for (const shard of top)
       for (const it of await this.trees.readTree(shard.oid)) if (it.type === 'tree') ids.push(it.path);
-    return ids;
+    // In the order of a flat tree, as before shards: git's, a directory's name as if it ended with '/'.
+    return ids.sort((a, b) => Buffer.compare(Buffer.from(`${a}/`), Buffer.from(`${b}/`)));
   }
 
   async deployment(deployId: string): Promise<DeploymentRecord | null> {
