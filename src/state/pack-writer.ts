@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { deflate, deflateSync } from 'node:zlib';
@@ -84,6 +85,33 @@ export class PackWriter {
     for (const o of todo) this.known.add(o.oid);
     this.temps.refill();
     return todo.length;
+  }
+
+  /**
+   * Removes the `.pack` files a killed writer left without their `.idx` (git ignores them, but
+   * they take room). Only old ones: git's own repack renames a pack a moment before its index.
+   */
+  async clearOrphans(olderThanMs = 60_000): Promise<number> {
+    let names: string[];
+    try {
+      names = await fsp.readdir(this.packDir);
+    } catch {
+      return 0;
+    }
+    const have = new Set(names);
+    let removed = 0;
+    for (const f of names) {
+      if (!f.endsWith('.pack') || have.has(`${f.slice(0, -'.pack'.length)}.idx`)) continue;
+      const file = path.join(this.packDir, f);
+      try {
+        if (Date.now() - (await fsp.stat(file)).mtimeMs < olderThanMs) continue;
+        await fsp.rm(file, { force: true });
+        removed++;
+      } catch {
+        // gone already, or not ours to remove: it only takes room
+      }
+    }
+    return removed;
   }
 
   /** Stops refilling the temp-file pool and removes its files. */

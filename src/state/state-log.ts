@@ -151,6 +151,7 @@ class GitStateLog implements OrbitStateLog {
     if (this.lock) {
       await clearStaleRefLock(this.gitdir, this.branch);
       await resetTmpDir(this.tmpDir);
+      await this.objects.clearOrphans();
     }
     const head = await this.checkedHead(await readBranch(this.gitdir, this.branch));
     // The temp-file pool fills after the first append: an open (and its first reads) stays quiet.

@@ -102,15 +102,28 @@ describe('state log objects', () => {
     expect(hashObject('commit', serialiseCommit(commit))).toBe(expected);
   });
 
-  it('a killed writer leaves only temp files, which the next writer clears', async () => {
+  it('a killed writer leaves only temp files and at most a pack without its index, which the next writer clears', async () => {
     const dir = tempRepo();
     log = await openStateLog({ dir });
     await log.append(entry('commit-seen', { service_id: '', config_commit: 'c1' }));
     await log.close();
     const tmp = path.join(dir, '.git', 'orbit', 'tmp');
     fs.writeFileSync(path.join(tmp, 'obj-1-dead-0'), 'torn');
+    // Killed between renaming a pack and its index: git ignores such a pack; an old one goes.
+    const packDir = path.join(dir, '.git', 'objects', 'pack');
+    const orphan = path.join(packDir, `pack-${'a'.repeat(40)}.pack`);
+    const fresh = path.join(packDir, `pack-${'b'.repeat(40)}.pack`);
+    fs.writeFileSync(orphan, 'PACK');
+    fs.writeFileSync(fresh, 'PACK');
+    const old = new Date(Date.now() - 120_000);
+    fs.utimesSync(orphan, old, old);
     log = await openStateLog({ dir });
     expect(fs.readdirSync(tmp)).not.toContain('obj-1-dead-0');
+    expect(fs.existsSync(orphan)).toBe(false);
+    // A fresh one may be git's own repack between its two renames: left alone.
+    expect(fs.existsSync(fresh)).toBe(true);
+    fs.rmSync(fresh);
+    expect(packs(path.join(dir, '.git'))).toHaveLength(1);
     await log.append(entry('commit-seen', { service_id: '', config_commit: 'c2' }));
     execFileSync('git', ['-C', dir, 'fsck', '--full', '--strict', '--no-dangling'], { stdio: 'ignore' });
   });
