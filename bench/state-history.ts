@@ -4,6 +4,8 @@ import {
   newEntry,
   commitMessage,
   encodeEntry,
+  LAYOUT_FILE,
+  layoutFileContent,
   recordPath,
   servicePath,
   stepLogName,
@@ -171,6 +173,7 @@ export async function buildSyntheticHistory(
           data(text);
         };
         file(['entry.json'], encodeEntry(e));
+        file([LAYOUT_FILE], layoutFileContent());
         for (const v of ch.services) {
           svcViews.set(v.service_id, v);
           file(servicePath(v.service_id), JSON.stringify(v, null, 2) + '\n');

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { newEntry, openStateLog, type LogEntry, type OrbitStateLog } from '../src/state/index.js';
 import { buildSyntheticHistory } from './state-history.js';
+import { stateServices } from './state-services.js';
 import { median, round } from './stats.js';
 
 /**
@@ -13,7 +14,8 @@ import { median, round } from './stats.js';
  * reads, cold (a fresh open) and warm, at 1,000 and 100,000 entries of history; the first append
  * after a restart to a deployment whose last entry is far back (its `Orbit-Previous-Entry` must
  * not cost a walk of history); `history({ service, limit: 20 })`; plus the cold open itself.
- * `ORBIT_BENCH_SIZES=1000,20000` changes the sizes.
+ * `ORBIT_BENCH_SIZES=1000,20000` changes the sizes. `services_scale`: appends to logs of many
+ * services, and the files each creates, beside a baseline checkout (see state-services.ts).
  */
 
 function tempRepo(): string {
@@ -246,6 +248,7 @@ async function measureAt(size: number, built: Built[]): Promise<Record<string, u
 
 export async function run(): Promise<Record<string, unknown>> {
   const sizes = (process.env.ORBIT_BENCH_SIZES ?? '1000,100000').split(',').map(Number);
+  const servicesScale = await stateServices();
   const latency = await appendLatency();
   const fresh = tempRepo();
   const log = await openStateLog({ dir: fresh });
@@ -281,5 +284,6 @@ export async function run(): Promise<Record<string, unknown>> {
       target: '<= 1.5 for the reads and the unwind append',
     },
     cold_open_ms_at_largest: big.cold_open_ms,
+    services_scale: servicesScale,
   };
 }

@@ -24,7 +24,7 @@ function bareRepo(): string {
 }
 
 async function appendRound(dir: string, signing: StateSigning | undefined, round: number): Promise<number[]> {
-  const log = await openStateLog({ dir, signing, maintenance: { looseObjectLimit: 0 } });
+  const log = await openStateLog({ dir, signing, maintenance: { packLimit: 0 } });
   const out: number[] = [];
   for (let i = 0; i < APPENDS; i++) {
     const id = `svc-${round * APPENDS + i + 1}`;

@@ -47,19 +47,39 @@ export function parseTree(buf: Buffer): TreeItem[] {
   return out;
 }
 
+interface EncodedItem {
+  /** The name as git sorts it: a directory as if it ended with '/'. */
+  key: Buffer;
+  /** `<mode> <name>\0<20-byte oid>`. */
+  bytes: Buffer;
+}
+
+/**
+ * Each item's serialised form, computed once: items are immutable and shared between a cached tree
+ * and the trees built from it, so an append encodes only the items it changed.
+ */
+const encoded = new WeakMap<TreeItem, EncodedItem>();
+
+function encodeItem(it: TreeItem): EncodedItem {
+  let e = encoded.get(it);
+  if (!e) {
+    e = {
+      key: Buffer.from(it.type === 'tree' ? it.path + '/' : it.path, 'utf8'),
+      bytes: Buffer.concat([
+        Buffer.from(`${it.mode.replace(/^0/, '')} ${it.path}\0`, 'utf8'),
+        Buffer.from(it.oid, 'hex'),
+      ]),
+    };
+    encoded.set(it, e);
+  }
+  return e;
+}
+
 /** Git's tree order: names compared bytewise, a directory as if its name ended with '/'. */
 export function serialiseTree(items: TreeItem[]): Buffer {
-  const keyed = items.map((it) => ({
-    it,
-    key: Buffer.from(it.type === 'tree' ? it.path + '/' : it.path, 'utf8'),
-  }));
+  const keyed = items.map(encodeItem);
   keyed.sort((a, b) => Buffer.compare(a.key, b.key));
-  const parts: Buffer[] = [];
-  for (const { it } of keyed) {
-    parts.push(Buffer.from(`${it.mode.replace(/^0/, '')} ${it.path}\0`, 'utf8'));
-    parts.push(Buffer.from(it.oid, 'hex'));
-  }
-  return Buffer.concat(parts);
+  return Buffer.concat(keyed.map((e) => e.bytes));
 }
 
 export interface Ident {

@@ -22,6 +22,8 @@ export { commitMessage, headline, trailers, encodeEntry, decodeEntry, MAX_LOG_BY
 export {
   recordPath,
   servicePath,
+  serviceDir,
+  serviceShard,
   stepsDir,
   stepLogName,
   deploymentDir,
@@ -32,3 +34,4 @@ export type { PushResult } from './push.js';
 export type { LockOwner } from './lock.js';
 export { STATE_FORMAT_VERSION, upgradeEntry, upgradeRecord, upgradeServiceView } from './format.js';
 export { ViewOverlay } from './view-overlay.js';
+export { LAYOUT_FILE, layoutFileContent } from './services-layout.js';

@@ -1,9 +1,13 @@
 /**
- * Every append writes a handful of loose objects; left alone they become hundreds of thousands of
- * small files. Once enough have been written since the last pass, the writer packs them in the
- * background (`git repack -d`: one new pack of the loose objects, whose loose copies go), and
- * consolidates the packs when there are many (`git repack -a -d`). Never `gc`: refs are not packed
- * under the writer's CAS protocol, and nothing Orbit wrote is ever pruned.
+ * Every append writes one small pack; left alone they would become thousands of packs, and git
+ * looks an object up in each pack's index in turn. Once `packLimit` packs have been written since
+ * the last look (and at the first append after an open), the writer counts the packs and, when
+ * there are `packLimit` or more, consolidates them in the background with
+ * `git repack --geometric=2 -d`: the small packs (and any loose objects an older Orbit left) are
+ * rolled into one, and a pack is rewritten only when the newer ones together grow to half its
+ * size, so the work stays proportional to what was appended, not to the history. Every object of
+ * a rolled-up pack is kept, reachable or not. Never `gc`: refs are not packed under the writer's
+ * CAS protocol, and nothing Orbit wrote is ever pruned.
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,17 +15,19 @@ import { OrbitError } from '../util/errors.js';
 import { git } from './git-cli.js';
 
 export interface MaintenanceOptions {
-  /** Loose objects written before a pack pass; 0 turns maintenance off. Default 5000. */
-  looseObjectLimit?: number;
-  /** Packs that make a pass consolidate them into one. Default 50 (git's gc.autoPackLimit). */
+  /** Packs that make a pass consolidate them; 0 turns maintenance off. Default 50 (git's gc.autoPackLimit). */
   packLimit?: number;
 }
 
+const DEFAULT_PACK_LIMIT = 50;
+
 export class Maintenance {
-  private loose = 0;
+  /** Packs in the repository as far as this writer knows; unknown (due for a look) after an open. */
+  private packs = Number.POSITIVE_INFINITY;
   private running: Promise<void> | null = null;
   /** The last failure, cleared by a successful pass; reported, never thrown. */
   lastError: OrbitError | null = null;
+  /** Consolidations run. */
   passes = 0;
 
   constructor(
@@ -29,37 +35,47 @@ export class Maintenance {
     private readonly options: MaintenanceOptions = {},
   ) {}
 
-  /** Counts the objects an append wrote; starts a pass in the background when due. */
-  afterAppend(objectsWritten: number): void {
-    const limit = this.options.looseObjectLimit ?? 5000;
-    this.loose += objectsWritten;
-    if (limit <= 0 || this.loose < limit || this.running) return;
-    this.loose = 0;
+  private get limit(): number {
+    return this.options.packLimit ?? DEFAULT_PACK_LIMIT;
+  }
+
+  /** Counts the packs an append wrote; looks (and consolidates) in the background when due. */
+  afterAppend(packsWritten: number): void {
+    this.packs += packsWritten;
+    if (this.limit <= 0 || this.packs < this.limit || this.running) return;
     this.running = this.pass()
       .then(
         () => {
           this.lastError = null;
-          this.passes++;
         },
         (err: unknown) => {
+          // Look again only after another limit's worth of appends.
+          this.packs = 0;
           this.lastError = err instanceof OrbitError ? err : new OrbitError('E_STATE_GIT', String(err));
         },
       )
       .finally(() => {
         this.running = null;
+        // Appends went on during the pass: they may have made another one due.
+        this.afterAppend(0);
       });
   }
 
-  private async pass(): Promise<void> {
-    await git(this.gitdir, ['repack', '-d', '-q']);
-    const packs = (await readdir(path.join(this.gitdir, 'objects', 'pack'))).filter((f) =>
-      f.endsWith('.pack'),
-    );
-    if (packs.length >= (this.options.packLimit ?? 50)) await git(this.gitdir, ['repack', '-a', '-d', '-q']);
+  private async countPacks(): Promise<number> {
+    const files = await readdir(path.join(this.gitdir, 'objects', 'pack'));
+    return files.filter((f) => f.endsWith('.idx')).length;
   }
 
-  /** Waits for a running pass (close waits, so the lock outlives it). */
+  private async pass(): Promise<void> {
+    this.packs = await this.countPacks();
+    if (this.packs < this.limit) return;
+    await git(this.gitdir, ['repack', '--geometric=2', '-d', '-q']);
+    this.passes++;
+    this.packs = await this.countPacks();
+  }
+
+  /** Waits for running passes (close waits, so the lock outlives them). */
   async idle(): Promise<void> {
-    await this.running;
+    while (this.running) await this.running;
   }
 }

@@ -1,12 +1,16 @@
+import { createHash } from 'node:crypto';
 import { OrbitError } from '../util/errors.js';
 import { isSafeServiceName } from '../util/service-name.js';
 
 /**
- * Where each view lives in a state commit's tree. Deployments are sharded twice by sequence
- * (10,000s then 100s) so no tree object grows with history: an append rewrites only small trees.
+ * Where each view lives in a state commit's tree (format 3). Services are sharded by a hash of
+ * their name (256 shards) and deployments twice by sequence (10,000s then 100s), so no tree object
+ * grows with the number of services or with history: an append rewrites only small trees.
+ * Logs written before format 3 keep services flat (`services/<service>/`): see services-layout.ts.
  */
 export const ENTRY_FILE = 'entry.json';
 export const CURSOR_FILE = 'cursor.json';
+export const SERVICES_DIR = 'services';
 
 /** `@` joins a service and its environment (`api@prod-3`); util/service-name.ts. */
 const SAFE = /^[A-Za-z0-9][A-Za-z0-9._@-]*$/;
@@ -41,16 +45,29 @@ function range(n: number, size: number): string {
   return `${lo}-${lo + size - 1}`;
 }
 
+/**
+ * `waffle` → `8f`: the first two hex digits of sha1(name), so that 10,000 services make shards of
+ * about 40, whatever their names look like (`svc-0001`…). In a shell:
+ * `printf %s waffle | sha1sum | cut -c1-2`.
+ */
+export function serviceShard(serviceId: string): string {
+  return createHash('sha1').update(serviceId).digest('hex').slice(0, 2);
+}
+
+/** `['services', '<shard>', '<service>']`. */
+export function serviceDir(serviceId: string): string[] {
+  return [SERVICES_DIR, serviceShard(serviceId), serviceId];
+}
+
 export function servicePath(serviceId: string): string[] {
-  return ['services', serviceId, 'current.json'];
+  return [...serviceDir(serviceId), 'current.json'];
 }
 
 /** Derived from the id alone (`<service>-<sequence>`), so a reader needs nothing but the id. */
 export function deploymentDir(deployId: string): string[] {
   const seq = sequenceOf(deployId);
   return [
-    'services',
-    parseDeploymentId(deployId)?.service ?? deployId,
+    ...serviceDir(parseDeploymentId(deployId)?.service ?? deployId),
     'deployments',
     range(seq, 10_000),
     range(seq, 100),

@@ -10,15 +10,31 @@ import { walkHistory } from './history.js';
 import { withSignature } from './commit-signature.js';
 import { checkIntegrity, branchFileName, orbitDir, LastWrittenFile, type StateTrust } from './integrity.js';
 import { acquireWriterLock, writerAlive, type LockOwner, type WriterLock } from './lock.js';
-import { LooseObjectWriter } from './loose-objects.js';
 import { ObjectReader } from './object-reader.js';
-import { CURSOR_FILE, ENTRY_FILE, recordPath, servicePath, stepLogName, stepsDir } from './paths.js';
+import { PackWriter } from './pack-writer.js';
+import {
+  CURSOR_FILE,
+  ENTRY_FILE,
+  SERVICES_DIR,
+  recordPath,
+  servicePath,
+  stepLogName,
+  stepsDir,
+} from './paths.js';
 import { applyEntry, relatedDeployments, unwindPlanOf, type ViewSource } from './projection.js';
 import { BranchPusher, type PushResult } from './push.js';
 import { upgradeRecord, upgradeServiceView } from './format.js';
 import { casBranch, clearStaleRefLock, readBranch } from './refs.js';
 import { sshSign, type SigningKey } from './ssh-signature.js';
 import { BoundedCache, TreeStore, type FileChange } from './tree-store.js';
+import {
+  flatPath,
+  layoutFileContent,
+  layoutOf,
+  shardFlatServices,
+  LAYOUT_FILE,
+  type ServicesLayout,
+} from './services-layout.js';
 import type {
   DeploymentRecord,
   HistoryItem,
@@ -36,7 +52,7 @@ export interface OpenStateLogOptions extends OpenStateOptions {
   readOnly?: boolean;
   /** Called after each push attempt of the state branch (only with `pushRemote`). */
   onPush?: (result: PushResult) => void;
-  /** Packing the loose objects appends leave behind. */
+  /** Consolidating the small packs appends leave behind. */
   maintenance?: MaintenanceOptions;
   /** Signed state commits: the key this writer signs with, the signers every reader accepts. */
   signing?: StateSigning;
@@ -60,7 +76,7 @@ export interface OrbitStateLog extends StateLog {
   readonly lastPushError: OrbitError | null;
   /** Waits until the newest head has been pushed (or the push given up). */
   flushPush(): Promise<void>;
-  /** Background packing of loose objects: its last error and how many passes ran. */
+  /** Background consolidation of small packs: its last error and how many passes ran. */
   readonly maintenance: Pick<Maintenance, 'lastError' | 'passes' | 'idle'>;
   /** Throws E_STATE_DISK_FULL / E_STATE_NOT_WRITABLE when the next entry might not be written. */
   ensureWritable(): Promise<void>;
@@ -81,6 +97,8 @@ class GitStateLog implements OrbitStateLog {
   private readonly trees: TreeStore;
   private headSha: string | null = null;
   private headRoot: string | null = null;
+  /** How the head tree holds services: sharded (format 3), or flat (a log written before it). */
+  private layout: ServicesLayout = 'sharded';
   private headEntry: LogEntry | null = null;
   /** Parsed views at the current head, keyed by path; `null` records a known absence. */
   private views = new BoundedCache<Parsed | null>(10_000);
@@ -88,7 +106,7 @@ class GitStateLog implements OrbitStateLog {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   private pusher: BranchPusher | null = null;
-  private readonly objects: LooseObjectWriter;
+  private readonly objects: PackWriter;
   private readonly tmpDir: string;
   private lastWritten: LastWrittenFile | null = null;
   readonly maintenance: Maintenance;
@@ -103,7 +121,7 @@ class GitStateLog implements OrbitStateLog {
     this.branch = options.branch ?? DEFAULT_BRANCH;
     this.reader = new ObjectReader(gitdir);
     this.tmpDir = path.join(orbitDir(gitdir), 'tmp');
-    this.objects = new LooseObjectWriter(gitdir, this.tmpDir);
+    this.objects = new PackWriter(gitdir, this.tmpDir);
     this.trees = new TreeStore(this.reader);
     this.maintenance = new Maintenance(gitdir, options.maintenance);
     if (options.pushRemote && !this.readOnly) {
@@ -133,6 +151,7 @@ class GitStateLog implements OrbitStateLog {
     if (this.lock) {
       await clearStaleRefLock(this.gitdir, this.branch);
       await resetTmpDir(this.tmpDir);
+      await this.objects.clearOrphans();
     }
     const head = await this.checkedHead(await readBranch(this.gitdir, this.branch));
     // The temp-file pool fills after the first append: an open (and its first reads) stays quiet.
@@ -143,6 +162,7 @@ class GitStateLog implements OrbitStateLog {
   private async moveTo(head: string | null): Promise<void> {
     this.headSha = head;
     this.headRoot = head ? await this.treeOf(head) : null;
+    this.layout = await layoutOf(this.trees, this.headRoot);
     this.headEntry = null;
     this.views = new BoundedCache(10_000);
   }
@@ -180,11 +200,16 @@ class GitStateLog implements OrbitStateLog {
     }
   }
 
+  /** Where a (sharded) path is in the head tree. */
+  private at(path: string[]): string[] {
+    return this.layout === 'flat' ? flatPath(path) : path;
+  }
+
   private async view<T extends Parsed>(path: string[]): Promise<T | null> {
     const key = path.join('/');
     const hit = this.views.get(key);
     if (hit !== undefined) return hit as T | null;
-    const text = await this.trees.readFile(this.headRoot, path);
+    const text = await this.trees.readFile(this.headRoot, this.at(path));
     const parsed =
       text === null ? null : (upgradeView(key, JSON.parse(text) as Record<string, unknown>) as T);
     this.views.set(key, parsed);
@@ -192,7 +217,7 @@ class GitStateLog implements OrbitStateLog {
   }
 
   private async stepLogAt(deployId: string, stepIndex: number): Promise<string | null> {
-    const items = await this.trees.list(this.headRoot, stepsDir(deployId));
+    const items = await this.trees.list(this.headRoot, this.at(stepsDir(deployId)));
     const item = items.find((x) => x.path.startsWith(`${stepIndex}-`) && x.type === 'blob');
     return item ? this.trees.readBlob(item.oid) : null;
   }
@@ -207,13 +232,23 @@ class GitStateLog implements OrbitStateLog {
 
   async services(): Promise<ServiceView[]> {
     await this.refresh();
-    const items = await this.trees.list(this.headRoot, ['services']);
     const out: ServiceView[] = [];
-    for (const it of items) {
-      const v = it.type === 'tree' ? await this.view<ServiceView>(servicePath(it.path)) : null;
+    for (const id of await this.serviceIds()) {
+      const v = await this.view<ServiceView>(servicePath(id));
       if (v) out.push(structuredClone(v));
     }
     return out;
+  }
+
+  /** Every service directory's name in the head tree, in either layout. */
+  private async serviceIds(): Promise<string[]> {
+    const top = (await this.trees.list(this.headRoot, [SERVICES_DIR])).filter((it) => it.type === 'tree');
+    if (this.layout === 'flat') return top.map((it) => it.path);
+    const ids: string[] = [];
+    for (const shard of top)
+      for (const it of await this.trees.readTree(shard.oid)) if (it.type === 'tree') ids.push(it.path);
+    // In the order of a flat tree, as before shards: git's, a directory's name as if it ended with '/'.
+    return ids.sort((a, b) => Buffer.compare(Buffer.from(`${a}/`), Buffer.from(`${b}/`)));
   }
 
   async deployment(deployId: string): Promise<DeploymentRecord | null> {
@@ -317,7 +352,10 @@ class GitStateLog implements OrbitStateLog {
       }
     }
 
-    const files: FileChange[] = [{ path: [ENTRY_FILE], content: encodeEntry(e) }];
+    const files: FileChange[] = [
+      { path: [ENTRY_FILE], content: encodeEntry(e) },
+      { path: [LAYOUT_FILE], content: layoutFileContent() },
+    ];
     const viewUpdates: [string[], Parsed][] = [];
     for (const s of changes.services) viewUpdates.push([servicePath(s.service_id), s]);
     for (const r of changes.deployments) viewUpdates.push([recordPath(r.deploy_id), r]);
@@ -330,12 +368,16 @@ class GitStateLog implements OrbitStateLog {
       });
 
     const previousEntry = e.deploy_id && own ? await this.lastEntryOf(e.deploy_id, own) : null;
-    const update = await this.trees.build(this.headRoot, files);
+    // A log written before format 3 moves to the sharded layout in this entry's commit.
+    const reshard =
+      this.layout === 'flat' && this.headRoot ? await shardFlatServices(this.trees, this.headRoot) : null;
+    if (reshard) this.trees.remember(reshard);
+    const update = await this.trees.build(reshard?.root ?? this.headRoot, files);
     const commit = this.commitObject(e, update.root, previousEntry);
 
     // Every object is in place under its final name before the branch may point at it; then the
     // branch moves atomically, and only from where this writer left it.
-    const written = await this.objects.writeAll([...update.objects, commit]);
+    const written = await this.objects.writeAll([...(reshard?.objects ?? []), ...update.objects, commit]);
     this.trees.remember(update);
     this.lastWritten?.pending(commit.oid);
     await casBranch(this.gitdir, this.branch, this.headSha, commit.oid);
@@ -343,11 +385,12 @@ class GitStateLog implements OrbitStateLog {
 
     this.headSha = commit.oid;
     this.headRoot = update.root;
+    this.layout = 'sharded';
     this.headEntry = e;
     for (const [path, v] of viewUpdates) this.views.set(path.join('/'), v);
     if (e.deploy_id) this.lastEntry.set(e.deploy_id, commit.oid);
     this.pusher?.schedule(commit.oid);
-    this.maintenance.afterAppend(written);
+    this.maintenance.afterAppend(written > 0 ? 1 : 0);
     return commit.oid;
   }
 

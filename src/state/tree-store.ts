@@ -42,7 +42,7 @@ interface Trie {
 /**
  * Reads trees through the cat-file reader (cached by oid) and builds new trees in memory,
  * rewriting only the trees on changed paths: every other subtree keeps its oid. Writing the new
- * objects is the caller's (see `LooseObjectWriter`).
+ * objects is the caller's (see `PackWriter`).
  */
 export class TreeStore {
   private readonly trees = new BoundedCache<TreeItem[]>(20_000);

@@ -243,7 +243,7 @@ export interface DeploymentRecord {
   last_entry?: string | null;
 }
 
-/** The per-service view: `services/<service>/current.json` on the state branch. */
+/** The per-service view: `services/<shard>/<service>/current.json` on the state branch (paths.ts). */
 export interface ServiceView {
   format_version: number;
   service_id: string;

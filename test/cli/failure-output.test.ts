@@ -15,6 +15,7 @@ import type { DeploymentRecord, LogEntry } from '../../src/state/types.js';
 import { orbit, type CliResult } from '../support/cli.js';
 import { ConfigRepo } from '../support/config-repo.js';
 import { api, startTestDaemon } from '../daemon/helpers.js';
+import { recordPath } from '../../src/state/paths.js';
 
 const PW = 'Qz7-swordfish-K';
 const env = { ORBIT_VAR_pw: PW };
@@ -56,9 +57,7 @@ beforeAll(async () => {
 afterAll(() => repo.remove());
 
 const record = (): DeploymentRecord =>
-  JSON.parse(
-    repo.git('show', 'orbit/state:services/web/deployments/0-9999/0-99/web-1/record.json'),
-  ) as DeploymentRecord;
+  JSON.parse(repo.git('show', `orbit/state:${recordPath('web-1').join('/')}`)) as DeploymentRecord;
 
 describe("a failed step's stderr", () => {
   it('is recorded masked and bounded as stderr_tail in the failed step of the record', () => {

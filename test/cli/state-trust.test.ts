@@ -7,6 +7,7 @@ import { isOrbitError } from '../../src/util/errors.js';
 import { orbit } from '../support/cli.js';
 import { ConfigRepo, Trace, tracedService, values } from '../support/config-repo.js';
 import { pushTamperedRecord } from '../support/state-tamper.js';
+import { recordPath } from '../../src/state/paths.js';
 
 const repo = new ConfigRepo();
 afterAll(() => repo.remove());
@@ -22,13 +23,9 @@ describe('a tampered state branch', () => {
     expect((await orbit(['reconcile', '--repo', repo.dir])).code).toBe(0);
     expect(trace.next()).toEqual(['+deploy:1']);
 
-    const foreign = pushTamperedRecord(
-      repo.dir,
-      'services/web/deployments/0-9999/0-99/web-1/record.json',
-      (r) => {
-        r.steps[0]!.reverse_action!.args = ['sh', '-c', `echo pwned > ${evil}`];
-      },
-    );
+    const foreign = pushTamperedRecord(repo.dir, recordPath('web-1').join('/'), (r) => {
+      r.steps[0]!.reverse_action!.args = ['sh', '-c', `echo pwned > ${evil}`];
+    });
 
     for (const args of [['unwind', 'web'], ['status']]) {
       const r = await orbit([...args, '--repo', repo.dir]);

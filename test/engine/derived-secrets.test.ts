@@ -15,6 +15,7 @@ import { openEngine } from '../../src/engine/open.js';
 import { ConfigRepo, Trace } from '../support/config-repo.js';
 import { orbit } from '../support/cli.js';
 import { CTX } from '../config/helpers.js';
+import { recordPath } from '../../src/state/paths.js';
 
 const PW = 'Xy9-hunter2-Q';
 const AUTH = `Basic ${Buffer.from(`u:${PW}`, 'utf8').toString('base64')}`;
@@ -68,9 +69,7 @@ describe('values derived from a sensitive variable', () => {
     const objects = allObjects();
     for (const leaked of DERIVED) expect(objects).not.toContain(leaked);
     // What the log holds instead: the marker, and the recipe naming the secret only.
-    const record = JSON.parse(
-      repo.git('show', 'orbit/state:services/web/deployments/0-9999/0-99/web-1/record.json'),
-    ) as {
+    const record = JSON.parse(repo.git('show', `orbit/state:${recordPath('web-1').join('/')}`)) as {
       steps: Array<{ reverse_action: { env: Record<string, string>; derived: unknown[] } }>;
     };
     const step = record.steps[0]!;

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runNode, type CliResult } from '../support/cli.js';
+import { servicePath } from '../../src/state/paths.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'orbit-demo-'));
@@ -31,7 +32,7 @@ describe('npm start (scripts/demo.ts)', () => {
     expect(log).toMatch(/^waffle-5: unwound \(reason revert\)$/m);
     expect(log).toMatch(/^waffle-3 step 2\/3 deploy: failed/m);
     const current = JSON.parse(
-      execFileSync('git', ['show', 'orbit/state:services/waffle/current.json'], {
+      execFileSync('git', ['show', `orbit/state:${servicePath('waffle').join('/')}`], {
         cwd: repo,
         encoding: 'utf8',
       }),

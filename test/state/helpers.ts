@@ -10,8 +10,12 @@ export function tempRepo(opts: { bare?: boolean } = {}): string {
   return dir;
 }
 
-export function gitOut(dir: string, args: string[]): string {
-  return execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+export function gitOut(dir: string, args: string[], input?: string): string {
+  return execFileSync('git', ['-C', dir, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    input,
+  });
 }
 
 /** A commit made by someone other than Orbit (git's plumbing), on top of `parent`; its sha. */

@@ -12,6 +12,7 @@ import {
 import { isOrbitError, type OrbitError } from '../../src/util/errors.js';
 import { pushTamperedRecord } from '../support/state-tamper.js';
 import { deployment, gitOut, tempRepo } from './helpers.js';
+import { recordPath } from '../../src/state/paths.js';
 
 const open: OrbitStateLog[] = [];
 afterEach(async () => {
@@ -30,7 +31,7 @@ async function refusal(p: Promise<unknown>): Promise<OrbitError> {
   return err;
 }
 
-const RECORD = 'services/waffle/deployments/0-9999/0-99/waffle-1/record.json';
+const RECORD = recordPath('waffle-1').join('/');
 
 /** The attack: a commit on top of Orbit's head whose record runs something else in reverse. */
 const tamper = (dir: string, sign?: { key: string }): string =>

@@ -10,30 +10,27 @@ afterEach(async () => {
   log = null;
 });
 
-const looseCount = (dir: string): number =>
-  Number(/^count: (\d+)$/m.exec(gitOut(dir, ['count-objects', '-v']))?.[1]);
+const packCount = (dir: string): number =>
+  fs.readdirSync(path.join(dir, '.git/objects/pack')).filter((f) => f.endsWith('.pack')).length;
 
 describe('state log maintenance', () => {
-  it('packs the loose objects appends leave behind, while appends and reads go on', async () => {
+  it('consolidates the small packs appends leave behind, while appends and reads go on', async () => {
     const dir = tempRepo();
-    log = await openStateLog({ dir, maintenance: { looseObjectLimit: 40, packLimit: 3 } });
+    log = await openStateLog({ dir, maintenance: { packLimit: 8 } });
     for (let n = 1; n <= 8; n++) {
       for (const e of deployment(`waffle-${n}`, ['migrate', 'deploy'])) await log.append(e);
       await log.maintenance.idle(); // a pass runs in the background; let each one finish here
-      // The long-lived reader still finds objects whose loose copies a pass removed.
+      // The long-lived reader still finds objects whose pack a pass rolled up and removed.
       expect(await log.stepLog('waffle-1', 0)).not.toBeNull();
       expect((await log.history({ limit: 3 })[Symbol.asyncIterator]().next()).done).toBe(false);
     }
     await log.close();
     expect(log.maintenance.lastError).toBeNull();
     expect(log.maintenance.passes).toBeGreaterThan(2);
-    // Consolidated: never more packs than the limit.
-    expect(
-      fs.readdirSync(path.join(dir, '.git/objects/pack')).filter((f) => f.endsWith('.pack')).length,
-    ).toBeLessThanOrEqual(3);
+    // 48 appends, one pack each: once the passes are done, fewer packs than the limit.
+    expect(packCount(dir)).toBeLessThan(8);
     const counts = gitOut(dir, ['count-objects', '-v']);
     expect(Number(/^in-pack: (\d+)$/m.exec(counts)?.[1])).toBeGreaterThan(300);
-    expect(looseCount(dir)).toBeLessThan(2 * 40); // bounded by the limit, not by history
 
     // Everything still reads back, through Orbit and through git, and the next writer appends.
     log = await openStateLog({ dir });
@@ -44,12 +41,32 @@ describe('state log maintenance', () => {
     gitOut(dir, ['fsck', '--full', '--strict']);
   });
 
-  it('does nothing with looseObjectLimit = 0', async () => {
+  it('rolls up, at the first append after an open, the packs and loose objects an earlier writer left', async () => {
     const dir = tempRepo();
-    log = await openStateLog({ dir, maintenance: { looseObjectLimit: 0 } });
+    log = await openStateLog({ dir, maintenance: { packLimit: 0 } });
+    for (const e of deployment('waffle-1', ['migrate', 'deploy', 'smoke'])) await log.append(e);
+    await log.close();
+    // Loose objects as an Orbit before packs wrote them (git's plumbing stands in for it).
+    const loose = gitOut(dir, ['hash-object', '-w', '--stdin'], 'an object an older Orbit wrote\n').trim();
+    expect(packCount(dir)).toBe(8);
+
+    log = await openStateLog({ dir, maintenance: { packLimit: 8 } });
+    for (const e of deployment('waffle-2', ['migrate'])) await log.append(e);
+    await log.maintenance.idle();
+    expect(log.maintenance.passes).toBe(1);
+    expect(packCount(dir)).toBeLessThanOrEqual(4);
+    expect(Number(/^count: (\d+)$/m.exec(gitOut(dir, ['count-objects', '-v']))?.[1])).toBe(0);
+    // Nothing is pruned: the unreferenced object is kept, now packed.
+    expect(gitOut(dir, ['cat-file', '-p', loose])).toBe('an object an older Orbit wrote\n');
+    gitOut(dir, ['fsck', '--full', '--strict']);
+  });
+
+  it('does nothing with packLimit = 0', async () => {
+    const dir = tempRepo();
+    log = await openStateLog({ dir, maintenance: { packLimit: 0 } });
     for (const e of deployment('waffle-1', ['migrate', 'deploy'])) await log.append(e);
     await log.close();
     expect(log.maintenance.passes).toBe(0);
-    expect(looseCount(dir)).toBeGreaterThan(10);
+    expect(packCount(dir)).toBe(6);
   });
 });

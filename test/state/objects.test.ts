@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { inflateSync } from 'node:zlib';
 import git from 'isomorphic-git';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStateLog, type OrbitStateLog } from '../../src/state/index.js';
 import { hashObject, serialiseCommit } from '../../src/state/git-objects.js';
 import { deployment, entry, gitOut, tempRepo } from './helpers.js';
+import { stepsDir } from '../../src/state/paths.js';
 
 let log: OrbitStateLog | null = null;
 afterEach(async () => {
@@ -14,22 +14,27 @@ afterEach(async () => {
   log = null;
 });
 
-/** Every loose object file under `objects/`: `[oid, path]`. */
-function looseObjects(gitdir: string): [string, string][] {
-  const out: [string, string][] = [];
-  const root = path.join(gitdir, 'objects');
-  for (const d of fs.readdirSync(root)) {
-    if (!/^[0-9a-f]{2}$/.test(d)) continue;
-    for (const f of fs.readdirSync(path.join(root, d))) out.push([d + f, path.join(root, d, f)]);
-  }
-  return out;
+/** The packs under `objects/pack/`, by name without extension. */
+function packs(gitdir: string): string[] {
+  return fs
+    .readdirSync(path.join(gitdir, 'objects', 'pack'))
+    .filter((f) => f.endsWith('.pack'))
+    .map((f) => f.slice(0, -'.pack'.length));
 }
 
+const looseCount = (dir: string): number =>
+  Number(/^count: (\d+)$/m.exec(gitOut(dir, ['count-objects', '-v']))?.[1]);
+
 describe('state log objects', () => {
-  it('writes valid loose objects directly: git fsck --full --strict is clean, every object hashes to its name', async () => {
+  it('writes one pack per append that git reads as its own: fsck and verify-pack are clean, the index is byte for byte what git computes', async () => {
     const dir = tempRepo();
-    log = await openStateLog({ dir });
-    for (const e of deployment('waffle-1', ['migrate', 'deploy'])) await log.append(e);
+    const gitdir = path.join(dir, '.git');
+    log = await openStateLog({ dir, maintenance: { packLimit: 0 } });
+    let appends = 0;
+    for (const e of deployment('waffle-1', ['migrate', 'deploy'])) {
+      await log.append(e);
+      appends++;
+    }
     // Unicode, an author git would refuse verbatim, a big log (deflated off the event loop),
     // the same content twice (an object that exists already), an empty log.
     await log.append(
@@ -46,28 +51,26 @@ describe('state log objects', () => {
     await log.append(entry('step-applied', { ...step, log: big, exit_code: 0 }));
     await log.append(entry('commit-seen', { service_id: '', config_commit: 'c1' }));
     await log.append(entry('commit-seen', { service_id: '', config_commit: 'c1' }));
+    appends += 5;
     await log.close();
     log = null;
 
-    const gitdir = path.join(dir, '.git');
     gitOut(dir, ['fsck', '--full', '--strict', '--no-dangling']);
-    const loose = looseObjects(gitdir);
-    expect(loose.length).toBeGreaterThan(50);
-    for (const [oid, file] of loose) {
-      const raw = inflateSync(fs.readFileSync(file));
-      const nul = raw.indexOf(0);
-      const [type, len] = raw.subarray(0, nul).toString().split(' ');
-      expect(Number(len)).toBe(raw.length - nul - 1);
-      expect(hashObject(type as 'blob', raw.subarray(nul + 1))).toBe(oid);
+    // No loose objects at all: one pack (two files) per append, with nothing but the append's objects.
+    expect(looseCount(dir)).toBe(0);
+    const names = packs(gitdir);
+    expect(names).toHaveLength(appends);
+    const out = path.join(dir, 'reindexed.idx');
+    for (const name of names) {
+      const pack = path.join(gitdir, 'objects', 'pack', `${name}.pack`);
+      // Checks the pack's and the index's checksums, every object's crc32 and that it hashes to its name.
+      gitOut(dir, ['verify-pack', pack]);
+      gitOut(dir, ['index-pack', '-o', out, pack]);
+      expect(fs.readFileSync(out).equals(fs.readFileSync(pack.replace(/\.pack$/, '.idx')))).toBe(true);
+      fs.rmSync(out);
     }
-    expect(
-      gitOut(dir, [
-        'show',
-        'orbit/state~2:services/waffle/deployments/0-9999/0-99/waffle-2/steps/0-migrate.log',
-      ]),
-    ).toBe(big);
-    // No temp files left among the objects, nothing left in the temp dir after close.
-    expect(loose.every(([oid]) => /^[0-9a-f]{40}$/.test(oid))).toBe(true);
+    expect(gitOut(dir, ['show', `orbit/state~2:${stepsDir('waffle-2').join('/')}/0-migrate.log`])).toBe(big);
+    // Nothing left in the temp dir after close.
     expect(fs.readdirSync(path.join(gitdir, 'orbit', 'tmp'))).toEqual([]);
     expect(fs.readFileSync(path.join(gitdir, 'orbit', 'orbit%2Fstate.last'), 'utf8')).toBe(
       gitOut(dir, ['rev-parse', 'orbit/state']),
@@ -99,15 +102,28 @@ describe('state log objects', () => {
     expect(hashObject('commit', serialiseCommit(commit))).toBe(expected);
   });
 
-  it('a killed writer leaves only temp files, which the next writer clears', async () => {
+  it('a killed writer leaves only temp files and at most a pack without its index, which the next writer clears', async () => {
     const dir = tempRepo();
     log = await openStateLog({ dir });
     await log.append(entry('commit-seen', { service_id: '', config_commit: 'c1' }));
     await log.close();
     const tmp = path.join(dir, '.git', 'orbit', 'tmp');
     fs.writeFileSync(path.join(tmp, 'obj-1-dead-0'), 'torn');
+    // Killed between renaming a pack and its index: git ignores such a pack; an old one goes.
+    const packDir = path.join(dir, '.git', 'objects', 'pack');
+    const orphan = path.join(packDir, `pack-${'a'.repeat(40)}.pack`);
+    const fresh = path.join(packDir, `pack-${'b'.repeat(40)}.pack`);
+    fs.writeFileSync(orphan, 'PACK');
+    fs.writeFileSync(fresh, 'PACK');
+    const old = new Date(Date.now() - 120_000);
+    fs.utimesSync(orphan, old, old);
     log = await openStateLog({ dir });
     expect(fs.readdirSync(tmp)).not.toContain('obj-1-dead-0');
+    expect(fs.existsSync(orphan)).toBe(false);
+    // A fresh one may be git's own repack between its two renames: left alone.
+    expect(fs.existsSync(fresh)).toBe(true);
+    fs.rmSync(fresh);
+    expect(packs(path.join(dir, '.git'))).toHaveLength(1);
     await log.append(entry('commit-seen', { service_id: '', config_commit: 'c2' }));
     execFileSync('git', ['-C', dir, 'fsck', '--full', '--strict', '--no-dangling'], { stdio: 'ignore' });
   });

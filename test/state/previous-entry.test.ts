@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStateLog, type OrbitStateLog } from '../../src/state/index.js';
 import { deployment, entry, gitOut, tempRepo } from './helpers.js';
+import { recordPath } from '../../src/state/paths.js';
 
 /**
  * Puts a `git` first on PATH that records its arguments, then runs the real one: which git
@@ -96,7 +97,7 @@ describe('Orbit-Previous-Entry after a restart', () => {
     open.length = 0;
 
     // An older Orbit's record: the same, without `last_entry`; appended as a commit on top.
-    const recPath = 'services/waffle/deployments/0-9999/0-99/waffle-1/record.json';
+    const recPath = recordPath('waffle-1').join('/');
     const rec = JSON.parse(gitOut(dir, ['show', `orbit/state:${recPath}`])) as Record<string, unknown>;
     expect(rec.last_entry).toBe(lastOfWaffle);
     delete rec.last_entry;

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openStateLog, type OrbitStateLog, type PushResult } from '../../src/state/index.js';
 import { isOrbitError } from '../../src/util/errors.js';
 import { commitTree, deployment, entry, gitOut, tempRepo } from './helpers.js';
+import { serviceDir, servicePath } from '../../src/state/paths.js';
 
 const open: OrbitStateLog[] = [];
 async function openLog(...args: Parameters<typeof openStateLog>): Promise<OrbitStateLog> {
@@ -58,7 +59,7 @@ describe('state log', () => {
     const trailers = gitOut(dir, ['log', '-1', '--format=%(trailers)', shas[4]!]);
     expect(trailers).toContain('Orbit-Event: step-applied');
     expect(trailers).toContain(`Orbit-Previous-Entry: ${shas[3]}`);
-    expect(JSON.parse(gitOut(dir, ['show', 'orbit/state:services/waffle/current.json'])).current).toBe(
+    expect(JSON.parse(gitOut(dir, ['show', `orbit/state:${servicePath('waffle').join('/')}`])).current).toBe(
       'waffle-2',
     );
     expect(JSON.parse(gitOut(dir, ['show', `${shas[0]}:entry.json`])).kind).toBe('deploy-started');
@@ -74,11 +75,11 @@ describe('state log', () => {
     const log = await openLog({ dir });
     for (const e of deployment('waffle-1', ['a'])) await log.append(e);
     for (const e of deployment('pancake-1', ['a'])) await log.append(e);
-    const before = gitOut(dir, ['rev-parse', 'orbit/state:services/waffle']).trim();
+    const before = gitOut(dir, ['rev-parse', `orbit/state:${serviceDir('waffle').join('/')}`]).trim();
     await log.append(
       entry('unwind-started', { service_id: 'pancake', deploy_id: 'pancake-1', reason: 'user' }),
     );
-    expect(gitOut(dir, ['rev-parse', 'orbit/state:services/waffle']).trim()).toBe(before);
+    expect(gitOut(dir, ['rev-parse', `orbit/state:${serviceDir('waffle').join('/')}`]).trim()).toBe(before);
   });
 
   it('works in a bare repository, and a fresh open reads what an earlier one wrote', async () => {
