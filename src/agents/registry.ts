@@ -42,7 +42,10 @@ export interface CreateAgentsOptions {
  * gRPC) and the HTTP agent cost a CLI start that runs only exec steps ~150 ms they never use. What
  * validation reads of a kind, its contract, is static data (contracts.ts).
  */
-function lazyAgent<A extends Agent>(kind: string, load: () => Promise<A>): Agent & { instance(): Promise<A> } {
+function lazyAgent<A extends Agent>(
+  kind: string,
+  load: () => Promise<A>,
+): Agent & { instance(): Promise<A> } {
   let loading: Promise<A> | undefined;
   const instance = () => (loading ??= load());
   return { kind, instance, run: async (inv, ctx) => (await instance()).run(inv, ctx) };
@@ -84,7 +87,10 @@ export function createAgents(options: CreateAgentsOptions = {}): AgentSet {
     },
     kinds: () => [...agents.keys()].sort(),
     cleanup: async () => {
-      const [{ cleanupManaged }, agent] = await Promise.all([import('./docker-cleanup.js'), docker.instance()]);
+      const [{ cleanupManaged }, agent] = await Promise.all([
+        import('./docker-cleanup.js'),
+        docker.instance(),
+      ]);
       return cleanupManaged(agent.docker, options.docker?.instance);
     },
     custom: (kind, definition) => new CustomAgent(kind, definition, docker),

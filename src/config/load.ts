@@ -43,7 +43,11 @@ export async function loadService(
  * The texts a service's config is made of (orbit.hcl, its deploy.hcl and values.hcl), read but not
  * parsed: the part of a load that touches the repository (the config evaluator parses elsewhere).
  */
-export async function readServiceSources(repoDir: string, service: string, ref?: string): Promise<SourceTexts> {
+export async function readServiceSources(
+  repoDir: string,
+  service: string,
+  ref?: string,
+): Promise<SourceTexts> {
   assertSafeServiceName(service);
   const reader = await repoReader(repoDir, ref);
   const [orbit, deploy, values] = await readAll(reader, [

@@ -624,11 +624,17 @@ export class Engine implements CommitJobHost {
 
   /** Resolves deployments a crash left running or unwinding: their applied steps are unwound. */
   async recover(): Promise<JobOutcome[]> {
-    // Leftover containers can only come from a process before this one: look once.
-    this.cleanup ??= Promise.resolve(this.options.agents.cleanup?.()).then(() => undefined);
+    const left = await this.state.inFlight();
+    // Leftover containers can only come from a process before this one, and only while a
+    // deployment was in flight (a container is removed before its step's end is written): look
+    // once, at the first recovery, and not at all after a clean stop (which spares an exec-only
+    // run the docker client).
+    this.cleanup ??= Promise.resolve(left.length > 0 ? this.options.agents.cleanup?.() : null).then(
+      () => undefined,
+    );
     await this.cleanup;
     // A blocked unwind waits for a person (`orbit unwind`), not for a restart.
-    const inFlight = (await this.state.inFlight()).filter((d) => d.status !== 'unwind-blocked');
+    const inFlight = left.filter((d) => d.status !== 'unwind-blocked');
     const outcomes = await Promise.all(
       inFlight.map((d) =>
         this.streams.enqueue({

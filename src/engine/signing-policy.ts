@@ -38,7 +38,8 @@ export class SigningPolicy {
   /** `settings`: orbit.hcl's settings at a commit (the engine's evaluator reads them). */
   constructor(
     private readonly repoDir: string,
-    private readonly settingsOf: (ref: string) => Promise<RepoSettings> = (ref) => loadRepoSettings(repoDir, ref),
+    private readonly settingsOf: (ref: string) => Promise<RepoSettings> = (ref) =>
+      loadRepoSettings(repoDir, ref),
   ) {}
 
   /** Whether `sha` may deploy, and the signer it is recorded as when it was checked. */
