@@ -318,6 +318,7 @@ export class IsolatedLoader {
     if (!c) return;
     if (c.exitCode !== null || c.signalCode !== null) return;
     const gone = new Promise((resolve) => c.once('exit', resolve));
+    c.ref(); // an idle evaluator is unref'd: its exit must still be awaited
     c.kill('SIGKILL');
     await gone;
   }

@@ -36,5 +36,5 @@ describe('the engine keeps the HCL parser out of its own process', () => {
 
     expect(instantiate).not.toHaveBeenCalled();
     expect(compile).not.toHaveBeenCalled();
-  });
+  }, 120_000);
 });
