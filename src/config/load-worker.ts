@@ -120,6 +120,9 @@ function serve(send: (m: EvaluatorResponse) => void): void {
     void answer(request).then(send);
   });
   process.on('disconnect', () => process.exit(0));
+  // A Ctrl-C reaches the whole process group: the parent decides what stops (a first one lets
+  // running work finish), and stops this process itself (SIGKILL) or by going away.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => undefined);
   void warmUp().then(() => send({ ready: true }));
 }
 
