@@ -8,14 +8,18 @@ import { median, round } from './stats.js';
  * Node), the HCL parser's WebAssembly loaded in the process, loaded in a worker thread of it (which
  * shares its address space), or in Orbit's config evaluator (a child process, src/config/isolated-load.ts).
  * Each case runs in a fresh process, the cases interleaved over `ORBIT_BENCH_ROUNDS` rounds (default
- * 3) of `ORBIT_BENCH_SPAWNS` spawns each (default 40). `blocked_ms`: how long `spawn()` holds the
- * event loop (fork + exec happen inside it); `exit_ms`: until the child's exit is seen.
+ * 3) of `ORBIT_BENCH_SPAWNS` spawns each (default 40), after `ORBIT_BENCH_SETTLE_MS` (default 4000)
+ * for V8 to finish compiling the WebAssembly in the background (a few seconds of CPU wherever the
+ * parser is, which would otherwise compete with the spawns on a small machine). `blocked_ms`: how
+ * long `spawn()` holds the event loop (fork + exec happen inside it); `exit_ms`: until the child's
+ * exit is seen.
  */
 const CASES = ['bare', 'wasm-in-process', 'wasm-in-worker', 'wasm-in-child'] as const;
 type Case = (typeof CASES)[number];
 const CASE_VAR = 'ORBIT_SPAWN_COST_CASE';
 const SPAWNS = Number(process.env.ORBIT_BENCH_SPAWNS ?? 40);
 const ROUNDS = Number(process.env.ORBIT_BENCH_ROUNDS ?? 3);
+const SETTLE_MS = Number(process.env.ORBIT_BENCH_SETTLE_MS ?? 4000);
 
 const HCL = 'step {\n  name = "w"\n  agent = "exec"\n  forward = ["true"]\n}\n';
 
@@ -47,6 +51,7 @@ async function runCase(which: Case): Promise<void> {
     await loader.warmUp();
     stop = () => loader.close();
   }
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const blocked: number[] = [];
   const exit: number[] = [];
   for (let i = 0; i < SPAWNS; i++) {
@@ -79,6 +84,7 @@ export async function spawnCost(): Promise<Record<string, unknown>> {
   return {
     spawns: SPAWNS,
     rounds: ROUNDS,
+    settle_ms: SETTLE_MS,
     ...Object.fromEntries(
       CASES.map((c) => [
         c,
