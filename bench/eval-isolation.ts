@@ -8,10 +8,10 @@ import { resolveVariables } from '../src/config/render.js';
 import { median, round } from './stats.js';
 
 /**
- * What evaluating a service's config in a worker thread costs: one load (read from git, parse,
- * check, resolve variables) in the calling thread, and the same through the worker (plus its
+ * What evaluating a service's config in the evaluator process costs: one load (read from git, parse,
+ * check, resolve variables) in the calling thread, and the same through the evaluator (plus its
  * trial render and the structured clone of the result), median of N (`ORBIT_BENCH_LOADS`, default
- * 30), alternating; and the worker's start-up (paid once, and again after a load hits a limit).
+ * 30), alternating; and the evaluator's start-up (paid once, and again after a load hits a limit).
  */
 const LOADS = Number(process.env.ORBIT_BENCH_LOADS ?? 30);
 const ms = (t0: number): number => performance.now() - t0;

@@ -18,6 +18,7 @@ export const benchmarks: Record<string, () => Promise<unknown>> = {
   dashboard: async () => (await import('./dashboard.js')).dashboardBench(),
   peers: async () => (await import('./peers.js')).peersBench(),
   scale: async () => (await import('./scale.js')).scaleBench(),
+  'spawn-cost': async () => (await import('./spawn-cost.js')).spawnCost(),
 };
 
 async function main(): Promise<void> {

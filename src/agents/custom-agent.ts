@@ -1,4 +1,3 @@
-import type { DockerAgent } from './docker-agent.js';
 import type { Agent, AgentContext, AgentResult, Invocation } from './types.js';
 
 /** A custom agent as declared in HCL: `agent "cap" { image = "...", ...defaults }`. */
@@ -18,7 +17,8 @@ export class CustomAgent implements Agent {
   constructor(
     readonly kind: string,
     private readonly definition: CustomAgentDefinition,
-    private readonly docker: DockerAgent,
+    /** The docker agent the image runs through. */
+    private readonly docker: Agent,
   ) {}
 
   run(inv: Invocation, ctx: AgentContext): Promise<AgentResult> {

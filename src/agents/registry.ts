@@ -1,10 +1,10 @@
 import { OrbitError } from '../util/errors.js';
 import { CustomAgent, type CustomAgentDefinition } from './custom-agent.js';
-import { DockerAgent } from './docker-agent.js';
+import type { DockerAgent } from './docker-agent.js';
 import type { DockerOptions } from './docker-client.js';
-import { cleanupManaged, type CleanupReport } from './docker-cleanup.js';
+import type { CleanupReport } from './docker-cleanup.js';
 import { ExecAgent, type ExecAgentOptions } from './exec-agent.js';
-import { HttpAgent, type HttpAgentOptions } from './http-agent.js';
+import type { HttpAgentOptions } from './http-agent.js';
 import type { Agent } from './types.js';
 
 export type { CleanupReport } from './docker-cleanup.js';
@@ -37,6 +37,20 @@ export interface CreateAgentsOptions {
   extraAgents?: Agent[];
 }
 
+/**
+ * An agent whose implementation is imported on its first run: the docker client (dockerode, with
+ * gRPC) and the HTTP agent cost a CLI start that runs only exec steps ~150 ms they never use. What
+ * validation reads of a kind, its contract, is static data (contracts.ts).
+ */
+function lazyAgent<A extends Agent>(
+  kind: string,
+  load: () => Promise<A>,
+): Agent & { instance(): Promise<A> } {
+  let loading: Promise<A> | undefined;
+  const instance = () => (loading ??= load());
+  return { kind, instance, run: async (inv, ctx) => (await instance()).run(inv, ctx) };
+}
+
 /** Builds the agent kinds. The one place that knows every kind. */
 export function createAgents(options: CreateAgentsOptions = {}): AgentSet {
   const agents = new Map<string, Agent>();
@@ -48,10 +62,13 @@ export function createAgents(options: CreateAgentsOptions = {}): AgentSet {
     agents.set(a.kind, a);
   };
 
-  const docker = new DockerAgent(options.docker);
+  const docker = lazyAgent<DockerAgent>(
+    'docker',
+    async () => new (await import('./docker-agent.js')).DockerAgent(options.docker),
+  );
   add(new ExecAgent(options.exec));
   add(docker);
-  add(new HttpAgent(options.http));
+  add(lazyAgent('http', async () => new (await import('./http-agent.js')).HttpAgent(options.http)));
   // ack (wait for a human approval) and pause (a wait, or one until an approval): openEngine passes
   // them in `extraAgents`, since they wait on the engine's approval broker rather than on a process.
   for (const a of options.extraAgents ?? []) add(a);
@@ -69,7 +86,13 @@ export function createAgents(options: CreateAgentsOptions = {}): AgentSet {
       return a;
     },
     kinds: () => [...agents.keys()].sort(),
-    cleanup: () => cleanupManaged(docker.docker, options.docker?.instance),
+    cleanup: async () => {
+      const [{ cleanupManaged }, agent] = await Promise.all([
+        import('./docker-cleanup.js'),
+        docker.instance(),
+      ]);
+      return cleanupManaged(agent.docker, options.docker?.instance);
+    },
     custom: (kind, definition) => new CustomAgent(kind, definition, docker),
   };
 }

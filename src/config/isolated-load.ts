@@ -1,25 +1,37 @@
 /**
- * Evaluating untrusted config off the daemon's thread: a worker (node:worker_threads) with a heap
- * limit, terminated when one load takes longer than the timeout. A runaway evaluation (doubling
- * constants, a huge flatten) then costs the worker, while the daemon keeps answering /healthz and
+ * Evaluating config in a child process (the config evaluator, load-worker.ts) with a heap limit,
+ * killed when one evaluation takes longer than the timeout. A runaway evaluation (doubling
+ * constants, a huge flatten) then costs that process, while the daemon keeps answering /healthz and
  * stopping on SIGTERM. The failure is a ConfigError whose code is E_EVAL_LIMIT, so the engine
  * records it as that commit's `commit-rejected` and goes on with the other services.
+ *
+ * A process, not a worker thread: once the HCL parser's WebAssembly is in a process, each
+ * `spawn()` there blocks its event loop 5–12 ms instead of about 1 ms (fork copies its address
+ * space, which a worker thread shares; `npm run bench -- spawn-cost`). The engine spawns every agent
+ * and git process, so the parser stays out of it. Files are read here, in the engine's process;
+ * the evaluator only parses and evaluates the texts it is sent, and sees no environment but the
+ * request's `ORBIT_VAR_*` values.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, OrbitError } from '../util/errors.js';
-import { WORKER_MARK, type LoadRequest, type LoadResponse } from './load-worker.js';
-import { deployPath } from './paths.js';
+import { EVALUATOR_ARG } from './evaluator-arg.js';
+import { readRepoSettingsSource, readServiceSources, repoSettingsFromSource } from './load.js';
+import type { EvaluatorRequest, EvaluatorResponse } from './load-worker.js';
+import { ORBIT_FILE, deployPath } from './paths.js';
 import { ENV_PREFIX } from './render.js';
-import type { ResolvedVariables, ServiceSpec } from './types.js';
+import type { RepoSettings, ResolvedVariables, ServiceSpec } from './types.js';
 
 export interface IsolationOptions {
-  /** Longest evaluation of one service at one commit; default 10 s. */
+  /** Longest evaluation of one service at one commit; default 10 s (Infinity: none). */
   timeoutMs?: number;
-  /** The worker's old-generation heap limit; default 256 MiB. */
-  maxHeapMb?: number;
+  /** The evaluator's old-generation heap limit; default 256 MiB (null: Node's own). */
+  maxHeapMb?: number | null;
 }
+
+/** The CLI's evaluation: out of its process like the daemon's, but with no limits, as before. */
+export const UNBOUNDED: IsolationOptions = { timeoutMs: Infinity, maxHeapMb: null };
 
 /** A load stopped at its limit: a ConfigError (commit-rejected) carrying the code E_EVAL_LIMIT. */
 export class EvalLimitError extends ConfigError {
@@ -36,88 +48,128 @@ export interface LoadedConfig {
   vars: ResolvedVariables;
 }
 
+/** Which service's config to load, at which commit. */
+export interface LoadRequest {
+  repoDir: string;
+  service: string;
+  ref: string;
+  knownAgents?: string[];
+  /** Only the ORBIT_VAR_* entries of the engine's environment (see `variableEnv`). */
+  env: Record<string, string | undefined>;
+}
+
+type Request = EvaluatorRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
+
 interface InFlight {
-  request: LoadRequest;
+  request: Request;
+  /** For `evaluating()` and the E_EVAL_LIMIT message. */
+  what: { service: string; file: string; commit: string };
   /** Whether `abort()` may drop it: a new commit's load yes; the secrets an unwind needs, no. */
   abortable: boolean;
-  resolve: (v: LoadedConfig) => void;
+  resolve: (v: unknown) => void;
   reject: (e: Error) => void;
 }
 
-/**
- * In source mode (tsx) the worker runs load-worker.ts through tsx; from the bundle it loads the
- * bundle itself, whose load-worker module starts serving when it sees WORKER_MARK (the CLI's main
- * does not run in a worker).
- */
-function workerEntry(): { entry: string; tsx: string | null } {
+/** What the evaluator process runs: load-worker.ts through tsx from the sources, else the bundle. */
+function evaluatorEntry(): { entry: string; execArgv: string[] } {
   const here = import.meta.url;
-  if (!here.endsWith('.ts')) return { entry: here, tsx: null };
-  // tsx's ESM entry (its CommonJS one cannot register the loader from an eval'd worker).
-  const tsx =
-    typeof import.meta.resolve === 'function'
-      ? import.meta.resolve('tsx/esm/api')
-      : pathToFileURL(
-          createRequire(here)
-            .resolve('tsx/esm/api')
-            .replace(/\.cjs$/, '.mjs'),
-        ).href;
-  return { entry: new URL('./load-worker.ts', here).href, tsx };
+  if (!here.endsWith('.ts')) {
+    // The bundle's chunks sit beside its entry, dist/orbit.mjs, whose main serves on EVALUATOR_ARG.
+    return { entry: fileURLToPath(new URL('./orbit.mjs', here)), execArgv: [] };
+  }
+  const tsx = createRequire(here).resolve('tsx'); // its loader, registered by --import
+  return { entry: fileURLToPath(new URL('./load-worker.ts', here)), execArgv: ['--import', tsx] };
 }
 
-const BOOT = `
-const { workerData } = require('node:worker_threads');
-(async () => {
-  if (workerData.tsx) (await import(workerData.tsx)).register();
-  await import(workerData.entry);
-})();
-`;
+/** The evaluator needs no secrets and no tokens: only what Node itself reads. */
+function evaluatorEnv(): NodeJS.ProcessEnv {
+  const keep = ['PATH', 'TMPDIR', 'TMP', 'TEMP', 'TZ', 'LANG', 'LC_ALL'];
+  return Object.fromEntries(keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
+}
+
+/** Node's last words when a heap limit is reached (it aborts, so no error event says so). */
+const OUT_OF_MEMORY = /heap out of memory|Reached heap limit/;
 
 export class IsolatedLoader {
-  private worker: Worker | null = null;
+  private child: ChildProcess | null = null;
+  /** The child's stderr since it started (its tail): how it died. */
+  private stderr = '';
   private readonly queue: InFlight[] = [];
-  private current: (InFlight & { timer: NodeJS.Timeout; since: string }) | null = null;
+  private current: (InFlight & { id: number; timer: NodeJS.Timeout | null; since: string }) | null = null;
   private nextId = 1;
   private ready = false;
   private closed = false;
   readonly timeoutMs: number;
-  readonly maxHeapMb: number;
+  readonly maxHeapMb: number | null;
 
   constructor(options: IsolationOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.maxHeapMb = options.maxHeapMb ?? 256;
+    this.maxHeapMb = options.maxHeapMb === undefined ? 256 : options.maxHeapMb;
   }
 
-  /** The load in flight: which service at which commit, since when (ISO time); null when idle. */
+  /** The service load in flight: which service at which commit, since when (ISO time); else null. */
   evaluating(): { service: string; commit: string; since: string } | null {
     const c = this.current;
-    return c ? { service: c.request.service, commit: c.request.ref, since: c.since } : null;
+    return c?.what.service ? { service: c.what.service, commit: c.what.commit, since: c.since } : null;
   }
 
-  load(request: Omit<LoadRequest, 'id'>, options: { abortable?: boolean } = {}): Promise<LoadedConfig> {
-    if (this.closed) return Promise.reject(new OrbitError('E_SHUTTING_DOWN', 'the config loader is closed'));
-    return new Promise((resolve, reject) => {
-      this.queue.push({
-        request: { ...request, id: this.nextId++ },
-        abortable: options.abortable ?? true,
-        resolve,
-        reject,
-      });
-      this.pump();
-    });
+  /** A service's config at a commit, its variables resolved and trial-rendered; throws ConfigError. */
+  async load(request: LoadRequest, options: { abortable?: boolean } = {}): Promise<LoadedConfig> {
+    return (await this.service(request, true, options.abortable ?? true)) as LoadedConfig;
+  }
+
+  /** A service's spec alone (what an unwind reads its sensitive variables from); never aborted. */
+  async spec(request: Omit<LoadRequest, 'env'>): Promise<ServiceSpec> {
+    return (await this.service({ ...request, env: {} }, false, false)) as ServiceSpec;
+  }
+
+  /** orbit.hcl's settings at `ref`; without an orbit.hcl the defaults, evaluated by nobody. */
+  async settings(repoDir: string, ref: string): Promise<RepoSettings> {
+    this.assertOpen();
+    const text = await readRepoSettingsSource(repoDir, ref);
+    if (text === null) return repoSettingsFromSource(null);
+    const what = { service: '', file: ORBIT_FILE, commit: ref };
+    return (await this.enqueue({ op: 'settings', text }, what, true)) as RepoSettings;
+  }
+
+  /** Starts the evaluator ahead of the first load (its start-up overlaps the caller's own work). */
+  async warmUp(): Promise<void> {
+    await this.enqueue({ op: 'settings', text: '' }, { service: '', file: ORBIT_FILE, commit: '' }, true);
   }
 
   /**
-   * Drops the abortable loads at once, queued and in flight (the worker is stopped, a new one
+   * Drops the abortable loads at once, queued and in flight (the evaluator is killed, a new one
    * serves what remains): they fail with E_SHUTTING_DOWN, not as a rejection of their commits.
    */
   async abort(): Promise<void> {
     await this.drop((q) => q.abortable);
   }
 
-  /** Drops every load and stops the worker for good. */
+  /** Drops every load and stops the evaluator for good. */
   async close(): Promise<void> {
     this.closed = true;
     await this.drop(() => true);
+  }
+
+  private async service(request: LoadRequest, check: boolean, abortable: boolean): Promise<unknown> {
+    this.assertOpen();
+    // Read here: the evaluator's time budget is evaluation time, and it needs no repository.
+    const sources = await readServiceSources(request.repoDir, request.service, request.ref);
+    const what = { service: request.service, file: deployPath(request.service), commit: request.ref };
+    const { service, ref, knownAgents, env } = request;
+    return this.enqueue({ op: 'service', service, ref, sources, knownAgents, env, check }, what, abortable);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new OrbitError('E_SHUTTING_DOWN', 'the config loader is closed');
+  }
+
+  private enqueue(request: Request, what: InFlight['what'], abortable: boolean): Promise<unknown> {
+    this.assertOpen();
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request, what, abortable, resolve, reject });
+      this.pump();
+    });
   }
 
   private async drop(which: (q: InFlight) => boolean): Promise<void> {
@@ -127,62 +179,75 @@ export class IsolatedLoader {
     this.queue.splice(0, this.queue.length, ...kept);
     if (this.current && which(this.current)) {
       this.finish()!.reject(stopped);
-      await this.stopWorker();
+      await this.stopChild();
     }
-    if (this.closed) await this.stopWorker();
+    if (this.closed) await this.stopChild();
     else this.pump();
   }
 
-  /** A new worker is sent loads once it has loaded its modules: start-up is not evaluation time. */
+  /** A new evaluator is sent loads once it has loaded its modules: start-up is not evaluation time. */
   private start(): void {
-    if (this.worker) return;
-    const { entry, tsx } = workerEntry();
-    const w = new Worker(BOOT, {
-      eval: true,
-      workerData: { [WORKER_MARK]: true, entry, tsx },
-      resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb },
-      stdout: false,
-      stderr: false,
+    if (this.child) return;
+    const { entry, execArgv } = evaluatorEntry();
+    const heap = this.maxHeapMb === null ? [] : [`--max-old-space-size=${this.maxHeapMb}`];
+    const child = fork(entry, [EVALUATOR_ARG], {
+      execArgv: [...heap, ...execArgv],
+      env: evaluatorEnv(),
+      serialization: 'advanced', // structured clone, as a worker's messages were
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
+    this.stderr = '';
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (d: string) => (this.stderr = (this.stderr + d).slice(-4096)));
     this.ready = false;
-    w.on('message', (response: LoadResponse) => {
+    child.on('message', (response: EvaluatorResponse) => {
+      if (child !== this.child) return;
       if ('ready' in response && response.ready) {
         this.ready = true;
         this.pump();
       } else this.answer(response);
     });
-    w.on('error', (err) => this.died(err));
-    w.on('exit', () => this.died(null));
-    this.worker = w;
+    child.on('error', (err) => child === this.child && this.died(err));
+    // 'close': stderr is read to its end, so an out-of-memory death can be told from others.
+    child.on('close', (code, signal) => child === this.child && this.died(null, code, signal));
+    this.child = child;
+  }
+
+  /** Busy: the evaluator keeps this process alive; idle: it does not. */
+  private hold(busy: boolean): void {
+    const c = this.child;
+    if (!c) return;
+    const handles = [c, c.channel, c.stderr] as Array<{ ref?(): void; unref?(): void } | null | undefined>;
+    for (const h of handles) (busy ? h?.ref : h?.unref)?.call(h);
   }
 
   private pump(): void {
     if (this.current || this.closed || this.queue.length === 0) return;
-    if (!this.worker) this.start();
-    if (!this.ready) {
-      this.worker!.ref();
-      return;
-    }
+    if (!this.child) this.start();
+    this.hold(true);
+    if (!this.ready) return;
     const next = this.queue.shift()!;
-    const timer = setTimeout(() => this.limit(`took longer than ${this.timeoutMs} ms`), this.timeoutMs);
-    this.current = { ...next, timer, since: new Date().toISOString() };
-    this.worker!.ref();
-    this.worker!.postMessage(next.request);
+    const id = this.nextId++;
+    const timer = Number.isFinite(this.timeoutMs)
+      ? setTimeout(() => this.limit(`took longer than ${this.timeoutMs} ms`), this.timeoutMs)
+      : null;
+    this.current = { ...next, id, timer, since: new Date().toISOString() };
+    this.child!.send({ ...next.request, id } as EvaluatorRequest);
   }
 
   private finish(): InFlight | null {
     const c = this.current;
     if (!c) return null;
-    clearTimeout(c.timer);
+    if (c.timer) clearTimeout(c.timer);
     this.current = null;
-    this.worker?.unref();
+    this.hold(false);
     return c;
   }
 
-  private answer(response: LoadResponse): void {
-    if ('ready' in response || !this.current || this.current.request.id !== response.id) return;
+  private answer(response: EvaluatorResponse): void {
+    if ('ready' in response || !this.current || this.current.id !== response.id) return;
     const c = this.finish()!;
-    if (response.ok) c.resolve({ spec: response.spec, vars: response.vars });
+    if (response.ok) c.resolve(response.value);
     else {
       const f = response.failure;
       c.reject(
@@ -198,12 +263,13 @@ export class IsolatedLoader {
     this.pump();
   }
 
-  /** The load in flight hit a limit: the worker is dropped (a new one serves the next load). */
+  /** The load in flight hit a limit: the evaluator is killed (a new one serves the next load). */
   private limit(why: string): void {
     const c = this.finish();
     if (!c) return;
-    void this.stopWorker();
-    const file = deployPath(c.request.service);
+    void this.stopChild();
+    const { service, file, commit } = c.what;
+    const subject = service ? `service "${service}"` : file;
     c.reject(
       new EvalLimitError([
         {
@@ -211,43 +277,49 @@ export class IsolatedLoader {
           line: 1,
           column: 1,
           code: 'E_EVAL_LIMIT',
-          message: `evaluating service "${c.request.service}" at ${c.request.ref.slice(0, 12)} ${why}: stopped`,
+          message: `evaluating ${subject} at ${commit.slice(0, 12)} ${why}: stopped`,
         },
       ]),
     );
     this.pump();
   }
 
-  /** Out of memory is the config's doing; any other death of the worker is Orbit's. */
-  private died(err: Error | null): void {
-    this.worker = null;
+  /** Out of memory is the config's doing; any other death of the evaluator is Orbit's. */
+  private died(err: Error | null, code?: number | null, signal?: NodeJS.Signals | null): void {
+    this.child = null;
+    const wasReady = this.ready;
+    this.ready = false;
+    const how = err?.message ?? (signal ? `killed by ${signal}` : `exited with ${code}`);
     if (!this.current) {
+      if (wasReady) {
+        this.pump(); // died idle (killed from outside?): the next load starts a new one
+        return;
+      }
       // Died before it was ready: Orbit cannot evaluate at all; say so to whoever waits.
-      const failed = new OrbitError(
-        'E_INTERNAL',
-        `the config evaluation worker did not start: ${err?.message ?? 'exited'}`,
-      );
+      const failed = new OrbitError('E_INTERNAL', `the config evaluator did not start: ${how}`, {
+        stderr: this.stderr.slice(-1000),
+      });
       for (const q of this.queue.splice(0)) q.reject(failed);
       return;
     }
-    if ((err as NodeJS.ErrnoException | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-      this.limit(`ran out of memory (limit ${this.maxHeapMb} MiB)`);
+    if (OUT_OF_MEMORY.test(this.stderr)) {
+      this.limit(`ran out of memory (limit ${this.maxHeapMb ?? 'Node default'} MiB)`);
       return;
     }
     const c = this.finish()!;
-    c.reject(
-      new OrbitError('E_INTERNAL', `the config evaluation worker stopped: ${err?.message ?? 'exited'}`),
-    );
+    c.reject(new OrbitError('E_INTERNAL', `the config evaluator stopped: ${how}`));
     this.pump();
   }
 
-  private async stopWorker(): Promise<void> {
-    const w = this.worker;
-    this.worker = null;
-    if (!w) return;
-    w.removeAllListeners('exit');
-    w.removeAllListeners('message');
-    w.on('error', () => undefined);
-    await w.terminate();
+  private async stopChild(): Promise<void> {
+    const c = this.child;
+    this.child = null;
+    this.ready = false;
+    if (!c) return;
+    if (c.exitCode !== null || c.signalCode !== null) return;
+    const gone = new Promise((resolve) => c.once('exit', resolve));
+    c.ref(); // an idle evaluator is unref'd: its exit must still be awaited
+    c.kill('SIGKILL');
+    await gone;
   }
 }

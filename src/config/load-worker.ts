@@ -1,46 +1,52 @@
 /**
- * The body of the evaluation worker (see isolated-load.ts): loads, checks and trial-renders one
- * service's config at a commit, so a runaway evaluation burns this thread, never the daemon's.
- * It runs when this module is loaded in a worker started with WORKER_MARK in its data.
+ * The body of the config evaluator (see isolated-load.ts), a child process: parses, checks and
+ * trial-renders one service's config from its texts, so a runaway evaluation burns this process,
+ * never the daemon's, and the HCL parser's WebAssembly lives here, not in the process that spawns
+ * agents and git. It reads nothing itself: the texts come with each request. It serves when it is
+ * started with EVALUATOR_ARG and an IPC channel (src/cli/main.ts starts it so from the bundle).
  */
 import type { ErrorCode } from '../util/error-codes.js';
-import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { ConfigError, OrbitError } from '../util/errors.js';
 import { assertContracts } from './contract-check.js';
 import { hitEvalLimit } from './eval-limit.js';
-import { loadService, loadServiceFromSources } from './load.js';
+import { EVALUATOR_ARG } from './evaluator-arg.js';
+import { loadServiceFromSources, repoSettingsFromSource, type SourceTexts } from './load.js';
 import { renderPlan, resolveVariables } from './render.js';
-import type { RenderContext, ResolvedVariables, ServiceSpec } from './types.js';
+import type { RenderContext, ServiceSpec } from './types.js';
 
-export const WORKER_MARK = 'orbitConfigLoadWorker';
+export type EvaluatorRequest = { id: number } & (
+  | {
+      op: 'service';
+      service: string;
+      /** The commit the texts were read at (for the trial render's `orbit.commit`). */
+      ref: string;
+      sources: SourceTexts;
+      knownAgents?: string[];
+      /** Only the ORBIT_VAR_* entries of the engine's environment. */
+      env: Record<string, string | undefined>;
+      /** Also resolve the variables, trial-render and check contracts (else: the spec alone). */
+      check: boolean;
+    }
+  | { op: 'settings'; text: string }
+);
 
-export interface LoadRequest {
-  id: number;
-  repoDir: string;
-  service: string;
-  ref: string;
-  knownAgents?: string[];
-  /** Only the ORBIT_VAR_* entries of the engine's environment. */
-  env: Record<string, string | undefined>;
-}
-
-export type LoadFailure =
+export type EvaluatorFailure =
   | { kind: 'config'; diagnostics: ConfigError['diagnostics'] }
   | { kind: 'orbit'; code: ErrorCode; message: string; data: Record<string, unknown> }
   | { kind: 'error'; message: string };
 
-export type LoadResponse =
+export type EvaluatorResponse =
   | { ready: true; id?: undefined }
-  | { id: number; ok: true; spec: ServiceSpec; vars: ResolvedVariables }
-  | { id: number; ok: false; failure: LoadFailure };
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; failure: EvaluatorFailure };
 
 /** Every step rendered once with unknown outputs: what a plan evaluates, bounded here. */
-function trialRender(spec: ServiceSpec, vars: ResolvedVariables, request: LoadRequest): void {
+function trialRender(spec: ServiceSpec, vars: ReturnType<typeof resolveVariables>, ref: string): void {
   const ctx: RenderContext = {
     orbit: {
-      deployment_id: `${request.service}-0`,
-      service: request.service,
-      commit: request.ref,
+      deployment_id: `${spec.service}-0`,
+      service: spec.service,
+      commit: ref,
       author: '',
       timestamp: new Date(0).toISOString(),
       sequence: 0,
@@ -60,16 +66,21 @@ function trialRender(spec: ServiceSpec, vars: ResolvedVariables, request: LoadRe
   }
 }
 
-export async function loadInWorker(request: LoadRequest): Promise<LoadResponse> {
+async function evaluate(request: EvaluatorRequest): Promise<unknown> {
+  if (request.op === 'settings') return repoSettingsFromSource(request.text);
+  const spec = await loadServiceFromSources(request.sources, request.service, {
+    knownAgents: request.knownAgents,
+  });
+  if (!request.check) return spec;
+  const vars = resolveVariables(spec, {}, request.env);
+  trialRender(spec, vars, request.ref);
+  assertContracts(spec, vars); // as the engine did when it loaded in its own thread
+  return { spec, vars };
+}
+
+export async function answer(request: EvaluatorRequest): Promise<EvaluatorResponse> {
   try {
-    const spec = await loadService(request.repoDir, request.service, {
-      ref: request.ref,
-      knownAgents: request.knownAgents,
-    });
-    const vars = resolveVariables(spec, {}, request.env);
-    trialRender(spec, vars, request);
-    assertContracts(spec, vars); // as the engine does when it loads in its own thread
-    return { id: request.id, ok: true, spec, vars };
+    return { id: request.id, ok: true, value: await evaluate(request) };
   } catch (err) {
     if (err instanceof ConfigError)
       return { id: request.id, ok: false, failure: { kind: 'config', diagnostics: err.diagnostics } };
@@ -103,10 +114,17 @@ async function warmUp(): Promise<void> {
   ).catch(() => undefined);
 }
 
-const port = parentPort;
-if (!isMainThread && port && (workerData as Record<string, unknown> | null)?.[WORKER_MARK]) {
-  port.on('message', (request: LoadRequest) => {
-    void loadInWorker(request).then((response) => port.postMessage(response));
+/** One request at a time, as the parent sends them; the parent gone, the evaluator goes too. */
+function serve(send: (m: EvaluatorResponse) => void): void {
+  process.on('message', (request: EvaluatorRequest) => {
+    void answer(request).then(send);
   });
-  void warmUp().then(() => port.postMessage({ ready: true }));
+  process.on('disconnect', () => process.exit(0));
+  // A Ctrl-C reaches the whole process group: the parent decides what stops (a first one lets
+  // running work finish), and stops this process itself (SIGKILL) or by going away.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => undefined);
+  void warmUp().then(() => send({ ready: true }));
 }
+
+const send = process.send?.bind(process);
+if (send && process.argv[2] === EVALUATOR_ARG) serve((m) => send(m));

@@ -36,21 +36,34 @@ export async function loadService(
   service: string,
   options: LoadOptions = {},
 ): Promise<ServiceSpec> {
+  const sources = await readServiceSources(repoDir, service, options.ref);
+  return loadServiceFromSources(sources, service, { knownAgents: options.knownAgents });
+}
+
+/**
+ * The texts a service's config is made of (orbit.hcl, its deploy.hcl and values.hcl), read but not
+ * parsed: the part of a load that touches the repository (the config evaluator parses elsewhere).
+ */
+export async function readServiceSources(
+  repoDir: string,
+  service: string,
+  ref?: string,
+): Promise<SourceTexts> {
   assertSafeServiceName(service);
-  const reader = await repoReader(repoDir, options.ref);
+  const reader = await repoReader(repoDir, ref);
   const [orbit, deploy, values] = await readAll(reader, [
     ORBIT_FILE,
     deployPath(service),
     valuesPath(service),
   ] as const);
   const inEnvironment = parseServiceId(service).environment !== null;
-  const at = options.ref ? ` at ${options.ref}` : '';
+  const at = ref ? ` at ${ref}` : '';
   // In an environment, the values file is what makes the service; the steps are shared.
   if (inEnvironment ? values === null : deploy === null) {
     const path = serviceDefinitionPath(service);
     throw new OrbitError('E_UNKNOWN_SERVICE', `unknown service "${service}": no ${path}${at}`, {
       service,
-      ref: options.ref ?? null,
+      ref: ref ?? null,
     });
   }
   if (deploy === null) {
@@ -64,11 +77,12 @@ export async function loadService(
       },
     ]);
   }
-  return loadServiceFromSources(
-    { deploy, ...(orbit !== null ? { orbit } : {}), ...(values !== null ? { values } : {}) },
-    service,
-    { knownAgents: options.knownAgents },
-  );
+  return { deploy, ...(orbit !== null ? { orbit } : {}), ...(values !== null ? { values } : {}) };
+}
+
+/** The text of orbit.hcl at `ref` (else in the working tree); null when there is none. */
+export async function readRepoSettingsSource(repoDir: string, ref?: string): Promise<string | null> {
+  return (await repoReader(repoDir, ref)).read(ORBIT_FILE);
 }
 
 /** Reads every file; the refusals of all of them (not only the first) make one ConfigError. */
@@ -118,8 +132,7 @@ export async function loadServiceFromSources(
 }
 
 export async function loadRepoSettings(repoDir: string, ref?: string): Promise<RepoSettings> {
-  const text = await (await repoReader(repoDir, ref)).read(ORBIT_FILE);
-  return repoSettingsFromSource(text);
+  return repoSettingsFromSource(await readRepoSettingsSource(repoDir, ref));
 }
 
 /** Pure: settings from the text of orbit.hcl (null: no such file, all defaults). */

@@ -50,7 +50,7 @@ export interface DaemonSettings {
   statePush: string | null;
   /** Signed state commits: file paths and the unsigned point, as given. */
   stateSigning: { keyFile?: string; allowedSignersFile?: string; signedSince?: string };
-  /** Longest evaluation of one service's config at a commit (in a worker thread), ms. */
+  /** Longest evaluation of one service's config at a commit (in the config evaluator process), ms. */
   evalTimeoutMs: number;
   host: string;
   port: number;

@@ -5,11 +5,9 @@
  */
 import os from 'node:os';
 import type { AckBroker } from '../agents/ack-broker.js';
-import { assertContracts } from '../config/contract-check.js';
-import { listServices, loadRepoSettings, loadService } from '../config/load.js';
-import { IsolatedLoader, variableEnv, type IsolationOptions } from '../config/isolated-load.js';
-import { resolveVariables } from '../config/render.js';
-import { availableSecrets } from './secrets-at-unwind.js';
+import { listServices } from '../config/load.js';
+import { IsolatedLoader, UNBOUNDED, variableEnv, type IsolationOptions } from '../config/isolated-load.js';
+import { availableSecrets, recordsSecrets } from './secrets-at-unwind.js';
 import type { ResolvedVariables } from '../config/types.js';
 import type { ScheduleSpec, ServiceSpec } from '../config/types.js';
 import { ConfigHistory } from '../git/config-history.js';
@@ -76,7 +74,10 @@ export interface EngineOptions {
   pushedBy?(commit: string): string | null;
   /** Signed state commits (key, allowed signers); see docs/state-log.md. */
   stateSigning?: StateSigning;
-  /** Evaluate each service's config in a worker thread with these limits (the daemon does). */
+  /**
+   * The limits of config evaluation (the daemon's); default none. Config is always evaluated in a
+   * child process (src/config/isolated-load.ts), so this process, which spawns agents, stays small.
+   */
   evalIsolation?: IsolationOptions;
 }
 
@@ -107,11 +108,11 @@ export const MAX_RETRIES = 2;
  * branch has no commit yet. An orbit.hcl that does not load stops a writer with its diagnostics
  * (E_CONFIG_INVALID) rather than running with settings nobody wrote.
  */
-async function configuredParallel(options: EngineOptions): Promise<number> {
+async function configuredParallel(options: EngineOptions, loader: IsolatedLoader): Promise<number> {
   // Readers never deploy: their parallelism is never used.
   if (options.readOnly) return 4;
   try {
-    const settings = await loadRepoSettings(options.repoDir, options.branch ?? 'main');
+    const settings = await loader.settings(options.repoDir, options.branch ?? 'main');
     return settings.maxParallel ?? 4;
   } catch (err) {
     if (isOrbitError(err, 'E_UNKNOWN_REF')) return 4;
@@ -149,7 +150,6 @@ export class Engine implements CommitJobHost {
   private stopRequested = false;
   private readonly drained = new Promise<void>((resolve) => (this.markDrained = resolve));
 
-  private readonly isolated: IsolatedLoader | null;
   private healRun: Promise<unknown> = Promise.resolve();
   private healNext: Promise<SyncResult[]> | null = null;
   private readonly healBackoff = new HealBackoff();
@@ -158,10 +158,10 @@ export class Engine implements CommitJobHost {
   private constructor(
     readonly options: EngineOptions,
     readonly state: StateLog,
+    private readonly isolated: IsolatedLoader,
   ) {
     this.branch = options.branch ?? 'main';
     this.history = new ConfigHistory(options.repoDir);
-    this.isolated = options.evalIsolation ? new IsolatedLoader(options.evalIsolation) : null;
     this.deps = {
       state,
       agents: options.agents,
@@ -192,27 +192,37 @@ export class Engine implements CommitJobHost {
   }
 
   static async open(options: EngineOptions): Promise<Engine> {
-    const state = await openStateLog({
-      dir: options.stateDir ?? options.repoDir,
-      branch: options.stateBranch,
-      pushRemote: options.statePush,
-      onPush: options.onStatePush,
-      readOnly: options.readOnly,
-      signing: options.stateSigning,
-    });
+    const loader = new IsolatedLoader(options.evalIsolation ?? UNBOUNDED);
+    // A writer evaluates config soon: the evaluator starts while the state log opens.
+    if (!options.readOnly) loader.warmUp().catch(() => undefined);
+    let state: StateLog;
+    try {
+      state = await openStateLog({
+        dir: options.stateDir ?? options.repoDir,
+        branch: options.stateBranch,
+        pushRemote: options.statePush,
+        onPush: options.onStatePush,
+        readOnly: options.readOnly,
+        signing: options.stateSigning,
+      });
+    } catch (err) {
+      await loader.close();
+      throw err;
+    }
     let maxParallel: number;
     try {
-      maxParallel = options.maxParallel ?? (await configuredParallel(options));
+      maxParallel = options.maxParallel ?? (await configuredParallel(options, loader));
     } catch (err) {
+      await loader.close();
       await state.close();
       throw err;
     }
-    return new Engine({ ...options, maxParallel }, state);
+    return new Engine({ ...options, maxParallel }, state, loader);
   }
 
   async close(): Promise<void> {
     await this.streams.idle();
-    await this.isolated?.close();
+    await this.isolated.close();
     await this.state.close();
   }
 
@@ -225,18 +235,18 @@ export class Engine implements CommitJobHost {
     return this.streams.idle();
   }
 
-  /** The config evaluation in flight in the worker (null when idle or not isolated). */
+  /** The config evaluation in flight in the evaluator process (null when idle). */
   evaluating(): { service: string; commit: string; since: string } | null {
-    return this.isolated?.evaluating() ?? null;
+    return this.isolated.evaluating();
   }
 
   /**
-   * Stops the config evaluation worker at once (SIGTERM must not wait for a runaway evaluation):
+   * Stops the config evaluator at once (SIGTERM must not wait for a runaway evaluation):
    * a load in flight fails with E_SHUTTING_DOWN, its commit is not marked seen, and the next start
-   * evaluates it again. Later loads (an unwind's secrets) start a new worker.
+   * evaluates it again. Later loads (an unwind's secrets) start a new evaluator.
    */
   async stopEvaluations(): Promise<void> {
-    await this.isolated?.abort();
+    await this.isolated.abort();
   }
 
   /**
@@ -576,7 +586,7 @@ export class Engine implements CommitJobHost {
   }
 
   private async healPass(): Promise<SyncResult[]> {
-    const settings = await loadRepoSettings(this.options.repoDir, this.branch).catch(() => null);
+    const settings = await this.isolated.settings(this.options.repoDir, this.branch).catch(() => null);
     if (!settings?.selfHeal) return [];
     const base = settings.selfHealBackoffMs;
     const now = this.now().getTime();
@@ -616,11 +626,17 @@ export class Engine implements CommitJobHost {
 
   /** Resolves deployments a crash left running or unwinding: their applied steps are unwound. */
   async recover(): Promise<JobOutcome[]> {
-    // Leftover containers can only come from a process before this one: look once.
-    this.cleanup ??= Promise.resolve(this.options.agents.cleanup?.()).then(() => undefined);
+    const left = await this.state.inFlight();
+    // Leftover containers can only come from a process before this one, and only while a
+    // deployment was in flight (a container is removed before its step's end is written): look
+    // once, at the first recovery, and not at all after a clean stop (which spares an exec-only
+    // run the docker client).
+    this.cleanup ??= Promise.resolve(left.length > 0 ? this.options.agents.cleanup?.() : null).then(
+      () => undefined,
+    );
     await this.cleanup;
     // A blocked unwind waits for a person (`orbit unwind`), not for a restart.
-    const inFlight = (await this.state.inFlight()).filter((d) => d.status !== 'unwind-blocked');
+    const inFlight = left.filter((d) => d.status !== 'unwind-blocked');
     const outcomes = await Promise.all(
       inFlight.map((d) =>
         this.streams.enqueue({
@@ -809,7 +825,9 @@ export class Engine implements CommitJobHost {
 
   /** `require_signed_commits` (orbit.hcl): whether `commit` may deploy, and who signed it. */
   checkSignature(commit: string): Promise<SignatureCheck> {
-    this.signing ??= new SigningPolicy(this.options.repoDir);
+    this.signing ??= new SigningPolicy(this.options.repoDir, (ref) =>
+      this.isolated.settings(this.options.repoDir, ref),
+    );
     return this.signing.check(commit);
   }
 
@@ -819,24 +837,17 @@ export class Engine implements CommitJobHost {
     commit: string,
     options: { abortable?: boolean } = {},
   ): Promise<{ spec: ServiceSpec; vars: ResolvedVariables }> {
-    if (this.isolated)
-      return this.isolated.load(
-        {
-          repoDir: this.options.repoDir,
-          service,
-          ref: commit,
-          knownAgents: this.options.agents.kinds?.(),
-          env: variableEnv(this.options.env ?? process.env),
-        },
-        options,
-      );
-    const spec = await loadService(this.options.repoDir, service, {
-      ref: commit,
-      knownAgents: this.options.agents.kinds?.(),
-    });
-    const vars = resolveVariables(spec, {}, this.options.env ?? process.env);
-    assertContracts(spec, vars); // a step its agent would refuse is refused before anything runs
-    return { spec, vars };
+    // Checked there as before: a step its agent would refuse is refused before anything runs.
+    return this.isolated.load(
+      {
+        repoDir: this.options.repoDir,
+        service,
+        ref: commit,
+        knownAgents: this.options.agents.kinds?.(),
+        env: variableEnv(this.options.env ?? process.env),
+      },
+      options,
+    );
   }
 
   async nextSequence(service: string): Promise<number> {
@@ -856,10 +867,13 @@ export class Engine implements CommitJobHost {
 
   /** Secrets to put back into recorded actions: resolved again from the deployment's commit. */
   private async secretsFor(d: DeploymentRecord): Promise<Secret[]> {
-    if (!d.config_commit) return [];
+    // A deployment that recorded no sensitive value has none to put back: its config is not read.
+    if (!d.config_commit || !recordsSecrets(d)) return [];
     let spec: ServiceSpec;
     try {
-      spec = await loadService(this.options.repoDir, d.service_id, {
+      spec = await this.isolated.spec({
+        repoDir: this.options.repoDir,
+        service: d.service_id,
         ref: d.config_commit,
         knownAgents: this.options.agents.kinds?.(),
       });

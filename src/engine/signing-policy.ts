@@ -10,6 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadRepoSettings } from '../config/load.js';
+import type { RepoSettings } from '../config/types.js';
 import { resolveCommit } from '../git/ancestry.js';
 import { run } from '../git/run.js';
 import { commitSignature, SIGNATURE_WORDS } from '../git/verify-signature.js';
@@ -34,7 +35,12 @@ export class SigningPolicy {
   private readonly settingsAt = new Map<string, Promise<Policy | null>>();
   private readonly checked = new Map<string, Promise<SignatureCheck>>();
 
-  constructor(private readonly repoDir: string) {}
+  /** `settings`: orbit.hcl's settings at a commit (the engine's evaluator reads them). */
+  constructor(
+    private readonly repoDir: string,
+    private readonly settingsOf: (ref: string) => Promise<RepoSettings> = (ref) =>
+      loadRepoSettings(repoDir, ref),
+  ) {}
 
   /** Whether `sha` may deploy, and the signer it is recorded as when it was checked. */
   check(sha: string): Promise<SignatureCheck> {
@@ -97,7 +103,7 @@ export class SigningPolicy {
   private settings(x: string): Promise<Policy | null> {
     let memo = this.settingsAt.get(x);
     if (!memo) {
-      memo = loadRepoSettings(this.repoDir, x).then(
+      memo = this.settingsOf(x).then(
         (s): Policy => ({ required: s.requireSignedCommits, signers: s.allowedSigners, at: x }),
         (err: unknown) => {
           if (err instanceof ConfigError) return null;

@@ -1,37 +1,34 @@
 import type { Command } from 'commander';
-import { register as ack } from './ack.js';
-import { register as daemon } from './daemon.js';
-import { register as deploy } from './deploy.js';
-import { register as log } from './log.js';
-import { register as plan } from './plan.js';
-import { register as preview } from './preview.js';
-import { register as promote } from './promote.js';
-import { register as reconcile } from './reconcile.js';
-import { register as redeploy } from './redeploy.js';
-import { register as release } from './release.js';
-import { register as show } from './show.js';
-import { register as status } from './status.js';
-import { register as sync } from './sync.js';
-import { register as token } from './token.js';
-import { register as unwind } from './unwind.js';
-import { register as validate } from './validate.js';
 
-/** Every CLI command registers itself here: one line per command module. */
-export const commands: Array<(program: Command) => void> = [
-  reconcile,
-  unwind,
-  redeploy,
-  deploy,
-  sync,
-  release,
-  status,
-  log,
-  show,
-  validate,
-  plan,
-  preview,
-  promote,
-  daemon,
-  ack,
-  token,
-];
+export type Register = (program: Command) => void;
+
+/**
+ * Every CLI command, by name: one line per command module, imported only when it is the one that
+ * runs (or when help lists them all), so `orbit validate` never loads the engine, nor `orbit
+ * reconcile` the daemon. The order is the order help lists them in.
+ */
+export const commands: Record<string, () => Promise<Register>> = {
+  reconcile: async () => (await import('./reconcile.js')).register,
+  unwind: async () => (await import('./unwind.js')).register,
+  redeploy: async () => (await import('./redeploy.js')).register,
+  deploy: async () => (await import('./deploy.js')).register,
+  sync: async () => (await import('./sync.js')).register,
+  release: async () => (await import('./release.js')).register,
+  status: async () => (await import('./status.js')).register,
+  log: async () => (await import('./log.js')).register,
+  show: async () => (await import('./show.js')).register,
+  validate: async () => (await import('./validate.js')).register,
+  plan: async () => (await import('./plan.js')).register,
+  preview: async () => (await import('./preview.js')).register,
+  promote: async () => (await import('./promote.js')).register,
+  daemon: async () => (await import('./daemon.js')).register,
+  ack: async () => (await import('./ack.js')).register,
+  token: async () => (await import('./token.js')).register,
+};
+
+/** The commands `argv` may run: the named one; none for `--version`; all otherwise (help, a typo). */
+export function commandsFor(argv: readonly string[]): string[] {
+  const first = argv[0];
+  if (first === '-V' || first === '--version') return [];
+  return first !== undefined && Object.hasOwn(commands, first) ? [first] : Object.keys(commands);
+}
