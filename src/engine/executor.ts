@@ -9,7 +9,7 @@ import { renderChecks, renderStep } from '../config/render.js';
 import type { RenderContext, ResolvedVariables, ServiceSpec } from '../config/types.js';
 import { newEntry } from '../state/index.js';
 import type { ActionRecord, DeploymentRecord, InDoubt, LogEntry } from '../state/types.js';
-import { maskDeep, maskText, type Secret } from '../util/secrets.js';
+import { maskDeep, maskText, maskValues, type Secret } from '../util/secrets.js';
 import {
   INTERRUPTED_MESSAGE,
   beforeRun,
@@ -77,7 +77,7 @@ export async function executeDeploy(deps: ExecutorDeps, req: DeployRequest): Pro
     deps,
     newEntry('deploy-started', service, deps.now(), {
       ...common,
-      values: maskDeep(vars.values, vars.secrets),
+      values: maskValues(vars.values, vars.secrets),
       redeploy_of: req.redeployOf,
       ...(req.retryOf ? { retry_of: req.retryOf } : {}),
       ...(req.reason ? { reason: req.reason } : {}),

@@ -47,6 +47,21 @@ export function maskDeep<T>(value: T, secrets: readonly Secret[]): T {
   return mapStrings(value, (s) => maskText(s, secrets));
 }
 
+/**
+ * A deployment's variable values as they are recorded: a sensitive variable's whole value becomes
+ * its marker whatever its type (a number or a bool has no string to mask), and strings elsewhere
+ * are masked as everywhere.
+ */
+export function maskValues(
+  values: Record<string, unknown>,
+  secrets: readonly Secret[],
+): Record<string, unknown> {
+  const whole = new Set(secrets.filter((s) => !s.derived && s.raw !== undefined).map((s) => s.name));
+  return Object.fromEntries(
+    Object.entries(values).map(([k, v]) => [k, whole.has(k) ? marker(k) : maskDeep(v, secrets)]),
+  );
+}
+
 export function unmaskDeep<T>(value: T, secrets: readonly Secret[]): T {
   return mapStrings(value, (s) => unmaskText(s, secrets));
 }

@@ -21,7 +21,7 @@ import { undoes } from '../../state/chain/index.js';
 import { openStateLog } from '../../state/index.js';
 import type { ActionRecord, StateLog } from '../../state/types.js';
 import { ConfigError, OrbitError, formatDiagnostic, type Diagnostic } from '../../util/errors.js';
-import { maskDeep } from '../../util/secrets.js';
+import { maskValues } from '../../util/secrets.js';
 import { planJson } from '../commands/plan.js';
 import type { CheckSummary } from '../../engine/checks/summary.js';
 import type { ScheduleSummary } from '../../engine/schedule/summary.js';
@@ -368,7 +368,7 @@ async function previewDeploy(
     service,
     commit,
     // Placeholders (values not read) stay placeholders as `previous.var.*` of the next commit.
-    maskDeep(showUnknowns(fromPlain(vars.values)) as Record<string, unknown>, vars.secrets),
+    maskValues(showUnknowns(fromPlain(vars.values)) as Record<string, unknown>, vars.secrets),
     plan.steps.map((s) => ({
       name: s.name,
       forward: action(s.agent, s.forward),
