@@ -37,6 +37,8 @@ import { previousForNew, redeployTarget, unwindTarget } from '../state/chain/ind
 import { planCommits, planFirstRun, supersededInBatch, type PlannedCommit } from './reconcile-plan.js';
 import { serviceStatuses, type ServiceStatus } from './status.js';
 import { gatherFacts } from './status/facts.js';
+import { BranchFacts } from './status/branch-facts.js';
+import { factsSourceOf, MemoryState } from './status/memory-state.js';
 import { releaseHold } from './holds.js';
 import { HealBackoff, SELF_HEAL_AUTHOR, backoffMs, wantsHeal } from './self-heal.js';
 import { runSync, type SyncRequest, type SyncResult, type SyncWhy } from './sync.js';
@@ -77,6 +79,11 @@ export interface EngineOptions {
   stateSigning?: StateSigning;
   /** Evaluate each service's config in a worker thread with these limits (the daemon does). */
   evalIsolation?: IsolationOptions;
+  /**
+   * Keep the log's projection in memory (the daemon, the branch's only writer): status and the
+   * views are read from it, not from git (status/memory-state.ts). Not with `readOnly`.
+   */
+  stateInMemory?: boolean;
 }
 
 export interface PollOptions {
@@ -133,6 +140,8 @@ export function cliAuthor(env: Record<string, string | undefined> = process.env)
 export class Engine implements CommitJobHost {
   readonly history: ConfigHistory;
   readonly branch: string;
+  /** What status reads from the branch, kept per branch head and cursor. */
+  private readonly branchFacts: BranchFacts;
   private readonly streams: ServiceStreams<JobOutcome>;
   private readonly sequences = new Map<string, number>();
   private readonly deps: ExecutorDeps;
@@ -160,6 +169,7 @@ export class Engine implements CommitJobHost {
   ) {
     this.branch = options.branch ?? 'main';
     this.history = new ConfigHistory(options.repoDir);
+    this.branchFacts = new BranchFacts(this.history);
     this.isolated = options.evalIsolation ? new IsolatedLoader(options.evalIsolation) : null;
     this.deps = {
       state,
@@ -191,7 +201,7 @@ export class Engine implements CommitJobHost {
   }
 
   static async open(options: EngineOptions): Promise<Engine> {
-    const state = await openStateLog({
+    const log = await openStateLog({
       dir: options.stateDir ?? options.repoDir,
       branch: options.stateBranch,
       pushRemote: options.statePush,
@@ -199,8 +209,10 @@ export class Engine implements CommitJobHost {
       readOnly: options.readOnly,
       signing: options.stateSigning,
     });
+    let state: StateLog = log;
     let maxParallel: number;
     try {
+      if (options.stateInMemory && !options.readOnly) state = await MemoryState.load(log);
       maxParallel = options.maxParallel ?? (await configuredParallel(options));
     } catch (err) {
       await state.close();
@@ -317,7 +329,7 @@ export class Engine implements CommitJobHost {
     // Accepting a rewritten history: the services whose config at the new head differs from what
     // is deployed deploy once, at the newest commit that touched them; nothing else runs. A held
     // service stays held: unwound stays unwound until someone releases it.
-    const differ = (await gatherFacts(this.state, this.history, head))
+    const differ = (await gatherFacts(factsSourceOf(this.state), this.branchFacts, head))
       .filter((f) => f.inBranch && !f.configMatches && !f.view?.hold)
       .map((f) => f.service);
     return this.planAtHead(head, differ, `rewritten history accepted (was at ${cursor.slice(0, 12)})`);
@@ -392,7 +404,8 @@ export class Engine implements CommitJobHost {
 
   /** Each service: synced with the branch or not (why), healthy or not (what is going on), held. */
   async status(): Promise<ServiceStatus[]> {
-    return serviceStatuses(this.state, this.history, await this.history.resolve(this.branch), {
+    const head = await this.history.resolve(this.branch);
+    return serviceStatuses(factsSourceOf(this.state), this.branchFacts, head, {
       queued: (service) => this.streams.waitingFor(service),
       waitingAck: (deployId) => this.options.acks?.waiting(deployId) ?? null,
       now: () => this.now(),
