@@ -35,10 +35,11 @@ import { CommitJob, type CommitJobHost, type DeployExtras } from './commit-job.j
 import { outcomeOf, type JobOutcome } from './outcome.js';
 import { previousForNew, redeployTarget, unwindTarget } from '../state/chain/index.js';
 import { planCommits, planFirstRun, supersededInBatch, type PlannedCommit } from './reconcile-plan.js';
-import { serviceStatuses, type ServiceStatus } from './status.js';
+import type { ServiceStatus } from './status.js';
 import { gatherFacts } from './status/facts.js';
 import { BranchFacts } from './status/branch-facts.js';
 import { factsSourceOf, MemoryState } from './status/memory-state.js';
+import { StatusBoard } from './status/status-board.js';
 import { releaseHold } from './holds.js';
 import { HealBackoff, SELF_HEAL_AUTHOR, backoffMs, wantsHeal } from './self-heal.js';
 import { runSync, type SyncRequest, type SyncResult, type SyncWhy } from './sync.js';
@@ -140,8 +141,9 @@ export function cliAuthor(env: Record<string, string | undefined> = process.env)
 export class Engine implements CommitJobHost {
   readonly history: ConfigHistory;
   readonly branch: string;
-  /** What status reads from the branch, kept per branch head and cursor. */
+  /** What status reads from the branch, kept per branch head and cursor; the answers kept per service. */
   private readonly branchFacts: BranchFacts;
+  private readonly statusBoard: StatusBoard;
   private readonly streams: ServiceStreams<JobOutcome>;
   private readonly sequences = new Map<string, number>();
   private readonly deps: ExecutorDeps;
@@ -170,6 +172,7 @@ export class Engine implements CommitJobHost {
     this.branch = options.branch ?? 'main';
     this.history = new ConfigHistory(options.repoDir);
     this.branchFacts = new BranchFacts(this.history);
+    this.statusBoard = new StatusBoard(this.branchFacts);
     this.isolated = options.evalIsolation ? new IsolatedLoader(options.evalIsolation) : null;
     this.deps = {
       state,
@@ -405,7 +408,7 @@ export class Engine implements CommitJobHost {
   /** Each service: synced with the branch or not (why), healthy or not (what is going on), held. */
   async status(): Promise<ServiceStatus[]> {
     const head = await this.history.resolve(this.branch);
-    return serviceStatuses(factsSourceOf(this.state), this.branchFacts, head, {
+    return this.statusBoard.statuses(factsSourceOf(this.state), head, {
       queued: (service) => this.streams.waitingFor(service),
       waitingAck: (deployId) => this.options.acks?.waiting(deployId) ?? null,
       now: () => this.now(),

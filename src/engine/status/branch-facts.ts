@@ -23,7 +23,11 @@ export interface BranchSnapshot {
 }
 
 const NOTHING_UNPROCESSED: Unprocessed = { rewritten: false, all: false, newest: new Map() };
-const NO_BRANCH: BranchSnapshot = { config: null, branchCommits: new Map(), unprocessed: NOTHING_UNPROCESSED };
+const NO_BRANCH: BranchSnapshot = {
+  config: null,
+  branchCommits: new Map(),
+  unprocessed: NOTHING_UNPROCESSED,
+};
 
 export class BranchFacts {
   readonly ids: ConfigIds;

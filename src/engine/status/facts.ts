@@ -9,7 +9,7 @@ import type { AckWaiter } from '../../agents/ack-broker.js';
 import type { ConfigHistory } from '../../git/config-history.js';
 import type { DeploymentRecord, ServiceView } from '../../state/types.js';
 import { deploymentId } from '../ids.js';
-import { BranchFacts } from './branch-facts.js';
+import { BranchFacts, type BranchSnapshot } from './branch-facts.js';
 import type { CommitConfig } from './config-ids.js';
 
 export interface ServiceFacts {
@@ -51,7 +51,10 @@ export interface LiveFacts {
   now?(): Date;
 }
 
-const NO_LIVE: LiveFacts = { queued: () => 0, waitingAck: () => null };
+export const NO_LIVE: LiveFacts = { queued: () => 0, waitingAck: () => null };
+
+/** What the log and the branch say about a service: its facts but those of the live process. */
+export type BaseFacts = Omit<ServiceFacts, 'queued' | 'waitingAck' | 'now'>;
 
 /**
  * Where status reads the log's views: a `StateLog` (every read a copy), or the daemon's
@@ -60,8 +63,41 @@ const NO_LIVE: LiveFacts = { queued: () => 0, waitingAck: () => null };
 export interface FactsSource {
   services(): Promise<readonly ServiceView[]>;
   deployment(deployId: string): Promise<DeploymentRecord | null>;
+  /** Many at once (absent: one `deployment` each). */
+  deployments?(deployIds: readonly string[]): Promise<Map<string, DeploymentRecord | null>>;
   cursor(): Promise<string | null>;
   writerRunning?(): Promise<boolean>;
+  /** Changes with every change of a view or a named deployment (the projection in memory). */
+  version?(): number;
+  /** Services whose view or named deployments changed after `version`; null: not known any more. */
+  changedSince?(version: number): ReadonlySet<string> | null;
+}
+
+/** What every service's facts are read against: the log's views and the branch, read once. */
+export interface FactsContext {
+  views: ReadonlyMap<string, ServiceView>;
+  branch: BranchSnapshot;
+  head: string | null;
+  writer: boolean;
+}
+
+export async function readContext(
+  state: FactsSource,
+  facts: BranchFacts,
+  head: string | null,
+): Promise<FactsContext & { viewList: readonly ServiceView[] }> {
+  const [viewList, writer, cursor] = await Promise.all([
+    state.services(),
+    state.writerRunning?.() ?? true,
+    state.cursor(),
+  ]);
+  const views = new Map(viewList.map((v) => [v.service_id, v]));
+  return { viewList, views, branch: await facts.at(head, cursor), head, writer };
+}
+
+/** Every service in the log or on the branch, sorted. */
+export function serviceNames(c: FactsContext): string[] {
+  return [...new Set([...c.views.keys(), ...(c.branch.config?.services ?? [])])].sort();
 }
 
 export async function gatherFacts(
@@ -71,38 +107,61 @@ export async function gatherFacts(
   live: LiveFacts = NO_LIVE,
 ): Promise<ServiceFacts[]> {
   const facts = branch instanceof BranchFacts ? branch : new BranchFacts(branch);
-  const [viewList, writer, cursor] = await Promise.all([
-    state.services(),
-    state.writerRunning?.() ?? true,
-    state.cursor(),
-  ]);
-  const views = new Map(viewList.map((v) => [v.service_id, v]));
-  const { config, branchCommits, unprocessed } = await facts.at(head, cursor);
-  const inBranch = new Set(config?.services ?? []);
-  const names = [...new Set([...views.keys(), ...inBranch])].sort();
-  // One read per deployment, however many roles (current, latest, in flight) it plays.
-  const reads = new Map<string, Promise<DeploymentRecord | null>>();
-  const read = (id: string | null | undefined): Promise<DeploymentRecord | null> => {
-    if (!id) return Promise.resolve(null);
-    let r = reads.get(id);
-    if (!r) reads.set(id, (r = state.deployment(id)));
-    return r;
+  const context = await readContext(state, facts, head);
+  const base = await baseFacts(state, facts, context, serviceNames(context));
+  const now = live.now?.() ?? new Date();
+  return base.map((b) => withLive(b, live, now));
+}
+
+/** The live process's facts added: its queue, the approval it waits for, its clock. */
+export function withLive(b: BaseFacts, live: LiveFacts, now: Date): ServiceFacts {
+  return {
+    ...b,
+    queued: live.queued(b.service),
+    // An in-flight deployment's ack step, or an unwind of the current one waiting for approval.
+    waitingAck: b.inFlight
+      ? live.waitingAck(b.inFlight.deploy_id)
+      : b.current
+        ? live.waitingAck(b.current.deploy_id)
+        : null,
+    now,
   };
-  const records = await Promise.all(
-    names.map(async (service) => {
-      const view = views.get(service) ?? null;
-      const [current, latest, inFlight, waiting] = await Promise.all([
-        read(view?.current),
-        latestOf(read, view),
-        read(view?.in_flight),
-        read(view?.waiting?.[0]),
-      ]);
-      return { current, latest, inFlight, waiting };
+}
+
+/** The facts of the services named, in their order: one read per deployment in a role. */
+export async function baseFacts(
+  state: FactsSource,
+  facts: BranchFacts,
+  context: FactsContext,
+  names: readonly string[],
+): Promise<BaseFacts[]> {
+  const { views, branch, head, writer } = context;
+  const { config, branchCommits, unprocessed } = branch;
+  const inBranch = new Set(config?.services ?? []);
+  const wanted = new Set<string>();
+  for (const name of names) {
+    const v = views.get(name);
+    if (v) for (const id of [v.current, v.latest, v.in_flight, v.waiting?.[0]]) if (id) wanted.add(id);
+  }
+  const got = await readAll(state, [...wanted]);
+  const get = (id: string | null | undefined): DeploymentRecord | null => (id ? (got.get(id) ?? null) : null);
+  const records = names.map((service) => {
+    const view = views.get(service) ?? null;
+    return {
+      current: get(view?.current),
+      latest: get(view?.latest),
+      inFlight: get(view?.in_flight),
+      waiting: get(view?.waiting?.[0]),
+    };
+  });
+  // Views written before Orbit kept `latest` (a few records each).
+  await Promise.all(
+    names.map(async (service, i) => {
+      const view = views.get(service);
+      if (view && view.latest === undefined) records[i]!.latest = await latestBefore(state, view);
     }),
   );
   const matches = await configMatches(facts, head, config, branchCommits, names, records);
-
-  const now = live.now?.() ?? new Date();
   return names.map((service, i) => {
     const { current, latest, inFlight, waiting } = records[i]!;
     const here = inBranch.has(service);
@@ -122,17 +181,15 @@ export async function gatherFacts(
           ? (branchCommits.get(service) ?? null)
           : (unprocessed.newest.get(service) ?? null),
       rewritten: unprocessed.rewritten,
-      queued: live.queued(service),
-      // An in-flight deployment's ack step, or an unwind of the current one waiting for approval.
-      waitingAck: inFlight
-        ? live.waitingAck(inFlight.deploy_id)
-        : current
-          ? live.waitingAck(current.deploy_id)
-          : null,
       waiting: waiting?.status === 'waiting-window' ? waiting : null,
-      now,
     };
   });
+}
+
+async function readAll(state: FactsSource, ids: string[]): Promise<Map<string, DeploymentRecord | null>> {
+  if (state.deployments) return state.deployments(ids);
+  const records = await Promise.all(ids.map((id) => state.deployment(id)));
+  return new Map(ids.map((id, i) => [id, records[i]!]));
 }
 
 /**
@@ -169,17 +226,12 @@ async function configMatches(
 }
 
 /**
- * The newest deployment started. Views written before Orbit kept `latest` fall back to the
- * newest sequence that is not a skipped commit (a few records at most).
+ * A view written before Orbit kept `latest`: the newest sequence that is not a skipped commit
+ * (a few records at most).
  */
-async function latestOf(
-  read: (id: string) => Promise<DeploymentRecord | null>,
-  view: ServiceView | null,
-): Promise<DeploymentRecord | null> {
-  if (!view) return null;
-  if (view.latest !== undefined) return view.latest ? read(view.latest) : null;
+async function latestBefore(state: FactsSource, view: ServiceView): Promise<DeploymentRecord | null> {
   for (let seq = view.last_sequence; seq > 0 && seq > view.last_sequence - 20; seq--) {
-    const d = await read(deploymentId(view.service_id, seq));
+    const d = await state.deployment(deploymentId(view.service_id, seq));
     if (d && d.status !== 'skipped') return d;
   }
   return null;

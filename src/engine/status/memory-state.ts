@@ -23,6 +23,9 @@ import type { FactsSource } from './facts.js';
 
 type Inner = OrbitStateLog;
 
+/** Changes remembered for `changedSince`: a reader further behind reads everything again. */
+const KEPT_CHANGES = 20_000;
+
 /** The deployments a view names: what status reads for the service. */
 export function namedDeployments(v: ServiceView): string[] {
   const ids = [v.current, v.latest, v.in_flight, v.waiting?.[0]].filter((x): x is string => !!x);
@@ -56,6 +59,9 @@ export class MemoryState implements StateLog {
   /** Appends in progress: the branch may be ahead of what the log reports until they return. */
   private appending = 0;
   private refreshes: Promise<void> = Promise.resolve();
+  /** Counts changes; the services each change touched, newest last (a bounded window of them). */
+  private changes = 0;
+  private readonly changed: Array<{ version: number; service: string }> = [];
 
   /** Status reads these, not copies: frozen, so a reader cannot change them by mistake. */
   readonly facts: FactsSource = {
@@ -64,12 +70,24 @@ export class MemoryState implements StateLog {
       await this.refreshes;
       return this.sortedViews();
     },
-    deployment: async (id) => {
-      this.checkHead();
-      return this.records.get(id) ?? this.inner.deployment(id);
+    // The head was checked by `services()`, which status reads first.
+    deployment: async (id) => this.records.get(id) ?? this.inner.deployment(id),
+    deployments: async (ids) => {
+      const out = new Map<string, DeploymentRecord | null>();
+      for (const id of ids) out.set(id, this.records.get(id) ?? (await this.inner.deployment(id)));
+      return out;
     },
     cursor: () => this.inner.cursor(),
     writerRunning: async () => true,
+    version: () => this.changes,
+    changedSince: (version) => {
+      const first = this.changed[0];
+      if (version < this.changes && (!first || first.version > version + 1)) return null;
+      const out = new Set<string>();
+      for (let i = this.changed.length - 1; i >= 0 && this.changed[i]!.version > version; i--)
+        out.add(this.changed[i]!.service);
+      return out;
+    },
   };
 
   private constructor(private readonly inner: Inner) {
@@ -103,6 +121,12 @@ export class MemoryState implements StateLog {
       );
   }
 
+  private touch(service: string): void {
+    this.changes++;
+    this.changed.push({ version: this.changes, service });
+    if (this.changed.length > KEPT_CHANGES) this.changed.splice(0, this.changed.length - KEPT_CHANGES / 2);
+  }
+
   private sortedViews(): ServiceView[] {
     this.order ??= [...this.views.keys()].sort(treeOrder);
     this.sorted ??= this.order.map((s) => this.views.get(s)!);
@@ -119,6 +143,7 @@ export class MemoryState implements StateLog {
     );
     const before = this.views.get(view.service_id);
     this.views.set(view.service_id, deepFreeze(view));
+    this.touch(view.service_id);
     this.sorted = null;
     if (!before) this.order = null;
     else for (const id of namedDeployments(before)) if (!named.includes(id)) this.records.delete(id);
@@ -145,7 +170,10 @@ export class MemoryState implements StateLog {
     for (const id of changed) {
       if (!this.records.has(id) || (view && namedDeployments(view).includes(id))) continue;
       const r = await this.inner.deployment(id);
-      if (r) this.records.set(id, deepFreeze(r));
+      if (r) {
+        this.records.set(id, deepFreeze(r));
+        this.touch(r.service_id);
+      }
     }
   }
 
