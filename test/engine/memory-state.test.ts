@@ -193,9 +193,13 @@ describe('the projection kept in memory', () => {
     repo.commit({ 'services/a/deploy.hcl': EXEC, 'services/a/values.hcl': 'version = "v1"\n' });
     const engine = await openEngine({ repoDir: repo.dir, env: {}, stateInMemory: true });
     engines.push(engine);
-    await (await engine.poll()).done;
+    await (
+      await engine.poll()
+    ).done;
     repo.commit({ 'services/a/values.hcl': 'version = "v2"\n' });
-    await (await engine.poll()).done;
+    await (
+      await engine.poll()
+    ).done;
     expect((await engine.status())[0]).toMatchObject({ service: 'a', sync: 'synced', latest: 'a-2' });
 
     // The attack: another tool puts the branch back one entry, as if a-2 had never succeeded.

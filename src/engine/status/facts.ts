@@ -115,17 +115,13 @@ export async function gatherFacts(
 
 /** The live process's facts added: its queue, the approval it waits for, its clock. */
 export function withLive(b: BaseFacts, live: LiveFacts, now: Date): ServiceFacts {
-  return {
-    ...b,
-    queued: live.queued(b.service),
-    // An in-flight deployment's ack step, or an unwind of the current one waiting for approval.
-    waitingAck: b.inFlight
-      ? live.waitingAck(b.inFlight.deploy_id)
-      : b.current
-        ? live.waitingAck(b.current.deploy_id)
-        : null,
-    now,
-  };
+  return { ...b, queued: live.queued(b.service), waitingAck: waitingAckOf(b, live), now };
+}
+
+/** An in-flight deployment's ack step, or an unwind of the current one waiting for approval. */
+export function waitingAckOf(b: BaseFacts, live: LiveFacts): AckWaiter | null {
+  const d = b.inFlight ?? b.current;
+  return d ? live.waitingAck(d.deploy_id) : null;
 }
 
 /** The facts of the services named, in their order: one read per deployment in a role. */

@@ -14,6 +14,7 @@ import {
   baseFacts,
   readContext,
   serviceNames,
+  waitingAckOf,
   withLive,
   type BaseFacts,
   type FactsSource,
@@ -77,22 +78,22 @@ export class StatusBoard {
   }
 
   private answer(b: BaseFacts, live: LiveFacts, now: Date): ServiceStatus {
-    const f = withLive(b, live, now);
+    const queued = live.queued(b.service);
+    const ack = waitingAckOf(b, live);
+    const approvals = ack?.approved.length ?? 0;
     const kept = this.answers.get(b.service);
-    const approvals = f.waitingAck?.approved.length ?? 0;
     // A check's bake is judged against the clock: never kept.
-    const timed = !!f.inFlight?.checks;
     if (
       kept &&
-      !timed &&
+      !b.inFlight?.checks &&
       kept.base === b &&
-      kept.queued === f.queued &&
-      kept.ack === f.waitingAck &&
+      kept.queued === queued &&
+      kept.ack === ack &&
       kept.approvals === approvals
     )
       return kept.status;
-    const status = statusOf(f);
-    this.answers.set(b.service, { base: b, queued: f.queued, ack: f.waitingAck, approvals, status });
+    const status = statusOf(withLive(b, live, now));
+    this.answers.set(b.service, { base: b, queued, ack, approvals, status });
     return status;
   }
 }
