@@ -1,28 +1,43 @@
 /**
  * The daemon: (1) latency from `git commit` on a watched local repository to the first step of
  * the deployment it starts (the engine's observe hook sees `step-started`, written just before
- * the agent runs), median over repeated commits; (2) the resident memory of a real
- * `orbit daemon` process holding a log with many services, after start and after
- * `GET /api/services` (status of every service).
+ * the agent runs), median over repeated commits; (2) for each number of services, a real
+ * `orbit daemon` process holding a log where each has one deployment: its resident memory after
+ * start, `GET /api/services` (status of every service: the first answer, then the median of
+ * repeated ones), then while 20 deployments run at once (one commit touching 20 services, each a
+ * `sleep`; `--max-parallel 20`): the peak resident memory and the median `GET /api/services`;
+ * (3) once the daemon stopped, `orbit status --json` as a person runs it without a daemon (a whole
+ * process: the bundle `npm run build` makes when it is fresh, else the TypeScript sources through
+ * tsx) and the same status computed in this process by a read-only engine.
  *
- * Env: ORBIT_BENCH_COMMITS (default 10), ORBIT_BENCH_SERVICES (default 1000).
+ * Env: ORBIT_BENCH_COMMITS (default 10), ORBIT_BENCH_SERVICES (default `1000,10000`: a list),
+ * ORBIT_BENCH_AT_ONCE (default 20), ORBIT_BENCH_REPEAT (default 10), ORBIT_BENCH_SEED (`snapshot`,
+ * the default: the log written as one commit, bench/seeded-state.ts; `engine`: a real first
+ * `orbit reconcile` of every service, which takes many minutes at 1,000 services).
  */
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startDaemon } from '../src/daemon/daemon.js';
 import { createLogger } from '../src/daemon/logger.js';
 import { resolveSettings } from '../src/daemon/settings.js';
 import { openEngine } from '../src/engine/open.js';
 import type { LogEntry } from '../src/state/types.js';
-import { ORBIT_BIN } from '../test/support/cli.js';
+import { ORBIT_BIN, runNode } from '../test/support/cli.js';
 import { ConfigRepo } from '../test/support/config-repo.js';
-import { startDaemonProcess } from './daemon-process.js';
+import { seedState } from './seeded-state.js';
 import { median, round } from './stats.js';
 
+/** One step; `hold` seconds long (0 unless the values say otherwise). */
 const PLAN = `variable "version" {}
+variable "hold" {
+  default = "0"
+}
 step {
   name    = "noop"
   agent   = "exec"
-  forward = ["true"]
+  forward = ["sleep", var.hold]
   reverse = ["true"]
 }
 `;
@@ -73,60 +88,220 @@ async function commitLatency(commits: number): Promise<Record<string, unknown>> 
   }
 }
 
+function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+export type Seed = 'snapshot' | 'engine';
+
 /**
- * A repository of `services` services, each with one real deployment (a no-op exec step) made
- * through the engine: the history a daemon's status reads.
+ * A repository of `services` services, each with one deployment of the one config commit (a
+ * no-op exec step): the log a daemon's status reads. `engine` makes them through a real first
+ * reconcile; `snapshot` writes what that leaves as one state commit (bench/seeded-state.ts).
  */
 export async function seededRepo(
   services: number,
   prefix: string,
-): Promise<{ repo: ConfigRepo; historyMs: number; deployed: number }> {
+  seed: Seed = 'engine',
+): Promise<{ repo: ConfigRepo; historyMs: number; deployed: number; seed: Seed }> {
   const repo = new ConfigRepo(prefix);
   const files: Record<string, string> = {};
+  const names: string[] = [];
   for (let i = 0; i < services; i++) {
+    names.push(`s${i}`);
     files[`services/s${i}/deploy.hcl`] = PLAN;
     files[`services/s${i}/values.hcl`] = 'version = "1"\n';
   }
-  repo.commit(files);
+  const commit = repo.commit(files);
   const t = performance.now();
+  if (seed === 'snapshot') {
+    await seedState(path.join(repo.dir, '.git'), names, commit);
+    return { repo, historyMs: performance.now() - t, deployed: services, seed };
+  }
   const engine = await openEngine({ repoDir: repo.dir, env: {}, maxParallel: 16 });
   const report = await engine.reconcile();
   await engine.close();
   const deployed = report.outcomes.filter((o) => o.status === 'succeeded').length;
-  return { repo, historyMs: performance.now() - t, deployed };
+  return { repo, historyMs: performance.now() - t, deployed, seed };
 }
 
-async function memory(services: number): Promise<Record<string, unknown>> {
-  const { repo, historyMs, deployed: ok } = await seededRepo(services, 'orbit-bench-mem-');
-  const daemon = await startDaemonProcess(ORBIT_BIN, repo.dir);
+interface ServicesAnswer {
+  services: Array<{
+    service: string;
+    in_flight: string | null;
+    current: { id: string; status: string } | null;
+  }>;
+}
+
+/** Whether `orbit` runs the bundle (fresh: newer than every source file) or the sources through tsx. */
+function cliRuns(): 'bundle' | 'tsx' {
+  const root = path.resolve(path.dirname(ORBIT_BIN), '..');
+  const bundle = path.join(root, 'dist', 'orbit.mjs');
+  const newest = (dir: string): number =>
+    Math.max(
+      statSync(dir).mtimeMs,
+      ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+        e.isDirectory() ? newest(path.join(dir, e.name)) : statSync(path.join(dir, e.name)).mtimeMs,
+      ),
+    );
+  return existsSync(bundle) && statSync(bundle).mtimeMs >= newest(path.join(root, 'src')) ? 'bundle' : 'tsx';
+}
+
+const timed = async <T>(f: () => Promise<T>): Promise<[number, T]> => {
+  const t = performance.now();
+  const v = await f();
+  return [performance.now() - t, v];
+};
+
+/** A real `orbit daemon` process on the repository; resolves once its first poll is done. */
+async function spawnDaemon(repoDir: string, atOnce: number) {
+  const child = spawn(
+    process.execPath,
+    [ORBIT_BIN, 'daemon', '--repo', repoDir, '--listen', '127.0.0.1:0', '--max-parallel', String(atOnce)],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ORBIT_TOKEN: 'bench' } },
+  );
+  const exited = new Promise((r) => child.once('exit', r));
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const m = /"url":"(http:\/\/[^"]+)"/.exec(buf);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`daemon exited ${code}`)));
+  });
+  for (;;) {
+    const h = (await (await fetch(`${url}/healthz`)).json()) as { sync: { last_poll: string | null } };
+    if (h.sync.last_poll) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  // Reads need a role: the (deprecated) shared token is one admin.
+  const get = async (): Promise<[number, ServicesAnswer, number]> => {
+    const t = performance.now();
+    const res = await fetch(`${url}/api/services`, { headers: { authorization: 'Bearer bench' } });
+    const text = await res.text();
+    const ms = performance.now() - t;
+    if (!res.ok) throw new Error(`GET /api/services: ${res.status} ${text.slice(0, 200)}`);
+    return [ms, JSON.parse(text) as ServicesAnswer, text.length];
+  };
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await exited;
+  };
+  return { child, url, get, stop };
+}
+
+/**
+ * `atOnce` services get a commit that deploys them for `holdS` seconds each, all at once; while
+ * they run, resident memory and `GET /api/services` are sampled until every one has succeeded.
+ */
+async function deploymentsAtOnce(
+  repo: ConfigRepo,
+  daemon: Awaited<ReturnType<typeof spawnDaemon>>,
+  atOnce: number,
+  holdS: number,
+): Promise<Record<string, unknown>> {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < atOnce; i++) files[`services/s${i}/values.hcl`] = `version = "2"\nhold = "${holdS}"\n`;
+  const t0 = performance.now();
+  repo.commit(files, `${atOnce} deployments at once`);
+  const ms: number[] = [];
+  let peakRss = rssOf(daemon.child.pid!);
+  let peakInFlight = 0;
+  for (;;) {
+    const [t, answer] = await daemon.get();
+    ms.push(t);
+    peakRss = Math.max(peakRss, rssOf(daemon.child.pid!));
+    const mine = answer.services.filter(
+      (s) => /^s\d+$/.test(s.service) && Number(s.service.slice(1)) < atOnce,
+    );
+    peakInFlight = Math.max(peakInFlight, mine.filter((s) => s.in_flight).length);
+    if (mine.every((s) => s.current?.id === `${s.service}-2` && s.current.status === 'succeeded')) break;
+    if (performance.now() - t0 > 600_000) throw new Error('the deployments did not finish in 10 minutes');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    deployments: atOnce,
+    step_s: holdS,
+    all_succeeded_after_s: round((performance.now() - t0) / 1000, 1),
+    most_in_flight_seen: peakInFlight,
+    rss_peak_mb: round(peakRss, 1),
+    services_api_median_ms: round(median(ms), 1),
+    services_api_max_ms: round(Math.max(...ms), 1),
+    services_api_samples: ms.length,
+  };
+}
+
+async function atScale(services: number, seed: Seed, repeat: number, atOnce: number) {
+  const { repo, historyMs, deployed, seed: used } = await seededRepo(services, 'orbit-bench-mem-', seed);
   try {
-    const rssStarted = daemon.rssMb();
-    let t = performance.now();
-    const body = (await daemon.get('/api/services')) as { services: unknown[] };
-    const statusMs = performance.now() - t;
-    t = performance.now();
-    await daemon.get('/api/services');
-    const statusAgainMs = performance.now() - t;
-    const rssAfterStatus = daemon.rssMb();
+    const [startMs, daemon] = await timed(() => spawnDaemon(repo.dir, atOnce));
+    let daemonPart: Record<string, unknown>;
+    try {
+      const rssStarted = rssOf(daemon.child.pid!);
+      const [firstMs, body, bytes] = await daemon.get();
+      const again: number[] = [];
+      for (let i = 0; i < repeat; i++) again.push((await daemon.get())[0]);
+      const rssAfterStatus = rssOf(daemon.child.pid!);
+      daemonPart = {
+        daemon_start_to_first_poll_ms: round(startMs, 1),
+        rss_after_start_mb: round(rssStarted, 1),
+        services_api_first_ms: round(firstMs, 1),
+        services_api_median_ms: round(median(again), 1),
+        services_api_max_ms: round(Math.max(...again), 1),
+        services_api_bytes: bytes,
+        services_returned: body.services.length,
+        rss_after_status_mb: round(rssAfterStatus, 1),
+        at_once: await deploymentsAtOnce(repo, daemon, atOnce, 3),
+      };
+    } finally {
+      await daemon.stop();
+    }
+    // Without a daemon: what a person's `orbit status` costs, whole, and its status part alone.
+    const cli: number[] = [];
+    for (let i = 0; i < Math.min(repeat, 5); i++) {
+      const [ms, r] = await timed(() => runNode([ORBIT_BIN, 'status', '--json', '--repo', repo.dir]));
+      if (r.code !== 0) throw new Error(`orbit status: ${r.stderr}`);
+      cli.push(ms);
+    }
+    const engine = await openEngine({ repoDir: repo.dir, env: {}, readOnly: true });
+    const inProcess: number[] = [];
+    try {
+      for (let i = 0; i < Math.min(repeat, 5); i++) inProcess.push((await timed(() => engine.status()))[0]);
+    } finally {
+      await engine.close();
+    }
     return {
       services,
-      deployed: ok,
+      seed: used,
+      deployed,
       history_build_s: round(historyMs / 1000, 1),
-      daemon_start_to_first_poll_ms: round(daemon.startMs, 1),
-      rss_after_start_mb: round(rssStarted, 1),
-      status_all_services_ms: round(statusMs, 1),
-      status_again_ms: round(statusAgainMs, 1),
-      status_services_returned: body.services.length,
-      rss_after_status_mb: round(rssAfterStatus, 1),
+      ...daemonPart,
+      cli_status: { runs: cliRuns(), median_ms: round(median(cli), 1), max_ms: round(Math.max(...cli), 1) },
+      engine_status_in_process_median_ms: round(median(inProcess), 1),
     };
   } finally {
-    await daemon.stop();
     repo.remove();
   }
 }
 
 export async function daemonBench(): Promise<Record<string, unknown>> {
   const commits = Number(process.env.ORBIT_BENCH_COMMITS ?? 10);
-  const services = Number(process.env.ORBIT_BENCH_SERVICES ?? 1000);
-  return { benchmark: 'daemon', latency: await commitLatency(commits), memory: await memory(services) };
+  const sizes = (process.env.ORBIT_BENCH_SERVICES ?? '1000,10000').split(',').map(Number);
+  const seed = (process.env.ORBIT_BENCH_SEED ?? 'snapshot') as Seed;
+  const repeat = Number(process.env.ORBIT_BENCH_REPEAT ?? 10);
+  const atOnce = Number(process.env.ORBIT_BENCH_AT_ONCE ?? 20);
+  const scale = [];
+  for (const n of sizes) scale.push(await atScale(n, seed, repeat, atOnce));
+  return {
+    benchmark: 'daemon',
+    latency: commits > 0 ? await commitLatency(commits) : null,
+    scale,
+    targets: {
+      services_api_ms: { 1000: 10, 10000: 50 },
+      cli_status_ms_10000: 300,
+      rss_mb: { 1000: 150, 10000: 250 },
+    },
+  };
 }

@@ -107,6 +107,8 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
     observe: (e) => onEntry(e),
     stateSigning: loadStateSigning(settings.stateSigning),
     evalIsolation: { timeoutMs: settings.evalTimeoutMs },
+    // The only writer of its state branch: status and views are read from memory, not git.
+    stateInMemory: true,
   });
 
   const metrics = createMetrics(() => engine.queueDepth());

@@ -34,8 +34,11 @@ import { outcomeOf, type JobOutcome } from './outcome.js';
 import { previousForNew, redeployTarget, unwindTarget } from '../state/chain/index.js';
 import { servicesAtSharedChanges } from './shared-deploy.js';
 import { planCommits, planFirstRun, supersededInBatch, type PlannedCommit } from './reconcile-plan.js';
-import { serviceStatuses, type ServiceStatus } from './status.js';
+import type { ServiceStatus } from './status.js';
 import { gatherFacts } from './status/facts.js';
+import { BranchFacts } from './status/branch-facts.js';
+import { factsSourceOf, MemoryState } from './status/memory-state.js';
+import { StatusBoard } from './status/status-board.js';
 import { releaseHold } from './holds.js';
 import { HealBackoff, SELF_HEAL_AUTHOR, backoffMs, wantsHeal } from './self-heal.js';
 import { runSync, type SyncRequest, type SyncResult, type SyncWhy } from './sync.js';
@@ -79,6 +82,11 @@ export interface EngineOptions {
    * child process (src/config/isolated-load.ts), so this process, which spawns agents, stays small.
    */
   evalIsolation?: IsolationOptions;
+  /**
+   * Keep the log's projection in memory (the daemon, the branch's only writer): status and the
+   * views are read from it, not from git (status/memory-state.ts). Not with `readOnly`.
+   */
+  stateInMemory?: boolean;
 }
 
 export interface PollOptions {
@@ -135,6 +143,9 @@ export function cliAuthor(env: Record<string, string | undefined> = process.env)
 export class Engine implements CommitJobHost {
   readonly history: ConfigHistory;
   readonly branch: string;
+  /** What status reads from the branch, kept per branch head and cursor; the answers kept per service. */
+  private readonly branchFacts: BranchFacts;
+  private readonly statusBoard: StatusBoard;
   private readonly streams: ServiceStreams<JobOutcome>;
   private readonly sequences = new Map<string, number>();
   private readonly deps: ExecutorDeps;
@@ -162,6 +173,8 @@ export class Engine implements CommitJobHost {
   ) {
     this.branch = options.branch ?? 'main';
     this.history = new ConfigHistory(options.repoDir);
+    this.branchFacts = new BranchFacts(this.history);
+    this.statusBoard = new StatusBoard(this.branchFacts);
     this.deps = {
       state,
       agents: options.agents,
@@ -195,9 +208,9 @@ export class Engine implements CommitJobHost {
     const loader = new IsolatedLoader(options.evalIsolation ?? UNBOUNDED);
     // A writer evaluates config soon: the evaluator starts while the state log opens.
     if (!options.readOnly) loader.warmUp().catch(() => undefined);
-    let state: StateLog;
+    let log: Awaited<ReturnType<typeof openStateLog>>;
     try {
-      state = await openStateLog({
+      log = await openStateLog({
         dir: options.stateDir ?? options.repoDir,
         branch: options.stateBranch,
         pushRemote: options.statePush,
@@ -209,8 +222,10 @@ export class Engine implements CommitJobHost {
       await loader.close();
       throw err;
     }
+    let state: StateLog = log;
     let maxParallel: number;
     try {
+      if (options.stateInMemory && !options.readOnly) state = await MemoryState.load(log);
       maxParallel = options.maxParallel ?? (await configuredParallel(options, loader));
     } catch (err) {
       await loader.close();
@@ -329,7 +344,7 @@ export class Engine implements CommitJobHost {
     // Accepting a rewritten history: the services whose config at the new head differs from what
     // is deployed deploy once, at the newest commit that touched them; nothing else runs. A held
     // service stays held: unwound stays unwound until someone releases it.
-    const differ = (await gatherFacts(this.state, this.history, head))
+    const differ = (await gatherFacts(factsSourceOf(this.state), this.branchFacts, head))
       .filter((f) => f.inBranch && !f.configMatches && !f.view?.hold)
       .map((f) => f.service);
     return this.planAtHead(head, differ, `rewritten history accepted (was at ${cursor.slice(0, 12)})`);
@@ -404,7 +419,8 @@ export class Engine implements CommitJobHost {
 
   /** Each service: synced with the branch or not (why), healthy or not (what is going on), held. */
   async status(): Promise<ServiceStatus[]> {
-    return serviceStatuses(this.state, this.history, await this.history.resolve(this.branch), {
+    const head = await this.history.resolve(this.branch);
+    return this.statusBoard.statuses(factsSourceOf(this.state), head, {
       queued: (service) => this.streams.waitingFor(service),
       waitingAck: (deployId) => this.options.acks?.waiting(deployId) ?? null,
       now: () => this.now(),

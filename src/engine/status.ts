@@ -6,12 +6,13 @@
  */
 import type { ConfigHistory } from '../git/config-history.js';
 import { describeHold, releaseHint } from '../state/chain/index.js';
-import type { DeploymentRecord, DeploymentStatus, Hold, ServiceView, StateLog } from '../state/types.js';
-import { gatherFacts, type LiveFacts, type ServiceFacts } from './status/facts.js';
+import type { DeploymentRecord, DeploymentStatus, Hold, ServiceView } from '../state/types.js';
+import type { BranchFacts } from './status/branch-facts.js';
+import { gatherFacts, type FactsSource, type LiveFacts, type ServiceFacts } from './status/facts.js';
 import { healthOf, type HealthReason, type HealthState } from './status/health-rules.js';
 import { syncOf, type SyncReason, type SyncState } from './status/sync-rules.js';
 
-export type { LiveFacts, ServiceFacts } from './status/facts.js';
+export type { FactsSource, LiveFacts, ServiceFacts } from './status/facts.js';
 export type { HealthReason, HealthState } from './status/health-rules.js';
 export type { SyncReason, SyncState } from './status/sync-rules.js';
 
@@ -42,8 +43,8 @@ export interface ServiceStatus {
 }
 
 export async function serviceStatuses(
-  state: StateLog,
-  history: ConfigHistory,
+  state: FactsSource,
+  history: BranchFacts | ConfigHistory,
   head: string | null,
   live?: LiveFacts,
 ): Promise<ServiceStatus[]> {

@@ -271,9 +271,10 @@ describe('sync and health', () => {
     });
     await reopen();
     const running = engine!.reconcile();
-    const statuses = await waitUntil('one service deploying', async () => {
+    // Between its deploy-started and step-started entries a deployment is progressing at no step.
+    const statuses = await waitUntil('one service deploying its step', async () => {
       const all = await engine!.status();
-      return all.some((s) => s.health === 'progressing') ? all : null;
+      return all.some((s) => s.health === 'progressing' && s.health_reason?.step) ? all : null;
     });
     const busy = statuses.find((s) => s.health === 'progressing')!;
     const other = statuses.find((s) => s !== busy)!;

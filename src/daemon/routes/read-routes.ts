@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { approvalState } from '../../engine/approval.js';
 import { serviceOfDeployment } from '../../engine/ids.js';
+import type { ServiceStatus } from '../../engine/status.js';
 import { walkBack } from '../../state/chain/index.js';
 import type { DeploymentRecord } from '../../state/types.js';
 import { OrbitError } from '../../util/errors.js';
@@ -45,13 +46,18 @@ export const readRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
     return deps.metrics.registry.metrics();
   });
 
-  app.get('/api/services', async (req) => ({
-    services: (await engine.status()).filter((s) => canRead(req, s.service)),
-    sync: deps.sync.status(),
-    problems: problems(),
-    waiting_acks: deps.acks.all().filter((w) => canRead(req, serviceOfDeployment(w.deployId) ?? '')),
-    notify: deps.notify?.() ?? {},
-  }));
+  app.get('/api/services', async (req, reply) => {
+    const services = (await engine.status()).filter((s) => canRead(req, s.service));
+    const rest = {
+      sync: deps.sync.status(),
+      problems: problems(),
+      waiting_acks: deps.acks.all().filter((w) => canRead(req, serviceOfDeployment(w.deployId) ?? '')),
+      notify: deps.notify?.() ?? {},
+    };
+    // What JSON.stringify of `{ services, ...rest }` gives, each service's part kept with its answer.
+    void reply.type('application/json; charset=utf-8');
+    return `{"services":[${services.map(statusJson).join(',')}],${JSON.stringify(rest).slice(1)}`;
+  });
 
   app.get<{ Params: { service: string } }>(
     '/api/services/:service',
@@ -122,6 +128,14 @@ export const readRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
     },
   );
 };
+
+/** An unchanged service's answer is the same object (engine/status/status-board.ts): its JSON is kept. */
+const kept = new WeakMap<ServiceStatus, string>();
+function statusJson(s: ServiceStatus): string {
+  let json = kept.get(s);
+  if (json === undefined) kept.set(s, (json = JSON.stringify(s)));
+  return json;
+}
 
 const unknownService = (service: string) =>
   new OrbitError('E_UNKNOWN_SERVICE', `no service ${service} in the log or on the branch`, { service });

@@ -2,13 +2,15 @@
  * What `orbit status` judges each service by, read once for all services: the log's views and
  * records, the branch's config (blob ids, so a revert that restores the deployed files reads as
  * in sync), the commits Orbit has not processed yet, and, in the process that runs deployments,
- * its queue and the approvals it waits for. The cost is a few git processes for all services.
+ * its queue and the approvals it waits for. The cost is one read of the log's services, one read
+ * per deployment in a role, and a few git processes for all services (`branch-facts.ts`).
  */
 import type { AckWaiter } from '../../agents/ack-broker.js';
-import { listServices } from '../../config/load.js';
-import { serviceConfigPaths, servicesTouched, type ConfigHistory } from '../../git/config-history.js';
-import type { DeploymentRecord, ServiceView, StateLog } from '../../state/types.js';
+import type { ConfigHistory } from '../../git/config-history.js';
+import type { DeploymentRecord, ServiceView } from '../../state/types.js';
 import { deploymentId } from '../ids.js';
+import { BranchFacts, type BranchSnapshot } from './branch-facts.js';
+import type { CommitConfig } from './config-ids.js';
 
 export interface ServiceFacts {
   service: string;
@@ -49,53 +51,116 @@ export interface LiveFacts {
   now?(): Date;
 }
 
-const NO_LIVE: LiveFacts = { queued: () => 0, waitingAck: () => null };
+export const NO_LIVE: LiveFacts = { queued: () => 0, waitingAck: () => null };
+
+/** What the log and the branch say about a service: its facts but those of the live process. */
+export type BaseFacts = Omit<ServiceFacts, 'queued' | 'waitingAck' | 'now'>;
+
+/**
+ * Where status reads the log's views: a `StateLog` (every read a copy), or the daemon's
+ * projection in memory (`MemoryState.facts`: the objects it keeps, frozen, not copied).
+ */
+export interface FactsSource {
+  services(): Promise<readonly ServiceView[]>;
+  deployment(deployId: string): Promise<DeploymentRecord | null>;
+  /** Many at once (absent: one `deployment` each). */
+  deployments?(deployIds: readonly string[]): Promise<Map<string, DeploymentRecord | null>>;
+  cursor(): Promise<string | null>;
+  writerRunning?(): Promise<boolean>;
+  /** Changes with every change of a view or a named deployment (the projection in memory). */
+  version?(): number;
+  /** Services whose view or named deployments changed after `version`; null: not known any more. */
+  changedSince?(version: number): ReadonlySet<string> | null;
+}
+
+/** What every service's facts are read against: the log's views and the branch, read once. */
+export interface FactsContext {
+  views: ReadonlyMap<string, ServiceView>;
+  branch: BranchSnapshot;
+  head: string | null;
+  writer: boolean;
+}
+
+export async function readContext(
+  state: FactsSource,
+  facts: BranchFacts,
+  head: string | null,
+): Promise<FactsContext & { viewList: readonly ServiceView[] }> {
+  const [viewList, writer, cursor] = await Promise.all([
+    state.services(),
+    state.writerRunning?.() ?? true,
+    state.cursor(),
+  ]);
+  const views = new Map(viewList.map((v) => [v.service_id, v]));
+  return { viewList, views, branch: await facts.at(head, cursor), head, writer };
+}
+
+/** Every service in the log or on the branch, sorted. */
+export function serviceNames(c: FactsContext): string[] {
+  return [...new Set([...c.views.keys(), ...(c.branch.config?.services ?? [])])].sort();
+}
 
 export async function gatherFacts(
-  state: StateLog,
-  history: ConfigHistory,
+  state: FactsSource,
+  branch: BranchFacts | ConfigHistory,
   head: string | null,
   live: LiveFacts = NO_LIVE,
 ): Promise<ServiceFacts[]> {
-  const views = new Map((await state.services()).map((v) => [v.service_id, v]));
-  const writer = (await state.writerRunning?.()) ?? true;
-  const inBranch = head ? await listServices(history.dir, head) : [];
-  const names = [...new Set([...views.keys(), ...inBranch])].sort();
-  const read = (id: string | null | undefined) => (id ? state.deployment(id) : Promise.resolve(null));
-  const records = await Promise.all(
-    names.map(async (service) => {
-      const view = views.get(service) ?? null;
-      const [current, latest, inFlight, waiting] = await Promise.all([
-        read(view?.current),
-        latestOf(state, view),
-        read(view?.in_flight),
-        read(view?.waiting?.[0]),
-      ]);
-      return { current, latest, inFlight, waiting };
+  const facts = branch instanceof BranchFacts ? branch : new BranchFacts(branch);
+  const context = await readContext(state, facts, head);
+  const base = await baseFacts(state, facts, context, serviceNames(context));
+  const now = live.now?.() ?? new Date();
+  return base.map((b) => withLive(b, live, now));
+}
+
+/** The live process's facts added: its queue, the approval it waits for, its clock. */
+export function withLive(b: BaseFacts, live: LiveFacts, now: Date): ServiceFacts {
+  return { ...b, queued: live.queued(b.service), waitingAck: waitingAckOf(b, live), now };
+}
+
+/** An in-flight deployment's ack step, or an unwind of the current one waiting for approval. */
+export function waitingAckOf(b: BaseFacts, live: LiveFacts): AckWaiter | null {
+  const d = b.inFlight ?? b.current;
+  return d ? live.waitingAck(d.deploy_id) : null;
+}
+
+/** The facts of the services named, in their order: one read per deployment in a role. */
+export async function baseFacts(
+  state: FactsSource,
+  facts: BranchFacts,
+  context: FactsContext,
+  names: readonly string[],
+): Promise<BaseFacts[]> {
+  const { views, branch, head, writer } = context;
+  const { config, branchCommits, unprocessed } = branch;
+  const inBranch = new Set(config?.services ?? []);
+  const wanted = new Set<string>();
+  for (const name of names) {
+    const v = views.get(name);
+    if (v) for (const id of [v.current, v.latest, v.in_flight, v.waiting?.[0]]) if (id) wanted.add(id);
+  }
+  const got = await readAll(state, [...wanted]);
+  const get = (id: string | null | undefined): DeploymentRecord | null => (id ? (got.get(id) ?? null) : null);
+  const records = names.map((service) => {
+    const view = views.get(service) ?? null;
+    return {
+      current: get(view?.current),
+      latest: get(view?.latest),
+      inFlight: get(view?.in_flight),
+      waiting: get(view?.waiting?.[0]),
+    };
+  });
+  // Views written before Orbit kept `latest` (a few records each).
+  await Promise.all(
+    names.map(async (service, i) => {
+      const view = views.get(service);
+      if (view && view.latest === undefined) records[i]!.latest = await latestBefore(state, view);
     }),
   );
-  const [branchCommits, ids, unprocessed] = await Promise.all([
-    head ? history.lastCommitsTouching(head, inBranch) : new Map<string, string>(),
-    history.objectIds(
-      names.flatMap((service, i) => {
-        const deployed = records[i]!.current?.config_commit;
-        return [
-          ...(head ? serviceConfigPaths(head, service) : []),
-          ...(deployed ? serviceConfigPaths(deployed, service) : []),
-        ];
-      }),
-    ),
-    head ? unprocessedCommits(state, history, head) : NOTHING_UNPROCESSED,
-  ]);
-  const configId = (commit: string, service: string) =>
-    serviceConfigPaths(commit, service)
-      .map((p) => ids.get(p) ?? '-')
-      .join(' ');
-
-  const now = live.now?.() ?? new Date();
+  const matches = await configMatches(facts, head, config, branchCommits, names, records);
   return names.map((service, i) => {
     const { current, latest, inFlight, waiting } = records[i]!;
-    const here = head !== null && inBranch.includes(service);
+    const here = inBranch.has(service);
     return {
       service,
       view: views.get(service) ?? null,
@@ -105,68 +170,65 @@ export async function gatherFacts(
       stale: inFlight !== null && inFlight.status !== 'unwind-blocked' && !writer,
       inBranch: here,
       branchCommit: branchCommits.get(service) ?? null,
-      configMatches:
-        here &&
-        !!current?.config_commit &&
-        configId(head, service) === configId(current.config_commit, service),
+      configMatches: matches[i]!,
       unprocessed: !here
         ? null
         : unprocessed.all
           ? (branchCommits.get(service) ?? null)
           : (unprocessed.newest.get(service) ?? null),
       rewritten: unprocessed.rewritten,
-      queued: live.queued(service),
-      // An in-flight deployment's ack step, or an unwind of the current one waiting for approval.
-      waitingAck: inFlight
-        ? live.waitingAck(inFlight.deploy_id)
-        : current
-          ? live.waitingAck(current.deploy_id)
-          : null,
       waiting: waiting?.status === 'waiting-window' ? waiting : null,
-      now,
     };
   });
 }
 
+async function readAll(state: FactsSource, ids: string[]): Promise<Map<string, DeploymentRecord | null>> {
+  if (state.deployments) return state.deployments(ids);
+  const records = await Promise.all(ids.map((id) => state.deployment(id)));
+  return new Map(ids.map((id, i) => [id, records[i]!]));
+}
+
 /**
- * The newest deployment started. Views written before Orbit kept `latest` fall back to the
- * newest sequence that is not a skipped commit (a few records at most).
+ * Per service: is the current deployment's config the branch head's, file for file? Deployed
+ * from the newest commit touching the service's files, it is (no commit since changed them), so
+ * only the others are compared by object ids, each deployed commit read once.
  */
-async function latestOf(state: StateLog, view: ServiceView | null): Promise<DeploymentRecord | null> {
-  if (!view) return null;
-  if (view.latest !== undefined) return view.latest ? state.deployment(view.latest) : null;
+async function configMatches(
+  facts: BranchFacts,
+  head: string | null,
+  config: CommitConfig | null,
+  branchCommits: Map<string, string>,
+  names: readonly string[],
+  records: ReadonlyArray<{ current: DeploymentRecord | null }>,
+): Promise<boolean[]> {
+  const out = names.map(() => false);
+  if (!head || !config) return out;
+  const compare: Array<{ i: number; commit: string; service: string }> = [];
+  names.forEach((service, i) => {
+    const commit = records[i]!.current?.config_commit;
+    const files = config.files.get(service);
+    if (!commit || !files?.deploy) return;
+    // A tree where a file belongs can change inside without the path itself changing.
+    const plain = files.deploy.type !== 'tree' && files.values?.type !== 'tree';
+    if (plain && commit === branchCommits.get(service)) out[i] = true;
+    else if (commit === head) out[i] = true;
+    else compare.push({ i, commit, service });
+  });
+  if (compare.length === 0) return out;
+  const ids = await facts.ids.of(compare);
+  for (const { i, commit, service } of compare)
+    out[i] = ids.get(`${commit} ${service}`) === config.ids.get(service);
+  return out;
+}
+
+/**
+ * A view written before Orbit kept `latest`: the newest sequence that is not a skipped commit
+ * (a few records at most).
+ */
+async function latestBefore(state: FactsSource, view: ServiceView): Promise<DeploymentRecord | null> {
   for (let seq = view.last_sequence; seq > 0 && seq > view.last_sequence - 20; seq--) {
     const d = await state.deployment(deploymentId(view.service_id, seq));
     if (d && d.status !== 'skipped') return d;
   }
   return null;
-}
-
-interface Unprocessed {
-  rewritten: boolean;
-  /** Orbit has processed nothing yet: every service's newest commit is new. */
-  all: boolean;
-  newest: Map<string, string>;
-}
-
-const NOTHING_UNPROCESSED: Unprocessed = { rewritten: false, all: false, newest: new Map() };
-
-/** Per service, the newest branch commit touching it after the log's cursor. */
-async function unprocessedCommits(
-  state: StateLog,
-  history: ConfigHistory,
-  head: string,
-): Promise<Unprocessed> {
-  const cursor = await state.cursor();
-  if (cursor === head) return NOTHING_UNPROCESSED;
-  if (!cursor) return { ...NOTHING_UNPROCESSED, all: true };
-  // A cursor git cannot find is no ancestor either: the branch was rewritten under it.
-  if (!(await history.isAncestor(cursor, head).catch(() => false))) {
-    return { ...NOTHING_UNPROCESSED, rewritten: true };
-  }
-  const newest = new Map<string, string>();
-  for (const c of await history.commitsBetween(cursor, head)) {
-    for (const service of servicesTouched(c.files)) newest.set(service, c.sha);
-  }
-  return { rewritten: false, all: false, newest };
 }
