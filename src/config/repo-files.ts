@@ -8,9 +8,9 @@ import type { ErrorCode } from '../util/error-codes.js';
 import { constants } from 'node:fs';
 import { lstat, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run, runBuffer } from '../git/run.js';
-import { ConfigError, OrbitError } from '../util/errors.js';
-import { SERVICES_DIR } from './paths.js';
+import { objectStore } from '../git/object-store.js';
+import { ConfigError, OrbitError, isOrbitError } from '../util/errors.js';
+import { ORBIT_FILE, SERVICES_DIR } from './paths.js';
 
 export interface RepoReader {
   /** The file's text; null when absent; throws ConfigError when it is not a readable config file. */
@@ -108,57 +108,53 @@ export function workingTreeReader(repoDir: string): RepoReader {
   };
 }
 
-interface GitEntry {
-  mode: string;
-  type: string;
-  oid: string;
-  size: number;
-}
+/** What a reader of a commit reads: orbit.hcl and what is under services/ (as `ls-tree` was asked). */
+const inConfigTree = (path: string): boolean => path === ORBIT_FILE || path.startsWith(`${SERVICES_DIR}/`);
 
-/** `ls-tree -l -z` records: `<mode> <type> <oid> <size>\t<path>`. */
-function parseLsTree(out: Buffer): Map<string, GitEntry> {
-  const entries = new Map<string, GitEntry>();
-  for (const record of out.toString('utf8').split('\0')) {
-    const tab = record.indexOf('\t');
-    if (tab < 0) continue;
-    const [mode = '', type = '', oid = '', size = '-'] = record.slice(0, tab).split(/ +/);
-    entries.set(record.slice(tab + 1), { mode, type, oid, size: size === '-' ? 0 : Number(size) });
-  }
-  return entries;
-}
-
+/**
+ * Reads a commit's config files from the repository's object store (one long-lived git process,
+ * trees parsed once): loading one service reads its own few trees and blobs, not a listing of
+ * every service.
+ */
 export async function gitRefReader(repoDir: string, ref: string): Promise<RepoReader> {
-  const resolved = await run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
-    cwd: repoDir,
-    okStatus: [1, 128],
+  const store = await objectStore(repoDir);
+  const sha = await store.resolveCommit(ref).catch((err: unknown) => {
+    // A name git cannot read as a revision at all (exit 128) is as unknown as a missing one.
+    if (isOrbitError(err, 'E_GIT') && err.data.status === 128) return null;
+    throw err;
   });
-  const sha = resolved.stdout.trim();
-  if (resolved.status !== 0 || !/^[0-9a-f]{40,64}$/.test(sha)) {
+  if (!sha) {
     throw new OrbitError('E_UNKNOWN_REF', `unknown git revision "${ref}" in ${repoDir}`, { ref, repoDir });
   }
-  // -t lists trees too, so a directory where a file is expected is seen, not skipped.
-  const listing = await runBuffer(
-    ['ls-tree', '-r', '-t', '-l', '-z', '--full-tree', sha, '--', 'orbit.hcl', SERVICES_DIR],
-    { cwd: repoDir },
-  );
-  const files = parseLsTree(listing.stdout);
+  const { tree } = await store.commit(sha);
   return {
     async read(path) {
-      const e = files.get(path);
+      const e = inConfigTree(path) ? await store.entryAt(tree, path) : null;
       if (!e) return null;
-      if (e.mode === '120000') throw notAFile(path, 'a symbolic link');
-      if (e.mode === '160000') throw notAFile(path, 'a submodule (gitlink)');
-      if (e.type !== 'blob') throw notAFile(path, 'a directory');
-      if (e.size > MAX_CONFIG_FILE_BYTES) throw tooLarge(path, e.size);
-      return (await runBuffer(['cat-file', 'blob', e.oid], { cwd: repoDir })).stdout.toString('utf8');
+      if (e.kind === 'link') throw notAFile(path, 'a symbolic link');
+      if (e.kind === 'gitlink') throw notAFile(path, 'a submodule (gitlink)');
+      if (e.kind === 'tree') throw notAFile(path, 'a directory');
+      const info = await store.info(e.oid);
+      if (info && info.size > MAX_CONFIG_FILE_BYTES) throw tooLarge(path, info.size);
+      const blob = await store.read(e.oid);
+      if (!blob || blob.type !== 'blob') {
+        throw new OrbitError('E_GIT_MISSING_OBJECT', `${path} (${e.oid}) is missing from the repository`, {
+          oid: e.oid,
+          path,
+        });
+      }
+      return blob.content.toString('utf8');
     },
     async services() {
-      const out: string[] = [];
-      for (const f of files.keys()) {
-        const m = /^services\/([^/]+)\/deploy\.hcl$/.exec(f);
-        if (m?.[1]) out.push(m[1]);
-      }
-      return out.sort();
+      const dir = await store.entryAt(tree, SERVICES_DIR);
+      if (dir?.kind !== 'tree') return [];
+      const names = await Promise.all(
+        (await store.tree(dir.oid)).entries.map(async (e) =>
+          // Whatever kind of entry deploy.hcl is, the service is listed: reading it says what is wrong.
+          e.kind === 'tree' && (await store.tree(e.oid)).byName.has('deploy.hcl') ? e.name : null,
+        ),
+      );
+      return names.filter((n): n is string => n !== null).sort();
     },
   };
 }

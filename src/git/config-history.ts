@@ -127,15 +127,22 @@ export class ConfigHistory {
     const ids = new Map<string, string | null>();
     const asked = specs.filter((s) => !/[\n\r]/.test(s));
     const store = await this.store();
-    const trees = new Map<string, Promise<string | null>>();
-    const treeOf = (rev: string): Promise<string | null> => {
+    // The tree a revision's paths are read from: null when it has none (a root commit's `^`),
+    // undefined when only git can say.
+    const trees = new Map<string, Promise<string | null | undefined>>();
+    const treeOf = (rev: string): Promise<string | null | undefined> => {
       let t = trees.get(rev);
       if (!t) {
-        t = store.read(rev).then((o) => {
-          if (o?.type === 'tree') return rev;
-          if (o?.type === 'commit') return parseCommit(rev, o.content).tree;
-          return null;
-        });
+        t = (async () => {
+          const parent = rev.endsWith('^');
+          const oid = parent ? rev.slice(0, -1) : rev;
+          const o = await store.read(oid);
+          if (o?.type === 'tree' && !parent) return oid;
+          if (o?.type !== 'commit') return undefined;
+          const c = parseCommit(oid, o.content);
+          if (!parent) return c.tree;
+          return c.parents[0] ? (await store.commit(c.parents[0])).tree : null;
+        })();
         trees.set(rev, t);
       }
       return t;
@@ -143,11 +150,11 @@ export class ConfigHistory {
     const rest: string[] = [];
     await Promise.all(
       asked.map(async (spec) => {
-        const m = /^([0-9a-f]{40}(?:[0-9a-f]{24})?):(.+)$/.exec(spec);
+        const m = /^([0-9a-f]{40}(?:[0-9a-f]{24})?\^?):(.+)$/.exec(spec);
         const path = m?.[2];
-        const tree = m && path && plainPath(path) ? await treeOf(m[1]!) : null;
-        if (!tree || !path) return void rest.push(spec);
-        ids.set(spec, (await store.entryAt(tree, path))?.oid ?? null);
+        const tree = m && path && plainPath(path) ? await treeOf(m[1]!) : undefined;
+        if (tree === undefined || !path) return void rest.push(spec);
+        ids.set(spec, tree === null ? null : ((await store.entryAt(tree, path))?.oid ?? null));
       }),
     );
     if (rest.length === 0) return ids;

@@ -24,7 +24,7 @@ export interface Tree {
 /** Parsed trees kept per repository: a first reconcile of 10,000 services reads each tree once. */
 const TREE_CACHE_ENTRIES = 200_000;
 /** An idle reader's process ends after this long; the next read starts another. */
-const IDLE_CLOSE_MS = 10_000;
+const IDLE_CLOSE_MS = 60_000;
 
 export class ObjectStore {
   private readonly reader: BatchReader;
@@ -95,6 +95,12 @@ export class ObjectStore {
    * from the ref files and the object store; revision syntax and abbreviations are asked of git.
    */
   async resolveCommit(rev: string, options: Partial<RunOptions> = {}): Promise<string | null> {
+    const parentOf = /^([0-9a-f]{40}(?:[0-9a-f]{24})?)\^$/.exec(rev)?.[1];
+    if (parentOf) {
+      // `<id>^`: the first parent, as a no-policy check asks for every commit.
+      const o = await this.read(parentOf);
+      if (o?.type === 'commit') return parseCommit(parentOf, o.content).parents[0] ?? null;
+    }
     let oid: string | undefined = lookupName(this.dirs, rev);
     for (let depth = 0; oid !== undefined && depth < 10; depth++) {
       const o = await this.read(oid);
