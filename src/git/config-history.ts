@@ -53,7 +53,7 @@ export class ConfigHistory {
     if (!OID.test(since) || !OID.test(head)) return null;
     const store = await this.store();
     const chain: string[] = [];
-    for (let at: string | undefined = head; at !== since; ) {
+    for (let at: string | undefined = head; at !== since;) {
       if (at === undefined || chain.length >= WALK_LIMIT) return null;
       const o = await store.read(at);
       if (!o || o.type !== 'commit') return null;

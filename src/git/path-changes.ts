@@ -32,7 +32,8 @@ export class PathChanges {
   }
 
   private async walk(head: string, paths: readonly string[], max: number): Promise<string[]> {
-    if (!paths.every(literal) || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(head)) return this.log(head, paths, max);
+    if (!paths.every(literal) || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(head))
+      return this.log(head, paths, max);
     const store = await objectStore(this.dir);
     const found: string[] = [];
     let at: string | undefined = head;

@@ -105,7 +105,13 @@ export function lookupName(dirs: RefDirs, name: string): string | undefined {
   const candidates =
     name === 'HEAD' || name.startsWith('refs/')
       ? [name]
-      : [`refs/${name}`, `refs/tags/${name}`, `refs/heads/${name}`, `refs/remotes/${name}`, `refs/remotes/${name}/HEAD`];
+      : [
+          `refs/${name}`,
+          `refs/tags/${name}`,
+          `refs/heads/${name}`,
+          `refs/remotes/${name}`,
+          `refs/remotes/${name}/HEAD`,
+        ];
   for (const ref of candidates) {
     const oid = readRef(dirs, ref);
     if (oid === undefined) return undefined;

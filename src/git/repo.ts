@@ -21,7 +21,9 @@ const isDir = (p: string): boolean => {
 
 /** A git dir of the usual shape, and no linked worktree's (those have a `commondir` file). */
 const plainGitDir = (p: string): boolean =>
-  isDir(path.join(p, 'objects')) && isDir(path.join(p, 'refs')) && existsSync(path.join(p, 'HEAD')) &&
+  isDir(path.join(p, 'objects')) &&
+  isDir(path.join(p, 'refs')) &&
+  existsSync(path.join(p, 'HEAD')) &&
   !existsSync(path.join(p, 'commondir'));
 
 /**
@@ -40,10 +42,9 @@ export function locateRepo(dir: string): Promise<RefDirs> {
         const real = realpathSync(candidate);
         return { gitDir: real, commonDir: real };
       }
-      const r = await run(
-        ['rev-parse', '--path-format=absolute', '--absolute-git-dir', '--git-common-dir'],
-        { cwd: key },
-      );
+      const r = await run(['rev-parse', '--path-format=absolute', '--absolute-git-dir', '--git-common-dir'], {
+        cwd: key,
+      });
       const [gitDir = '', commonDir = ''] = r.stdout.trim().split('\n');
       return { gitDir, commonDir };
     })();
