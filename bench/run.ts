@@ -19,6 +19,7 @@ export const benchmarks: Record<string, () => Promise<unknown>> = {
   peers: async () => (await import('./peers.js')).peersBench(),
   scale: async () => (await import('./scale.js')).scaleBench(),
   'spawn-cost': async () => (await import('./spawn-cost.js')).spawnCost(),
+  'git-processes': async () => (await import('./git-processes.js')).gitProcesses(),
 };
 
 async function main(): Promise<void> {

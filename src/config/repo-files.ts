@@ -8,9 +8,9 @@ import type { ErrorCode } from '../util/error-codes.js';
 import { constants } from 'node:fs';
 import { lstat, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run, runBuffer } from '../git/run.js';
-import { ConfigError, OrbitError } from '../util/errors.js';
-import { ENVIRONMENTS_DIR, SERVICES_DIR, servicesOfFiles } from './paths.js';
+import { objectStore } from '../git/object-store.js';
+import { ConfigError, OrbitError, isOrbitError } from '../util/errors.js';
+import { ENVIRONMENTS_DIR, ORBIT_FILE, SERVICES_DIR, servicesOfFiles } from './paths.js';
 
 export interface RepoReader {
   /** The file's text; null when absent; throws ConfigError when it is not a readable config file. */
@@ -124,64 +124,64 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-interface GitEntry {
-  mode: string;
-  type: string;
-  oid: string;
-  size: number;
-}
+/** What a reader of a commit reads: orbit.hcl, services/ and environments/ (as `ls-tree` was asked). */
+const inConfigTree = (path: string): boolean =>
+  path === ORBIT_FILE || path.startsWith(`${SERVICES_DIR}/`) || path.startsWith(`${ENVIRONMENTS_DIR}/`);
 
-/** `ls-tree -l -z` records: `<mode> <type> <oid> <size>\t<path>`. */
-function parseLsTree(out: Buffer): Map<string, GitEntry> {
-  const entries = new Map<string, GitEntry>();
-  for (const record of out.toString('utf8').split('\0')) {
-    const tab = record.indexOf('\t');
-    if (tab < 0) continue;
-    const [mode = '', type = '', oid = '', size = '-'] = record.slice(0, tab).split(/ +/);
-    entries.set(record.slice(tab + 1), { mode, type, oid, size: size === '-' ? 0 : Number(size) });
-  }
-  return entries;
-}
-
+/**
+ * Reads a commit's config files from the repository's object store (one long-lived git process,
+ * trees parsed once): loading one service reads its own few trees and blobs, not a listing of
+ * every service.
+ */
 export async function gitRefReader(repoDir: string, ref: string): Promise<RepoReader> {
-  const resolved = await run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
-    cwd: repoDir,
-    okStatus: [1, 128],
+  const store = await objectStore(repoDir);
+  const sha = await store.resolveCommit(ref).catch((err: unknown) => {
+    // A name git cannot read as a revision at all (exit 128) is as unknown as a missing one.
+    if (isOrbitError(err, 'E_GIT') && err.data.status === 128) return null;
+    throw err;
   });
-  const sha = resolved.stdout.trim();
-  if (resolved.status !== 0 || !/^[0-9a-f]{40,64}$/.test(sha)) {
+  if (!sha) {
     throw new OrbitError('E_UNKNOWN_REF', `unknown git revision "${ref}" in ${repoDir}`, { ref, repoDir });
   }
-  // -t lists trees too, so a directory where a file is expected is seen, not skipped.
-  const listing = await runBuffer(
-    [
-      'ls-tree',
-      '-r',
-      '-t',
-      '-l',
-      '-z',
-      '--full-tree',
-      sha,
-      '--',
-      'orbit.hcl',
-      SERVICES_DIR,
-      ENVIRONMENTS_DIR,
-    ],
-    { cwd: repoDir },
-  );
-  const files = parseLsTree(listing.stdout);
+  const { tree } = await store.commit(sha);
   return {
     async read(path) {
-      const e = files.get(path);
+      const e = inConfigTree(path) ? await store.entryAt(tree, path) : null;
       if (!e) return null;
-      if (e.mode === '120000') throw notAFile(path, 'a symbolic link');
-      if (e.mode === '160000') throw notAFile(path, 'a submodule (gitlink)');
-      if (e.type !== 'blob') throw notAFile(path, 'a directory');
-      if (e.size > MAX_CONFIG_FILE_BYTES) throw tooLarge(path, e.size);
-      return (await runBuffer(['cat-file', 'blob', e.oid], { cwd: repoDir })).stdout.toString('utf8');
+      if (e.kind === 'link') throw notAFile(path, 'a symbolic link');
+      if (e.kind === 'gitlink') throw notAFile(path, 'a submodule (gitlink)');
+      if (e.kind === 'tree') throw notAFile(path, 'a directory');
+      const info = await store.info(e.oid);
+      if (info && info.size > MAX_CONFIG_FILE_BYTES) throw tooLarge(path, info.size);
+      const blob = await store.read(e.oid);
+      if (!blob || blob.type !== 'blob') {
+        throw new OrbitError('E_GIT_MISSING_OBJECT', `${path} (${e.oid}) is missing from the repository`, {
+          oid: e.oid,
+          path,
+        });
+      }
+      return blob.content.toString('utf8');
     },
     async services() {
-      return servicesOfFiles(files.keys());
+      const files: string[] = [];
+      // Whatever kind of entry the file is, the service is listed: reading it says what is wrong.
+      const within = async (dir: string, file: string): Promise<void> => {
+        const at = await store.entryAt(tree, dir);
+        if (at?.kind !== 'tree') return;
+        // All at once: the reads queue on one cat-file process, pipelined.
+        const found = await Promise.all(
+          (await store.tree(at.oid)).entries.map(async (e) =>
+            e.kind === 'tree' && (await store.tree(e.oid)).byName.has(file) ? `${dir}/${e.name}/${file}` : null,
+          ),
+        );
+        for (const f of found) if (f) files.push(f);
+      };
+      await within(SERVICES_DIR, 'deploy.hcl');
+      const envs = await store.entryAt(tree, ENVIRONMENTS_DIR);
+      if (envs?.kind === 'tree')
+        for (const env of (await store.tree(envs.oid)).entries)
+          if (env.kind === 'tree') await within(`${ENVIRONMENTS_DIR}/${env.name}/${SERVICES_DIR}`, 'values.hcl');
+      return servicesOfFiles(files);
     },
   };
 }

@@ -4,6 +4,7 @@
  * methods as commits arrive.
  */
 import os from 'node:os';
+import pLimit from 'p-limit';
 import type { AckBroker } from '../agents/ack-broker.js';
 import { listServices } from '../config/load.js';
 import { IsolatedLoader, UNBOUNDED, variableEnv, type IsolationOptions } from '../config/isolated-load.js';
@@ -49,6 +50,9 @@ import { SigningPolicy, type SignatureCheck } from './signing-policy.js';
 
 export type { JobOutcome, OutcomeStatus } from './outcome.js';
 export type { SyncRequest, SyncResult } from './sync.js';
+
+/** Services of one commit loaded at once before their jobs are queued. */
+const LOADS_AT_ONCE = 16;
 
 export interface EngineOptions {
   /** The config repository (a local path). */
@@ -381,8 +385,10 @@ export class Engine implements CommitJobHost {
       commit: p.commit,
       jobs: p.jobs.map((job) => new CommitJob(this, job, order, index)),
     }));
-    // Loading first (in parallel per commit) tells each job its service's policy.
-    for (const b of batch) await Promise.all(b.jobs.map((j) => j.prepare()));
+    // Loading first (in parallel per commit, a few at a time: each holds its files and parse, and
+    // a first run may load 10,000 services) tells each job its service's policy.
+    const loading = pLimit(LOADS_AT_ONCE);
+    for (const b of batch) await Promise.all(b.jobs.map((j) => loading(() => j.prepare())));
     const replaced = supersededInBatch(batch.flatMap((b) => b.jobs));
     for (const [index, { commit, jobs }] of batch.entries()) {
       for (const job of jobs) {

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { loadRepoSettings } from '../config/load.js';
 import type { RepoSettings } from '../config/types.js';
 import { resolveCommit } from '../git/ancestry.js';
+import { PathChanges } from '../git/path-changes.js';
 import { run } from '../git/run.js';
 import { commitSignature, SIGNATURE_WORDS } from '../git/verify-signature.js';
 import { ConfigError } from '../util/errors.js';
@@ -35,20 +36,24 @@ export class SigningPolicy {
   private readonly settingsAt = new Map<string, Promise<Policy | null>>();
   private readonly checked = new Map<string, Promise<SignatureCheck>>();
 
+  private readonly history: PathChanges;
+
   /** `settings`: orbit.hcl's settings at a commit (the engine's evaluator reads them). */
   constructor(
     private readonly repoDir: string,
     private readonly settingsOf: (ref: string) => Promise<RepoSettings> = (ref) =>
       loadRepoSettings(repoDir, ref),
-  ) {}
+  ) {
+    this.history = new PathChanges(repoDir);
+  }
 
   /** Whether `sha` may deploy, and the signer it is recorded as when it was checked. */
   check(sha: string): Promise<SignatureCheck> {
     let memo = this.checked.get(sha);
     if (!memo) {
       memo = (async (): Promise<SignatureCheck> => {
-        // Most repositories never set a policy: one git process says no commit before this one
-        // touched orbit.hcl, and that is all.
+        // Most repositories never set a policy: no commit before this one touched orbit.hcl, and
+        // that is all (read from the object store, one commit per new commit on a known line).
         const touching = await this.changes(sha, [ORBIT_FILE], 2);
         if (!touching.some((c) => c !== sha)) return { ok: true, verifiedBy: null };
         const parent = await resolveCommit({ cwd: this.repoDir }, `${sha}^`);
@@ -63,12 +68,8 @@ export class SigningPolicy {
   }
 
   /** The newest `max` first-parent commits at or before `x` that changed one of `paths`. */
-  private async changes(x: string, paths: string[], max: number): Promise<string[]> {
-    const out = await run(
-      ['log', `-${max}`, '--first-parent', '--format=%H', '--end-of-options', x, '--', ...paths],
-      { cwd: this.repoDir },
-    );
-    return out.stdout.split('\n').filter(Boolean);
+  private changes(x: string, paths: string[], max: number): Promise<string[]> {
+    return this.history.changes(x, paths, max);
   }
 
   private async lastChange(x: string, paths: string[]): Promise<string | null> {

@@ -1,21 +1,19 @@
 /** Questions about commits' ancestry, answered so that only a real "no" reads as no. */
+import { storeFor } from './object-store.js';
 import { run, type GitTarget, type RunOptions } from './run.js';
 
 const OID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
-/** The commit `ref` names, or null when it names none (git's quiet exit 1). */
+/**
+ * The commit `ref` names, or null when it names none (git's quiet exit 1): branches, tags and
+ * full ids from the ref files and the object store, anything else from `git rev-parse`.
+ */
 export async function resolveCommit(
   target: GitTarget,
   ref: string,
   options: Partial<RunOptions> = {},
 ): Promise<string | null> {
-  const r = await run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
-    ...options,
-    ...target,
-    okStatus: [1],
-  });
-  const sha = r.stdout.trim();
-  return r.status === 0 && OID.test(sha) ? sha : null;
+  return (await storeFor(target)).resolveCommit(ref, options);
 }
 
 /**

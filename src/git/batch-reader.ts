@@ -10,15 +10,25 @@ export interface GitObject {
   content: Buffer;
 }
 
+/** What `info` answers: an object's id, type and size, without its content. */
+export interface GitObjectInfo {
+  oid: string;
+  type: string;
+  size: number;
+}
+
 interface Pending {
-  resolve: (o: GitObject | null) => void;
+  /** `info` requests get a header only; `contents` requests a header and the object. */
+  contents: boolean;
+  resolve: (o: (GitObjectInfo & { content?: Buffer }) | null) => void;
   reject: (e: Error) => void;
 }
 
 /**
- * One long-lived `git cat-file --batch` process: reads an object (by oid or `<rev>:<path>`) in
- * well under a millisecond whatever the size of history, from loose objects or packs alike.
- * isomorphic-git loads a whole pack index and pack into memory, which at 100k entries costs seconds.
+ * One long-lived `git cat-file --batch-command` process: reads an object (by oid or
+ * `<rev>:<path>`), or only its type and size, in well under a millisecond whatever the size of
+ * history, from loose objects or packs alike. isomorphic-git loads a whole pack index and pack into
+ * memory, which at 100k entries costs seconds.
  */
 export class BatchReader {
   private proc: ChildProcessWithoutNullStreams | null = null;
@@ -34,7 +44,7 @@ export class BatchReader {
 
   private start(): ChildProcessWithoutNullStreams {
     if (this.proc) return this.proc;
-    const p = spawn('git', gitArgs({ gitDir: this.gitdir }, ['cat-file', '--batch']), {
+    const p = spawn('git', gitArgs({ gitDir: this.gitdir }, ['cat-file', '--batch-command']), {
       env: gitEnv(),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -93,23 +103,46 @@ export class BatchReader {
         this.buf = this.buf.subarray(nl + 1);
         continue;
       }
+      if (!q.contents) {
+        this.buf = this.buf.subarray(nl + 1);
+        this.queue.shift();
+        q.resolve({ oid, type, size });
+        if (this.queue.length === 0) this.setRef(false);
+        continue;
+      }
       if (this.buf.length < nl + 1 + size + 1) return;
       const content = Buffer.from(this.buf.subarray(nl + 1, nl + 1 + size));
       this.buf = this.buf.subarray(nl + 1 + size + 1);
       this.queue.shift();
-      q.resolve({ oid, type, content });
+      q.resolve({ oid, type, size, content });
       if (this.queue.length === 0) this.setRef(false);
     }
   }
 
   /** `spec` is an oid or `<rev>:<path>`; null when missing. */
-  read(spec: string): Promise<GitObject | null> {
+  async read(spec: string): Promise<GitObject | null> {
+    const o = await this.ask(spec, true);
+    return o && { oid: o.oid, type: o.type, content: o.content ?? Buffer.alloc(0) };
+  }
+
+  /** The object's type and size, its content left unread (a size cap is checked before reading). */
+  async info(spec: string): Promise<GitObjectInfo | null> {
+    const o = await this.ask(spec, false);
+    return o && { oid: o.oid, type: o.type, size: o.size };
+  }
+
+  /** Requests in flight: a long-lived reader is closed only when none is. */
+  pending(): number {
+    return this.queue.length;
+  }
+
+  private ask(spec: string, contents: boolean): Promise<(GitObjectInfo & { content?: Buffer }) | null> {
     if (/\s/.test(spec)) return Promise.reject(new OrbitError(this.errorCode, `bad object spec: ${spec}`));
     const p = this.start();
     if (this.queue.length === 0) this.setRef(true);
     return new Promise((resolve, reject) => {
-      this.queue.push({ resolve, reject });
-      p.stdin.write(spec + '\n');
+      this.queue.push({ contents, resolve, reject });
+      p.stdin.write(`${contents ? 'contents' : 'info'} ${spec}\n`);
     });
   }
 

@@ -1,8 +1,9 @@
 /**
- * Reads the config repository's history. Commits are read as objects (through one
- * `cat-file --batch` per call) and changed paths by comparing trees (`diff-tree -z`), so no text a
+ * Reads the config repository's history. Commits are read as objects (through the repository's
+ * one long-lived `cat-file --batch-command`) and changed paths by comparing trees, so no text a
  * commit carries (its message, its author) can change which commits there are, who wrote them or
- * what they touch. Nothing here writes.
+ * what they touch. The usual walk (a few new commits on the branch's first-parent line since the
+ * last one seen) starts no process; anything else is asked of git. Nothing here writes.
  */
 import { OrbitError } from '../util/errors.js';
 import {
@@ -14,11 +15,11 @@ import {
 } from '../util/service-files.js';
 import { parseServiceId } from '../util/service-name.js';
 import { isAncestor, mergeBase, resolveCommit } from './ancestry.js';
-import { BatchReader } from './batch-reader.js';
-import { parseCommit, type CommitObject } from './commit-object.js';
-import { resolveGitDir } from './repo.js';
-import { run, runBuffer } from './run.js';
+import { parseCommit } from './commit-object.js';
+import { objectStore, type ObjectStore } from './object-store.js';
+import { run } from './run.js';
 import { stream } from './stream.js';
+import { changedPaths } from './tree-diff.js';
 
 export interface ConfigCommit {
   sha: string;
@@ -33,9 +34,10 @@ export interface ConfigCommit {
 
 const OID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
-export class ConfigHistory {
-  private gitdir: Promise<string> | null = null;
+/** How far a first-parent walk goes before the question is git's (a merge, a rewrite). */
+const WALK_LIMIT = 1000;
 
+export class ConfigHistory {
   constructor(readonly dir: string) {}
 
   /** The commit `ref` names, or null when it names none. */
@@ -44,8 +46,29 @@ export class ConfigHistory {
   }
 
   /** Whether `descendant`'s history contains `ancestor`; git failures are thrown (E_GIT). */
-  isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    if (await this.firstParentsSince(ancestor, descendant)) return true;
     return isAncestor({ cwd: this.dir }, ancestor, descendant);
+  }
+
+  /**
+   * The first-parent commits from `head` back to `since` (excluded), newest first, when `since`
+   * is on that line within WALK_LIMIT commits; null otherwise (then git answers). On that line,
+   * no commit after `since` can be reachable from it, so this is what `rev-list --first-parent
+   * head ^since` lists.
+   */
+  private async firstParentsSince(since: string, head: string): Promise<string[] | null> {
+    if (!OID.test(since) || !OID.test(head)) return null;
+    const store = await this.store();
+    const chain: string[] = [];
+    for (let at: string | undefined = head; at !== since;) {
+      if (at === undefined || chain.length >= WALK_LIMIT) return null;
+      const o = await store.read(at);
+      if (!o || o.type !== 'commit') return null;
+      chain.push(at);
+      at = /^parent ([0-9a-f]+)$/m.exec(o.content.toString('latin1').split('\n\n')[0] ?? '')?.[1];
+    }
+    return chain;
   }
 
   /** The best common ancestor of two commits (what `A...B` is measured from); null when none. */
@@ -55,6 +78,8 @@ export class ConfigHistory {
 
   /** Commits after `since` up to `head`, first-parent, oldest first. */
   async commitsBetween(since: string | null, head: string): Promise<ConfigCommit[]> {
+    const chain = since ? await this.firstParentsSince(since, head) : null;
+    if (chain) return this.commits(chain.reverse());
     const out = await run(
       [
         'rev-list',
@@ -78,78 +103,75 @@ export class ConfigHistory {
   }
 
   /**
-   * Several commits (full shas), in the order given: the objects through one `cat-file --batch`,
-   * the changed paths through one `diff-tree`.
+   * Several commits (full shas), in the order given, each with the paths it changed against its
+   * first parent (all paths for a root commit). All reads are queued at once: the reader
+   * pipelines them.
    */
   async commits(shas: readonly string[]): Promise<ConfigCommit[]> {
     if (shas.length === 0) return [];
-    const reader = new BatchReader(await this.gitDir());
-    let objects: Array<{ sha: string; commit: CommitObject }>;
-    try {
-      // All requests are queued at once: the reader pipelines them.
-      objects = await Promise.all(shas.map((sha) => readCommit(reader, sha)));
-    } finally {
-      reader.close();
-    }
-    const files = await this.changedFiles(objects.map((o) => [o.sha, o.commit.parents[0] ?? null]));
-    return objects.map(({ sha, commit: c }) => ({
-      sha,
-      author: c.author,
-      time: c.authorTime,
-      subject: c.subject,
-      body: c.body,
-      files: files.get(sha) ?? [],
-    }));
-  }
-
-  /**
-   * Paths each commit changed against the parent given (all paths for a root commit), compared
-   * tree to tree by `git diff-tree -z`. Each commit's id is printed before its paths (`--always`,
-   * also when nothing changed); a path that equals the next expected id would need a preimage of
-   * a commit made after the path was committed.
-   */
-  private async changedFiles(pairs: ReadonlyArray<[string, string | null]>): Promise<Map<string, string[]>> {
-    const out = await runBuffer(
-      ['diff-tree', '--stdin', '-z', '-r', '--root', '--always', '--no-renames', '--name-only'],
-      {
-        cwd: this.dir,
-        input: pairs.map(([sha, parent]) => (parent ? `${sha} ${parent}\n` : `${sha}\n`)).join(''),
-      },
+    const store = await this.store();
+    return Promise.all(
+      shas.map(async (sha): Promise<ConfigCommit> => {
+        const c = await store.commit(sha);
+        const parent = c.parents[0] ? (await store.commit(c.parents[0])).tree : null;
+        return {
+          sha,
+          author: c.author,
+          time: c.authorTime,
+          subject: c.subject,
+          body: c.body,
+          files: await changedPaths(store, parent, c.tree),
+        };
+      }),
     );
-    const files = new Map<string, string[]>();
-    let next = 0;
-    let current: string[] | null = null;
-    for (const token of out.stdout.toString('utf8').split('\0')) {
-      if (token === '') continue;
-      const expected = pairs[next]?.[0];
-      if (token === expected) {
-        current = [];
-        files.set(token, current);
-        next++;
-      } else if (current) current.push(token);
-    }
-    if (next !== pairs.length) {
-      throw new OrbitError('E_GIT', `git diff-tree reported ${next} of ${pairs.length} commits`, {
-        command: 'git diff-tree --stdin',
-      });
-    }
-    return files;
   }
 
   /**
-   * Object ids of many `<rev>:<path>` at once, through one `git cat-file --batch-check`
-   * (null where the path does not exist): status compares hundreds of services with one process.
+   * Object ids of many `<rev>:<path>` at once (null where the path does not exist): a full id's
+   * paths are looked up in its parsed trees (each tree read once, however many services are
+   * asked), anything else through one `git cat-file --batch-check`.
    */
   async objectIds(specs: readonly string[]): Promise<Map<string, string | null>> {
     const ids = new Map<string, string | null>();
     const asked = specs.filter((s) => !/[\n\r]/.test(s));
-    if (asked.length === 0) return ids;
+    const store = await this.store();
+    // The tree a revision's paths are read from: null when it has none (a root commit's `^`),
+    // undefined when only git can say.
+    const trees = new Map<string, Promise<string | null | undefined>>();
+    const treeOf = (rev: string): Promise<string | null | undefined> => {
+      let t = trees.get(rev);
+      if (!t) {
+        t = (async () => {
+          const parent = rev.endsWith('^');
+          const oid = parent ? rev.slice(0, -1) : rev;
+          const o = await store.read(oid);
+          if (o?.type === 'tree' && !parent) return oid;
+          if (o?.type !== 'commit') return undefined;
+          const c = parseCommit(oid, o.content);
+          if (!parent) return c.tree;
+          return c.parents[0] ? (await store.commit(c.parents[0])).tree : null;
+        })();
+        trees.set(rev, t);
+      }
+      return t;
+    };
+    const rest: string[] = [];
+    await Promise.all(
+      asked.map(async (spec) => {
+        const m = /^([0-9a-f]{40}(?:[0-9a-f]{24})?\^?):(.+)$/.exec(spec);
+        const path = m?.[2];
+        const tree = m && path && plainPath(path) ? await treeOf(m[1]!) : undefined;
+        if (tree === undefined || !path) return void rest.push(spec);
+        ids.set(spec, tree === null ? null : ((await store.entryAt(tree, path))?.oid ?? null));
+      }),
+    );
+    if (rest.length === 0) return ids;
     const out = await run(['cat-file', '--batch-check=%(objectname)'], {
       cwd: this.dir,
-      input: asked.map((s) => s + '\n').join(''),
+      input: rest.map((s) => s + '\n').join(''),
     });
     const lines = out.stdout.split('\n');
-    asked.forEach((spec, i) => {
+    rest.forEach((spec, i) => {
       const line = (lines[i] ?? '').trim();
       ids.set(spec, OID.test(line) ? line : null);
     });
@@ -199,21 +221,13 @@ export class ConfigHistory {
     return found;
   }
 
-  private gitDir(): Promise<string> {
-    this.gitdir ??= resolveGitDir(this.dir);
-    return this.gitdir;
+  private store(): Promise<ObjectStore> {
+    return objectStore(this.dir);
   }
 }
 
-async function readCommit(reader: BatchReader, sha: string): Promise<{ sha: string; commit: CommitObject }> {
-  const obj = await reader.read(sha);
-  if (!obj || obj.type !== 'commit') {
-    throw new OrbitError('E_GIT_MISSING_OBJECT', `commit ${sha} is missing from the repository`, {
-      oid: sha,
-    });
-  }
-  return { sha: obj.oid, commit: parseCommit(obj.oid, obj.content) };
-}
+/** A path git reads from the top of the tree as written (no `./`, `../` or empty component). */
+const plainPath = (p: string): boolean => p.split('/').every((c) => c !== '' && c !== '.' && c !== '..');
 
 /** `git revert` writes "This reverts commit <sha>." in the body. */
 export function revertedCommit(commit: ConfigCommit): string | null {

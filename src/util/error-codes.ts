@@ -211,7 +211,7 @@ export const ERROR_CODES = {
   E_FETCH_FAILED: cannotRun(500, 'fetching the remote config repository failed'),
   E_GIT: cannotRun(500, 'git exited non-zero, could not start, or timed out (data: command, status, stderr)'),
   E_GIT_MISSING_OBJECT: cannotRun(500, 'a commit or tree that git listed is missing from the object store'),
-  E_GIT_BAD_OBJECT: cannotRun(500, 'a commit object without a tree'),
+  E_GIT_BAD_OBJECT: cannotRun(500, 'a commit object without a tree, or a malformed tree object'),
   E_GIT_CLOSED: cannotRun(503, 'the git batch reader was closed while reads were pending'),
   E_AGENT_CONFLICT: cannotRun(500, 'two agents registered with the same kind'),
   E_NO_SUCH_STEP: cannotRun(500, 'a step index out of range (renderStep)'),
