@@ -97,6 +97,10 @@ export class CommitJob {
     return this.job.kind;
   }
 
+  get commit(): PlannedJob['commit'] {
+    return this.job.commit;
+  }
+
   get commitSha(): string {
     return this.job.commit.sha;
   }
