@@ -97,7 +97,10 @@ export function stepReference(
 function dependencyReference(path: TraversalStep[], dependencies: ReadonlySet<string>): Problem | null {
   const service = nameAt(path, 0);
   if (service === undefined)
-    return { code: 'E_BAD_REFERENCE', message: 'use dependency.<service>.var.<name> (a service of depends_on)' };
+    return {
+      code: 'E_BAD_REFERENCE',
+      message: 'use dependency.<service>.var.<name> (a service of depends_on)',
+    };
   if (!dependencies.has(service)) {
     const hint = suggestion(service, dependencies);
     return {
@@ -113,5 +116,10 @@ function dependencyReference(path: TraversalStep[], dependencies: ReadonlySet<st
       return { code: 'E_BAD_REFERENCE', message: `use dependency.${service}.step.<name>.output.<key>` };
     return null;
   }
-  return unknownRef(`dependency.${service}.${part}`, part, ['id', 'var', 'step'], 'a dependency has id, var.* and step.*');
+  return unknownRef(
+    `dependency.${service}.${part}`,
+    part,
+    ['id', 'var', 'step'],
+    'a dependency has id, var.* and step.*',
+  );
 }

@@ -157,7 +157,11 @@ export class CommitJob {
    * Not started because a service it waits for did not get through (src/engine/dependency-order.ts):
    * logged as `dependency-skipped` with the reason, under a deployment id of its own.
    */
-  async skipForDependency(dependency: { service: string; deployId: string | null; why: string }): Promise<JobOutcome> {
+  async skipForDependency(dependency: {
+    service: string;
+    deployId: string | null;
+    why: string;
+  }): Promise<JobOutcome> {
     const engine = this.engine;
     if (this.handledBefore(await engine.state.service(this.service))) {
       this.markStarted();
@@ -180,7 +184,14 @@ export class CommitJob {
       }),
     );
     this.markStarted();
-    return { kind: 'deploy', service: this.service, deployId, commit: this.commitSha, status: 'skipped', error };
+    return {
+      kind: 'deploy',
+      service: this.service,
+      deployId,
+      commit: this.commitSha,
+      status: 'skipped',
+      error,
+    };
   }
 
   /** Already handled before a crash: the service started this commit or a later one of the batch. */

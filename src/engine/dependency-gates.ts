@@ -49,7 +49,8 @@ function whyStopped(o: JobOutcome | null): string | null {
  */
 export async function rejectBadDependencies(host: GateHost, jobs: readonly CommitJob[]): Promise<void> {
   const byCommit = new Map<string, CommitJob[]>();
-  for (const j of jobs) if (j.dependsOn.length > 0) byCommit.set(j.commitSha, [...(byCommit.get(j.commitSha) ?? []), j]);
+  for (const j of jobs)
+    if (j.dependsOn.length > 0) byCommit.set(j.commitSha, [...(byCommit.get(j.commitSha) ?? []), j]);
   for (const [commit, withDeps] of byCommit) {
     const known = new Set(await listServices(host.history.dir, commit));
     const nodes = new Map<string, DependencyNode>();
@@ -61,7 +62,12 @@ export async function rejectBadDependencies(host: GateHost, jobs: readonly Commi
         if (nodes.has(d.service) || !known.has(d.service)) continue;
         const own = jobs.find((j) => j.service === d.service && j.commitSha === commit)?.spec;
         // A dependency whose config does not load has its own rejection; its edges are unknown.
-        const loaded = own ?? (await host.load(d.service, commit).then((l) => l.spec).catch(() => null));
+        const loaded =
+          own ??
+          (await host
+            .load(d.service, commit)
+            .then((l) => l.spec)
+            .catch(() => null));
         if (loaded) todo.push(loaded);
       }
     }
@@ -82,12 +88,15 @@ export async function orderCommitJobs(
   // Whether a job unwinds is decided when its turn comes; asked now only to orient the waits.
   const unwinds = related
     ? await Promise.all(
-        jobs.map(async (j) => (await decideCommitFor(host.state, host.history, j.service, j.commit)).kind === 'unwind'),
+        jobs.map(
+          async (j) =>
+            (await decideCommitFor(host.state, host.history, j.service, j.commit)).kind === 'unwind',
+        ),
       )
     : jobs.map(() => false);
-  return commitOrder(jobs.map((j, i) => ({ service: j.service, dependsOn: j.dependsOn, unwinds: unwinds[i]! }))).map(
-    (o) => ({ job: jobs[o.index]!, after: o.after }),
-  );
+  return commitOrder(
+    jobs.map((j, i) => ({ service: j.service, dependsOn: j.dependsOn, unwinds: unwinds[i]! })),
+  ).map((o) => ({ job: jobs[o.index]!, after: o.after }));
 }
 
 interface Tracked {
@@ -112,7 +121,12 @@ export class DependencyGates {
    * ended (those of this batch, and those of earlier batches still under way); skips it when one
    * of them did not get through.
    */
-  schedule(job: CommitJob, after: readonly string[], batch: number, enqueue: () => Promise<JobOutcome>): Promise<JobOutcome> {
+  schedule(
+    job: CommitJob,
+    after: readonly string[],
+    batch: number,
+    enqueue: () => Promise<JobOutcome>,
+  ): Promise<JobOutcome> {
     const waits = after.flatMap((service) => {
       const t = this.latest.get(service);
       return t && (t.batch === batch || !t.settled) ? [{ service, outcome: t.outcome }] : [];
@@ -134,7 +148,12 @@ export class DependencyGates {
           for (const w of waits) {
             const ended = await w.outcome.catch(() => null);
             const why = whyStopped(ended);
-            if (why) return await job.skipForDependency({ service: w.service, deployId: ended?.deployId ?? null, why });
+            if (why)
+              return await job.skipForDependency({
+                service: w.service,
+                deployId: ended?.deployId ?? null,
+                why,
+              });
           }
           const queued = enqueue();
           handedNow();

@@ -20,7 +20,10 @@ export interface DependencyNode {
  * Unknown services in `depends_on` and cycles, at the position of the name in deploy.hcl. `known`
  * is every service of the repository at that commit (a dependency need not change to be known).
  */
-export function dependencyProblems(nodes: readonly DependencyNode[], known: ReadonlySet<string>): Diagnostic[] {
+export function dependencyProblems(
+  nodes: readonly DependencyNode[],
+  known: ReadonlySet<string>,
+): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const n of nodes) {
     for (const d of n.dependsOn) {
@@ -39,7 +42,11 @@ export function dependencyProblems(nodes: readonly DependencyNode[], known: Read
     cycle.forEach((service, i) => {
       const next = cycle[(i + 1) % cycle.length]!;
       const edge = nodes.find((n) => n.service === service)!.dependsOn.find((d) => d.service === next)!;
-      out.push({ ...edge.location, code: 'E_DEPENDENCY_CYCLE', message: `depends_on makes a cycle: ${path}` });
+      out.push({
+        ...edge.location,
+        code: 'E_DEPENDENCY_CYCLE',
+        message: `depends_on makes a cycle: ${path}`,
+      });
     });
   }
   return out;
@@ -75,7 +82,10 @@ export function cycles(nodes: readonly DependencyNode[]): string[][] {
  * earlier waves or on services outside the set; those of one wave run in parallel. Names are
  * sorted within a wave. Services caught in a cycle come last, as one wave (validate rejects them).
  */
-export function deployWaves(services: readonly string[], dependsOn: (service: string) => readonly string[]): string[][] {
+export function deployWaves(
+  services: readonly string[],
+  dependsOn: (service: string) => readonly string[],
+): string[][] {
   const members = new Set(services);
   const waiting = new Map(services.map((s) => [s, dependsOn(s).filter((d) => members.has(d) && d !== s)]));
   const placed = new Set<string>();
@@ -93,7 +103,10 @@ export function deployWaves(services: readonly string[], dependsOn: (service: st
 }
 
 /** The reverse: dependents first. */
-export function unwindWaves(services: readonly string[], dependsOn: (service: string) => readonly string[]): string[][] {
+export function unwindWaves(
+  services: readonly string[],
+  dependsOn: (service: string) => readonly string[],
+): string[][] {
   return deployWaves(services, dependsOn).reverse();
 }
 

@@ -15,7 +15,9 @@ export const dependencySecretName = (service: string, name: string): string =>
 
 /** The dependency's secrets under the dependent's names. */
 export function renamedSecrets(service: string, secrets: readonly Secret[]): Secret[] {
-  return secrets.filter((s) => !s.derived).map((s) => ({ ...s, name: dependencySecretName(service, s.name) }));
+  return secrets
+    .filter((s) => !s.derived)
+    .map((s) => ({ ...s, name: dependencySecretName(service, s.name) }));
 }
 
 /** The scope of one dependency (null record: nothing is deployed), and the secrets it brings. */

@@ -360,7 +360,10 @@ export class Engine implements CommitJobHost {
     }));
     // Loading first (in parallel per commit) tells each job its service's policy.
     for (const b of batch) await Promise.all(b.jobs.map((j) => j.prepare()));
-    await rejectBadDependencies(this, batch.flatMap((b) => b.jobs));
+    await rejectBadDependencies(
+      this,
+      batch.flatMap((b) => b.jobs),
+    );
     const replaced = supersededInBatch(batch.flatMap((b) => b.jobs));
     const batchNo = this.gates.newBatch();
     for (const [index, { commit, jobs }] of batch.entries()) {

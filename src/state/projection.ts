@@ -269,7 +269,11 @@ const REDUCERS = {
     rec.skipped_for = e.skipped_for ?? null;
     svc.last_config_commit = e.config_commit;
     svc.last_sequence = Math.max(svc.last_sequence, rec.sequence);
-    svc.dependency_skip = { deploy_id: rec.deploy_id, config_commit: e.config_commit, reason: e.reason ?? '' };
+    svc.dependency_skip = {
+      deploy_id: rec.deploy_id,
+      config_commit: e.config_commit,
+      reason: e.reason ?? '',
+    };
     out.deployments.push(rec);
     out.services.push(svc);
   },

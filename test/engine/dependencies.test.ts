@@ -52,7 +52,9 @@ function service(trace: Trace, name: string, opts: ServiceOpts = {}): string {
   timeout = "20s"
 }`;
   };
-  const deps = opts.dependsOn?.length ? `depends_on = [${opts.dependsOn.map((d) => `"${d}"`).join(', ')}]\n\n` : '';
+  const deps = opts.dependsOn?.length
+    ? `depends_on = [${opts.dependsOn.map((d) => `"${d}"`).join(', ')}]\n\n`
+    : '';
   return `${deps}variable "version" {}\n\n${step('prep')}\n\n${step('go', opts.before ?? '', opts.extra ?? '')}\n`;
 }
 
@@ -151,9 +153,17 @@ describe('depends_on', () => {
     expect(skips[0]!.reason).toBe('dependency db failed');
 
     const status = Object.fromEntries((await engine.status()).map((s) => [s.service, s]));
-    expect(status.api).toMatchObject({ sync: 'out-of-sync', sync_reason: { code: 'dependency-skipped' }, health: 'healthy' });
+    expect(status.api).toMatchObject({
+      sync: 'out-of-sync',
+      sync_reason: { code: 'dependency-skipped' },
+      health: 'healthy',
+    });
     expect(status.api?.sync_reason?.message).toContain('db failed');
-    expect(status.web).toMatchObject({ sync: 'out-of-sync', sync_reason: { code: 'dependency-skipped' }, health: 'healthy' });
+    expect(status.web).toMatchObject({
+      sync: 'out-of-sync',
+      sync_reason: { code: 'dependency-skipped' },
+      health: 'healthy',
+    });
     expect(status.db).toMatchObject({ sync: 'out-of-sync', health: 'failed' });
     // What runs is still version 1: the skipped ones are no deployment in effect.
     expect((await engine.state.service('api'))?.current).toBe('api-1');
