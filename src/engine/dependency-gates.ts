@@ -10,10 +10,16 @@ import { deployPath } from '../config/paths.js';
 import type { ServiceSpec } from '../config/types.js';
 import type { ConfigHistory } from '../git/config-history.js';
 import type { StateLog } from '../state/types.js';
-import { ConfigError } from '../util/errors.js';
+import { ConfigError, type Diagnostic } from '../util/errors.js';
 import type { CommitJob } from './commit-job.js';
 import { decideCommitFor } from './commit-decision.js';
-import { commitOrder, dependencyProblems, stopsDependents, type DependencyNode } from './dependency-order.js';
+import {
+  commitOrder,
+  dependencyProblems,
+  stopsDependents,
+  type DependencyNode,
+  type EndedJob,
+} from './dependency-order.js';
 import type { JobOutcome } from './outcome.js';
 
 export interface GateHost {
@@ -23,7 +29,7 @@ export interface GateHost {
 }
 
 /** What a dependency's end says to what waits for it, when it stops it. */
-function whyStopped(o: JobOutcome | null): string | null {
+export function whyStopped(o: EndedJob | null): string | null {
   if (!o) return 'ended with an error';
   if (o.status === 'waiting-window') return 'waits for its schedule window';
   if (!stopsDependents(o)) return null;
@@ -52,31 +58,51 @@ export async function rejectBadDependencies(host: GateHost, jobs: readonly Commi
   for (const j of jobs)
     if (j.dependsOn.length > 0) byCommit.set(j.commitSha, [...(byCommit.get(j.commitSha) ?? []), j]);
   for (const [commit, withDeps] of byCommit) {
-    const known = new Set(await listServices(host.history.dir, commit));
-    const nodes = new Map<string, DependencyNode>();
-    const todo = [...withDeps.map((j) => j.spec!)];
-    for (let spec = todo.pop(); spec; spec = todo.pop()) {
-      if (nodes.has(spec.service)) continue;
-      nodes.set(spec.service, { service: spec.service, dependsOn: spec.dependsOn ?? [] });
-      for (const d of spec.dependsOn ?? []) {
-        if (nodes.has(d.service) || !known.has(d.service)) continue;
-        const own = jobs.find((j) => j.service === d.service && j.commitSha === commit)?.spec;
-        // A dependency whose config does not load has its own rejection; its edges are unknown.
-        const loaded =
-          own ??
-          (await host
-            .load(d.service, commit)
-            .then((l) => l.spec)
-            .catch(() => null));
-        if (loaded) todo.push(loaded);
-      }
-    }
-    const problems = dependencyProblems([...nodes.values()], known);
+    const problems = await dependencyDiagnosticsAt(
+      host.history.dir,
+      commit,
+      withDeps.map((j) => j.spec!),
+      async (service) =>
+        jobs.find((j) => j.service === service && j.commitSha === commit)?.spec ??
+        (await host.load(service, commit)).spec,
+    );
     for (const j of withDeps) {
-      const own = problems.filter((p) => p.file === deployPath(j.service));
-      if (own.length > 0) j.rejectWith(new ConfigError(own));
+      const own = problems.get(j.service);
+      if (own) j.rejectWith(new ConfigError(own));
     }
   }
+}
+
+/**
+ * The `depends_on` problems of `specs` at `commit`, per service: unknown services (every service
+ * of the commit is known) and cycles, through the services they reach (loaded with `load`; one
+ * whose config does not load has its own rejection, and no edges here).
+ */
+export async function dependencyDiagnosticsAt(
+  repoDir: string,
+  commit: string,
+  specs: readonly ServiceSpec[],
+  load: (service: string) => Promise<ServiceSpec | null>,
+): Promise<Map<string, Diagnostic[]>> {
+  const out = new Map<string, Diagnostic[]>();
+  if (!specs.some((s) => s.dependsOn?.length)) return out;
+  const known = new Set(await listServices(repoDir, commit));
+  const nodes = new Map<string, DependencyNode>();
+  const todo = [...specs];
+  for (let spec = todo.pop(); spec; spec = todo.pop()) {
+    if (nodes.has(spec.service)) continue;
+    nodes.set(spec.service, { service: spec.service, dependsOn: spec.dependsOn ?? [] });
+    for (const d of spec.dependsOn ?? []) {
+      if (nodes.has(d.service) || !known.has(d.service)) continue;
+      const loaded = await load(d.service).catch(() => null);
+      if (loaded) todo.push(loaded);
+    }
+  }
+  for (const d of dependencyProblems([...nodes.values()], known)) {
+    const service = specs.find((s) => deployPath(s.service) === d.file)?.service;
+    if (service) out.set(service, [...(out.get(service) ?? []), d]);
+  }
+  return out;
 }
 
 /** The jobs of one commit in queue order, each with the services it waits for. */

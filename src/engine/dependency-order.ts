@@ -212,3 +212,18 @@ export function dependentsToUnwind(service: string, currents: readonly CurrentOf
   const deps = (s: string) => Object.keys(byService.get(s)?.dependencies ?? {});
   return unwindWaves([...found], deps).flat();
 }
+
+/**
+ * The waves of ordered jobs (as `commitOrder` gives them): a job runs in the wave after the
+ * latest of those it waits for in the same list. For showing the order: `db`, then `api, worker`.
+ */
+export function orderWaves(jobs: ReadonlyArray<{ service: string; after?: readonly string[] }>): string[][] {
+  const wave = new Map<string, number>();
+  for (const j of jobs) {
+    const before = (j.after ?? []).map((s) => wave.get(s)).filter((w): w is number => w !== undefined);
+    wave.set(j.service, before.length > 0 ? Math.max(...before) + 1 : 0);
+  }
+  const waves: string[][] = [];
+  for (const [service, w] of wave) (waves[w] ??= []).push(service);
+  return waves.filter(Boolean).map((w) => w.sort());
+}
