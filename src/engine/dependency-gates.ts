@@ -138,6 +138,9 @@ export class DependencyGates {
   private readonly handed = new Map<string, { done: boolean; promise: Promise<void> }>();
   private batches = 0;
 
+  /** `stopping`: Orbit was asked to stop; what waits is then dropped with the rest, not skipped. */
+  constructor(private readonly stopping: () => boolean = () => false) {}
+
   newBatch(): number {
     return ++this.batches;
   }
@@ -174,7 +177,8 @@ export class DependencyGates {
           for (const w of waits) {
             const ended = await w.outcome.catch(() => null);
             const why = whyStopped(ended);
-            if (why)
+            // Stopping: the job is handed on (and dropped, so its commit is read again on restart).
+            if (why && !this.stopping())
               return await job.skipForDependency({
                 service: w.service,
                 deployId: ended?.deployId ?? null,

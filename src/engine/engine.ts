@@ -137,7 +137,7 @@ export class Engine implements CommitJobHost {
   readonly history: ConfigHistory;
   readonly branch: string;
   private readonly streams: ServiceStreams<JobOutcome>;
-  private readonly gates = new DependencyGates();
+  private readonly gates = new DependencyGates(() => this.stopRequested);
   private readonly sequences = new Map<string, number>();
   private readonly deps: ExecutorDeps;
   /** The newest branch commit handed to the streams by `poll`. */

@@ -35,6 +35,8 @@ export function register(program: Command): void {
     ) =>
       changeDeployment(opts, {
         route: `/api/services/${encodeURIComponent(target)}/unwind`,
+        // The daemon's unwind route must accept and forward it (src/daemon/routes/change-routes.ts).
+        ...(opts.withDependents ? { body: { with_dependents: true } } : {}),
         run: (engine) =>
           engine.unwind(target, cliAuthor(), {
             inDoubtDone: opts.inDoubtDone,
