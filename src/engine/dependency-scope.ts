@@ -13,6 +13,13 @@ import { marker, unmaskDeep, type Secret } from '../util/secrets.js';
 export const dependencySecretName = (service: string, name: string): string =>
   `dependency_${service.replace(/[^A-Za-z0-9_]/g, '_')}_${name}`;
 
+/** Whether a deployment's record holds a masked secret (in its values or step outputs). */
+export function recordsSecrets(record: DeploymentRecord): boolean {
+  return JSON.stringify([record.values, record.steps.map((s) => s.outputs)]).includes(
+    marker('').slice(0, -1),
+  );
+}
+
 /** The dependency's secrets under the dependent's names. */
 export function renamedSecrets(service: string, secrets: readonly Secret[]): Secret[] {
   return secrets

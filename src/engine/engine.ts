@@ -12,7 +12,7 @@ import { resolveVariables } from '../config/render.js';
 import { availableSecrets } from './secrets-at-unwind.js';
 import type { ResolvedVariables } from '../config/types.js';
 import type { DependencyScope, ScheduleSpec, ServiceSpec } from '../config/types.js';
-import { dependencyScope, renamedSecrets } from './dependency-scope.js';
+import { dependencyScope, recordsSecrets, renamedSecrets } from './dependency-scope.js';
 import { ConfigHistory } from '../git/config-history.js';
 import { openStateLog, type StateSigning } from '../state/index.js';
 import type { DeploymentRecord, LogEntry, StateLog } from '../state/types.js';
@@ -855,7 +855,9 @@ export class Engine implements CommitJobHost {
     for (const name of names) {
       const id = (await this.state.service(name))?.current ?? null;
       const record = id ? await this.state.deployment(id) : null;
-      const read = dependencyScope(name, record, record ? await this.secretsFor(record, false) : []);
+      // Its secrets are resolved (a config load) only when its record shows it had some.
+      const secretsOf = record && recordsSecrets(record) ? await this.secretsFor(record, false) : [];
+      const read = dependencyScope(name, record, secretsOf);
       scope[name] = read.scope;
       ids[name] = record?.deploy_id ?? null;
       secrets.push(...read.secrets);
@@ -933,7 +935,8 @@ export class Engine implements CommitJobHost {
     const fromDependencies: Secret[] = [];
     for (const [name, id] of Object.entries((withDependencies && d.dependencies) || {})) {
       const record = id ? await this.state.deployment(id) : null;
-      if (record) fromDependencies.push(...renamedSecrets(name, await this.secretsFor(record, false)));
+      if (record && recordsSecrets(record))
+        fromDependencies.push(...renamedSecrets(name, await this.secretsFor(record, false)));
     }
     return [...(await this.ownSecrets(d)), ...fromDependencies];
   }
