@@ -20,6 +20,7 @@ export const benchmarks: Record<string, () => Promise<unknown>> = {
   scale: async () => (await import('./scale.js')).scaleBench(),
   'spawn-cost': async () => (await import('./spawn-cost.js')).spawnCost(),
   'git-processes': async () => (await import('./git-processes.js')).gitProcesses(),
+  dependencies: async () => (await import('./dependencies.js')).dependenciesBench(),
 };
 
 async function main(): Promise<void> {

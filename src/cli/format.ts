@@ -32,6 +32,7 @@ const BACK = new Set<string>([
   'reversing',
   'deploy-unwound',
   'deploy-skipped',
+  'dependency-skipped',
   'unwind-started',
   'unwound',
   'reversed',

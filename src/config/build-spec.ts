@@ -16,7 +16,15 @@ import { readSchedule } from './schedule-spec.js';
 import { readNotify } from './notify-spec.js';
 import { POLICIES } from './settings.js';
 import { readSteps } from './steps-spec.js';
-import type { CustomAgent, DeployPolicy, RepoSettings, ServiceSources, ServiceSpec } from './types.js';
+import { readDependsOn } from './depends-on.js';
+import type {
+  CustomAgent,
+  DependencySpec,
+  DeployPolicy,
+  RepoSettings,
+  ServiceSources,
+  ServiceSpec,
+} from './types.js';
 import { readValues, readVariables } from './variables-spec.js';
 import { checkVariableValue } from './variable-value.js';
 
@@ -43,7 +51,7 @@ interface SortedBlocks {
 }
 
 export function buildServiceSpec(input: BuildInput, out: Diagnostic[]): ServiceSpec {
-  const policy = readPolicy(input.deploy, input.settings.defaultPolicy, out);
+  const { policy, dependsOn } = readTopLevel(input.deploy, input.service, input.settings.defaultPolicy, out);
   const customAgents: Record<string, CustomAgent> = { ...input.settings.customAgents };
   const blocks = sortBlocks(input.deploy, customAgents, out);
 
@@ -56,7 +64,11 @@ export function buildServiceSpec(input: BuildInput, out: Diagnostic[]): ServiceS
       checkVariableValue(v, values[v.name], valueLocations[v.name]!, 'value', out);
   }
 
-  const baseRule = scopeRule(varNames, new Set(blocks.consts.map((a) => a.name)));
+  const baseRule = scopeRule(
+    varNames,
+    new Set(blocks.consts.map((a) => a.name)),
+    new Set(dependsOn.map((d) => d.name)),
+  );
   const consts = readConsts(blocks.consts, baseRule, out);
   const allAgents = new Set([...(input.knownAgents ?? BUILTIN_AGENT_KINDS), ...Object.keys(customAgents)]);
   const steps = readSteps(blocks.steps, allAgents, customAgents, baseRule, out);
@@ -73,6 +85,7 @@ export function buildServiceSpec(input: BuildInput, out: Diagnostic[]): ServiceS
   return {
     service: input.service,
     policy,
+    ...(dependsOn.length > 0 ? { dependsOn } : {}),
     variables,
     consts,
     steps,
@@ -87,15 +100,27 @@ export function buildServiceSpec(input: BuildInput, out: Diagnostic[]): ServiceS
   };
 }
 
-/** `policy = "..."`, the only top-level attribute. */
-function readPolicy(deploy: ParsedFile, fallback: DeployPolicy, out: Diagnostic[]): DeployPolicy {
+const TOP_LEVEL_ATTRIBUTES = ['policy', 'depends_on'];
+
+/** `policy = "..."` and `depends_on = [...]`, the top-level attributes. */
+function readTopLevel(
+  deploy: ParsedFile,
+  service: string,
+  fallback: DeployPolicy,
+  out: Diagnostic[],
+): { policy: DeployPolicy; dependsOn: DependencySpec[] } {
   let policy = fallback;
+  let dependsOn: DependencySpec[] = [];
   for (const a of deploy.attributes) {
+    if (a.name === 'depends_on') {
+      dependsOn = readDependsOn(a, service, out);
+      continue;
+    }
     if (a.name !== 'policy') {
       out.push({
         ...a.location,
         code: 'E_UNKNOWN_ATTRIBUTE',
-        message: `unexpected top-level attribute "${a.name}"${suggestion(a.name, ['policy'])}`,
+        message: `unexpected top-level attribute "${a.name}"${suggestion(a.name, TOP_LEVEL_ATTRIBUTES)}`,
       });
       continue;
     }
@@ -105,7 +130,7 @@ function readPolicy(deploy: ParsedFile, fallback: DeployPolicy, out: Diagnostic[
       out.push({ ...a.location, code: 'E_BAD_POLICY', message: 'policy must be "queue" or "supersede"' });
     }
   }
-  return policy;
+  return { policy, dependsOn };
 }
 
 /** Blocks by type; `agent` blocks are read at once (deploy.hcl's win over orbit.hcl's). */

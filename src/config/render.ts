@@ -197,10 +197,37 @@ function baseScope(spec: ServiceSpec, vars: ResolvedVariables, ctx: RenderContex
         : v;
   }
   return {
-    roots: { var: variables, orbit, previous, const: {}, step: {} },
-    nullSafeRoots: new Set(['previous']),
+    roots: { var: variables, orbit, previous, const: {}, step: {}, dependency: dependencyRoot(ctx) },
+    nullSafeRoots: new Set(['previous', 'dependency']),
     budget: new EvalBudget(mode.options.limits),
   };
+}
+
+/**
+ * `dependency.<service>.*`: unknown before anything runs (plan, preview, validate); when deploying,
+ * each dependency's current deployment (null when nothing is deployed). A sensitive value of a
+ * dependency stays sensitive: it is marked under the name the engine gave its secret.
+ */
+function dependencyRoot(ctx: RenderContext): Value {
+  if (!ctx.dependencies) return new Unknown('dependency deployment');
+  const root: { [k: string]: Value } = {};
+  for (const [service, d] of Object.entries(ctx.dependencies)) {
+    if (d.id === null) {
+      root[service] = null;
+      continue;
+    }
+    const vars: { [k: string]: Value } = {};
+    for (const [name, raw] of Object.entries(d.var)) {
+      const v = fromPlain(raw);
+      const secret = d.sensitive?.[name];
+      vars[name] =
+        secret && v !== null && !(v instanceof Unknown)
+          ? new Sensitive(v as Exclude<Value, Sensitive>, new Set([secret]), { secret })
+          : v;
+    }
+    root[service] = { id: d.id, var: vars, step: fromPlain(d.step) };
+  }
+  return root;
 }
 
 function fail(err: unknown, fallback: SourceLocation, out: Diagnostic[]): void {

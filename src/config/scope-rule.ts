@@ -7,7 +7,7 @@ import { ORBIT_SCOPE_KEYS } from './names.js';
 
 type Problem = { code: ErrorCode; message: string };
 
-const SCOPES = ['var', 'const', 'orbit', 'previous', 'step'];
+const SCOPES = ['var', 'const', 'orbit', 'previous', 'step', 'dependency'];
 
 const nameAt = (path: TraversalStep[], i: number): string | undefined => {
   const s = path[i];
@@ -20,7 +20,11 @@ function unknownRef(ref: string, name: string, candidates: Iterable<string>, why
 }
 
 /** The reference rule shared by consts and steps (`step.*` is checked per step, where the order is known). */
-export function scopeRule(varNames: ReadonlySet<string>, constNames: ReadonlySet<string>): ReferenceRule {
+export function scopeRule(
+  varNames: ReadonlySet<string>,
+  constNames: ReadonlySet<string>,
+  dependencies: ReadonlySet<string> = new Set(),
+): ReferenceRule {
   return (root, path) => {
     const name = nameAt(path, 0);
     switch (root) {
@@ -53,8 +57,10 @@ export function scopeRule(varNames: ReadonlySet<string>, constNames: ReadonlySet
       }
       case 'step':
         return null;
+      case 'dependency':
+        return dependencyReference(path, dependencies);
       default:
-        return unknownRef(root, root, SCOPES, 'scopes are var, const, orbit, previous and step');
+        return unknownRef(root, root, SCOPES, 'scopes are var, const, orbit, previous, step and dependency');
     }
   };
 }
@@ -85,4 +91,35 @@ export function stepReference(
     return { code: 'E_BAD_REFERENCE', message: `use step.${target}.output.<key>` };
   }
   return null;
+}
+
+/** `dependency.<service>.id`, `.var.<name>` or `.step.<name>.output.<key>`, of a service in depends_on. */
+function dependencyReference(path: TraversalStep[], dependencies: ReadonlySet<string>): Problem | null {
+  const service = nameAt(path, 0);
+  if (service === undefined)
+    return {
+      code: 'E_BAD_REFERENCE',
+      message: 'use dependency.<service>.var.<name> (a service of depends_on)',
+    };
+  if (!dependencies.has(service)) {
+    const hint = suggestion(service, dependencies);
+    return {
+      code: 'E_UNKNOWN_REFERENCE',
+      message: `unknown reference "dependency.${service}"${hint || ': only services listed in depends_on can be read'}`,
+    };
+  }
+  const part = nameAt(path, 1);
+  if (part === undefined || part === 'id' || part === 'var') return null;
+  if (part === 'step') {
+    const third = path[3];
+    if (third && !(third.kind === 'attr' && third.name === 'output'))
+      return { code: 'E_BAD_REFERENCE', message: `use dependency.${service}.step.<name>.output.<key>` };
+    return null;
+  }
+  return unknownRef(
+    `dependency.${service}.${part}`,
+    part,
+    ['id', 'var', 'step'],
+    'a dependency has id, var.* and step.*',
+  );
 }

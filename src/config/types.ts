@@ -39,6 +39,18 @@ export interface RenderContext {
   previous: { id: string; var: Record<string, unknown> } | null;
   /** `step.<name>.output.*`: outputs of steps already applied in this deployment. */
   stepOutputs: Record<string, Record<string, string>>;
+  /** `dependency.<service>.*`: the current deployment of each service of `depends_on`. */
+  dependencies?: Record<string, DependencyScope>;
+}
+
+/** What a deployment reads of a dependency: its current deployment when this one started. */
+export interface DependencyScope {
+  /** The dependency's deployment id (null: nothing deployed; its values are then null). */
+  id: string | null;
+  var: Record<string, unknown>;
+  step: Record<string, { output: Record<string, string> }>;
+  /** Sensitive variables of the dependency: the name of the secret each value is known by here. */
+  sensitive?: Record<string, string>;
 }
 
 /** One step with every interpolation resolved: what the executor runs. */
@@ -127,9 +139,20 @@ export interface ServiceSources {
   values?: { path: string; text: string };
 }
 
+/** One entry of `depends_on`, where it is written (deploy.hcl). */
+export interface DependencySpec {
+  /** As written: what `dependency.<name>.*` reads it by. */
+  name: string;
+  /** The service id it resolves to (`db@prod` for "db" in an environment). */
+  service: string;
+  location: SourceLocation;
+}
+
 export interface ServiceSpec {
   service: string;
   policy: DeployPolicy;
+  /** `depends_on`: deployed after these services, unwound before them (absent: none). */
+  dependsOn?: DependencySpec[];
   variables: VariableDecl[];
   /** Const attributes in evaluation order (dependencies first). */
   consts: AttributeSpec[];

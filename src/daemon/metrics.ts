@@ -18,6 +18,7 @@ const DEPLOY_OUTCOME: Partial<Record<LogEntry['kind'], string>> = {
   'deploy-succeeded': 'succeeded',
   'unwind-failed': 'unwind-failed',
   'deploy-skipped': 'skipped',
+  'dependency-skipped': 'skipped',
   'commit-rejected': 'rejected',
 };
 

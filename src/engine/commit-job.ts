@@ -77,8 +77,28 @@ export class CommitJob {
     this.started = new Promise((resolve) => (this.markStarted = resolve));
   }
 
+  /** The services this job's config depends on (`depends_on`; none when it did not load). */
+  get dependsOn(): string[] {
+    return (this.loaded?.spec.dependsOn ?? []).map((d) => d.service);
+  }
+
+  /** The loaded spec, for the checks that need the whole commit (`depends_on`). */
+  get spec(): ServiceSpec | null {
+    return this.loaded?.spec ?? null;
+  }
+
+  /** A problem only the whole commit shows (an unknown dependency, a cycle): the job is rejected. */
+  rejectWith(err: ConfigError): void {
+    this.rejection = err;
+    this.loaded = null;
+  }
+
   get kind(): PlannedJob['kind'] {
     return this.job.kind;
+  }
+
+  get commit(): PlannedJob['commit'] {
+    return this.job.commit;
   }
 
   get commitSha(): string {
@@ -130,6 +150,47 @@ export class CommitJob {
       commit: this.commitSha,
       status: 'skipped',
       error: null,
+    };
+  }
+
+  /**
+   * Not started because a service it waits for did not get through (src/engine/dependency-order.ts):
+   * logged as `dependency-skipped` with the reason, under a deployment id of its own.
+   */
+  async skipForDependency(dependency: {
+    service: string;
+    deployId: string | null;
+    why: string;
+  }): Promise<JobOutcome> {
+    const engine = this.engine;
+    if (this.handledBefore(await engine.state.service(this.service))) {
+      this.markStarted();
+      return this.noop();
+    }
+    const deployId = deploymentId(this.service, await engine.nextSequence(this.service));
+    const error = {
+      code: 'E_DEPENDENCY_FAILED',
+      message: `not started: ${dependency.service}${dependency.deployId ? ` (${dependency.deployId})` : ''} ${dependency.why}`,
+    };
+    await engine.write(
+      newEntry('dependency-skipped', this.service, engine.now(), {
+        deploy_id: deployId,
+        config_commit: this.commitSha,
+        author: this.job.commit.author,
+        ...this.verified(),
+        reason: `dependency ${dependency.service} ${dependency.why}`,
+        error,
+        skipped_for: { service: dependency.service, deploy_id: dependency.deployId },
+      }),
+    );
+    this.markStarted();
+    return {
+      kind: 'deploy',
+      service: this.service,
+      deployId,
+      commit: this.commitSha,
+      status: 'skipped',
+      error,
     };
   }
 

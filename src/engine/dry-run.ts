@@ -133,6 +133,20 @@ export class DryRun {
     return id;
   }
 
+  /** Not started: a dependency did not get through (`dependency-skipped`); returns the id it uses up. */
+  async skipForDependency(service: string, commit: ConfigCommit, reason: string): Promise<string> {
+    const id = await this.nextId(service);
+    await this.overlay.apply(
+      newEntry('dependency-skipped', service, this.time, {
+        deploy_id: id,
+        config_commit: commit.sha,
+        reason,
+        error: { code: 'E_DEPENDENCY_FAILED', message: `not started: ${reason}` },
+      }),
+    );
+    return id;
+  }
+
   async reject(
     service: string,
     commit: ConfigCommit,

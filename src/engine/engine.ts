@@ -10,7 +10,8 @@ import { listServices } from '../config/load.js';
 import { IsolatedLoader, UNBOUNDED, variableEnv, type IsolationOptions } from '../config/isolated-load.js';
 import { availableSecrets, recordsSecrets } from './secrets-at-unwind.js';
 import type { ResolvedVariables } from '../config/types.js';
-import type { ScheduleSpec, ServiceSpec } from '../config/types.js';
+import type { DependencyScope, ScheduleSpec, ServiceSpec } from '../config/types.js';
+import { dependencyScope, renamedSecrets } from './dependency-scope.js';
 import { ConfigHistory } from '../git/config-history.js';
 import { openStateLog, type StateSigning } from '../state/index.js';
 import type { DeploymentRecord, LogEntry, StateLog } from '../state/types.js';
@@ -44,6 +45,8 @@ import { releaseHold } from './holds.js';
 import { HealBackoff, SELF_HEAL_AUTHOR, backoffMs, wantsHeal } from './self-heal.js';
 import { runSync, type SyncRequest, type SyncResult, type SyncWhy } from './sync.js';
 import { ServiceStreams } from './streams.js';
+import { DependencyGates, orderCommitJobs, rejectBadDependencies } from './dependency-gates.js';
+import { dependentsToUnwind, type CurrentOf } from './dependency-order.js';
 import { deployWaiting, dueNow } from './schedule/waiting.js';
 import { unwindApproved } from './unwind-approval.js';
 import { SigningPolicy, type SignatureCheck } from './signing-policy.js';
@@ -151,6 +154,7 @@ export class Engine implements CommitJobHost {
   private readonly branchFacts: BranchFacts;
   private readonly statusBoard: StatusBoard;
   private readonly streams: ServiceStreams<JobOutcome>;
+  private readonly gates = new DependencyGates(() => this.stopRequested);
   private readonly sequences = new Map<string, number>();
   private readonly deps: ExecutorDeps;
   /** The newest branch commit handed to the streams by `poll`. */
@@ -389,13 +393,21 @@ export class Engine implements CommitJobHost {
     // a first run may load 10,000 services) tells each job its service's policy.
     const loading = pLimit(LOADS_AT_ONCE);
     for (const b of batch) await Promise.all(b.jobs.map((j) => loading(() => j.prepare())));
+    await rejectBadDependencies(
+      this,
+      batch.flatMap((b) => b.jobs),
+    );
     const replaced = supersededInBatch(batch.flatMap((b) => b.jobs));
+    const batchNo = this.gates.newBatch();
     for (const [index, { commit, jobs }] of batch.entries()) {
-      for (const job of jobs) {
+      // Dependencies first (depends_on), dependents' unwinds before their dependencies'.
+      for (const { job, after } of await orderCommitJobs(this, jobs)) {
         const by = replaced.get(job);
         // A skip is logged before anything later is queued: sequence numbers follow branch order.
         results.push(
-          by ? Promise.resolve(await job.skip(by.commitSha)) : this.streams.enqueue(job, job.policy),
+          by
+            ? Promise.resolve(await job.skip(by.commitSha))
+            : this.gates.schedule(job, after, batchNo, () => this.streams.enqueue(job, job.policy)),
         );
       }
       const started = jobs.map((j) => j.started);
@@ -435,13 +447,55 @@ export class Engine implements CommitJobHost {
 
   // ---- user actions -------------------------------------------------------------------
 
-  /** Unwinds a service's current deployment (or the named one, which must be current). */
+  /**
+   * Unwinds a service's current deployment (or the named one, which must be current). Refused
+   * (E_HAS_DEPENDENTS) while current deployments that depend on it were deployed after it, unless
+   * `withDependents`: then those are unwound first, dependents of dependents before them.
+   */
   async unwind(
     target: string,
     author: string,
-    opts: { inDoubtDone?: boolean; verifiedBy?: string | null } = {},
+    opts: { inDoubtDone?: boolean; verifiedBy?: string | null; withDependents?: boolean } = {},
   ): Promise<DeploymentRecord> {
     const service = await this.serviceOf(target);
+    const dependents = await this.dependentsOf(service);
+    if (dependents.length > 0 && !opts.withDependents) {
+      throw new OrbitError(
+        'E_HAS_DEPENDENTS',
+        `${service}: ${dependents.join(', ')} ${dependents.length === 1 ? 'depends' : 'depend'} on it and ${dependents.length === 1 ? 'was' : 'were'} deployed after its current deployment; unwind ${dependents.length === 1 ? 'it' : 'them'} first, or run \`orbit unwind ${target} --with-dependents\``,
+        { service, dependents },
+      );
+    }
+    for (const dependent of dependents) {
+      const d = await this.unwindOne(dependent, dependent, author, { verifiedBy: opts.verifiedBy });
+      // A dependent that did not unwind stops here: its dependency stays as it is.
+      if (d.status !== 'unwound') return d;
+    }
+    return this.unwindOne(service, target, author, opts);
+  }
+
+  /** The current deployments to unwind before `service`'s (dependency-order.ts decides). */
+  private async dependentsOf(service: string): Promise<string[]> {
+    const currents: CurrentOf[] = [];
+    for (const v of await this.state.services()) {
+      const d = v.current ? await this.state.deployment(v.current) : null;
+      if (d)
+        currents.push({
+          service: v.service_id,
+          deployId: d.deploy_id,
+          startedTime: d.started_time,
+          dependencies: d.dependencies ?? {},
+        });
+    }
+    return dependentsToUnwind(service, currents);
+  }
+
+  private async unwindOne(
+    service: string,
+    target: string,
+    author: string,
+    opts: { inDoubtDone?: boolean; verifiedBy?: string | null },
+  ): Promise<DeploymentRecord> {
     const outcome = await this.streams.enqueue({
       service,
       supersedable: false,
@@ -811,6 +865,7 @@ export class Engine implements CommitJobHost {
     const sequence = existing ? sequenceOf(existing) : await this.nextSequence(service);
     const previousId = previousForNew(view);
     const previous = previousId ? await mustRead(this.state, previousId) : null;
+    const dependencies = await this.dependenciesOf(spec);
     return executeDeploy(this.deps, {
       service,
       deployId: deploymentId(service, sequence),
@@ -818,7 +873,9 @@ export class Engine implements CommitJobHost {
       commit,
       author,
       spec,
-      vars,
+      // A dependency's secrets are this deployment's secrets too (masked, put back on replay).
+      vars: dependencies ? { ...vars, secrets: [...vars.secrets, ...dependencies.secrets] } : vars,
+      ...(dependencies ? { dependencies } : {}),
       previous,
       redeployOf,
       retryOf,
@@ -826,6 +883,26 @@ export class Engine implements CommitJobHost {
       verifiedBy,
       onStarted,
     });
+  }
+
+  /** `dependency.<service>.*` for a deployment starting now: each dependency's current deployment. */
+  private async dependenciesOf(spec: ServiceSpec) {
+    const dependsOn = spec.dependsOn ?? [];
+    if (dependsOn.length === 0) return null;
+    const scope: Record<string, DependencyScope> = {};
+    const ids: Record<string, string | null> = {};
+    const secrets: Secret[] = [];
+    for (const { name, service } of dependsOn) {
+      const id = (await this.state.service(service))?.current ?? null;
+      const record = id ? await this.state.deployment(id) : null;
+      // Its secrets are resolved (a config load) only when its record shows it had some.
+      const secretsOf = record && recordsSecrets(record) ? await this.secretsFor(record, false) : [];
+      const read = dependencyScope(name, record, secretsOf);
+      scope[name] = read.scope;
+      ids[name] = record?.deploy_id ?? null;
+      secrets.push(...read.secrets);
+    }
+    return { scope, ids, secrets };
   }
 
   /** A deployment of the branch head that no new commit asked for (sync, release, self-heal). */
@@ -888,7 +965,18 @@ export class Engine implements CommitJobHost {
   }
 
   /** Secrets to put back into recorded actions: resolved again from the deployment's commit. */
-  private async secretsFor(d: DeploymentRecord): Promise<Secret[]> {
+  private async secretsFor(d: DeploymentRecord, withDependencies = true): Promise<Secret[]> {
+    // What it read of its dependencies' secrets, under the names it recorded them by.
+    const fromDependencies: Secret[] = [];
+    for (const [name, id] of Object.entries((withDependencies && d.dependencies) || {})) {
+      const record = id ? await this.state.deployment(id) : null;
+      if (record && recordsSecrets(record))
+        fromDependencies.push(...renamedSecrets(name, await this.secretsFor(record, false)));
+    }
+    return [...(await this.ownSecrets(d)), ...fromDependencies];
+  }
+
+  private async ownSecrets(d: DeploymentRecord): Promise<Secret[]> {
     // A deployment that recorded no sensitive value has none to put back: its config is not read.
     if (!d.config_commit || !recordsSecrets(d)) return [];
     let spec: ServiceSpec;

@@ -6,7 +6,7 @@
  */
 import { newRunTag } from '../agents/run-tag.js';
 import { renderChecks, renderStep } from '../config/render.js';
-import type { RenderContext, ResolvedVariables, ServiceSpec } from '../config/types.js';
+import type { DependencyScope, RenderContext, ResolvedVariables, ServiceSpec } from '../config/types.js';
 import { newEntry } from '../state/index.js';
 import type { ActionRecord, DeploymentRecord, InDoubt, LogEntry } from '../state/types.js';
 import { maskDeep, maskText, maskValues, type Secret } from '../util/secrets.js';
@@ -48,6 +48,8 @@ export interface DeployRequest {
   verifiedBy?: string | null;
   /** Called once `deploy-started` is in the log. */
   onStarted?(): void;
+  /** `dependency.<service>.*`, and the deployment each one read (recorded in deploy-started). */
+  dependencies?: { scope: Record<string, DependencyScope>; ids: Record<string, string | null> };
 }
 
 /** What one step's run left: go on, unwind (it failed), or stop here (Orbit was told to stop now). */
@@ -81,6 +83,7 @@ export async function executeDeploy(deps: ExecutorDeps, req: DeployRequest): Pro
       redeploy_of: req.redeployOf,
       ...(req.retryOf ? { retry_of: req.retryOf } : {}),
       ...(req.reason ? { reason: req.reason } : {}),
+      ...(req.dependencies ? { dependencies: req.dependencies.ids } : {}),
     }),
   );
   req.onStarted?.();
@@ -96,6 +99,7 @@ export async function executeDeploy(deps: ExecutorDeps, req: DeployRequest): Pro
     },
     previous: req.previous ? { id: req.previous.deploy_id, var: req.previous.values ?? {} } : null,
     stepOutputs: {},
+    ...(req.dependencies ? { dependencies: req.dependencies.scope } : {}),
   };
   const run: DeployRun = { deps, req, secrets: vars.secrets, ctx, common };
   // Checks are rendered with this deployment's variables (validated when the config was loaded).

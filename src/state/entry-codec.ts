@@ -73,6 +73,8 @@ export function headline(e: LogEntry): string {
       return `${e.deploy_id}: unwind failed${paren([err])}`;
     case 'deploy-skipped':
       return `${e.deploy_id}: skipped${paren([e.reason ? `reason ${e.reason}` : null, `commit ${short(e.config_commit)}`])}`;
+    case 'dependency-skipped':
+      return `${e.deploy_id}: not started${paren([e.reason, `commit ${short(e.config_commit)}`])}`;
     case 'commit-rejected':
       return `${e.service_id || 'config'}: commit ${short(e.config_commit)} rejected: ${err ?? 'invalid configuration'}`;
     case 'step-acked':

@@ -177,6 +177,8 @@ const REDUCERS = {
     svc.in_flight = rec.deploy_id;
     svc.last_config_commit = e.config_commit;
     svc.rejected = null;
+    if (svc.dependency_skip) svc.dependency_skip = null;
+    if (e.dependencies) rec.dependencies = e.dependencies;
     out.deployments.push(rec);
     out.services.push(svc);
   },
@@ -246,6 +248,7 @@ const REDUCERS = {
   'deploy-skipped': ({ e, out, service, record }) => {
     const svc = service();
     svc.last_config_commit = e.config_commit;
+    if (svc.dependency_skip) svc.dependency_skip = null;
     if (e.deploy_id) {
       const rec = record('skipped');
       rec.status = 'skipped';
@@ -256,9 +259,28 @@ const REDUCERS = {
     }
     out.services.push(svc);
   },
+  // Like a skip, with the dependency that did not get through, kept on the record and the view.
+  'dependency-skipped': ({ e, out, service, record }) => {
+    const svc = service();
+    const rec = record('skipped');
+    rec.status = 'skipped';
+    rec.finished_time = e.applied_time;
+    rec.error = e.error;
+    rec.skipped_for = e.skipped_for ?? null;
+    svc.last_config_commit = e.config_commit;
+    svc.last_sequence = Math.max(svc.last_sequence, rec.sequence);
+    svc.dependency_skip = {
+      deploy_id: rec.deploy_id,
+      config_commit: e.config_commit,
+      reason: e.reason ?? '',
+    };
+    out.deployments.push(rec);
+    out.services.push(svc);
+  },
   'commit-rejected': ({ e, out, service }) => {
     if (!e.service_id) return; // a directory that is no service name: no service view to mark
     const svc = service();
+    svc.dependency_skip = null;
     svc.rejected = {
       config_commit: e.config_commit ?? '',
       error: e.error ?? { code: 'E_CONFIG_INVALID', message: 'rejected' },
@@ -319,6 +341,7 @@ const REDUCERS = {
     svc.last_sequence = Math.max(svc.last_sequence, rec.sequence);
     svc.last_config_commit = e.config_commit;
     svc.rejected = null;
+    if (svc.dependency_skip) svc.dependency_skip = null;
     svc.waiting = [...(svc.waiting ?? []).filter((id) => id !== rec.deploy_id), rec.deploy_id];
     out.deployments.push(rec);
     out.services.push(svc);

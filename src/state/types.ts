@@ -30,6 +30,7 @@ export const EVENT_KINDS = [
   'unwind-waiting', // an unwind asked for while the window is closed waits for an approval (`unwind_approval`)
   'unwind-approved', // a person approved that unwind: it runs now
   'unwind-not-approved', // no approval came (its timeout passed, or the daemon stopped): nothing was reversed
+  'dependency-skipped', // not started: a service it depends on (depends_on) failed or did not get through in the same batch
 ] as const;
 
 export type EventKind = (typeof EVENT_KINDS)[number];
@@ -126,6 +127,19 @@ export interface LogEntry {
   check?: CheckEntry | null;
   /** deploy-waiting: when the schedule window opens next (null: not within a year). */
   window?: { opens_at: string | null } | null;
+  /**
+   * deploy-started: the current deployment of each service of `depends_on` when it started (null:
+   * none), whose values `dependency.<service>.*` read. Absent: no dependencies, or an older Orbit.
+   */
+  dependencies?: Record<string, string | null> | null;
+  /** dependency-skipped: the dependency that did not get through, and its deployment. */
+  skipped_for?: SkippedFor | null;
+}
+
+/** Why a deployment was not started: a dependency (`depends_on`) did not get through. */
+export interface SkippedFor {
+  service: string;
+  deploy_id: string | null;
 }
 
 /** One check's result as recorded (a `check-result` entry; the newest per check in the record). */
@@ -225,6 +239,10 @@ export interface DeploymentRecord {
     since: string;
     overridden?: { by: string; reason: string; time: string } | null;
   } | null;
+  /** From deploy-started: the dependency deployments it read (see LogEntry.dependencies). */
+  dependencies?: Record<string, string | null> | null;
+  /** A `dependency-skipped` deployment: which dependency did not get through. */
+  skipped_for?: SkippedFor | null;
   /** Set while an unwind waits for an approval outside the window (or after it waited). */
   unwind_approval?: {
     state: 'waiting' | 'approved' | 'not-approved';
@@ -271,6 +289,12 @@ export interface ServiceView {
   latest?: string | null;
   /** Set by `service-held`, cleared by `service-released`. Absent in views written before holds. */
   hold?: Hold | null;
+  /**
+   * The newest commit of the service was not started because a dependency did not get through
+   * (`dependency-skipped`); cleared when a later one starts, waits, is skipped or rejected.
+   * Absent in views written before depends_on.
+   */
+  dependency_skip?: { deploy_id: string; config_commit: string | null; reason: string } | null;
 }
 
 /**

@@ -63,6 +63,11 @@ export const ERROR_CODES = {
   E_BAD_NAME: config('an invalid variable, step or agent name'),
   E_BAD_ATTRIBUTE: config('an attribute of the wrong shape (e.g. forward not a list of strings)'),
   E_BAD_POLICY: config('policy / default_policy is not "queue" or "supersede"'),
+  E_BAD_DEPENDS_ON: config(
+    'depends_on is not a list of service names in quotes (or names the service itself, or one twice)',
+  ),
+  E_UNKNOWN_DEPENDENCY: config('depends_on names a service the config repository does not have'),
+  E_DEPENDENCY_CYCLE: config('depends_on makes a cycle: services that (through others) depend on themselves'),
   E_BAD_SETTING: config('an invalid value in settings { } of orbit.hcl'),
   E_NOT_CONSTANT: config('a reference where a constant is required'),
   E_UNKNOWN_REFERENCE: config('a reference to an unknown variable, const, scope or step'),
@@ -155,6 +160,14 @@ export const ERROR_CODES = {
     'an unwind is blocked: a step in doubt has a reverse that needs outputs that were never recorded',
   ),
   E_NOT_CURRENT: refused(409, 'only the current deployment can be unwound'),
+  E_HAS_DEPENDENTS: refused(
+    409,
+    'services that depend on it were deployed after its current deployment: unwind with --with-dependents (data.dependents)',
+  ),
+  E_DEPENDENCY_FAILED: refused(
+    409,
+    'recorded on a skipped deployment: a service it depends on failed in the same batch, so it was not started',
+  ),
   E_NOTHING_TO_UNWIND: refused(409, 'the service has no current deployment to unwind'),
   E_NOTHING_TO_REDEPLOY: refused(409, 'the service has no unwound deployment to redeploy'),
   E_SERVICE_HELD: refused(

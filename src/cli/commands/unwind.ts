@@ -19,13 +19,30 @@ export function register(program: Command): void {
         '--in-doubt-done',
         'resume an unwind blocked on a step in doubt (E_IN_DOUBT_NEEDS_OUTPUTS): you undid that step by hand',
       )
-      .addHelpText('after', '\nExamples:\n  $ orbit unwind waffle\n  $ orbit unwind waffle-12'),
+      .option(
+        '--with-dependents',
+        'first unwind the current deployments that depend on it (depends_on) and were deployed after it, dependents of dependents first',
+      )
+      .addHelpText(
+        'after',
+        '\nExamples:\n  $ orbit unwind waffle\n  $ orbit unwind waffle-12\n  $ orbit unwind db --with-dependents',
+      ),
     { runsAgents: true },
-  ).action((target: string, opts: RepoOptions & { json?: boolean; inDoubtDone?: boolean }) =>
-    changeDeployment(opts, {
-      route: `/api/services/${encodeURIComponent(target)}/unwind`,
-      run: (engine) => engine.unwind(target, cliAuthor(), { inDoubtDone: opts.inDoubtDone }),
-      expected: 'unwound',
-    }),
+  ).action(
+    (
+      target: string,
+      opts: RepoOptions & { json?: boolean; inDoubtDone?: boolean; withDependents?: boolean },
+    ) =>
+      changeDeployment(opts, {
+        route: `/api/services/${encodeURIComponent(target)}/unwind`,
+        // The daemon's unwind route must accept and forward it (src/daemon/routes/change-routes.ts).
+        ...(opts.withDependents ? { body: { with_dependents: true } } : {}),
+        run: (engine) =>
+          engine.unwind(target, cliAuthor(), {
+            inDoubtDone: opts.inDoubtDone,
+            withDependents: opts.withDependents,
+          }),
+        expected: 'unwound',
+      }),
   );
 }

@@ -6,6 +6,7 @@ import { listServices, loadService } from '../../config/load.js';
 import { ORBIT_FILE, servicesOfPath } from '../../config/paths.js';
 import { planContext } from '../../config/plan-context.js';
 import { renderChecks, renderPlan, resolveVariables } from '../../config/render.js';
+import { dependencyProblems, type DependencyNode } from '../../engine/dependency-order.js';
 import { ConfigError, OrbitError } from '../../util/errors.js';
 import type { Diagnostic } from '../../util/errors.js';
 
@@ -52,6 +53,27 @@ async function checkService(repoDir: string, service: string): Promise<Diagnosti
   }
 }
 
+/**
+ * `depends_on` across the repository: unknown services and cycles, per service whose deploy.hcl
+ * has the name (a service whose config does not load has its own diagnostics, and no edges here).
+ */
+async function dependencyDiagnostics(repoDir: string): Promise<Map<string, Diagnostic[]>> {
+  const all = await listServices(repoDir);
+  const nodes: DependencyNode[] = [];
+  for (const service of all) {
+    const spec = await loadService(repoDir, service).catch((err: unknown) => {
+      if (err instanceof ConfigError || err instanceof OrbitError) return null;
+      throw err;
+    });
+    if (spec?.dependsOn) nodes.push({ service, dependsOn: spec.dependsOn });
+  }
+  const out = new Map<string, Diagnostic[]>();
+  for (const d of dependencyProblems(nodes, new Set(all))) {
+    for (const service of servicesOfPath(d.file, all) ?? []) out.set(service, [...(out.get(service) ?? []), d]);
+  }
+  return out;
+}
+
 export function register(program: Command): void {
   program
     .command('validate')
@@ -69,8 +91,9 @@ export function register(program: Command): void {
         throw new OrbitError('E_NO_SERVICES', `no services found under ${repoDir}/services`, { repoDir });
       }
       const problems: Diagnostic[] = [];
+      const graph = await dependencyDiagnostics(repoDir);
       for (const service of services) {
-        const found = await checkService(repoDir, service);
+        const found = [...(await checkService(repoDir, service)), ...(graph.get(service) ?? [])];
         if (found.length === 0) process.stdout.write(`${chalk.green('ok')} ${service}\n`);
         problems.push(...found);
       }

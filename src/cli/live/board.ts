@@ -41,7 +41,7 @@ export class Board {
     if (!e.deploy_id) return null;
     let d = this.active.get(e.deploy_id);
     if (!d) {
-      if (e.kind === 'deploy-skipped') return null;
+      if (e.kind === 'deploy-skipped' || e.kind === 'dependency-skipped') return null;
       d = {
         id: e.deploy_id,
         service: e.service_id,

@@ -63,7 +63,8 @@ class TerminalBoard implements LiveOutput {
     const done = this.board.apply(e, this.now());
     const lines: string[] = [];
     if (done) lines.push(...renderDeployment(done, null, this.now()));
-    else if (!e.deploy_id || e.kind === 'deploy-skipped') lines.push(entryLine(e));
+    else if (!e.deploy_id || e.kind === 'deploy-skipped' || e.kind === 'dependency-skipped')
+      lines.push(entryLine(e));
     this.redraw(lines);
     if (this.board.active.size > 0 && !this.timer) {
       this.stream.write('\x1b[?25l');

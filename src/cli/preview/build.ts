@@ -15,6 +15,8 @@ import { configChanges } from '../../engine/commit-decision.js';
 import { DryRun } from '../../engine/dry-run.js';
 import { servicesAtSharedChanges } from '../../engine/shared-deploy.js';
 import { serviceDefinitionPath } from '../../util/service-files.js';
+import { dependencyDiagnosticsAt, whyStopped } from '../../engine/dependency-gates.js';
+import { commitOrder, type EndedJob } from '../../engine/dependency-order.js';
 import type { PlannedJob } from '../../engine/reconcile-plan.js';
 import { ConfigHistory, revertedCommit, type ConfigCommit } from '../../git/config-history.js';
 import { undoes } from '../../state/chain/index.js';
@@ -28,7 +30,10 @@ import type { ScheduleSummary } from '../../engine/schedule/summary.js';
 
 type ReverseStep = { index: number; name: string; agent: string; reverse: string[] | null };
 
-export type PreviewJob =
+/** One job of a commit; `after`: the services it waits for (depends_on), when there are any. */
+export type PreviewJob = PreviewJobBody & { after?: string[] };
+
+type PreviewJobBody =
   | {
       service: string;
       action: 'deploy';
@@ -117,9 +122,31 @@ export async function buildPreview(options: PreviewOptions): Promise<Preview> {
     };
     const skipped = dry.skipped(jobs, policyOf);
     const out: PreviewCommit[] = [];
+    // Per service, the end of its newest job of the range, as what waits for it sees it.
+    const ended = new Map<string, EndedJob>();
     for (const { commit: c, jobs: commitJobs } of planned) {
       const previewed: Array<{ job: PreviewJob; reverts: string | null }> = [];
-      for (const job of commitJobs) {
+      for (const { job, after } of await ordered(options, dry, c, commitJobs, loaded)) {
+        const stop = after.flatMap((s) => {
+          const why = ended.has(s) ? whyStopped(ended.get(s)!) : null;
+          return why ? [{ service: s, why }] : [];
+        })[0];
+        if (stop && !skipped.get(job)) {
+          const reason = `dependency ${stop.service} ${stop.why}`;
+          const id = await dry.skipForDependency(job.service, c, reason);
+          ended.set(job.service, { status: 'skipped', deployId: id, error: { code: 'E_DEPENDENCY_FAILED' } });
+          previewed.push({
+            job: {
+              service: job.service,
+              action: 'none',
+              reverted: null,
+              note: `not started: ${reason}`,
+              after,
+            },
+            reverts: null,
+          });
+          continue;
+        }
         const by = skipped.get(job);
         if (by) {
           await dry.skip(job.service, c);
@@ -132,7 +159,13 @@ export async function buildPreview(options: PreviewOptions): Promise<Preview> {
             },
             reverts: null,
           });
-        } else previewed.push(await previewJob(options, dry, history, c, job.service, loaded.get(job)!));
+        } else {
+          const p = await previewJob(options, dry, history, c, job.service, loaded.get(job)!);
+          if (after.length > 0) p.job.after = after;
+          const status = p.job.action === 'invalid' ? 'rejected' : 'succeeded';
+          ended.set(job.service, { status, deployId: null, error: null });
+          previewed.push(p);
+        }
       }
       out.push({
         sha: c.sha,
@@ -155,6 +188,40 @@ export async function buildPreview(options: PreviewOptions): Promise<Preview> {
   } finally {
     await state?.close();
   }
+}
+
+/**
+ * The jobs of one commit in the engine's order (dependency-order.ts), each with what it waits
+ * for; a job whose depends_on names an unknown service or makes a cycle becomes invalid, as the
+ * engine rejects it.
+ */
+async function ordered(
+  options: PreviewOptions,
+  dry: DryRun,
+  commit: ConfigCommit,
+  jobs: readonly PlannedJob[],
+  loaded: Map<PlannedJob, Loaded>,
+): Promise<Array<{ job: PlannedJob; after: string[] }>> {
+  const specOf = (j: PlannedJob) => {
+    const l = loaded.get(j);
+    return l && 'spec' in l ? l.spec : null;
+  };
+  const specs = jobs.map(specOf).filter((s): s is ServiceSpec => s !== null);
+  const bad = await dependencyDiagnosticsAt(options.repoDir, commit.sha, specs, (service) =>
+    loadService(options.repoDir, service, { ref: commit.sha }),
+  );
+  for (const j of jobs) {
+    const own = bad.get(j.service);
+    if (own) loaded.set(j, { invalid: new ConfigError(own) });
+  }
+  const dependsOn = (j: PlannedJob) => (specOf(j)?.dependsOn ?? []).map((d) => d.service);
+  const related = jobs.some((j) => dependsOn(j).some((d) => jobs.some((o) => o.service === d)));
+  const unwinds = related
+    ? await Promise.all(jobs.map(async (j) => (await dry.decide(j.service, commit)).kind === 'unwind'))
+    : jobs.map(() => false);
+  return commitOrder(
+    jobs.map((j, i) => ({ service: j.service, dependsOn: dependsOn(j), unwinds: unwinds[i]! })),
+  ).map((o) => ({ job: jobs[o.index]!, after: o.after }));
 }
 
 async function load(options: PreviewOptions, job: PlannedJob): Promise<Loaded> {

@@ -4,6 +4,7 @@ import { scheduleLines } from '../../engine/schedule/summary.js';
 import { formatDiagnostic } from '../../util/errors.js';
 import { argvText, paramText } from './argv.js';
 import type { Preview, PreviewJob } from './build.js';
+import { orderWaves } from '../../engine/dependency-order.js';
 import { mdCode, mdFence, mdText } from './escape.js';
 
 // Everything below that came from the repository (names, values, keys, subjects, diagnostics)
@@ -25,6 +26,9 @@ export function previewMarkdown(p: Preview): string {
   for (const c of p.commits) {
     out.push(`#### ${code(sha7(c.sha))} ${cell(c.subject)}`, '', `_by ${cell(c.author)}_`, '');
     if (c.jobs.length === 0) out.push('Changes no service: nothing runs.', '');
+    const waves = orderWaves(c.jobs);
+    if (waves.length > 1)
+      out.push(`Order (depends_on): ${waves.map((w) => w.map(code).join(' + ')).join(', then ')}`, '');
     for (const job of c.jobs) out.push(...jobMarkdown(job), '');
   }
   return (

@@ -6,6 +6,7 @@ import { paint, short } from '../format.js';
 import { argvText, msText, paramText } from './argv.js';
 import { checksAndSchedule } from '../commands/plan.js';
 import type { Preview, PreviewJob } from './build.js';
+import { orderWaves } from '../../engine/dependency-order.js';
 import { mapStrings, visibleControls } from './escape.js';
 
 export function previewText(preview: Preview): string {
@@ -23,6 +24,9 @@ export function previewText(preview: Preview): string {
   for (const c of p.commits) {
     lines.push('', `${chalk.yellow(short(c.sha))} ${c.subject} ${chalk.dim(`— ${c.author}`)}`);
     if (c.jobs.length === 0) lines.push(chalk.dim('  changes no service: nothing runs'));
+    const waves = orderWaves(c.jobs);
+    if (waves.length > 1)
+      lines.push(chalk.dim(`  order (depends_on): ${waves.map((w) => w.join(' + ')).join(', then ')}`));
     for (const job of c.jobs) lines.push(...jobText(job));
   }
   lines.push('', summary(p));
@@ -37,6 +41,8 @@ function jobText(job: PreviewJob): string[] {
         `  ${name}: ${paint('deploy', 'deploys')}${chalk.dim(` (policy ${job.policy}${job.replaces ? `, replacing ${job.replaces}` : ', first deployment'})`)}`,
       ];
       if (job.note) out.push(chalk.dim(`    ${job.note}`));
+      if (job.after?.length)
+        out.push(chalk.dim(`    waits for ${job.after.join(', ')} to finish (depends_on)`));
       const vars = Object.entries(job.variables).map(
         ([k, v]) => `${k}=${v.sensitive ? marker(k) : JSON.stringify(v.value)}`,
       );
@@ -61,6 +67,8 @@ function jobText(job: PreviewJob): string[] {
         `  ${name}: ${paint('unwind', `unwinds ${what}`)}${chalk.dim(` (reverts ${short(job.reverted)})`)}`,
       ];
       if (job.note) out.push(chalk.dim(`    ${job.note}`));
+      if (job.after?.length)
+        out.push(chalk.dim(`    waits for the unwinds of ${job.after.join(', ')} (they depend on it)`));
       for (const s of job.steps ?? []) {
         out.push(
           `    ${s.index + 1}. ${chalk.cyan(s.name)} ${chalk.yellow('reverse')} ${s.reverse ? argvText(s.reverse) : chalk.dim('(no-op)')}`,

@@ -128,6 +128,15 @@ const DIFFERS: SyncRule[] = [
         : null,
   },
   {
+    code: 'dependency-skipped',
+    syncable: true,
+    // Its newest commit was not started: a service it depends on did not get through.
+    applies: ({ view, current }) =>
+      view?.dependency_skip && view.dependency_skip.config_commit === view.last_config_commit
+        ? `${view.dependency_skip.deploy_id} (commit ${short(view.dependency_skip.config_commit)}) was not started: ${view.dependency_skip.reason}; ${current ? `${current.deploy_id} still runs` : 'nothing runs'}`
+        : null,
+  },
+  {
     code: 'skipped-commit',
     syncable: true,
     applies: (f) =>
