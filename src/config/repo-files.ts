@@ -171,7 +171,9 @@ export async function gitRefReader(repoDir: string, ref: string): Promise<RepoRe
         // All at once: the reads queue on one cat-file process, pipelined.
         const found = await Promise.all(
           (await store.tree(at.oid)).entries.map(async (e) =>
-            e.kind === 'tree' && (await store.tree(e.oid)).byName.has(file) ? `${dir}/${e.name}/${file}` : null,
+            e.kind === 'tree' && (await store.tree(e.oid)).byName.has(file)
+              ? `${dir}/${e.name}/${file}`
+              : null,
           ),
         );
         for (const f of found) if (f) files.push(f);
@@ -180,7 +182,8 @@ export async function gitRefReader(repoDir: string, ref: string): Promise<RepoRe
       const envs = await store.entryAt(tree, ENVIRONMENTS_DIR);
       if (envs?.kind === 'tree')
         for (const env of (await store.tree(envs.oid)).entries)
-          if (env.kind === 'tree') await within(`${ENVIRONMENTS_DIR}/${env.name}/${SERVICES_DIR}`, 'values.hcl');
+          if (env.kind === 'tree')
+            await within(`${ENVIRONMENTS_DIR}/${env.name}/${SERVICES_DIR}`, 'values.hcl');
       return servicesOfFiles(files);
     },
   };

@@ -36,6 +36,14 @@ export const idParams = {
 
 export type AuthorBody = { author?: string; deployment?: string };
 
+/** An unwind: also `with_dependents` (`orbit unwind --with-dependents`). */
+export const unwindBody = {
+  ...authorBody(false),
+  properties: { ...authorBody(false).properties, with_dependents: { type: 'boolean' } },
+};
+
+export type UnwindBody = AuthorBody & { with_dependents?: boolean };
+
 /** `sync` and `release`: who asks, and (sync) whether to lift a hold first. */
 export const syncBody = {
   type: 'object',

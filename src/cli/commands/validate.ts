@@ -69,7 +69,8 @@ async function dependencyDiagnostics(repoDir: string): Promise<Map<string, Diagn
   }
   const out = new Map<string, Diagnostic[]>();
   for (const d of dependencyProblems(nodes, new Set(all))) {
-    for (const service of servicesOfPath(d.file, all) ?? []) out.set(service, [...(out.get(service) ?? []), d]);
+    for (const service of servicesOfPath(d.file, all) ?? [])
+      out.set(service, [...(out.get(service) ?? []), d]);
   }
   return out;
 }

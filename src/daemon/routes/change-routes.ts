@@ -9,6 +9,8 @@ import {
   serviceParams,
   syncBody,
   type AuthorBody,
+  type UnwindBody,
+  unwindBody,
   type SyncBody,
 } from '../route-schemas.js';
 import type { ServerDeps } from '../server-deps.js';
@@ -29,9 +31,9 @@ export const changeRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) =>
     };
   };
 
-  app.post<{ Params: { service: string }; Body: AuthorBody }>(
+  app.post<{ Params: { service: string }; Body: UnwindBody }>(
     '/api/services/:service/unwind',
-    { schema: { params: serviceParams, body: authorBody(false) } },
+    { schema: { params: serviceParams, body: unwindBody } },
     async (req) => {
       // The path names a service or one of its deployment ids; `deployment` must be the current one.
       const target = req.body.deployment ?? req.params.service;
@@ -41,7 +43,8 @@ export const changeRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) =>
           `${req.body.deployment} is not a deployment of ${req.params.service}`,
         );
       const { author, verifiedBy } = actor(req);
-      return { deployment: await engine.unwind(target, author, { verifiedBy }) };
+      const withDependents = req.body.with_dependents === true;
+      return { deployment: await engine.unwind(target, author, { verifiedBy, withDependents }) };
     },
   );
 
