@@ -13,7 +13,7 @@ import { renderChecks, renderPlan, resolveVariables } from '../../config/render.
 import type { RenderedStep, ServiceSpec } from '../../config/types.js';
 import { configChanges } from '../../engine/commit-decision.js';
 import { DryRun } from '../../engine/dry-run.js';
-import type { PlannedJob } from '../../engine/reconcile-plan.js';
+import type { PlannedCommit, PlannedJob } from '../../engine/reconcile-plan.js';
 import { ConfigHistory, revertedCommit, type ConfigCommit } from '../../git/config-history.js';
 import { undoes } from '../../state/chain/index.js';
 import { openStateLog } from '../../state/index.js';
@@ -92,6 +92,8 @@ export interface PreviewOptions {
   env?: Record<string, string | undefined>;
   /** Set by buildPreview: the range's base, whose sensitive declarations count too. */
   baseCommit?: string;
+  /** The engine's own plan of the range (the daemon's pending commits); default: planned here. */
+  planned?: PlannedCommit[];
 }
 
 /** A job's config at its commit, loaded before anything runs (as the engine does). */
@@ -100,12 +102,11 @@ type Loaded = { spec: ServiceSpec } | { invalid: ConfigError } | { removed: true
 export async function buildPreview(options: PreviewOptions): Promise<Preview> {
   const history = new ConfigHistory(options.repoDir);
   const { base, head } = await resolveRange(history, options.range);
-  const commits = await history.commitsBetween(base, head);
   const state = await openStateIfAny(options);
   options = { ...options, baseCommit: base };
   try {
     const dry = new DryRun(state, history);
-    const planned = dry.plan(commits);
+    const planned = options.planned ?? dry.plan(await history.commitsBetween(base, head));
     const jobs = planned.flatMap((p) => p.jobs);
     const loaded = new Map<PlannedJob, Loaded>();
     for (const job of jobs) loaded.set(job, await load(options, job));

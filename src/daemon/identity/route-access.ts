@@ -55,6 +55,9 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   'GET /api/services/:service': read(byService),
   'GET /api/services/:service/history': read(byService),
   'GET /api/deployments/:id': read(byDeployment),
+  // The dashboard's: a config diff (secrets masked by the daemon) and the pending commits' preview.
+  'GET /api/deployments/:id/diff': read(byDeployment),
+  'GET /api/services/:service/pending': read(byService),
   'POST /api/services/:service/unwind': change('deployer', byTarget),
   'POST /api/services/:service/redeploy': change('deployer', byService),
   'POST /api/services/:service/sync': change('deployer', byService),

@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { OrbitError } from '../../util/errors.js';
 import { canRead, identityOf } from '../identity/route-access.js';
 import type { ServerDeps } from '../server-deps.js';
+import { dashboardRoutes } from './dashboard-routes.js';
 
 /**
  * The dashboard (docs/dashboard.md): an open page shell and its bundled assets (they hold no data;
@@ -55,6 +56,7 @@ function readAsset(name: string): Buffer {
 }
 
 export const webRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
+  await app.register(dashboardRoutes, deps);
   const streams = new Set<() => void>();
   // Open streams never end by themselves: close them so the daemon's stop does not wait on them.
   app.addHook('preClose', async () => {
