@@ -1,9 +1,10 @@
 import { act, redeploy, unwind } from './actions.js';
-import { call } from './api.js';
+import { ApiError, call } from './api.js';
 import { actionText } from './confirm.js';
+import { diffView } from './diff-view.js';
 import { h, span } from './dom.js';
 import { may } from './roles.js';
-import type { Deployment, HistoryItem, Step, WaitingAck, Whoami } from './types.js';
+import type { ConfigDiff, Deployment, HistoryItem, Step, WaitingAck, Whoami } from './types.js';
 
 const RUNNING = new Set(['started', 'reversing']);
 /** How many of the service's newest state entries the page reads for a deployment's entry list. */
@@ -73,16 +74,32 @@ function stepRow(d: Deployment, s: Step, now: number): HTMLElement {
   );
 }
 
+/** A deployment's config diff never changes: read once per deployment, not on every live update. */
+const diffs = new Map<string, Promise<ConfigDiff>>();
+function diffOf(id: string): Promise<ConfigDiff> {
+  let d = diffs.get(id);
+  if (!d) {
+    d = call<ConfigDiff>('GET', `/api/deployments/${id}/diff`);
+    diffs.set(id, d);
+    d.catch(() => diffs.delete(id));
+  }
+  return d;
+}
+
 /** One deployment as `orbit show` prints it, its steps on a timeline, live while it runs. */
 export async function deploymentPage(id: string, me: Whoami): Promise<HTMLElement> {
   const { deployment: d, waiting_ack } = await call<{
     deployment: Deployment;
     waiting_ack: WaitingAck | null;
   }>('GET', `/api/deployments/${id}`);
-  const history = await call<{ entries: HistoryItem[] }>(
-    'GET',
-    `/api/services/${d.service_id}/history?limit=${HISTORY}`,
-  );
+  const [history, diff] = await Promise.all([
+    call<{ entries: HistoryItem[] }>('GET', `/api/services/${d.service_id}/history?limit=${HISTORY}`),
+    diffOf(id).then(
+      (x) => diffView(x),
+      (err: unknown) =>
+        h('p', { class: 'error' }, err instanceof ApiError ? `${err.code}: ${err.message}` : String(err)),
+    ),
+  ]);
   // Oldest first, as they were written.
   const entries = history.entries.filter((e) => e.entry.deploy_id === id).reverse();
   const now = Date.now();
@@ -158,6 +175,8 @@ export async function deploymentPage(id: string, me: Whoami): Promise<HTMLElemen
     ),
     h('h2', {}, 'Steps'),
     h('ol', { class: 'steps' }, ...d.steps.map((s) => stepRow(d, s, now))),
+    h('h2', {}, 'Config diff from the previous deployment'),
+    diff,
     h('h2', {}, 'State entries'),
     h(
       'ol',

@@ -1,8 +1,9 @@
 import { act, redeploy, unwind } from './actions.js';
-import { call } from './api.js';
+import { ApiError, call } from './api.js';
 import { age, h } from './dom.js';
 import { may } from './roles.js';
-import type { Deployment, ServiceStatus, WaitingAck, Whoami } from './types.js';
+import { pendingView } from './pending-view.js';
+import type { Deployment, PendingAnswer, ServiceStatus, WaitingAck, Whoami } from './types.js';
 
 interface ServiceAnswer extends ServiceStatus {
   chain: Array<
@@ -16,7 +17,12 @@ interface ServiceAnswer extends ServiceStatus {
  * deployment that failed or was unwound sits in its own lane, off the line of current ones.
  */
 export async function servicePage(name: string, me: Whoami): Promise<HTMLElement> {
-  const s = await call<ServiceAnswer>('GET', `/api/services/${name}`);
+  const [s, pending] = await Promise.all([
+    call<ServiceAnswer>('GET', `/api/services/${name}`),
+    call<PendingAnswer>('GET', `/api/services/${name}/pending`).then(pendingView, (err: unknown) =>
+      h('p', { class: 'error' }, err instanceof ApiError ? `${err.code}: ${err.message}` : String(err)),
+    ),
+  ]);
   const current = s.current
     ? (await call<{ deployment: Deployment }>('GET', `/api/deployments/${s.current.id}`)).deployment
     : null;
@@ -87,6 +93,15 @@ export async function servicePage(name: string, me: Whoami): Promise<HTMLElement
         s.waiting_ack ? ` (waiting for approval of ${s.waiting_ack.stepName})` : '',
       ),
     actions,
+    h('h2', {}, 'Pending commits'),
+    h(
+      'p',
+      { class: 'muted' },
+      'On the branch, not processed yet, oldest first; what each will do is what ',
+      h('code', {}, 'orbit preview'),
+      ' says.',
+    ),
+    pending,
     h('h2', {}, 'Chain'),
     h(
       'ol',

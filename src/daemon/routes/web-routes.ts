@@ -42,6 +42,11 @@ const CSP =
 
 /** Keeps proxies and idle timers from closing a quiet stream. */
 const KEEPALIVE_MS = 15_000;
+/**
+ * How often the branch head the sync loop last read is compared: a new commit queued behind a
+ * running deployment writes no entry yet, and the service page shows it as pending.
+ */
+const HEAD_CHECK_MS = 1_000;
 
 function readAsset(name: string): Buffer {
   for (const dir of ASSET_DIRS) {
@@ -58,6 +63,16 @@ function readAsset(name: string): Buffer {
 export const webRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
   await app.register(dashboardRoutes, deps);
   const streams = new Set<() => void>();
+  const heads = new Set<(head: string | null) => void>();
+  let seenHead = deps.sync.status().head;
+  const headCheck = setInterval(() => {
+    const { head } = deps.sync.status();
+    if (head === seenHead) return;
+    seenHead = head;
+    for (const tell of heads) tell(head);
+  }, HEAD_CHECK_MS);
+  headCheck.unref();
+  app.addHook('onClose', async () => clearInterval(headCheck));
   // Open streams never end by themselves: close them so the daemon's stop does not wait on them.
   app.addHook('preClose', async () => {
     for (const end of streams) end();
@@ -101,10 +116,14 @@ export const webRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
       };
       res.write(`event: entry\ndata: ${JSON.stringify(data)}\n\n`);
     });
+    const onHead = (head: string | null) =>
+      res.write(`event: head\ndata: ${JSON.stringify({ kind: 'branch-head', head })}\n\n`);
+    heads.add(onHead);
     const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
     const end = () => {
       clearInterval(keepalive);
       unsubscribe();
+      heads.delete(onHead);
       streams.delete(end);
       res.end();
     };
