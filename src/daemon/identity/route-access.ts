@@ -48,6 +48,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   // The dashboard's shell and bundled code hold no data: everything shown comes from the API.
   'GET /': open,
   'GET /assets/:name': open,
+  // How the login form may sign in (the OIDC issuer and public client id), before any token.
+  'GET /api/login': open,
   'GET /api/whoami': read(),
   // Each entry is sent only to identities that may read its service.
   'GET /api/events': read(),

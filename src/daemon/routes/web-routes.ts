@@ -36,9 +36,12 @@ const SHELL = `<!doctype html>
 </html>
 `;
 
-// No request leaves for another origin: scripts, styles and fetches are this daemon's own.
-const CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/**
+ * No request leaves for another origin: scripts, styles and fetches are this daemon's own, except,
+ * where the dashboard signs in through OIDC, the issuer's (its discovery and token endpoint).
+ */
+const csp = (issuer: string | null) =>
+  `default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'${issuer ? ` ${new URL(issuer).origin}` : ''}; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
 
 /** Keeps proxies and idle timers from closing a quiet stream. */
 const KEEPALIVE_MS = 15_000;
@@ -78,10 +81,17 @@ export const webRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
     for (const end of streams) end();
   });
 
+  const login = deps.auth.oidcLogin;
+  const CSP = csp(login?.issuer ?? null);
   app.get('/', async (_req, reply) => {
     void reply.header('content-security-policy', CSP).type('text/html; charset=utf-8');
     return SHELL;
   });
+
+  // Open, like the page: how the login form may sign in (public facts of a public client).
+  app.get('/api/login', async () => ({
+    oidc: login ? { issuer: login.issuer, client_id: login.clientId, scope: login.scope } : null,
+  }));
 
   app.get<{ Params: { name: string } }>('/assets/:name', async (req, reply) => {
     const type = ASSETS[req.params.name];
