@@ -16,6 +16,7 @@ export const benchmarks: Record<string, () => Promise<unknown>> = {
   identity: async () => (await import('./identity.js')).identityBench(),
   notify: async () => (await import('./notify.js')).notifyBench(),
   dashboard: async () => (await import('./dashboard.js')).dashboardBench(),
+  'dashboard-browser': async () => (await import('./dashboard-browser.js')).dashboardBrowserBench(),
 };
 
 async function main(): Promise<void> {

@@ -131,6 +131,8 @@ async function render(): Promise<void> {
   }
   rendering = (async () => {
     if (!me) return;
+    // A redraw's cost, read and drawn, as a User Timing measure (bench/dashboard-browser.ts reads it).
+    const t0 = performance.now();
     const [, page, arg = ''] = location.hash.split('/');
     const active = document.activeElement;
     const focused = active?.id;
@@ -143,6 +145,9 @@ async function render(): Promise<void> {
             ? await deploymentPage(decodeURIComponent(arg), me)
             : await servicesPage(filter);
       view.replaceChildren(el);
+      performance.measure('orbit-redraw', { start: t0 });
+      // Observers see it; the page's buffer keeps none (it stays open for days).
+      performance.clearMeasures('orbit-redraw');
       const refocus = focused ? document.getElementById(focused) : null;
       refocus?.focus();
       if (refocus instanceof HTMLInputElement && caret !== null) refocus.setSelectionRange(caret, caret);
