@@ -2,7 +2,7 @@ import { act, redeploy, unwind } from './actions.js';
 import { ApiError, call } from './api.js';
 import { actionText } from './confirm.js';
 import { diffView } from './diff-view.js';
-import { h, span } from './dom.js';
+import { h, later, span } from './dom.js';
 import { may } from './roles.js';
 import type { ConfigDiff, Deployment, HistoryItem, Step, WaitingAck, Whoami } from './types.js';
 
@@ -74,16 +74,21 @@ function stepRow(d: Deployment, s: Step, now: number): HTMLElement {
   );
 }
 
-/** A deployment's config diff never changes: read once per deployment, not on every live update. */
-const diffs = new Map<string, Promise<ConfigDiff>>();
-function diffOf(id: string): Promise<ConfigDiff> {
-  let d = diffs.get(id);
-  if (!d) {
-    d = call<ConfigDiff>('GET', `/api/deployments/${id}/diff`);
-    diffs.set(id, d);
-    d.catch(() => diffs.delete(id));
-  }
-  return d;
+/**
+ * A deployment's config diff never changes: read once per deployment, not on every live update,
+ * and never waited for by the rest of the page (the daemon loads two configs to build it).
+ */
+const diffs = new Map<string, ConfigDiff>();
+function diffSection(id: string): HTMLElement {
+  const known = diffs.get(id);
+  if (known) return diffView(known);
+  return later(
+    call<ConfigDiff>('GET', `/api/deployments/${id}/diff`).then(
+      (x) => (diffs.set(id, x), diffView(x)),
+      (err: unknown) =>
+        h('p', { class: 'error' }, err instanceof ApiError ? `${err.code}: ${err.message}` : String(err)),
+    ),
+  );
 }
 
 /** One deployment as `orbit show` prints it, its steps on a timeline, live while it runs. */
@@ -92,14 +97,11 @@ export async function deploymentPage(id: string, me: Whoami): Promise<HTMLElemen
     deployment: Deployment;
     waiting_ack: WaitingAck | null;
   }>('GET', `/api/deployments/${id}`);
-  const [history, diff] = await Promise.all([
-    call<{ entries: HistoryItem[] }>('GET', `/api/services/${d.service_id}/history?limit=${HISTORY}`),
-    diffOf(id).then(
-      (x) => diffView(x),
-      (err: unknown) =>
-        h('p', { class: 'error' }, err instanceof ApiError ? `${err.code}: ${err.message}` : String(err)),
-    ),
-  ]);
+  const diff = diffSection(id);
+  const history = await call<{ entries: HistoryItem[] }>(
+    'GET',
+    `/api/services/${d.service_id}/history?limit=${HISTORY}`,
+  );
   // Oldest first, as they were written.
   const entries = history.entries.filter((e) => e.entry.deploy_id === id).reverse();
   const now = Date.now();

@@ -1,6 +1,6 @@
 import { act, redeploy, unwind } from './actions.js';
 import { ApiError, call } from './api.js';
-import { age, h } from './dom.js';
+import { age, h, later } from './dom.js';
 import { may } from './roles.js';
 import { pendingView } from './pending-view.js';
 import type { Deployment, PendingAnswer, ServiceStatus, WaitingAck, Whoami } from './types.js';
@@ -12,17 +12,28 @@ interface ServiceAnswer extends ServiceStatus {
   waiting_ack: WaitingAck | null;
 }
 
+/** The pending list last drawn per service, shown while a live redraw reads it again. */
+const shownPending = new Map<string, HTMLElement>();
+
 /**
  * One service: its status, actions and its chain as `orbit log` draws it, newest first; a
  * deployment that failed or was unwound sits in its own lane, off the line of current ones.
  */
 export async function servicePage(name: string, me: Whoami): Promise<HTMLElement> {
-  const [s, pending] = await Promise.all([
-    call<ServiceAnswer>('GET', `/api/services/${name}`),
-    call<PendingAnswer>('GET', `/api/services/${name}/pending`).then(pendingView, (err: unknown) =>
-      h('p', { class: 'error' }, err instanceof ApiError ? `${err.code}: ${err.message}` : String(err)),
+  // Not waited for (the preview loads each pending commit's config): the last list shows meanwhile.
+  const pending = later(
+    call<PendingAnswer>('GET', `/api/services/${name}/pending`).then(
+      (p) => {
+        const el = pendingView(p);
+        shownPending.set(name, el);
+        return el.cloneNode(true);
+      },
+      (err: unknown) =>
+        h('p', { class: 'error' }, err instanceof ApiError ? `${err.code}: ${err.message}` : String(err)),
     ),
-  ]);
+    shownPending.get(name)?.cloneNode(true),
+  );
+  const s = await call<ServiceAnswer>('GET', `/api/services/${name}`);
   const current = s.current
     ? (await call<{ deployment: Deployment }>('GET', `/api/deployments/${s.current.id}`)).deployment
     : null;
