@@ -21,6 +21,7 @@ export const benchmarks: Record<string, () => Promise<unknown>> = {
   'spawn-cost': async () => (await import('./spawn-cost.js')).spawnCost(),
   'git-processes': async () => (await import('./git-processes.js')).gitProcesses(),
   dependencies: async () => (await import('./dependencies.js')).dependenciesBench(),
+  'dashboard-browser': async () => (await import('./dashboard-browser.js')).dashboardBrowserBench(),
 };
 
 async function main(): Promise<void> {

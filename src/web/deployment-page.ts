@@ -1,9 +1,10 @@
 import { act, redeploy, unwind } from './actions.js';
-import { call } from './api.js';
+import { ApiError, call } from './api.js';
 import { actionText } from './confirm.js';
-import { h, span } from './dom.js';
+import { diffView } from './diff-view.js';
+import { h, later, span } from './dom.js';
 import { may } from './roles.js';
-import type { Deployment, HistoryItem, Step, WaitingAck, Whoami } from './types.js';
+import type { ConfigDiff, Deployment, HistoryItem, Step, WaitingAck, Whoami } from './types.js';
 
 const RUNNING = new Set(['started', 'reversing']);
 /** How many of the service's newest state entries the page reads for a deployment's entry list. */
@@ -73,12 +74,30 @@ function stepRow(d: Deployment, s: Step, now: number): HTMLElement {
   );
 }
 
+/**
+ * A deployment's config diff never changes: read once per deployment, not on every live update,
+ * and never waited for by the rest of the page (the daemon loads two configs to build it).
+ */
+const diffs = new Map<string, ConfigDiff>();
+function diffSection(id: string): HTMLElement {
+  const known = diffs.get(id);
+  if (known) return diffView(known);
+  return later(
+    call<ConfigDiff>('GET', `/api/deployments/${id}/diff`).then(
+      (x) => (diffs.set(id, x), diffView(x)),
+      (err: unknown) =>
+        h('p', { class: 'error' }, err instanceof ApiError ? `${err.code}: ${err.message}` : String(err)),
+    ),
+  );
+}
+
 /** One deployment as `orbit show` prints it, its steps on a timeline, live while it runs. */
 export async function deploymentPage(id: string, me: Whoami): Promise<HTMLElement> {
   const { deployment: d, waiting_ack } = await call<{
     deployment: Deployment;
     waiting_ack: WaitingAck | null;
   }>('GET', `/api/deployments/${id}`);
+  const diff = diffSection(id);
   const history = await call<{ entries: HistoryItem[] }>(
     'GET',
     `/api/services/${d.service_id}/history?limit=${HISTORY}`,
@@ -158,6 +177,8 @@ export async function deploymentPage(id: string, me: Whoami): Promise<HTMLElemen
     ),
     h('h2', {}, 'Steps'),
     h('ol', { class: 'steps' }, ...d.steps.map((s) => stepRow(d, s, now))),
+    h('h2', {}, 'Config diff from the previous deployment'),
+    diff,
     h('h2', {}, 'State entries'),
     h(
       'ol',

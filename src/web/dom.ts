@@ -31,3 +31,21 @@ export function span(ms: number): string {
 
 export const age = (iso: string | null | undefined): string =>
   iso ? `${span(Date.now() - Date.parse(iso))} ago` : '';
+
+/**
+ * A part of a page that arrives later than the rest (a config diff, a preview): the page is drawn
+ * at once with `meanwhile` (what was shown before, else "loading…") in its place, replaced when
+ * `content` settles.
+ */
+export function later(content: Promise<Node>, meanwhile?: Node): HTMLElement {
+  const slot = h(
+    'div',
+    { class: 'later', 'aria-busy': 'true' },
+    meanwhile ?? h('p', { class: 'muted' }, 'loading…'),
+  );
+  void content.then((node) => {
+    slot.replaceChildren(node);
+    slot.removeAttribute('aria-busy');
+  });
+  return slot;
+}

@@ -8,6 +8,7 @@ import { notice, say } from './actions.js';
 import { ApiError, call, stream, token } from './api.js';
 import { deploymentPage } from './deployment-page.js';
 import { h, span } from './dom.js';
+import { finishSignIn, isCallback, signIn, type OidcLogin } from './oidc-login.js';
 import { servicePage } from './service-page.js';
 import { servicesPage } from './services-page.js';
 import type { Whoami } from './types.js';
@@ -18,6 +19,16 @@ const connection = h('span', { class: 'connection', role: 'status' });
 const filter = { text: '' };
 let me: Whoami | null = null;
 let live: AbortController | null = null;
+
+/** How this daemon lets the login form sign in: a token always, OIDC where configured. */
+let login: Promise<OidcLogin | null> | null = null;
+const loginOptions = (): Promise<OidcLogin | null> =>
+  (login ??= call<{ oidc: OidcLogin | null }>('GET', '/api/login').then(
+    (r) => r.oidc,
+    () => ((login = null), null),
+  ));
+
+const failure = (err: unknown) => (err instanceof ApiError ? `${err.code}: ${err.message}` : String(err));
 
 function showLogin(message = ''): void {
   live?.abort();
@@ -41,6 +52,33 @@ function showLogin(message = ''): void {
   );
   root.replaceChildren(form);
   input.focus();
+  void loginOptions().then((oidc) => {
+    if (!oidc || !form.isConnected) return;
+    const sso = h(
+      'button',
+      {
+        type: 'button',
+        class: 'sso',
+        onclick: () =>
+          void signIn(oidc).catch((err: unknown) => showLogin(`sign-in failed: ${failure(err)}`)),
+      },
+      `Sign in with ${new URL(oidc.issuer).host}`,
+    );
+    form.append(h('p', { class: 'or' }, 'or'), sso);
+  });
+}
+
+/** Back from the issuer: the ID token it gave is this tab's bearer token. */
+async function finishOidc(): Promise<void> {
+  try {
+    const oidc = await loginOptions();
+    if (!oidc) throw new Error('this daemon has no OIDC login configured');
+    token.set(await finishSignIn(oidc));
+  } catch (err) {
+    history.replaceState(null, '', `${location.pathname}${location.hash}`);
+    return showLogin(`sign-in failed: ${failure(err)}`);
+  }
+  await start();
 }
 
 async function start(): Promise<void> {
@@ -48,7 +86,7 @@ async function start(): Promise<void> {
     me = await call<Whoami>('GET', '/api/whoami');
   } catch (err) {
     token.clear();
-    showLogin(err instanceof ApiError ? `${err.code}: ${err.message}` : String(err));
+    showLogin(failure(err));
     return;
   }
   const theme = h(
@@ -93,6 +131,8 @@ async function render(): Promise<void> {
   }
   rendering = (async () => {
     if (!me) return;
+    // A redraw's cost, read and drawn, as a User Timing measure (bench/dashboard-browser.ts reads it).
+    const t0 = performance.now();
     const [, page, arg = ''] = location.hash.split('/');
     const active = document.activeElement;
     const focused = active?.id;
@@ -105,6 +145,9 @@ async function render(): Promise<void> {
             ? await deploymentPage(decodeURIComponent(arg), me)
             : await servicesPage(filter);
       view.replaceChildren(el);
+      performance.measure('orbit-redraw', { start: t0 });
+      // Observers see it; the page's buffer keeps none (it stays open for days).
+      performance.clearMeasures('orbit-redraw');
       const refocus = focused ? document.getElementById(focused) : null;
       refocus?.focus();
       if (refocus instanceof HTMLInputElement && caret !== null) refocus.setSelectionRange(caret, caret);
@@ -162,5 +205,6 @@ setTheme(
   (localStorage.getItem('orbit-theme') as 'dark' | 'light' | null) ??
     (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'),
 );
-if (token.get()) void start();
+if (isCallback()) void finishOidc();
+else if (token.get()) void start();
 else showLogin();

@@ -1,8 +1,9 @@
 import { act, redeploy, unwind } from './actions.js';
-import { call } from './api.js';
-import { age, h } from './dom.js';
+import { ApiError, call } from './api.js';
+import { age, h, later } from './dom.js';
 import { may } from './roles.js';
-import type { Deployment, ServiceStatus, WaitingAck, Whoami } from './types.js';
+import { pendingView } from './pending-view.js';
+import type { Deployment, PendingAnswer, ServiceStatus, WaitingAck, Whoami } from './types.js';
 
 interface ServiceAnswer extends ServiceStatus {
   chain: Array<
@@ -11,11 +12,27 @@ interface ServiceAnswer extends ServiceStatus {
   waiting_ack: WaitingAck | null;
 }
 
+/** The pending list last drawn per service, shown while a live redraw reads it again. */
+const shownPending = new Map<string, HTMLElement>();
+
 /**
  * One service: its status, actions and its chain as `orbit log` draws it, newest first; a
  * deployment that failed or was unwound sits in its own lane, off the line of current ones.
  */
 export async function servicePage(name: string, me: Whoami): Promise<HTMLElement> {
+  // Not waited for (the preview loads each pending commit's config): the last list shows meanwhile.
+  const pending = later(
+    call<PendingAnswer>('GET', `/api/services/${name}/pending`).then(
+      (p) => {
+        const el = pendingView(p);
+        shownPending.set(name, el);
+        return el.cloneNode(true);
+      },
+      (err: unknown) =>
+        h('p', { class: 'error' }, err instanceof ApiError ? `${err.code}: ${err.message}` : String(err)),
+    ),
+    shownPending.get(name)?.cloneNode(true),
+  );
   const s = await call<ServiceAnswer>('GET', `/api/services/${name}`);
   const current = s.current
     ? (await call<{ deployment: Deployment }>('GET', `/api/deployments/${s.current.id}`)).deployment
@@ -87,6 +104,15 @@ export async function servicePage(name: string, me: Whoami): Promise<HTMLElement
         s.waiting_ack ? ` (waiting for approval of ${s.waiting_ack.stepName})` : '',
       ),
     actions,
+    h('h2', {}, 'Pending commits'),
+    h(
+      'p',
+      { class: 'muted' },
+      'On the branch, not processed yet, oldest first; what each will do is what ',
+      h('code', {}, 'orbit preview'),
+      ' says.',
+    ),
+    pending,
     h('h2', {}, 'Chain'),
     h(
       'ol',

@@ -71,3 +71,46 @@ export interface HistoryItem {
   sha: string;
   entry: { kind: string; deploy_id: string | null; step_name: string | null; applied_time: string };
 }
+
+/** `GET /api/deployments/:id/diff`: what changed in services/NAME/ since the previous deployment. */
+export interface ConfigDiff {
+  deployment: string;
+  previous: string | null;
+  from: string | null;
+  to: string | null;
+  command: string | null;
+  files: Array<{ path: string; change: 'added' | 'removed' | 'changed' }>;
+  patch: string;
+}
+
+/** One job of a pending commit, as `orbit preview --json` says it. */
+export type PreviewJob =
+  | {
+      service: string;
+      action: 'deploy';
+      predicted: string | null;
+      replaces: string | null;
+      note: string | null;
+      steps: Array<{ name: string; agent: string; forward: string[]; reverse: string[] | null }>;
+    }
+  | {
+      service: string;
+      action: 'unwind';
+      deployment: string | null;
+      predicted: string | null;
+      note: string | null;
+      steps: Array<{ name: string; agent: string; reverse: string[] | null }> | null;
+    }
+  | { service: string; action: 'none'; note: string }
+  | {
+      service: string;
+      action: 'invalid';
+      diagnostics: Array<{ file: string; line: number; column: number; code: string; message: string }>;
+    };
+
+/** `GET /api/services/:service/pending`: the commits Orbit has not processed for the service. */
+export interface PendingAnswer {
+  service: string;
+  head: string | null;
+  commits: Array<{ sha: string; subject: string; author: string; time: string; jobs: PreviewJob[] }>;
+}

@@ -17,7 +17,7 @@ import { servicesAtSharedChanges } from '../../engine/shared-deploy.js';
 import { serviceDefinitionPath } from '../../util/service-files.js';
 import { dependencyDiagnosticsAt, whyStopped } from '../../engine/dependency-gates.js';
 import { commitOrder, type EndedJob } from '../../engine/dependency-order.js';
-import type { PlannedJob } from '../../engine/reconcile-plan.js';
+import type { PlannedCommit, PlannedJob } from '../../engine/reconcile-plan.js';
 import { ConfigHistory, revertedCommit, type ConfigCommit } from '../../git/config-history.js';
 import { undoes } from '../../state/chain/index.js';
 import { openStateLog } from '../../state/index.js';
@@ -99,6 +99,8 @@ export interface PreviewOptions {
   env?: Record<string, string | undefined>;
   /** Set by buildPreview: the range's base, whose sensitive declarations count too. */
   baseCommit?: string;
+  /** The engine's own plan of the range (the daemon's pending commits); default: planned here. */
+  planned?: PlannedCommit[];
 }
 
 /** A job's config at its commit, loaded before anything runs (as the engine does). */
@@ -107,12 +109,15 @@ type Loaded = { spec: ServiceSpec } | { invalid: ConfigError } | { removed: true
 export async function buildPreview(options: PreviewOptions): Promise<Preview> {
   const history = new ConfigHistory(options.repoDir);
   const { base, head } = await resolveRange(history, options.range);
-  const commits = await history.commitsBetween(base, head);
   const state = await openStateIfAny(options);
   options = { ...options, baseCommit: base };
   try {
     const dry = new DryRun(state, history);
-    const planned = dry.plan(commits, await servicesAtSharedChanges(history, commits));
+    let planned = options.planned;
+    if (!planned) {
+      const commits = await history.commitsBetween(base, head);
+      planned = dry.plan(commits, await servicesAtSharedChanges(history, commits));
+    }
     const jobs = planned.flatMap((p) => p.jobs);
     const loaded = new Map<PlannedJob, Loaded>();
     for (const job of jobs) loaded.set(job, await load(options, job));

@@ -51,6 +51,11 @@ export class Authenticator {
     return !!(this.sources.tokensFile || this.sources.legacyToken || this.sources.oidc);
   }
 
+  /** The OIDC issuer and client the dashboard's login page signs in with, or null. */
+  get oidcLogin(): OidcVerifier['login'] {
+    return this.sources.oidc?.login ?? null;
+  }
+
   get legacy(): boolean {
     return !!this.sources.legacyToken;
   }

@@ -4,6 +4,7 @@
  *
  *   "oidc": { "issuer": "...", "audience": "orbit", "jwks_url": "..." | "jwks_file": "...",
  *             "name_claim": "email", "groups_claim": "groups",
+ *             "client_id": "orbit-dashboard", "scope": "openid email profile",
  *             "rules": [{ "claim": "groups", "equals": "platform", "roles": ["deployer"], "services": "web-*" }] }
  */
 import { readFileSync } from 'node:fs';
@@ -27,9 +28,26 @@ export interface OidcSettings {
   nameClaim: string;
   groupsClaim: string | null;
   rules: OidcRule[];
+  /**
+   * The dashboard's public client at the issuer (authorization code with PKCE, no secret): its
+   * login page offers "Sign in with" the issuer. Null: no SSO button (tokens are pasted).
+   */
+  clientId?: string | null;
+  /** The scopes the dashboard asks for; its ID token must carry the name and rule claims. */
+  scope?: string;
 }
 
-const KEYS = ['issuer', 'audience', 'jwks_url', 'jwks_file', 'name_claim', 'groups_claim', 'rules'];
+const KEYS = [
+  'issuer',
+  'audience',
+  'jwks_url',
+  'jwks_file',
+  'name_claim',
+  'groups_claim',
+  'rules',
+  'client_id',
+  'scope',
+];
 const RULE_KEYS = ['claim', 'equals', 'roles', 'services'];
 
 /** The 1-based line of the `nth` `"key"` after `from` in the file's text (1 when not found). */
@@ -120,5 +138,7 @@ export function parseOidcSettings(value: unknown, file: string, text: string): O
     nameClaim: str('name_claim', false) ?? 'sub',
     groupsClaim: str('groups_claim', false),
     rules,
+    clientId: str('client_id', false),
+    scope: str('scope', false) ?? 'openid email profile',
   };
 }

@@ -17,6 +17,8 @@ import { unauthorized } from './authenticator.js';
 
 export interface OidcVerifier {
   verify(token: string): Promise<Identity>;
+  /** What the dashboard's login page needs to send the browser to the issuer; null: no SSO login. */
+  readonly login: { issuer: string; clientId: string; scope: string } | null;
 }
 
 /** Asymmetric algorithms only: a shared-secret (HS*) token would need the secret here. */
@@ -51,13 +53,20 @@ export function oidcVerifier(settings: OidcSettings): OidcVerifier {
   const keys = settings.jwksUrl
     ? createRemoteJWKSet(new URL(settings.jwksUrl))
     : createLocalJWKSet(settings.jwks as JSONWebKeySet);
+  const { clientId } = settings;
+  // The dashboard's ID tokens are for its client id.
+  const audience =
+    clientId && clientId !== settings.audience ? [settings.audience, clientId] : settings.audience;
   return {
+    login: clientId
+      ? { issuer: settings.issuer, clientId, scope: settings.scope ?? 'openid email profile' }
+      : null,
     async verify(token: string): Promise<Identity> {
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, keys, {
           issuer: settings.issuer,
-          audience: settings.audience,
+          audience,
           algorithms: ALGORITHMS,
           clockTolerance: 30,
           requiredClaims: ['exp', 'sub'],

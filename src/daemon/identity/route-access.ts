@@ -48,6 +48,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   // The dashboard's shell and bundled code hold no data: everything shown comes from the API.
   'GET /': open,
   'GET /assets/:name': open,
+  // How the login form may sign in (the OIDC issuer and public client id), before any token.
+  'GET /api/login': open,
   'GET /api/whoami': read(),
   // Each entry is sent only to identities that may read its service.
   'GET /api/events': read(),
@@ -55,6 +57,9 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   'GET /api/services/:service': read(byService),
   'GET /api/services/:service/history': read(byService),
   'GET /api/deployments/:id': read(byDeployment),
+  // The dashboard's: a config diff (secrets masked by the daemon) and the pending commits' preview.
+  'GET /api/deployments/:id/diff': read(byDeployment),
+  'GET /api/services/:service/pending': read(byService),
   'POST /api/services/:service/unwind': change('deployer', byTarget),
   'POST /api/services/:service/redeploy': change('deployer', byService),
   'POST /api/services/:service/sync': change('deployer', byService),

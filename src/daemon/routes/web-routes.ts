@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { OrbitError } from '../../util/errors.js';
 import { canRead, identityOf } from '../identity/route-access.js';
 import type { ServerDeps } from '../server-deps.js';
+import { dashboardRoutes } from './dashboard-routes.js';
 
 /**
  * The dashboard (docs/dashboard.md): an open page shell and its bundled assets (they hold no data;
@@ -35,12 +36,20 @@ const SHELL = `<!doctype html>
 </html>
 `;
 
-// No request leaves for another origin: scripts, styles and fetches are this daemon's own.
-const CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/**
+ * No request leaves for another origin: scripts, styles and fetches are this daemon's own, except,
+ * where the dashboard signs in through OIDC, the issuer's (its discovery and token endpoint).
+ */
+const csp = (issuer: string | null) =>
+  `default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'${issuer ? ` ${new URL(issuer).origin}` : ''}; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
 
 /** Keeps proxies and idle timers from closing a quiet stream. */
 const KEEPALIVE_MS = 15_000;
+/**
+ * How often the branch head the sync loop last read is compared: a new commit queued behind a
+ * running deployment writes no entry yet, and the service page shows it as pending.
+ */
+const HEAD_CHECK_MS = 1_000;
 
 function readAsset(name: string): Buffer {
   for (const dir of ASSET_DIRS) {
@@ -55,16 +64,34 @@ function readAsset(name: string): Buffer {
 }
 
 export const webRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
+  await app.register(dashboardRoutes, deps);
   const streams = new Set<() => void>();
+  const heads = new Set<(head: string | null) => void>();
+  let seenHead = deps.sync.status().head;
+  const headCheck = setInterval(() => {
+    const { head } = deps.sync.status();
+    if (head === seenHead) return;
+    seenHead = head;
+    for (const tell of heads) tell(head);
+  }, HEAD_CHECK_MS);
+  headCheck.unref();
+  app.addHook('onClose', async () => clearInterval(headCheck));
   // Open streams never end by themselves: close them so the daemon's stop does not wait on them.
   app.addHook('preClose', async () => {
     for (const end of streams) end();
   });
 
+  const login = deps.auth.oidcLogin;
+  const CSP = csp(login?.issuer ?? null);
   app.get('/', async (_req, reply) => {
     void reply.header('content-security-policy', CSP).type('text/html; charset=utf-8');
     return SHELL;
   });
+
+  // Open, like the page: how the login form may sign in (public facts of a public client).
+  app.get('/api/login', async () => ({
+    oidc: login ? { issuer: login.issuer, client_id: login.clientId, scope: login.scope } : null,
+  }));
 
   app.get<{ Params: { name: string } }>('/assets/:name', async (req, reply) => {
     const type = ASSETS[req.params.name];
@@ -99,10 +126,14 @@ export const webRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
       };
       res.write(`event: entry\ndata: ${JSON.stringify(data)}\n\n`);
     });
+    const onHead = (head: string | null) =>
+      res.write(`event: head\ndata: ${JSON.stringify({ kind: 'branch-head', head })}\n\n`);
+    heads.add(onHead);
     const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
     const end = () => {
       clearInterval(keepalive);
       unsubscribe();
+      heads.delete(onHead);
       streams.delete(end);
       res.end();
     };

@@ -142,3 +142,28 @@ describe('OIDC settings', () => {
     );
   });
 });
+
+describe("the dashboard's OIDC client", () => {
+  const settings = (extra: string) =>
+    parseOidcSettings(
+      JSON.parse(`{"issuer": "${ISSUER}", "audience": "orbit", "jwks_url": "https://sso/k"${extra}}`),
+      '/etc/orbit/daemon.json',
+      '{}',
+    );
+
+  it('offers sign-in only with a client_id, and accepts ID tokens for it beside the audience', async () => {
+    expect(oidcVerifier(settings('')).login).toBeNull();
+    const parsed = settings(', "client_id": "orbit-dashboard"');
+    expect(oidcVerifier(parsed).login).toEqual({
+      issuer: ISSUER,
+      clientId: 'orbit-dashboard',
+      scope: 'openid email profile',
+    });
+    const v = oidcVerifier({ ...parsed, jwksUrl: null, jwks, nameClaim: 'email' });
+    const id = await v.verify(await token({ email: 'ada@example.com' }, { aud: 'orbit-dashboard' }));
+    expect(id.name).toBe('ada@example.com');
+    await expect(v.verify(await token({ email: 'ada@example.com' }, { aud: 'other-app' }))).rejects.toThrow(
+      'the token is for another audience',
+    );
+  });
+});
