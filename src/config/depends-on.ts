@@ -8,7 +8,7 @@ import type { Diagnostic } from '../util/errors.js';
 import { literalString } from './constant.js';
 import type { ParsedAttribute } from './hcl/parse.js';
 import { dependencyScope } from './dependency-scope.js';
-import { serviceNameProblem } from './names.js';
+import { serviceIdProblem } from '../util/service-name.js';
 import type { DependencySpec } from './types.js';
 
 export function readDependsOn(attr: ParsedAttribute, service: string, out: Diagnostic[]): DependencySpec[] {
@@ -25,7 +25,7 @@ export function readDependsOn(attr: ParsedAttribute, service: string, out: Diagn
       bad(item.loc, 'each entry of depends_on must be a service name in quotes (no references)');
       continue;
     }
-    const problem = serviceNameProblem(name);
+    const problem = serviceIdProblem(name);
     if (problem) {
       bad(item.loc, `depends_on: service name ${JSON.stringify(name)} ${problem}`);
       continue;
