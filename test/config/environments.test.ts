@@ -163,9 +163,10 @@ describe('reconcile', () => {
         ['api@staging', 'synced', 'api@staging-3'],
         ['dns', 'synced', 'dns-1'],
       ]);
-      // The state branch keeps each as one path segment.
-      const tree = repo.git('ls-tree', '--name-only', 'orbit/state', 'services/');
-      expect(tree.split('\n')).toEqual(['services/api@prod', 'services/api@staging', 'services/dns']);
+      // The state branch keeps each as one path segment (services/<shard>/<id>).
+      const tree = repo.git('ls-tree', '-r', '-d', '--name-only', 'orbit/state', 'services/');
+      const ids = tree.split('\n').filter((p) => p.split('/').length === 3);
+      expect(ids.map((p) => p.split('/')[2]).sort()).toEqual(['api@prod', 'api@staging', 'dns']);
     } finally {
       await engine.close();
     }

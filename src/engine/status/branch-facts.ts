@@ -60,7 +60,7 @@ export class BranchFacts {
     const config = await this.ids.at(head);
     const [branchCommits, unprocessed] = await Promise.all([
       this.history.lastCommitsTouching(head, config.services),
-      unprocessedCommits(this.history, cursor, head),
+      unprocessedCommits(this.history, cursor, head, config.services),
     ]);
     return { config, branchCommits, unprocessed };
   }
@@ -71,6 +71,7 @@ async function unprocessedCommits(
   history: ConfigHistory,
   cursor: string | null,
   head: string,
+  services: readonly string[],
 ): Promise<Unprocessed> {
   if (cursor === head) return NOTHING_UNPROCESSED;
   if (!cursor) return { ...NOTHING_UNPROCESSED, all: true };
@@ -80,7 +81,7 @@ async function unprocessedCommits(
   }
   const newest = new Map<string, string>();
   for (const c of await history.commitsBetween(cursor, head)) {
-    for (const service of servicesTouched(c.files)) newest.set(service, c.sha);
+    for (const service of servicesTouched(c.files, services)) newest.set(service, c.sha);
   }
   return { rewritten: false, all: false, newest };
 }

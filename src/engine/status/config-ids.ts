@@ -6,6 +6,15 @@
 import pLimit from 'p-limit';
 import { listFiles, type ListedFile } from '../../git/tree-listing.js';
 import { isOrbitError } from '../../util/errors.js';
+import {
+  ENVIRONMENTS_DIR,
+  SERVICES_DIR,
+  deployPath,
+  serviceFileOf,
+  servicesOfFiles,
+  valuesPath,
+} from '../../util/service-files.js';
+import { parseServiceId } from '../../util/service-name.js';
 
 /** A service's two config files at one commit. */
 export interface ServiceConfig {
@@ -13,15 +22,16 @@ export interface ServiceConfig {
   values: ListedFile | null;
 }
 
-/** One commit's `services/`: each service with either file, and its config id. */
+/** One commit's services: each service with either file, and its config id. */
 export interface CommitConfig {
-  /** Services that have `services/<name>/deploy.hcl` (of any kind), sorted. */
+  /** The services the files make (util/service-files.ts: plain, and `<name>@<env>`), sorted. */
   services: string[];
   ids: Map<string, string>;
   files: Map<string, ServiceConfig>;
 }
 
-const CONFIG_FILE = /^services\/([^/]+)\/(deploy|values)\.hcl$/;
+/** Everything a full listing reads: the shared steps and plain services, and the environments. */
+const ALL = [`${SERVICES_DIR}/`, `${ENVIRONMENTS_DIR}/`];
 
 export const configIdOf = (c: ServiceConfig | undefined): string =>
   `${c?.deploy?.oid ?? '-'} ${c?.values?.oid ?? '-'}`;
@@ -42,7 +52,7 @@ export class ConfigIds {
   /** Every service's config at `commit` (the branch head): the last one asked is kept. */
   at(commit: string): Promise<CommitConfig> {
     if (this.listed?.commit !== commit) {
-      const config = this.limit(() => this.list(commit, ['services/']));
+      const config = this.limit(() => this.list(commit, ALL));
       this.listed = { commit, config };
       // A failed listing is not kept: the next status asks git again.
       config.catch(() => {
@@ -74,8 +84,8 @@ export class ConfigIds {
                 this.list(
                   commit,
                   services.length > NAMED_AT_MOST
-                    ? ['services/']
-                    : services.flatMap((s) => [`services/${s}/deploy.hcl`, `services/${s}/values.hcl`]),
+                    ? ALL
+                    : services.flatMap((s) => [deployPath(s), valuesPath(s)]),
                 ),
               );
         for (const service of services) {
@@ -104,19 +114,22 @@ export class ConfigIds {
         return { services: [], ids: new Map(), files: new Map() };
       throw err;
     }
-    const files = new Map<string, ServiceConfig>();
+    // A deploy.hcl is shared by every service of its name (plain or in an environment).
+    const deploys = new Map<string, ListedFile>();
+    const values = new Map<string, ListedFile>();
     for (const [path, file] of listing) {
-      const m = CONFIG_FILE.exec(path);
-      if (!m) continue;
-      const service = m[1]!;
-      let c = files.get(service);
-      if (!c) files.set(service, (c = { deploy: null, values: null }));
-      if (m[2] === 'deploy') c.deploy = file;
-      else c.values = file;
+      const f = serviceFileOf(path);
+      if (f?.kind === 'deploy') deploys.set(f.name, file);
+      else if (f) values.set(f.service, file);
+    }
+    const services = servicesOfFiles(listing.keys());
+    const files = new Map<string, ServiceConfig>();
+    for (const service of new Set([...services, ...values.keys(), ...deploys.keys()])) {
+      const deploy = deploys.get(parseServiceId(service).name) ?? null;
+      files.set(service, { deploy, values: values.get(service) ?? null });
     }
     const ids = new Map<string, string>();
     for (const [service, c] of files) ids.set(service, configIdOf(c));
-    const services = [...files].filter(([, c]) => c.deploy).map(([s]) => s);
-    return { services: services.sort(), ids, files };
+    return { services: [...services].sort(), ids, files };
   }
 }
