@@ -1,6 +1,6 @@
 /** `orbit preview` shows a commit the engine would refuse for an agent contract as invalid. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Preview } from '../../src/cli/preview/build.js';
+import type { Preview } from '../../src/engine/preview.js';
 import { ConfigRepo } from '../support/config-repo.js';
 import { runCli } from './cli-capture.js';
 

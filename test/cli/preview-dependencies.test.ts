@@ -3,7 +3,7 @@
  * what the engine then does: a dependent of a rejected dependency is not started (as reconcile).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildPreview } from '../../src/cli/preview/build.js';
+import { buildPreview } from '../../src/engine/preview.js';
 import { previewMarkdown } from '../../src/cli/preview/markdown.js';
 import { previewText } from '../../src/cli/preview/text.js';
 import { openEngine } from '../../src/engine/open.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPreview, type Preview } from '../../src/cli/preview/build.js';
+import { buildPreview, type Preview } from '../../src/engine/preview.js';
 import { openEngine } from '../../src/engine/open.js';
 import type { JobOutcome } from '../../src/engine/engine.js';
 import { ConfigRepo, Trace, tracedService, values } from '../support/config-repo.js';

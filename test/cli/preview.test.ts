@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './cli-capture.js';
 import { ConfigRepo, Trace, tracedService, values } from '../support/config-repo.js';
-import type { Preview } from '../../src/cli/preview/build.js';
+import type { Preview } from '../../src/engine/preview.js';
 
 let repo: ConfigRepo;
 let trace: Trace;

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPreview } from '../../src/cli/preview/build.js';
+import { buildPreview } from '../../src/engine/preview.js';
 import { createToken } from '../../src/daemon/identity/tokens-file.js';
 import { ConfigRepo, Gate, gatedService, Trace, values } from '../support/config-repo.js';
 import { api, startTestDaemon, waitFor, type TestDaemon } from './helpers.js';

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildPreview } from '../../src/cli/preview/build.js';
+import { buildPreview } from '../../src/engine/preview.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { openEngine } from '../../src/engine/open.js';
 import { ConfigHistory } from '../../src/git/config-history.js';

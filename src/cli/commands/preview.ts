@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { OrbitError } from '../../util/errors.js';
 import { EXIT } from '../exit.js';
 import { printJson } from '../format.js';
-import { buildPreview } from '../preview/build.js';
+import { buildPreview } from '../../engine/preview.js';
 import { previewMarkdown } from '../preview/markdown.js';
 import { previewText } from '../preview/text.js';
 import { postPreview } from '../preview/post.js';

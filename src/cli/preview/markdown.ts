@@ -3,7 +3,7 @@ import { checkLine } from '../../engine/checks/summary.js';
 import { scheduleLines } from '../../engine/schedule/summary.js';
 import { formatDiagnostic } from '../../util/errors.js';
 import { argvText, paramText } from './argv.js';
-import type { Preview, PreviewJob } from './build.js';
+import type { Preview, PreviewJob } from '../../engine/preview.js';
 import { orderWaves } from '../../engine/dependency-order.js';
 import { mdCode, mdFence, mdText } from './escape.js';
 

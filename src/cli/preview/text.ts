@@ -5,7 +5,7 @@ import { marker } from '../../util/secrets.js';
 import { paint, short } from '../format.js';
 import { argvText, msText, paramText } from './argv.js';
 import { checksAndSchedule } from '../commands/plan.js';
-import type { Preview, PreviewJob } from './build.js';
+import type { Preview, PreviewJob } from '../../engine/preview.js';
 import { orderWaves } from '../../engine/dependency-order.js';
 import { mapStrings, visibleControls } from './escape.js';
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { buildPreview, type PreviewCommit } from '../../cli/preview/build.js';
+import { buildPreview, type PreviewCommit } from '../../engine/preview.js';
 import { configDiff } from '../../engine/config-diff.js';
 import { OrbitError } from '../../util/errors.js';
 import { idParams, serviceParams } from '../route-schemas.js';

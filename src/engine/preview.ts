@@ -5,28 +5,28 @@
  * agent invocation. Reads the config through git (no checkout) and the state log read-only when
  * there is one.
  */
-import { checkContracts } from '../../config/contract-check.js';
-import { loadService } from '../../config/load.js';
-import { planContext } from '../../config/plan-context.js';
-import { fromPlain, showUnknowns } from '../../config/expressions/values.js';
-import { renderChecks, renderPlan, resolveVariables } from '../../config/render.js';
-import type { RenderedStep, ServiceSpec } from '../../config/types.js';
-import { configChanges } from '../../engine/commit-decision.js';
-import { DryRun } from '../../engine/dry-run.js';
-import { servicesAtSharedChanges } from '../../engine/shared-deploy.js';
-import { serviceDefinitionPath } from '../../util/service-files.js';
-import { dependencyDiagnosticsAt, whyStopped } from '../../engine/dependency-gates.js';
-import { commitOrder, type EndedJob } from '../../engine/dependency-order.js';
-import type { PlannedCommit, PlannedJob } from '../../engine/reconcile-plan.js';
-import { ConfigHistory, revertedCommit, type ConfigCommit } from '../../git/config-history.js';
-import { undoes } from '../../state/chain/index.js';
-import { openStateLog } from '../../state/index.js';
-import type { ActionRecord, StateLog } from '../../state/types.js';
-import { ConfigError, OrbitError, formatDiagnostic, type Diagnostic } from '../../util/errors.js';
-import { maskValues } from '../../util/secrets.js';
-import { planJson } from '../commands/plan.js';
-import type { CheckSummary } from '../../engine/checks/summary.js';
-import type { ScheduleSummary } from '../../engine/schedule/summary.js';
+import { checkContracts } from '../config/contract-check.js';
+import { loadService } from '../config/load.js';
+import { planContext } from '../config/plan-context.js';
+import { fromPlain, showUnknowns } from '../config/expressions/values.js';
+import { renderChecks, renderPlan, resolveVariables } from '../config/render.js';
+import type { RenderedStep, ServiceSpec } from '../config/types.js';
+import { configChanges } from './commit-decision.js';
+import { DryRun } from './dry-run.js';
+import { servicesAtSharedChanges } from './shared-deploy.js';
+import { serviceDefinitionPath } from '../util/service-files.js';
+import { dependencyDiagnosticsAt, whyStopped } from './dependency-gates.js';
+import { commitOrder, type EndedJob } from './dependency-order.js';
+import type { PlannedCommit, PlannedJob } from './reconcile-plan.js';
+import { ConfigHistory, revertedCommit, type ConfigCommit } from '../git/config-history.js';
+import { undoes } from '../state/chain/index.js';
+import { openStateLog } from '../state/index.js';
+import type { ActionRecord, StateLog } from '../state/types.js';
+import { ConfigError, OrbitError, formatDiagnostic, type Diagnostic } from '../util/errors.js';
+import { maskValues } from '../util/secrets.js';
+import { planJson } from './plan-json.js';
+import type { CheckSummary } from './checks/summary.js';
+import type { ScheduleSummary } from './schedule/summary.js';
 
 type ReverseStep = { index: number; name: string; agent: string; reverse: string[] | null };
 
