@@ -3,6 +3,7 @@
  * time per service. `reconcile()` is the one-shot GitOps trigger; the daemon calls the same
  * methods as commits arrive.
  */
+import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import pLimit from 'p-limit';
 import type { AckBroker } from '../agents/ack-broker.js';
@@ -165,7 +166,8 @@ export class Engine implements CommitJobHost {
   private cursorChain: Promise<void> = Promise.resolve();
   private markDrained!: () => void;
   /** Aborted by `stopNow()`: running agents are stopped. */
-  private readonly aborter = new AbortController();
+  /** Every running step listens to it (one listener each): as many as max_parallel, not a leak. */
+  private readonly aborter = withoutListenerLimit(new AbortController());
   private stopRequested = false;
   private readonly drained = new Promise<void>((resolve) => (this.markDrained = resolve));
 
@@ -1005,4 +1007,9 @@ export class Engine implements CommitJobHost {
     }
     throw new OrbitError('E_UNKNOWN_DEPLOYMENT', `no service or deployment ${target} in the log`, { target });
   }
+}
+
+function withoutListenerLimit(c: AbortController): AbortController {
+  setMaxListeners(0, c.signal);
+  return c;
 }
