@@ -3,7 +3,7 @@ import chalk from 'chalk';
 import type { DeploymentRecord, StepRecord } from '../../state/types.js';
 import { previousOf, replacedBy } from '../../state/chain/index.js';
 import { REVERSE_LOG_SEPARATOR } from '../../state/projection.js';
-import { OrbitError } from '../../util/errors.js';
+import { mustRead } from '../../engine/agent-call.js';
 import {
   padEnd,
   paint,
@@ -34,9 +34,7 @@ export function register(program: Command): void {
       .addHelpText('after', '\nExamples:\n  $ orbit show waffle-12\n  $ orbit show waffle-12 --json'),
   ).action(async (id: string, opts: RepoOptions & { json?: boolean; full?: boolean }) => {
     const result = await withEngine(opts, { readOnly: true }, async (engine) => {
-      const record = await engine.state.deployment(id);
-      if (!record)
-        throw new OrbitError('E_UNKNOWN_DEPLOYMENT', `no deployment ${id} in the log`, { deployId: id });
+      const record = await mustRead(engine.state, id);
       const logs = await Promise.all(record.steps.map((s) => engine.state.stepLog(id, s.step_index)));
       const current = (await engine.state.service(record.service_id))?.current === id;
       return { record, logs, current };

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { buildPreview, type PreviewCommit } from '../../engine/preview.js';
+import { mustRead } from '../../engine/agent-call.js';
 import { configDiff } from '../../engine/config-diff.js';
-import { OrbitError } from '../../util/errors.js';
 import { idParams, serviceParams } from '../route-schemas.js';
 import type { ServerDeps } from '../server-deps.js';
 
@@ -17,11 +17,7 @@ export const dashboardRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps)
     '/api/deployments/:id/diff',
     { schema: { params: idParams } },
     async (req) => {
-      const d = await engine.state.deployment(req.params.id);
-      if (!d)
-        throw new OrbitError('E_UNKNOWN_DEPLOYMENT', `no deployment ${req.params.id} in the log`, {
-          deployId: req.params.id,
-        });
+      const d = await mustRead(engine.state, req.params.id);
       const previous = d.previous_deploy_id ? await engine.state.deployment(d.previous_deploy_id) : null;
       const head = { deployment: d.deploy_id, previous: previous?.deploy_id ?? null };
       // Not deployed from a commit of the branch (nothing to compare): no change to show.

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { mustRead } from '../../engine/agent-call.js';
 import { approvalState } from '../../engine/approval.js';
 import { serviceOfDeployment } from '../../engine/ids.js';
 import type { ServiceStatus } from '../../engine/status.js';
@@ -116,11 +117,7 @@ export const readRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
     '/api/deployments/:id',
     { schema: { params: idParams } },
     async (req) => {
-      const d = await engine.state.deployment(req.params.id);
-      if (!d)
-        throw new OrbitError('E_UNKNOWN_DEPLOYMENT', `no deployment ${req.params.id} in the log`, {
-          deployId: req.params.id,
-        });
+      const d = await mustRead(engine.state, req.params.id);
       const steps = await Promise.all(
         d.steps.map(async (s) => ({ ...s, log: await engine.state.stepLog(d.deploy_id, s.step_index) })),
       );
