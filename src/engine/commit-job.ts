@@ -7,7 +7,7 @@
 import { isSafeServiceName } from '../config/names.js';
 import type { ResolvedVariables } from '../config/types.js';
 import type { DeployPolicy, ServiceSpec } from '../config/types.js';
-import type { DeploymentRecord, ServiceView } from '../state/types.js';
+import type { DeploymentRecord, LogEntry, ServiceView } from '../state/types.js';
 import { ConfigError, OrbitError, formatDiagnostic } from '../util/errors.js';
 import { newEntry } from '../state/index.js';
 import { decideCommitFor, type ObjectIdReader } from './commit-decision.js';
@@ -126,61 +126,53 @@ export class CommitJob {
   }
 
   /** Superseded while waiting: logged as skipped, nothing runs. */
-  async skip(by: string): Promise<JobOutcome> {
-    const engine = this.engine;
-    if (this.handledBefore(await engine.state.service(this.service))) {
-      this.markStarted();
-      return this.noop();
-    }
-    const deployId = deploymentId(this.service, await engine.nextSequence(this.service));
-    await engine.write(
-      newEntry('deploy-skipped', this.service, engine.now(), {
-        deploy_id: deployId,
-        config_commit: this.commitSha,
-        author: this.job.commit.author,
-        ...this.verified(),
-        reason: `superseded by ${by.slice(0, 12)}`,
-      }),
-    );
-    this.markStarted();
-    return {
-      kind: 'deploy',
-      service: this.service,
-      deployId,
-      commit: this.commitSha,
-      status: 'skipped',
-      error: null,
-    };
+  skip(by: string): Promise<JobOutcome> {
+    return this.logSkip('deploy-skipped', { reason: `superseded by ${by.slice(0, 12)}` }, null);
   }
 
   /**
    * Not started because a service it waits for did not get through (src/engine/dependency-order.ts):
    * logged as `dependency-skipped` with the reason, under a deployment id of its own.
    */
-  async skipForDependency(dependency: {
+  skipForDependency(dependency: {
     service: string;
     deployId: string | null;
     why: string;
   }): Promise<JobOutcome> {
+    const error = {
+      code: 'E_DEPENDENCY_FAILED',
+      message: `not started: ${dependency.service}${dependency.deployId ? ` (${dependency.deployId})` : ''} ${dependency.why}`,
+    };
+    return this.logSkip(
+      'dependency-skipped',
+      {
+        reason: `dependency ${dependency.service} ${dependency.why}`,
+        error,
+        skipped_for: { service: dependency.service, deploy_id: dependency.deployId },
+      },
+      error,
+    );
+  }
+
+  /** A job that will not run: one entry under a deployment id of its own (none if handled before). */
+  private async logSkip(
+    kind: 'deploy-skipped' | 'dependency-skipped',
+    fields: Partial<LogEntry>,
+    error: JobOutcome['error'],
+  ): Promise<JobOutcome> {
     const engine = this.engine;
     if (this.handledBefore(await engine.state.service(this.service))) {
       this.markStarted();
       return this.noop();
     }
     const deployId = deploymentId(this.service, await engine.nextSequence(this.service));
-    const error = {
-      code: 'E_DEPENDENCY_FAILED',
-      message: `not started: ${dependency.service}${dependency.deployId ? ` (${dependency.deployId})` : ''} ${dependency.why}`,
-    };
     await engine.write(
-      newEntry('dependency-skipped', this.service, engine.now(), {
+      newEntry(kind, this.service, engine.now(), {
         deploy_id: deployId,
         config_commit: this.commitSha,
         author: this.job.commit.author,
         ...this.verified(),
-        reason: `dependency ${dependency.service} ${dependency.why}`,
-        error,
-        skipped_for: { service: dependency.service, deploy_id: dependency.deployId },
+        ...fields,
       }),
     );
     this.markStarted();
