@@ -7,7 +7,8 @@ import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import pLimit from 'p-limit';
 import type { AckBroker } from '../agents/ack-broker.js';
-import { listServices } from '../config/load.js';
+import { listServices, readServiceSources } from '../config/load.js';
+import { mayDeclareSchedule } from '../config/schedule-mention.js';
 import { IsolatedLoader, UNBOUNDED, variableEnv, type IsolationOptions } from '../config/isolated-load.js';
 import { availableSecrets, recordsSecrets } from './secrets-at-unwind.js';
 import type { ResolvedVariables } from '../config/types.js';
@@ -847,6 +848,8 @@ export class Engine implements CommitJobHost {
     const at = commit ?? (await this.history.resolve(this.branch));
     if (!at) return null;
     // A service the commit removed (or a config that no longer loads) has no window to keep.
+    const sources = await readServiceSources(this.options.repoDir, service, at).catch(() => null);
+    if (!sources || !mayDeclareSchedule(sources)) return null;
     return this.load(service, at).then(
       (l) => l.spec.schedule ?? null,
       () => null,
