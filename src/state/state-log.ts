@@ -66,7 +66,6 @@ export interface StateSigning extends StateTrust {
 
 /** The StateLog contract plus what tests, the CLI and the daemon's health checks want to see. */
 export interface OrbitStateLog extends StateLog {
-  appendAll(entries: readonly LogEntry[]): Promise<string[]>;
   readonly gitdir: string;
   readonly readOnly: boolean;
   /** The branch head this log last wrote or read; null before the first entry. */
