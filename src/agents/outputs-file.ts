@@ -54,9 +54,10 @@ async function readOutputsFile(
   const fh = await open(path, 'r').catch(() => undefined);
   if (!fh) return { outputs: {}, truncated: false };
   try {
-    // Most steps write no outputs: the size says so without allocating a buffer for a read.
-    const { size } = await fh.stat();
-    if (size === 0) return { outputs: {}, truncated: false };
+    // Most steps write no outputs: the size says so without allocating a buffer for a read. A
+    // folder put in the file's place holds none either (reading it would throw EISDIR).
+    const stat = await fh.stat();
+    if (stat.size === 0 || !stat.isFile()) return { outputs: {}, truncated: false };
     const buf = Buffer.alloc(MAX_OUTPUTS_BYTES + 1);
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
     const truncated = bytesRead > MAX_OUTPUTS_BYTES;
