@@ -1,5 +1,5 @@
-import { rmSync } from 'node:fs';
-import { mkdtemp, open, rm, unlink } from 'node:fs/promises';
+import { closeSync, openSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,12 +31,17 @@ function outputsFolder(): Promise<string> {
 /**
  * A fresh empty file for ORBIT_OUTPUT. Its name is random, and it is created exclusively (`wx`,
  * which follows no symlink), so no other run can have placed anything at it beforehand.
+ *
+ * The calls on the file of every run (create, stat, unlink) are synchronous: each takes
+ * microseconds on a local temp folder, while a thread-pool round trip per call cost more, up to a
+ * millisecond each on a loaded machine (`npm run bench -- exec-overhead`). Contents, when there
+ * are any, are read asynchronously.
  */
 export async function createOutputsFile(): Promise<OutputsFile> {
   for (let attempt = 0; ; attempt++) {
     const path = join(await outputsFolder(), `output-${randomBytes(6).toString('hex')}`);
     try {
-      await (await open(path, 'wx', 0o600)).close();
+      closeSync(openSync(path, 'wx', 0o600));
     } catch (err) {
       // A temp cleaner removed the folder: make a new one, once.
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 0) throw err;
@@ -47,17 +52,19 @@ export async function createOutputsFile(): Promise<OutputsFile> {
   }
 }
 
+const none = () => ({ outputs: {}, truncated: false });
+
 /** The outputs a run appended to its file; none when it deleted the file. */
 async function readOutputsFile(
   path: string,
 ): Promise<{ outputs: Record<string, string>; truncated: boolean }> {
+  // Most steps write no outputs: the size says so without opening the file. A folder put in the
+  // file's place holds none either (reading it would throw EISDIR).
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (!stat || stat.size === 0 || !stat.isFile()) return none();
   const fh = await open(path, 'r').catch(() => undefined);
-  if (!fh) return { outputs: {}, truncated: false };
+  if (!fh) return none();
   try {
-    // Most steps write no outputs: the size says so without allocating a buffer for a read. A
-    // folder put in the file's place holds none either (reading it would throw EISDIR).
-    const stat = await fh.stat();
-    if (stat.size === 0 || !stat.isFile()) return { outputs: {}, truncated: false };
     const buf = Buffer.alloc(MAX_OUTPUTS_BYTES + 1);
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
     const truncated = bytesRead > MAX_OUTPUTS_BYTES;
@@ -70,7 +77,7 @@ async function readOutputsFile(
 
 async function removeOutputsFile(path: string): Promise<void> {
   try {
-    await unlink(path);
+    unlinkSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     // The run may have deleted it, or put a folder in its place.
