@@ -13,7 +13,7 @@ export interface ExecAgentOptions {
   killGraceMs?: number;
   /** How long to wait for stdout/stderr to close after the process exited (a background child may hold them). */
   drainMs?: number;
-  /** `helper` (default): through the spawn helper once it runs (spawn-helper.ts); `direct`: from this process. */
+  /** Through the spawn helper (spawn-helper.ts) or from this process; default `auto` (by its memory). */
   spawnVia?: SpawnVia;
 }
 
@@ -49,7 +49,7 @@ export class ExecAgent implements Agent {
     this.logCap = opts.logCap ?? DEFAULT_LOG_CAP;
     this.killGraceMs = opts.killGraceMs ?? 5000;
     this.drainMs = opts.drainMs ?? 500;
-    this.spawnVia = opts.spawnVia ?? 'helper';
+    this.spawnVia = opts.spawnVia ?? 'auto';
   }
 
   async run(inv: Invocation, ctx: AgentContext): Promise<AgentResult> {

@@ -20,11 +20,27 @@ export interface ProcessSpec {
  */
 export type ProcessEvents = HelperRun;
 
-/** How exec runs start their processes: through the spawn helper once it is ready, or from here. */
-export type SpawnVia = 'helper' | 'direct';
+/**
+ * How exec runs start their processes: through the spawn helper once it is ready, from here, or
+ * (`auto`) through the helper only while this process is big enough for its own fork to cost more.
+ */
+export type SpawnVia = 'auto' | 'helper' | 'direct';
+
+/**
+ * Where a spawn from here starts to cost more than one through the helper (about 45 MiB itself,
+ * plus two IPC messages): ×1.1 at 109 MiB, ×0.78 at 152 MiB, ×0.43 at 248 MiB, ×0.28 at 394 MiB
+ * (`ORBIT_BENCH_BALLAST_MB=0,50,150,300 npm run bench -- exec-overhead`). The CLI (60-80 MiB)
+ * spawns itself and never starts the helper; a daemon holding hundreds of services uses it.
+ */
+export const HELPER_MIN_RSS = 128 * 2 ** 20;
+
+/** Whether a run spawns through the helper, given this process's resident memory. */
+export function throughHelper(via: SpawnVia, rss: number): boolean {
+  return via === 'helper' || (via === 'auto' && rss >= HELPER_MIN_RSS);
+}
 
 export function startProcess(spec: ProcessSpec, events: ProcessEvents, via: SpawnVia): void {
-  const helper = via === 'helper' ? readySpawnHelper() : undefined;
+  const helper = throughHelper(via, process.memoryUsage.rss()) ? readySpawnHelper() : undefined;
   if (!helper) return startDirect(spec, events);
   const { cwd, ...rest } = spec;
   helper.spawn({ ...rest, cwd: resolve(cwd ?? '.') }, events);

@@ -1,7 +1,7 @@
 /**
  * Orbit's side of the spawn helper (spawn-helper-main.ts): one per process, forked on the first
- * exec run and used once it is ready; until then, and whenever it cannot run, exec runs spawn
- * from this process as before (local-process.ts).
+ * exec run that would go through it (local-process.ts says which) and used once it is ready;
+ * until then, and whenever it cannot run, exec runs spawn from this process as before.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -11,7 +11,7 @@ const helper = await startSpawnHelper();
 console.log(`helper ${helper}`);
 const ac = new AbortController();
 process.on('SIGINT', () => ac.abort());
-const r = await new ExecAgent({ killGraceMs: 500 }).run(
+const r = await new ExecAgent({ killGraceMs: 500, spawnVia: 'helper' }).run(
   invocation({ args: ['sh', '-c', process.env.DRIVER_SCRIPT ?? 'true'] }),
   context({ signal: ac.signal }),
 );

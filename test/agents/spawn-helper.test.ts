@@ -60,7 +60,10 @@ describe('spawn helper', () => {
   it('runs the processes once it is ready: their parent is the helper', async () => {
     const helper = await startSpawnHelper();
     expect(helper).toBeTypeOf('number');
-    const r = await new ExecAgent().run(invocation({ args: ['sh', '-c', 'echo $PPID'] }), context());
+    const r = await new ExecAgent({ spawnVia: 'helper' }).run(
+      invocation({ args: ['sh', '-c', 'echo $PPID'] }),
+      context(),
+    );
     expect(r.exitCode).toBe(0);
     expect(Number(r.log.trim())).toBe(helper);
   });
@@ -68,7 +71,7 @@ describe('spawn helper', () => {
   it('a helper killed mid-run fails that step with E_AGENT_LOST and stops its tree; the next run works', async () => {
     const helper = (await startSpawnHelper())!;
     const pidFile = join(dir, 'lost-pid');
-    const running = new ExecAgent({ killGraceMs: 300 }).run(
+    const running = new ExecAgent({ killGraceMs: 300, spawnVia: 'helper' }).run(
       invocation({ args: ['sh', '-c', `sleep 30 & echo $! > ${pidFile}; wait`] }),
       context(),
     );
@@ -78,7 +81,10 @@ describe('spawn helper', () => {
     expect(r.error?.code).toBe('E_AGENT_LOST');
     expect(r.exitCode).not.toBe(0);
     await waitUntil(`sleep ${sleeper} gone`, () => !processAlive(sleeper));
-    const next = await new ExecAgent().run(invocation({ args: ['sh', '-c', 'echo next'] }), context());
+    const next = await new ExecAgent({ spawnVia: 'helper' }).run(
+      invocation({ args: ['sh', '-c', 'echo next'] }),
+      context(),
+    );
     expect(next.exitCode).toBe(0);
     expect(next.log).toBe('next\n');
   });
