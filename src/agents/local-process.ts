@@ -28,11 +28,13 @@ export type SpawnVia = 'auto' | 'helper' | 'direct';
 
 /**
  * Where a spawn from here starts to cost more than one through the helper (about 45 MiB itself,
- * plus two IPC messages): ×1.1 at 109 MiB, ×0.78 at 152 MiB, ×0.43 at 248 MiB, ×0.28 at 394 MiB
- * (`ORBIT_BENCH_BALLAST_MB=0,50,150,300 npm run bench -- exec-overhead`). The CLI (60-80 MiB)
- * spawns itself and never starts the helper; a daemon holding hundreds of services uses it.
+ * plus two IPC messages). An exec run of `true`, helper over direct, on a quiet machine: ×1.16 at
+ * 56 MiB, ×0.74 at 92 MiB, ×0.54 at 123 MiB, ×0.42 at 159 MiB; on a loaded one ×0.43 at 248 MiB
+ * and ×0.28 at 394 MiB (`ORBIT_BENCH_BALLAST_MB=0,150,300 npm run bench -- exec-overhead`). The
+ * CLI (60-80 MiB) spawns itself and never starts the helper; a daemon with hundreds of services
+ * uses it.
  */
-export const HELPER_MIN_RSS = 128 * 2 ** 20;
+export const HELPER_MIN_RSS = 96 * 2 ** 20;
 
 /** Whether a run spawns through the helper, given this process's resident memory. */
 export function throughHelper(via: SpawnVia, rss: number): boolean {
