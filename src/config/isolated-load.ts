@@ -15,7 +15,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { ConfigError, OrbitError } from '../util/errors.js';
 import { CLI_START, forkEvaluator, takePrestarted, type EvaluatorStart } from './evaluator-process.js';
-import { readRepoSettingsSource, readServiceSources, repoSettingsFromSource } from './load.js';
+import {
+  readRepoSettingsSource,
+  readServiceSources,
+  repoSettingsFromSource,
+  type SourceTexts,
+} from './load.js';
 import type { EvaluatorRequest, EvaluatorResponse } from './load-worker.js';
 import { ORBIT_FILE, deployPath } from './paths.js';
 import { ENV_PREFIX } from './render.js';
@@ -59,6 +64,8 @@ export interface LoadRequest {
   knownAgents?: string[];
   /** Only the ORBIT_VAR_* entries of the engine's environment (see `variableEnv`). */
   env: Record<string, string | undefined>;
+  /** The texts at `ref`, when the caller has read them already (else they are read here). */
+  sources?: SourceTexts;
 }
 
 type Request = EvaluatorRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
@@ -142,7 +149,8 @@ export class IsolatedLoader {
   private async service(request: LoadRequest, check: boolean, abortable: boolean): Promise<unknown> {
     this.assertOpen();
     // Read here: the evaluator's time budget is evaluation time, and it needs no repository.
-    const sources = await readServiceSources(request.repoDir, request.service, request.ref);
+    const sources =
+      request.sources ?? (await readServiceSources(request.repoDir, request.service, request.ref));
     const what = { service: request.service, file: deployPath(request.service), commit: request.ref };
     const { service, ref, knownAgents, env } = request;
     return this.enqueue({ op: 'service', service, ref, sources, knownAgents, env, check }, what, abortable);
