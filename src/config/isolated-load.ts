@@ -12,12 +12,15 @@
  * the evaluator only parses and evaluates the texts it is sent, and sees no environment but the
  * request's `ORBIT_VAR_*` values.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { ConfigError, OrbitError } from '../util/errors.js';
-import { EVALUATOR_ARG } from './evaluator-arg.js';
-import { readRepoSettingsSource, readServiceSources, repoSettingsFromSource } from './load.js';
+import { CLI_START, forkEvaluator, takePrestarted, type EvaluatorStart } from './evaluator-process.js';
+import {
+  readRepoSettingsSource,
+  readServiceSources,
+  repoSettingsFromSource,
+  type SourceTexts,
+} from './load.js';
 import type { EvaluatorRequest, EvaluatorResponse } from './load-worker.js';
 import { ORBIT_FILE, deployPath } from './paths.js';
 import { ENV_PREFIX } from './render.js';
@@ -28,10 +31,15 @@ export interface IsolationOptions {
   timeoutMs?: number;
   /** The evaluator's old-generation heap limit; default 256 MiB (null: Node's own). */
   maxHeapMb?: number | null;
+  /** What the evaluator's start favours (see EvaluatorStart); default 'warm'. */
+  favour?: EvaluatorStart['favour'];
 }
 
-/** The CLI's evaluation: out of its process like the daemon's, but with no limits, as before. */
-export const UNBOUNDED: IsolationOptions = { timeoutMs: Infinity, maxHeapMb: null };
+/**
+ * The CLI's evaluation: out of its process like the daemon's, but with no limits, as before, and
+ * started for a fast first parse (src/cli/main.ts may have started it already: CLI_START).
+ */
+export const UNBOUNDED: IsolationOptions = { timeoutMs: Infinity, ...CLI_START };
 
 /** A load stopped at its limit: a ConfigError (commit-rejected) carrying the code E_EVAL_LIMIT. */
 export class EvalLimitError extends ConfigError {
@@ -56,6 +64,8 @@ export interface LoadRequest {
   knownAgents?: string[];
   /** Only the ORBIT_VAR_* entries of the engine's environment (see `variableEnv`). */
   env: Record<string, string | undefined>;
+  /** The texts at `ref`, when the caller has read them already (else they are read here). */
+  sources?: SourceTexts;
 }
 
 type Request = EvaluatorRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
@@ -68,23 +78,6 @@ interface InFlight {
   abortable: boolean;
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
-}
-
-/** What the evaluator process runs: load-worker.ts through tsx from the sources, else the bundle. */
-function evaluatorEntry(): { entry: string; execArgv: string[] } {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) {
-    // The bundle's chunks sit beside its entry, dist/orbit.mjs, whose main serves on EVALUATOR_ARG.
-    return { entry: fileURLToPath(new URL('./orbit.mjs', here)), execArgv: [] };
-  }
-  const tsx = createRequire(here).resolve('tsx'); // its loader, registered by --import
-  return { entry: fileURLToPath(new URL('./load-worker.ts', here)), execArgv: ['--import', tsx] };
-}
-
-/** The evaluator needs no secrets and no tokens: only what Node itself reads. */
-function evaluatorEnv(): NodeJS.ProcessEnv {
-  const keep = ['PATH', 'TMPDIR', 'TMP', 'TEMP', 'TZ', 'LANG', 'LC_ALL'];
-  return Object.fromEntries(keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
 }
 
 /** Node's last words when a heap limit is reached (it aborts, so no error event says so). */
@@ -101,10 +94,12 @@ export class IsolatedLoader {
   private closed = false;
   readonly timeoutMs: number;
   readonly maxHeapMb: number | null;
+  private readonly favour: EvaluatorStart['favour'];
 
   constructor(options: IsolationOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.maxHeapMb = options.maxHeapMb === undefined ? 256 : options.maxHeapMb;
+    this.favour = options.favour ?? 'warm';
   }
 
   /** The service load in flight: which service at which commit, since when (ISO time); else null. */
@@ -154,7 +149,8 @@ export class IsolatedLoader {
   private async service(request: LoadRequest, check: boolean, abortable: boolean): Promise<unknown> {
     this.assertOpen();
     // Read here: the evaluator's time budget is evaluation time, and it needs no repository.
-    const sources = await readServiceSources(request.repoDir, request.service, request.ref);
+    const sources =
+      request.sources ?? (await readServiceSources(request.repoDir, request.service, request.ref));
     const what = { service: request.service, file: deployPath(request.service), commit: request.ref };
     const { service, ref, knownAgents, env } = request;
     return this.enqueue({ op: 'service', service, ref, sources, knownAgents, env, check }, what, abortable);
@@ -188,18 +184,12 @@ export class IsolatedLoader {
   /** A new evaluator is sent loads once it has loaded its modules: start-up is not evaluation time. */
   private start(): void {
     if (this.child) return;
-    const { entry, execArgv } = evaluatorEntry();
-    const heap = this.maxHeapMb === null ? [] : [`--max-old-space-size=${this.maxHeapMb}`];
-    const child = fork(entry, [EVALUATOR_ARG], {
-      execArgv: [...heap, ...execArgv],
-      env: evaluatorEnv(),
-      serialization: 'advanced', // structured clone, as a worker's messages were
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
-    this.stderr = '';
-    child.stderr!.setEncoding('utf8');
+    const how: EvaluatorStart = { maxHeapMb: this.maxHeapMb, favour: this.favour };
+    const started = takePrestarted(how) ?? { child: forkEvaluator(how), ready: false, stderr: '' };
+    const { child } = started;
+    this.stderr = started.stderr;
     child.stderr!.on('data', (d: string) => (this.stderr = (this.stderr + d).slice(-4096)));
-    this.ready = false;
+    this.ready = started.ready;
     child.on('message', (response: EvaluatorResponse) => {
       if (child !== this.child) return;
       if ('ready' in response && response.ready) {

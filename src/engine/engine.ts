@@ -7,7 +7,7 @@ import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import pLimit from 'p-limit';
 import type { AckBroker } from '../agents/ack-broker.js';
-import { listServices, readServiceSources } from '../config/load.js';
+import { listServices, readServiceSources, type SourceTexts } from '../config/load.js';
 import { mayDeclareSchedule } from '../config/schedule-mention.js';
 import { IsolatedLoader, UNBOUNDED, variableEnv, type IsolationOptions } from '../config/isolated-load.js';
 import { availableSecrets, recordsSecrets } from './secrets-at-unwind.js';
@@ -850,7 +850,7 @@ export class Engine implements CommitJobHost {
     // A service the commit removed (or a config that no longer loads) has no window to keep.
     const sources = await readServiceSources(this.options.repoDir, service, at).catch(() => null);
     if (!sources || !mayDeclareSchedule(sources)) return null;
-    return this.load(service, at).then(
+    return this.load(service, at, { sources }).then(
       (l) => l.spec.schedule ?? null,
       () => null,
     );
@@ -935,11 +935,11 @@ export class Engine implements CommitJobHost {
     return this.signing.check(commit);
   }
 
-  /** Loads and checks a service's config at a commit; throws ConfigError. */
+  /** Loads and checks a service's config at a commit (its texts read there, unless given); throws ConfigError. */
   async load(
     service: string,
     commit: string,
-    options: { abortable?: boolean } = {},
+    options: { abortable?: boolean; sources?: SourceTexts } = {},
   ): Promise<{ spec: ServiceSpec; vars: ResolvedVariables }> {
     // Checked there as before: a step its agent would refuse is refused before anything runs.
     return this.isolated.load(
@@ -949,8 +949,9 @@ export class Engine implements CommitJobHost {
         ref: commit,
         knownAgents: this.options.agents.kinds?.(),
         env: variableEnv(this.options.env ?? process.env),
+        sources: options.sources,
       },
-      options,
+      { abortable: options.abortable },
     );
   }
 

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { IsolatedLoader, variableEnv } from '../../src/config/isolated-load.js';
-import { loadService } from '../../src/config/load.js';
+import { loadService, readServiceSources } from '../../src/config/load.js';
 import { resolveVariables } from '../../src/config/render.js';
 import { isOrbitError } from '../../src/util/errors.js';
 import { ConfigRepo } from '../support/config-repo.js';
@@ -87,4 +87,13 @@ describe('config evaluated in a worker thread', () => {
     expect(isOrbitError(err) && err.code).toBe('E_SHUTTING_DOWN');
     expect((await needed).spec.steps.map((s) => s.name)).toEqual(['a']);
   }, 120_000);
+
+  it('evaluates the texts it is given as read at the commit, without reading them again', async () => {
+    const own = new ConfigRepo();
+    const commit = own.commit({ 'services/given/deploy.hcl': DEPLOY.replaceAll('build', 'in_git') });
+    const sources = await readServiceSources(own.dir, 'given', commit);
+    own.remove(); // nothing left to read: the texts come with the request
+    const spec = await loader.spec({ repoDir: own.dir, service: 'given', ref: commit, sources });
+    expect(spec.steps.map((s) => s.name)).toEqual(['in_git', 'deploy']);
+  });
 });

@@ -6,7 +6,7 @@
 import { hcl2json } from './hcl2json.js';
 import type { Diagnostic, SourceLocation } from '../../util/errors.js';
 import type { Expr } from '../expressions/ast.js';
-import { ConvertError, convertExpression } from '../expressions/convert.js';
+import { ConvertError, convertExpressions } from '../expressions/convert.js';
 import { checkComplexity } from './complexity.js';
 import { LineMap } from './positions.js';
 import { ScanError, scanBody } from './scan.js';
@@ -67,33 +67,51 @@ export async function parseHclFile(file: string, source: string): Promise<ParseR
     };
   }
   const diagnostics: Diagnostic[] = [];
-  const body = await convertBody(items, lines, diagnostics);
+  // Every value is parsed first, in one call into the parser where it can be (convertExpressions).
+  const simple = simpleAttributes(items, lines.text);
+  const exprs = await convertExpressions(
+    lines,
+    simple.map((a) => ({ start: a.exprStart, end: a.exprEnd })),
+  );
+  const converted = new Map(simple.map((a, i) => [a, exprs[i]!]));
+  const body = convertBody(items, lines, diagnostics, converted);
   return { parsed: { file, ...body }, diagnostics };
 }
 
-async function convertBody(
+type ScannedAttribute = Extract<ScannedItem, { kind: 'attribute' }>;
+
+/** The attributes, in file order, whose values are simple enough to parse (see checkComplexity). */
+function simpleAttributes(
+  items: ScannedItem[],
+  text: string,
+  out: ScannedAttribute[] = [],
+): ScannedAttribute[] {
+  for (const item of items) {
+    if (item.kind !== 'attribute') simpleAttributes(item.items, text, out);
+    else if (!checkComplexity(text, item.exprStart, item.exprEnd)) out.push(item);
+  }
+  return out;
+}
+
+function convertBody(
   items: ScannedItem[],
   lines: LineMap,
   diagnostics: Diagnostic[],
-): Promise<{ attributes: ParsedAttribute[]; blocks: ParsedBlock[] }> {
+  converted: Map<ScannedItem, Expr | ConvertError>,
+): { attributes: ParsedAttribute[]; blocks: ParsedBlock[] } {
   const attributes: ParsedAttribute[] = [];
   const blocks: ParsedBlock[] = [];
   for (const item of items) {
     if (item.kind === 'attribute') {
-      const heavy = checkComplexity(lines.text, item.exprStart, item.exprEnd);
-      if (heavy) {
+      const expr = converted.get(item);
+      if (!expr) {
+        const heavy = checkComplexity(lines.text, item.exprStart, item.exprEnd)!;
         diagnostics.push({ ...lines.at(heavy.index), code: 'E_EVAL_LIMIT', message: heavy.message });
-        continue;
-      }
-      try {
-        const expr = await convertExpression(lines, item.exprStart, item.exprEnd);
-        attributes.push({ name: item.name, expr, location: lines.at(item.start) });
-      } catch (err) {
-        if (!(err instanceof ConvertError)) throw err;
-        diagnostics.push({ ...err.loc, code: 'E_HCL_SYNTAX', message: err.message });
-      }
+      } else if (expr instanceof ConvertError) {
+        diagnostics.push({ ...expr.loc, code: 'E_HCL_SYNTAX', message: expr.message });
+      } else attributes.push({ name: item.name, expr, location: lines.at(item.start) });
     } else {
-      const inner = await convertBody(item.items, lines, diagnostics);
+      const inner = convertBody(item.items, lines, diagnostics, converted);
       blocks.push({ type: item.type, labels: item.labels, location: lines.at(item.start), ...inner });
     }
   }
