@@ -18,6 +18,7 @@ export const benchmarks: Record<string, () => Promise<unknown>> = {
   dashboard: async () => (await import('./dashboard.js')).dashboardBench(),
   peers: async () => (await import('./peers.js')).peersBench(),
   scale: async () => (await import('./scale.js')).scaleBench(),
+  'commit-latency': async () => (await import('./commit-latency.js')).commitLatency(),
   'spawn-cost': async () => (await import('./spawn-cost.js')).spawnCost(),
   'git-processes': async () => (await import('./git-processes.js')).gitProcesses(),
   dependencies: async () => (await import('./dependencies.js')).dependenciesBench(),

@@ -12,15 +12,14 @@
  *
  * Env: ORBIT_BENCH_SCALE_SERVICES (default 1000,10000), ORBIT_BENCH_NOFILE (1024),
  * ORBIT_BENCH_SCALE_LIMIT_S (per command, default 600), ORBIT_BENCH_STATUS_ROUNDS (3),
- * ORBIT_BENCH_COMMITS (10), ORBIT_BENCH_BASELINE.
+ * ORBIT_BENCH_COMMITS (10), ORBIT_BENCH_BASELINE. Part 3 alone, with its parts and more services: the
+ * `commit-latency` benchmark.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, watch } from 'node:fs';
+import { rmSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { ConfigRepo } from '../test/support/config-repo.js';
-import { startDaemonProcess } from './daemon-process.js';
+import { commitToFirstStep } from './commit-latency.js';
 import { describeCheckouts, orbitCheckouts, type OrbitCheckout } from './orbit-checkouts.js';
 import { median, round } from './stats.js';
 import { failureOf, timed } from './timed-process.js';
@@ -145,98 +144,6 @@ async function firstReconcile(
       a?.completed && b?.completed && lo !== hi ? round(b.reconcile_ms / a.reconcile_ms, 2) : null;
   }
   return out;
-}
-
-const LATENCY_PLAN = (marks: string): string => `variable "version" {}
-step {
-  name    = "mark"
-  agent   = "exec"
-  forward = ["touch", "${marks}/v\${var.version}"]
-  reverse = ["true"]
-}
-`;
-
-/** Commit → the first step's process running, through a real daemon per checkout, interleaved. */
-async function commitToFirstStep(checkouts: OrbitCheckout[], commits: number, limitMs: number) {
-  const setups = checkouts.map((c) => {
-    const marks = mkdtempSync(path.join(os.tmpdir(), 'orbit-bench-marks-'));
-    const repo = new ConfigRepo('orbit-bench-latency-');
-    repo.commit({
-      'services/bench/deploy.hcl': LATENCY_PLAN(marks),
-      'services/bench/values.hcl': 'version = "0"\n',
-    });
-    return { c, marks, repo, samples: [] as number[], failure: null as string | null };
-  });
-  const daemons = await Promise.all(
-    setups.map((s) => startDaemonProcess(s.c.bin, s.repo.dir, ['--poll-interval', '1h'])),
-  );
-  const until = async (what: string, test: () => Promise<boolean>) => {
-    const end = performance.now() + limitMs;
-    while (!(await test())) {
-      if (performance.now() > end) throw new Error(`time limit reached waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
-  try {
-    // Deployment n (svc `bench`, id bench-n) is done: current, nothing in flight.
-    const done = (i: number, n: number) => async () => {
-      const body = (await daemons[i]!.get('/api/services')) as {
-        services: Array<{ service: string; current: { id: string } | null; in_flight: string | null }>;
-      };
-      const row = body.services.find((s) => s.service === 'bench');
-      return row?.current?.id === `bench-${n}` && row.in_flight === null;
-    };
-    for (let i = 0; i < setups.length; i++)
-      await until('the first deployment', done(i, 1)).catch((e: Error) => (setups[i]!.failure = e.message));
-    for (let n = 1; n <= commits; n++) {
-      for (let i = 0; i < setups.length; i++) {
-        const s = setups[i]!;
-        if (s.failure) continue;
-        try {
-          const file = `v${n}`;
-          let seen: (t: number) => void = () => {};
-          const started = new Promise<number>((resolve) => (seen = resolve));
-          const watcher = watch(s.marks, (_event, name) => {
-            if (name === file) seen(performance.now());
-          });
-          try {
-            s.repo.commit({ 'services/bench/values.hcl': `version = "${n}"\n` });
-            const t = performance.now();
-            if (existsSync(path.join(s.marks, file))) seen(t); // faster than the watcher's start
-            const limit = new Promise<never>((_, reject) =>
-              setTimeout(
-                () => reject(new Error('time limit reached waiting for the first step')),
-                limitMs,
-              ).unref(),
-            );
-            s.samples.push((await Promise.race([started, limit])) - t);
-          } finally {
-            watcher.close();
-          }
-          await until(`deployment bench-${n + 1}`, done(i, n + 1));
-        } catch (e) {
-          s.failure = (e as Error).message;
-        }
-      }
-    }
-  } finally {
-    await Promise.all(daemons.map((d) => d.stop()));
-    for (const s of setups) {
-      s.repo.remove();
-      rmSync(s.marks, { recursive: true, force: true });
-    }
-  }
-  return Object.fromEntries(
-    setups.map((s) => [
-      s.c.name,
-      {
-        commits: s.samples.length,
-        median_commit_to_first_step_ms: s.samples.length ? round(median(s.samples), 1) : null,
-        max_commit_to_first_step_ms: s.samples.length ? round(Math.max(...s.samples), 1) : null,
-        failure: s.failure,
-      },
-    ]),
-  );
 }
 
 export async function scaleBench(): Promise<Record<string, unknown>> {
