@@ -142,8 +142,17 @@ export async function commitToFirstStep(
       const row = body.services.find((s) => s.service === 'bench');
       return row?.current?.id === `bench-${n}` && row.in_flight === null;
     };
+    // Every service deployed once, so no commit waits behind the first run's deployments.
+    const settled = (i: number) => async () => {
+      const body = (await daemons[i]!.get('/api/services')) as {
+        services: Array<{ current: { id: string } | null; in_flight: string | null }>;
+      };
+      return (
+        body.services.length === services && body.services.every((s) => s.current && s.in_flight === null)
+      );
+    };
     for (let i = 0; i < setups.length; i++)
-      await until('the first deployment', done(i, 1)).catch((e: Error) => (setups[i]!.failure = e.message));
+      await until('the first deployments', settled(i)).catch((e: Error) => (setups[i]!.failure = e.message));
     for (let n = 1; n <= commits; n++) {
       for (let i = 0; i < setups.length; i++) {
         const s = setups[i]!;
