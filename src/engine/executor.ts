@@ -1,7 +1,6 @@
 /**
  * Runs one deployment, writing the intent before each agent runs and the result after, so a crash
- * never forgets a step that may have run. A step's result is written with the next step's intent
- * (or the deployment's end), in one append (see `PendingEntries`). Steps are rendered just before they run, so they can use
+ * never forgets a step that may have run. Steps are rendered just before they run, so they can use
  * earlier steps' outputs. Nothing here decides *what* to run next: that is the scheduler's job;
  * this is the layer that does I/O. Unwinds are in `unwinder.ts`.
  */
@@ -19,6 +18,7 @@ import {
   interrupted,
   invoke,
   mustRead,
+  write,
   type ExecutorDeps,
 } from './agent-call.js';
 import { stepId } from './ids.js';
@@ -26,7 +26,6 @@ import { stderrTail } from './stderr-tail.js';
 import { actionsOf, maskAction, toInvocation } from './invocation.js';
 import { executeUnwind } from './unwinder.js';
 import { checksAfter, verify } from './checks/verify.js';
-import { PendingEntries } from './pending-entries.js';
 
 export { mustRead, write, type AgentLookup, type ExecutorDeps } from './agent-call.js';
 export { executeUnwind, type UnwindRequest } from './unwinder.js';
@@ -64,8 +63,6 @@ interface DeployRun {
   ctx: RenderContext;
   /** Fields every entry of the deployment carries. */
   common: Partial<LogEntry>;
-  /** What waits to be written with the next step's intent. */
-  pending: PendingEntries;
 }
 
 export async function executeDeploy(deps: ExecutorDeps, req: DeployRequest): Promise<DeploymentRecord> {
@@ -78,9 +75,8 @@ export async function executeDeploy(deps: ExecutorDeps, req: DeployRequest): Pro
     ...(req.verifiedBy ? { verified_by: req.verifiedBy } : {}),
     step_count: spec.steps.length,
   };
-  const pending = new PendingEntries(deps);
-  // Written with the first step's intent.
-  pending.defer(
+  await write(
+    deps,
     newEntry('deploy-started', service, deps.now(), {
       ...common,
       values: maskValues(vars.values, vars.secrets),
@@ -89,22 +85,13 @@ export async function executeDeploy(deps: ExecutorDeps, req: DeployRequest): Pro
       ...(req.reason ? { reason: req.reason } : {}),
       ...(req.dependencies ? { dependencies: req.dependencies.ids } : {}),
     }),
-    () => req.onStarted?.(),
   );
-  try {
-    return await runSteps({ deps, req, secrets: vars.secrets, ctx: contextOf(req, deps), common, pending });
-  } catch (err) {
-    // What was decided is not dropped because something after it threw.
-    await pending.write().catch(() => undefined);
-    throw err;
-  }
-}
+  req.onStarted?.();
 
-function contextOf(req: DeployRequest, deps: ExecutorDeps): RenderContext {
-  return {
+  const ctx: RenderContext = {
     orbit: {
-      deployment_id: req.deployId,
-      service: req.service,
+      deployment_id: deployId,
+      service,
       commit: req.commit,
       author: req.author,
       timestamp: deps.now().toISOString(),
@@ -114,26 +101,16 @@ function contextOf(req: DeployRequest, deps: ExecutorDeps): RenderContext {
     stepOutputs: {},
     ...(req.dependencies ? { dependencies: req.dependencies.scope } : {}),
   };
-}
-
-async function runSteps(run: DeployRun): Promise<DeploymentRecord> {
-  const { deps, req, ctx, common, pending } = run;
-  const { service, deployId, spec, vars } = req;
-
+  const run: DeployRun = { deps, req, secrets: vars.secrets, ctx, common };
   // Checks are rendered with this deployment's variables (validated when the config was loaded).
   const rendered = renderChecks(spec, vars, ctx);
   for (let index = 0; index < spec.steps.length; index++) {
     // Asked to stop: the deployment stays in flight for recovery, which unwinds and retries it.
-    if (deps.stopping?.()) {
-      await pending.write();
-      return mustRead(deps.state, deployId);
-    }
+    if (deps.stopping?.()) return mustRead(deps.state, deployId);
     const outcome = await runStep(run, index);
     if (outcome === 'interrupted') return mustRead(deps.state, deployId);
-    // The checks that follow this step must bake before the next step runs (waves), on its
-    // recorded result.
+    // The checks that follow this step must bake before the next step runs (waves).
     const checks = checksAfter(rendered, spec.steps[index]!.name, index === spec.steps.length - 1);
-    if (checks.length > 0) await pending.write();
     const verdict =
       outcome === 'applied'
         ? await verify(checks, { deps, service, deploymentId: deployId, secrets: vars.secrets }, common)
@@ -150,16 +127,13 @@ async function runSteps(run: DeployRun): Promise<DeploymentRecord> {
       });
     }
   }
-  await pending.write(newEntry('deploy-succeeded', service, deps.now(), common));
+  await write(deps, newEntry('deploy-succeeded', service, deps.now(), common));
   return mustRead(deps.state, deployId);
 }
 
-/**
- * Renders, records and runs one step: step-started (with what waits from the step before), the
- * agent, then step-failed (written now) or step-applied (written with what comes next).
- */
+/** Renders, records and runs one step: step-started, the agent, then step-applied or step-failed. */
 export async function runStep(run: DeployRun, index: number): Promise<StepOutcome> {
-  const { deps, req, secrets, ctx, pending } = run;
+  const { deps, req, secrets, ctx } = run;
   const { spec, vars, service, deployId } = req;
   const step = spec.steps[index]!;
   const count = spec.steps.length;
@@ -176,7 +150,7 @@ export async function runStep(run: DeployRun, index: number): Promise<StepOutcom
   const render = (reverse: boolean) =>
     actionsOf(renderStep(spec, index, vars, ctx, { reverse }), identity, vars.values, custom);
   const fail = async (fields: Partial<LogEntry>, error: { code: string; message: string }) => {
-    await pending.write(newEntry('step-failed', service, deps.now(), { ...links, ...fields, error }));
+    await write(deps, newEntry('step-failed', service, deps.now(), { ...links, ...fields, error }));
     return 'failed' as const;
   };
 
@@ -193,7 +167,8 @@ export async function runStep(run: DeployRun, index: number): Promise<StepOutcom
     policy === 'skip' ? { reverse: null, policy } : reverseInDoubt(() => render(true).reverse, secrets);
   const runTag = newRunTag();
   await beforeRun(deps);
-  await pending.write(
+  await write(
+    deps,
     newEntry('step-started', service, deps.now(), {
       ...links,
       forward_action: forward,
@@ -244,7 +219,8 @@ export async function runStep(run: DeployRun, index: number): Promise<StepOutcom
       message: `applied, but its reverse action could not be rendered: ${message}`,
     });
   }
-  pending.defer(
+  await write(
+    deps,
     newEntry('step-applied', service, deps.now(), { ...links, ...outcome, reverse_action: reverse }),
   );
   return 'applied';

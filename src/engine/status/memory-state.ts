@@ -178,19 +178,13 @@ export class MemoryState implements StateLog {
   }
 
   async append(entry: LogEntry): Promise<string> {
-    return (await this.appendAll([entry]))[0]!;
-  }
-
-  async appendAll(entries: readonly LogEntry[]): Promise<string[]> {
     this.appending++;
     try {
-      const shas = await this.inner.appendAll(entries);
-      const done = this.refreshes.then(async () => {
-        for (const e of entries) await this.refresh(e);
-      });
+      const sha = await this.inner.append(entry);
+      const done = this.refreshes.then(() => this.refresh(entry));
       this.refreshes = done.catch(() => undefined);
       await done;
-      return shas;
+      return sha;
     } finally {
       this.appending--;
     }
