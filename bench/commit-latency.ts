@@ -30,7 +30,8 @@ step {
 }
 `;
 
-const OTHER_PLAN = `variable "version" {}
+/** One step that runs `true` each way: the services beside the measured one (scale.ts's too). */
+export const NOOP_PLAN = `variable "version" {}
 step {
   name    = "noop"
   agent   = "exec"
@@ -114,7 +115,7 @@ export async function commitToFirstStep(
       'services/bench/values.hcl': 'version = "0"\n',
     };
     for (let i = 1; i < services; i++) {
-      files[`services/s${i}/deploy.hcl`] = OTHER_PLAN;
+      files[`services/s${i}/deploy.hcl`] = NOOP_PLAN;
       files[`services/s${i}/values.hcl`] = 'version = "1"\n';
     }
     repo.commit(files);

@@ -19,19 +19,10 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import os from 'node:os';
 import { ConfigRepo } from '../test/support/config-repo.js';
-import { commitToFirstStep } from './commit-latency.js';
+import { NOOP_PLAN, commitToFirstStep } from './commit-latency.js';
 import { describeCheckouts, orbitCheckouts, type OrbitCheckout } from './orbit-checkouts.js';
 import { median, round } from './stats.js';
 import { failureOf, timed } from './timed-process.js';
-
-const PLAN = `variable "version" {}
-step {
-  name    = "noop"
-  agent   = "exec"
-  forward = ["true"]
-  reverse = ["true"]
-}
-`;
 
 const list = (spec: string | undefined, fallback: string): number[] =>
   (spec ?? fallback).split(',').map(Number);
@@ -46,7 +37,7 @@ function servicesRepo(services: number): ConfigRepo {
   const repo = new ConfigRepo('orbit-bench-scale-');
   const files: Record<string, string> = {};
   for (let i = 0; i < services; i++) {
-    files[`services/s${i}/deploy.hcl`] = PLAN;
+    files[`services/s${i}/deploy.hcl`] = NOOP_PLAN;
     files[`services/s${i}/values.hcl`] = 'version = "1"\n';
   }
   repo.commit(files, `${services} services`);
