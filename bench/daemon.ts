@@ -14,6 +14,10 @@
  * ORBIT_BENCH_AT_ONCE (default 20), ORBIT_BENCH_REPEAT (default 10), ORBIT_BENCH_SEED (`snapshot`,
  * the default: the log written as one commit, bench/seeded-state.ts; `engine`: a real first
  * `orbit reconcile` of every service, which takes many minutes at 1,000 services).
+ * ORBIT_BENCH_BASELINE (bench/orbit-checkouts.ts): part (2) and (3) run each checkout's
+ * `bin/orbit.js` in turn, ORBIT_BENCH_ROUNDS rounds (default 1), each on a freshly seeded
+ * repository; part (1) runs in this process, on this checkout only. ORBIT_BENCH_DAEMON_NODE_ARGS:
+ * extra node flags for the daemon process (`--cpu-prof --cpu-prof-dir=DIR`, `--heapsnapshot-signal=SIGUSR2`).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -24,8 +28,9 @@ import { createLogger } from '../src/daemon/logger.js';
 import { resolveSettings } from '../src/daemon/settings.js';
 import { openEngine } from '../src/engine/open.js';
 import type { LogEntry } from '../src/state/types.js';
-import { ORBIT_BIN, runNode } from '../test/support/cli.js';
+import { runNode } from '../test/support/cli.js';
 import { ConfigRepo } from '../test/support/config-repo.js';
+import { describeCheckouts, orbitCheckouts, type OrbitCheckout } from './orbit-checkouts.js';
 import { seedState } from './seeded-state.js';
 import { median, round } from './stats.js';
 
@@ -135,8 +140,8 @@ interface ServicesAnswer {
 }
 
 /** Whether `orbit` runs the bundle (fresh: newer than every source file) or the sources through tsx. */
-function cliRuns(): 'bundle' | 'tsx' {
-  const root = path.resolve(path.dirname(ORBIT_BIN), '..');
+function cliRuns(bin: string): 'bundle' | 'tsx' {
+  const root = path.resolve(path.dirname(bin), '..');
   const bundle = path.join(root, 'dist', 'orbit.mjs');
   const newest = (dir: string): number =>
     Math.max(
@@ -155,10 +160,21 @@ const timed = async <T>(f: () => Promise<T>): Promise<[number, T]> => {
 };
 
 /** A real `orbit daemon` process on the repository; resolves once its first poll is done. */
-async function spawnDaemon(repoDir: string, atOnce: number) {
+async function spawnDaemon(bin: string, repoDir: string, atOnce: number) {
+  const nodeArgs = (process.env.ORBIT_BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(
     process.execPath,
-    [ORBIT_BIN, 'daemon', '--repo', repoDir, '--listen', '127.0.0.1:0', '--max-parallel', String(atOnce)],
+    [
+      ...nodeArgs,
+      bin,
+      'daemon',
+      '--repo',
+      repoDir,
+      '--listen',
+      '127.0.0.1:0',
+      '--max-parallel',
+      String(atOnce),
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ORBIT_TOKEN: 'bench' } },
   );
   const exited = new Promise((r) => child.once('exit', r));
@@ -233,10 +249,10 @@ async function deploymentsAtOnce(
   };
 }
 
-async function atScale(services: number, seed: Seed, repeat: number, atOnce: number) {
+async function atScale(bin: string, services: number, seed: Seed, repeat: number, atOnce: number) {
   const { repo, historyMs, deployed, seed: used } = await seededRepo(services, 'orbit-bench-mem-', seed);
   try {
-    const [startMs, daemon] = await timed(() => spawnDaemon(repo.dir, atOnce));
+    const [startMs, daemon] = await timed(() => spawnDaemon(bin, repo.dir, atOnce));
     let daemonPart: Record<string, unknown>;
     try {
       const rssStarted = rssOf(daemon.child.pid!);
@@ -261,7 +277,7 @@ async function atScale(services: number, seed: Seed, repeat: number, atOnce: num
     // Without a daemon: what a person's `orbit status` costs, whole, and its status part alone.
     const cli: number[] = [];
     for (let i = 0; i < Math.min(repeat, 5); i++) {
-      const [ms, r] = await timed(() => runNode([ORBIT_BIN, 'status', '--json', '--repo', repo.dir]));
+      const [ms, r] = await timed(() => runNode([bin, 'status', '--json', '--repo', repo.dir]));
       if (r.code !== 0) throw new Error(`orbit status: ${r.stderr}`);
       cli.push(ms);
     }
@@ -278,7 +294,11 @@ async function atScale(services: number, seed: Seed, repeat: number, atOnce: num
       deployed,
       history_build_s: round(historyMs / 1000, 1),
       ...daemonPart,
-      cli_status: { runs: cliRuns(), median_ms: round(median(cli), 1), max_ms: round(Math.max(...cli), 1) },
+      cli_status: {
+        runs: cliRuns(bin),
+        median_ms: round(median(cli), 1),
+        max_ms: round(Math.max(...cli), 1),
+      },
       engine_status_in_process_median_ms: round(median(inProcess), 1),
     };
   } finally {
@@ -292,16 +312,57 @@ export async function daemonBench(): Promise<Record<string, unknown>> {
   const seed = (process.env.ORBIT_BENCH_SEED ?? 'snapshot') as Seed;
   const repeat = Number(process.env.ORBIT_BENCH_REPEAT ?? 10);
   const atOnce = Number(process.env.ORBIT_BENCH_AT_ONCE ?? 20);
-  const scale = [];
-  for (const n of sizes) scale.push(await atScale(n, seed, repeat, atOnce));
+  const rounds = Number(process.env.ORBIT_BENCH_ROUNDS ?? 1);
+  const checkouts = orbitCheckouts();
+  const scale: Array<Record<string, unknown>> = [];
+  for (const n of sizes)
+    for (let round = 1; round <= rounds; round++)
+      for (const c of checkouts)
+        scale.push({ checkout: c.name, round, ...(await atScale(c.bin, n, seed, repeat, atOnce)) });
   return {
     benchmark: 'daemon',
+    checkouts: describeCheckouts(checkouts),
     latency: commits > 0 ? await commitLatency(commits) : null,
     scale,
+    ratios: ratios(checkouts, sizes, scale),
     targets: {
       services_api_ms: { 1000: 10, 10000: 50 },
       cli_status_ms_10000: 300,
       rss_mb: { 1000: 150, 10000: 250 },
     },
   };
+}
+
+/** Medians over rounds of each checkout's figures, and each baseline's over this checkout's. */
+function ratios(
+  checkouts: readonly OrbitCheckout[],
+  sizes: readonly number[],
+  scale: ReadonlyArray<Record<string, unknown>>,
+): Record<string, unknown> {
+  const pick: Record<string, (r: Record<string, unknown>) => number> = {
+    services_api_median_ms: (r) => r.services_api_median_ms as number,
+    services_api_at_once_median_ms: (r) => (r.at_once as Record<string, number>).services_api_median_ms!,
+    rss_after_status_mb: (r) => r.rss_after_status_mb as number,
+    rss_peak_at_once_mb: (r) => (r.at_once as Record<string, number>).rss_peak_mb!,
+    cli_status_median_ms: (r) => (r.cli_status as Record<string, number>).median_ms!,
+  };
+  const out: Record<string, unknown> = {};
+  for (const n of sizes) {
+    const med: Record<string, Record<string, number>> = {};
+    for (const c of checkouts) {
+      const rows = scale.filter((r) => r.checkout === c.name && r.services === n);
+      med[c.name] = Object.fromEntries(
+        Object.entries(pick).map(([k, f]) => [k, round(median(rows.map(f)), 1)]),
+      );
+    }
+    const mine = med.orbit;
+    const over: Record<string, Record<string, number>> = {};
+    if (mine)
+      for (const c of checkouts.filter((x) => x.name !== 'orbit'))
+        over[`orbit_over_${c.name}`] = Object.fromEntries(
+          Object.keys(pick).map((k) => [k, round(mine[k]! / med[c.name]![k]!, 2)]),
+        );
+    out[n] = { medians: med, ...over };
+  }
+  return out;
 }

@@ -20,6 +20,7 @@ import {
   type LogEntry,
   type ServiceView,
 } from '../src/state/index.js';
+import { LAYOUT_FILE, layoutFileContent } from '../src/state/services-layout.js';
 
 const ACTION = (args: string[]): LogEntry['forward_action'] => ({
   agent: 'exec',
@@ -86,6 +87,8 @@ export async function seedState(
     files.set(recordPath(r.deploy_id).join('/'), JSON.stringify(r, null, 2) + '\n');
   files.set('cursor.json', JSON.stringify({ config_commit: configCommit }, null, 2) + '\n');
   files.set('entry.json', encodeEntry(seen));
+  // Format 3's marker: without it a reader takes the sharded tree for a flat one and finds no service.
+  files.set(LAYOUT_FILE, layoutFileContent());
 
   const chunks: Buffer[] = [];
   const data = (text: string): void => {

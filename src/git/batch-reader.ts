@@ -34,6 +34,8 @@ export class BatchReader {
   private proc: ChildProcessWithoutNullStreams | null = null;
   private queue: Pending[] = [];
   private buf: Buffer = Buffer.alloc(0);
+  /** The process whose stdin is corked until the end of this tick. */
+  private corked: ChildProcessWithoutNullStreams | null = null;
 
   /** The codes of the errors it raises: the state log's reader raises its own. */
   constructor(
@@ -142,6 +144,16 @@ export class BatchReader {
     if (this.queue.length === 0) this.setRef(true);
     return new Promise((resolve, reject) => {
       this.queue.push({ contents, resolve, reject });
+      // The requests of one tick go in one write: thousands of reads at once (a status) made
+      // a syscall each.
+      if (this.corked !== p) {
+        this.corked = p;
+        p.stdin.cork();
+        process.nextTick(() => {
+          this.corked = null;
+          p.stdin.uncork();
+        });
+      }
       p.stdin.write(`${contents ? 'contents' : 'info'} ${spec}\n`);
     });
   }

@@ -246,11 +246,33 @@ export function servicesTouched(files: readonly string[], services: readonly str
     const sf = serviceFileOf(f);
     if (sf?.kind === 'values') names.add(sf.service);
     else if (sf) {
-      const users = services.filter((id) => parseServiceId(id).name === sf.name);
-      for (const id of users.length > 0 ? users : [sf.name]) names.add(id);
+      const users = usersByName(services).get(sf.name);
+      for (const id of users ?? [sf.name]) names.add(id);
     }
   }
   return [...names].sort();
+}
+
+/**
+ * The services of each name, indexed once per list: a `git log` of every path asks per path, and
+ * a scan of the list each time made a status of 10,000 services quadratic.
+ */
+const byName = new WeakMap<readonly string[], { length: number; index: Map<string, string[]> }>();
+function usersByName(services: readonly string[]): Map<string, string[]> {
+  const kept = byName.get(services);
+  // A list grown or cut since (none is, but a stale index would be a wrong answer) is indexed again.
+  let index = kept?.length === services.length ? kept.index : undefined;
+  if (!index) {
+    index = new Map();
+    for (const id of services) {
+      const name = parseServiceId(id).name;
+      const list = index.get(name);
+      if (list) list.push(id);
+      else index.set(name, [id]);
+    }
+    byName.set(services, { length: services.length, index });
+  }
+  return index;
 }
 
 /** The two files that make a service's config at a commit: equal ids mean an identical config. */

@@ -27,6 +27,7 @@ import { upgradeRecord, upgradeServiceView } from './format.js';
 import { casBranch, clearStaleRefLock, readBranch } from './refs.js';
 import { sshSign, type SigningKey } from './ssh-signature.js';
 import { BoundedCache, TreeStore, type FileChange } from './tree-store.js';
+import { listFiles, type ListedFile } from '../git/tree-listing.js';
 import {
   flatPath,
   layoutFileContent,
@@ -102,6 +103,8 @@ class GitStateLog implements OrbitStateLog {
   private headEntry: LogEntry | null = null;
   /** Parsed views at the current head, keyed by path; `null` records a known absence. */
   private views = new BoundedCache<Parsed | null>(10_000);
+  /** A reader's listing of the head tree (one `ls-tree -r`), once it reads every service. */
+  private listing: Promise<Map<string, ListedFile>> | null = null;
   private readonly lastEntry = new BoundedCache<string>(10_000);
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -165,6 +168,7 @@ class GitStateLog implements OrbitStateLog {
     this.layout = await layoutOf(this.trees, this.headRoot);
     this.headEntry = null;
     this.views = new BoundedCache(10_000);
+    this.listing = null;
   }
 
   private async treeOf(commit: string): Promise<string> {
@@ -209,11 +213,43 @@ class GitStateLog implements OrbitStateLog {
     const key = path.join('/');
     const hit = this.views.get(key);
     if (hit !== undefined) return hit as T | null;
-    const text = await this.trees.readFile(this.headRoot, this.at(path));
+    const text = await this.readView(this.at(path));
     const parsed =
       text === null ? null : (upgradeView(key, JSON.parse(text) as Record<string, unknown>) as T);
     this.views.set(key, parsed);
     return parsed;
+  }
+
+  /**
+   * A reader (a fresh CLI process, its trees not cached) asks git for the file by its path in
+   * the head tree: one request, not one per tree on the way (five for a deployment's record).
+   */
+  private async readView(path: string[]): Promise<string | null> {
+    if (!this.readOnly || !this.headRoot) return this.trees.readFile(this.headRoot, path);
+    const key = path.join('/');
+    let spec = `${this.headRoot}:${key}`;
+    if (this.listing) {
+      const file = (await this.listing).get(key);
+      if (!file || file.type !== 'blob') return null;
+      spec = file.oid;
+    }
+    const obj = await this.reader.read(spec);
+    return obj && obj.type === 'blob' ? obj.content.toString('utf8') : null;
+  }
+
+  /**
+   * A reader about to read every service lists the head tree once: git walks each tree once,
+   * and each file is then read by its id (at 10,000 services, 0.2 s and 0.7 s of git against
+   * 3.5 s for a `<tree>:<path>` lookup per file, which inflates every tree on the way again).
+   */
+  private listHead(): void {
+    if (!this.readOnly || !this.headRoot || this.listing) return;
+    const listing = listFiles({ gitDir: this.gitdir }, this.headRoot);
+    this.listing = listing;
+    // A failed listing is not kept: the reads go by path.
+    listing.catch(() => {
+      if (this.listing === listing) this.listing = null;
+    });
   }
 
   private async stepLogAt(deployId: string, stepIndex: number): Promise<string | null> {
@@ -232,12 +268,12 @@ class GitStateLog implements OrbitStateLog {
 
   async services(): Promise<ServiceView[]> {
     await this.refresh();
-    const out: ServiceView[] = [];
-    for (const id of await this.serviceIds()) {
-      const v = await this.view<ServiceView>(servicePath(id));
-      if (v) out.push(structuredClone(v));
-    }
-    return out;
+    this.listHead();
+    // All asked at once: cat-file answers them back to back, not one round trip each.
+    const views = await Promise.all(
+      (await this.serviceIds()).map((id) => this.view<ServiceView>(servicePath(id))),
+    );
+    return views.filter((v): v is ServiceView => v !== null).map((v) => structuredClone(v));
   }
 
   /** Every service directory's name in the head tree, in either layout. */
@@ -255,6 +291,15 @@ class GitStateLog implements OrbitStateLog {
     await this.refresh();
     if (!deployId || deployId.includes('/')) return null;
     return structuredClone(await this.view<DeploymentRecord>(recordPath(deployId)));
+  }
+
+  /** Many records at one head (status reads every service's): one look at the branch for all. */
+  async deployments(deployIds: readonly string[]): Promise<Map<string, DeploymentRecord | null>> {
+    await this.refresh();
+    const records = await Promise.all(
+      deployIds.map((id) => (!id || id.includes('/') ? null : this.view<DeploymentRecord>(recordPath(id)))),
+    );
+    return new Map(deployIds.map((id, i) => [id, structuredClone(records[i] ?? null)]));
   }
 
   async stepLog(deployId: string, stepIndex: number): Promise<string | null> {

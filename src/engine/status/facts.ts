@@ -86,13 +86,11 @@ export async function readContext(
   facts: BranchFacts,
   head: string | null,
 ): Promise<FactsContext & { viewList: readonly ServiceView[] }> {
-  const [viewList, writer, cursor] = await Promise.all([
-    state.services(),
-    state.writerRunning?.() ?? true,
-    state.cursor(),
-  ]);
+  // The branch's git processes run while the log's views are read, not after.
+  const branch = state.cursor().then((cursor) => facts.at(head, cursor));
+  const [viewList, writer] = await Promise.all([state.services(), state.writerRunning?.() ?? true, branch]);
   const views = new Map(viewList.map((v) => [v.service_id, v]));
-  return { viewList, views, branch: await facts.at(head, cursor), head, writer };
+  return { viewList, views, branch: await branch, head, writer };
 }
 
 /** Every service in the log or on the branch, sorted. */
