@@ -4,7 +4,7 @@
  * (removed and recreated), a real receiver on loopback.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -51,9 +51,12 @@ it(
 
     const remote = path.join(mkdtempSync(path.join(os.tmpdir(), 'orbit-push-gone-')), 'state.git');
     const createRemote = () => execFileSync('git', ['init', '-q', '--bare', remote]);
-    const removeRemote = () => rmSync(remote, { recursive: true, force: true });
+    // Gone in one step: a rename is atomic, so a push still writing into the remote (the daemon
+    // pushes after every append) finishes or fails there instead of racing a recursive delete.
+    let gone = 0;
+    const removeRemote = () => renameSync(remote, `${remote}.gone-${++gone}`);
     createRemote();
-    cleanups.push(() => rmSync(path.dirname(remote), { recursive: true, force: true }));
+    cleanups.push(() => rmSync(path.dirname(remote), { recursive: true, force: true, maxRetries: 5 }));
     const repo = new ConfigRepo();
     cleanups.push(() => repo.remove());
     const head = (gitdir: string) =>
