@@ -26,7 +26,8 @@ import { BranchPusher, type PushResult } from './push.js';
 import { upgradeRecord, upgradeServiceView } from './format.js';
 import { casBranch, clearStaleRefLock, readBranch } from './refs.js';
 import { sshSign, type SigningKey } from './ssh-signature.js';
-import { BoundedCache, TreeStore, type FileChange } from './tree-store.js';
+import { BoundedCache } from './bounded-cache.js';
+import { TreeStore, type FileChange } from './tree-store.js';
 import { listFiles, type ListedFile } from '../git/tree-listing.js';
 import {
   flatPath,

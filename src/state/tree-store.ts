@@ -1,5 +1,6 @@
 import { OrbitError } from '../util/errors.js';
 import { makeObject, parseTree, serialiseTree, type GitObjectToWrite, type TreeItem } from './git-objects.js';
+import { BoundedCache } from './bounded-cache.js';
 import type { ObjectReader } from './object-reader.js';
 
 export type { TreeItem } from './git-objects.js';
@@ -16,22 +17,6 @@ export interface TreeUpdate {
   /** Parsed forms of the new trees and blobs, to cache once written. */
   trees: Map<string, TreeItem[]>;
   blobs: Map<string, string>;
-}
-
-/** A small map that forgets its oldest keys: objects are immutable, so entries never go stale. */
-export class BoundedCache<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly max: number) {}
-  get(k: string): V | undefined {
-    return this.map.get(k);
-  }
-  set(k: string, v: V): void {
-    if (this.map.size >= this.max && !this.map.has(k)) {
-      const first = this.map.keys().next();
-      if (!first.done) this.map.delete(first.value);
-    }
-    this.map.set(k, v);
-  }
 }
 
 interface Trie {

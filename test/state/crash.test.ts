@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openStateLog } from '../../src/state/index.js';
+import { gitProcessesEnded } from '../support/git-orphans.js';
 import { entry, gitOut, tempRepo } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -45,6 +46,8 @@ describe('state log after a crash', () => {
       [2, 0],
     ] as const) {
       const acked = await killMidAppend(dir, 5 + round * 3, extra);
+      // Its background repack, if one was running, goes on: fsck only after it.
+      await gitProcessesEnded(path.join(dir, '.git'));
       gitOut(dir, ['fsck', '--strict', '--no-dangling']);
       // Every acknowledged entry is on the branch.
       for (const sha of acked) gitOut(dir, ['merge-base', '--is-ancestor', sha, 'orbit/state']);
@@ -70,6 +73,8 @@ describe('state log after a crash', () => {
       [2, 0],
     ] as const) {
       const acked = await killMidAppend(dir, 3 + round * 2, extra, 'batch');
+      // Its background repack, if one was running, goes on: fsck only after it.
+      await gitProcessesEnded(path.join(dir, '.git'));
       gitOut(dir, ['fsck', '--strict', '--no-dangling']);
       for (const sha of acked) gitOut(dir, ['merge-base', '--is-ancestor', sha, 'orbit/state']);
       // Every batch is deploy-started, step-started, step-applied, deploy-succeeded: the head is
