@@ -8,7 +8,10 @@
 import { readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { waitUntil } from './wait.js';
 
-/** Pids of the git processes whose arguments name `gitdir` (Orbit passes it as `--git-dir`). */
+/**
+ * Pids of the git processes whose arguments name `gitdir` (Orbit passes it as `--git-dir`),
+ * except this process's own children (a test's open state log keeps a `cat-file --batch`).
+ */
 export function gitProcessesIn(gitdir: string): number[] {
   const names = new Set([gitdir, realpathSync(gitdir)]);
   const pids: number[] = [];
@@ -20,12 +23,27 @@ export function gitProcessesIn(gitdir: string): number[] {
     } catch {
       continue; // gone since the listing
     }
-    if (/(^|\/)git$/.test(argv[0] ?? '') && argv.some((a) => names.has(a))) pids.push(Number(pid));
+    if (!/(^|\/)git$/.test(argv[0] ?? '') || !argv.some((a) => names.has(a))) continue;
+    if (parentOf(pid) !== process.pid) pids.push(Number(pid));
   }
   return pids;
 }
 
-/** Waits until no git process works on `gitdir` any more. */
+function parentOf(pid: string): number | undefined {
+  try {
+    // `pid (comm) state ppid …`: comm may hold spaces and parentheses, so count from the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Waits until no git process but this process's own works on `gitdir` any more. */
 export async function gitProcessesEnded(gitdir: string, timeoutMs = 30_000): Promise<void> {
-  await waitUntil(`the git processes in ${gitdir} to end`, () => gitProcessesIn(gitdir).length === 0, timeoutMs);
+  await waitUntil(
+    `the git processes in ${gitdir} to end`,
+    () => gitProcessesIn(gitdir).length === 0,
+    timeoutMs,
+  );
 }
