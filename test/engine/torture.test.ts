@@ -9,8 +9,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openEngine } from '../../src/engine/open.js';
 import { openStateLog } from '../../src/state/index.js';
 import type { DeploymentRecord, LogEntry } from '../../src/state/types.js';
@@ -35,21 +34,6 @@ function random(seed: number): () => number {
 
 let repo: ConfigRepo;
 let trace: Trace;
-
-beforeAll(async () => {
-  // bin/orbit.js runs the bundle when it is newer than the sources (what `npm install` builds):
-  // the binary starts in a third of the time, which is what makes many iterations affordable.
-  await build({
-    entryPoints: [path.resolve('src/cli/main.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    target: 'node20',
-    outfile: path.resolve('dist/orbit.mjs'),
-    logLevel: 'warning',
-  });
-});
 
 afterAll(() => repo?.remove());
 
