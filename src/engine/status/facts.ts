@@ -89,9 +89,17 @@ export async function readContext(
   // The branch's git processes run while the log's views are read, not after.
   const branch = state.cursor().then((cursor) => facts.at(head, cursor));
   const [viewList, writer] = await Promise.all([state.services(), state.writerRunning?.() ?? true, branch]);
-  const views = new Map(viewList.map((v) => [v.service_id, v]));
+  let views = viewMaps.get(viewList);
+  if (!views) viewMaps.set(viewList, (views = new Map(viewList.map((v) => [v.service_id, v]))));
   return { viewList, views, branch: await branch, head, writer };
 }
+
+/**
+ * The projection in memory answers the same (frozen) list until a view changes: its map is built
+ * once, not on every status (10,000 entries a request at 10,000 services). A `StateLog` answers a
+ * new list each time, which is never found here.
+ */
+const viewMaps = new WeakMap<readonly ServiceView[], ReadonlyMap<string, ServiceView>>();
 
 /** Every service in the log or on the branch, sorted. */
 export function serviceNames(c: FactsContext): string[] {
