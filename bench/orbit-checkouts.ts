@@ -12,8 +12,9 @@
  * checkout, what `npm install` does there), and the result says so.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { bundleIsFresh } from '../bin/bundle-fresh.js';
 
 export interface OrbitCheckout {
   /** `orbit`, `orbit-baseline`, `orbit-<name>`: the key in a benchmark's results. */
@@ -25,21 +26,6 @@ export interface OrbitCheckout {
 }
 
 const HERE = path.resolve(import.meta.dirname, '..');
-
-function newest(dir: string): number {
-  let latest = statSync(dir).mtimeMs;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    latest = Math.max(latest, entry.isDirectory() ? newest(full) : statSync(full).mtimeMs);
-  }
-  return latest;
-}
-
-/** The same test bin/orbit.js makes before it picks the bundle. */
-export function bundleIsFresh(root: string): boolean {
-  const bundle = path.join(root, 'dist', 'orbit.mjs');
-  return existsSync(bundle) && statSync(bundle).mtimeMs >= newest(path.join(root, 'src'));
-}
 
 function checkout(name: string, root: string): OrbitCheckout {
   const bin = path.join(root, 'bin', 'orbit.js');

@@ -26,10 +26,12 @@ export interface ExecutorDeps {
   stopping?(): boolean;
 }
 
-/** Appends an entry and shows it to the observer. */
-export async function write(deps: ExecutorDeps, entry: LogEntry): Promise<void> {
-  await deps.state.append(entry);
-  deps.observe?.(entry);
+/** Appends entries (several: in one append, all or none) and shows each to the observer, in order. */
+export async function write(deps: ExecutorDeps, ...entries: LogEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  if (entries.length === 1) await deps.state.append(entries[0]!);
+  else await deps.state.appendAll(entries);
+  for (const e of entries) deps.observe?.(e);
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * Runs one deployment, writing the intent before each agent runs and the result after, so a crash
- * never forgets a step that may have run. Steps are rendered just before they run, so they can use
+ * never forgets a step that may have run. A step's result is written with the next step's intent
+ * (or the deployment's end), in one append (see `PendingEntries`). Steps are rendered just before they run, so they can use
  * earlier steps' outputs. Nothing here decides *what* to run next: that is the scheduler's job;
  * this is the layer that does I/O. Unwinds are in `unwinder.ts`.
  */
@@ -18,7 +19,6 @@ import {
   interrupted,
   invoke,
   mustRead,
-  write,
   type ExecutorDeps,
 } from './agent-call.js';
 import { stepId } from './ids.js';
@@ -26,6 +26,7 @@ import { stderrTail } from './stderr-tail.js';
 import { actionsOf, maskAction, toInvocation } from './invocation.js';
 import { executeUnwind } from './unwinder.js';
 import { checksAfter, verify } from './checks/verify.js';
+import { PendingEntries } from './pending-entries.js';
 
 export { mustRead, write, type AgentLookup, type ExecutorDeps } from './agent-call.js';
 export { executeUnwind, type UnwindRequest } from './unwinder.js';
@@ -63,6 +64,8 @@ interface DeployRun {
   ctx: RenderContext;
   /** Fields every entry of the deployment carries. */
   common: Partial<LogEntry>;
+  /** What waits to be written with the next step's intent. */
+  pending: PendingEntries;
 }
 
 export async function executeDeploy(deps: ExecutorDeps, req: DeployRequest): Promise<DeploymentRecord> {
@@ -75,8 +78,9 @@ export async function executeDeploy(deps: ExecutorDeps, req: DeployRequest): Pro
     ...(req.verifiedBy ? { verified_by: req.verifiedBy } : {}),
     step_count: spec.steps.length,
   };
-  await write(
-    deps,
+  const pending = new PendingEntries(deps);
+  // Written with the first step's intent.
+  pending.defer(
     newEntry('deploy-started', service, deps.now(), {
       ...common,
       values: maskValues(vars.values, vars.secrets),
@@ -85,13 +89,22 @@ export async function executeDeploy(deps: ExecutorDeps, req: DeployRequest): Pro
       ...(req.reason ? { reason: req.reason } : {}),
       ...(req.dependencies ? { dependencies: req.dependencies.ids } : {}),
     }),
+    () => req.onStarted?.(),
   );
-  req.onStarted?.();
+  try {
+    return await runSteps({ deps, req, secrets: vars.secrets, ctx: contextOf(req, deps), common, pending });
+  } catch (err) {
+    // What was decided is not dropped because something after it threw.
+    await pending.write().catch(() => undefined);
+    throw err;
+  }
+}
 
-  const ctx: RenderContext = {
+function contextOf(req: DeployRequest, deps: ExecutorDeps): RenderContext {
+  return {
     orbit: {
-      deployment_id: deployId,
-      service,
+      deployment_id: req.deployId,
+      service: req.service,
       commit: req.commit,
       author: req.author,
       timestamp: deps.now().toISOString(),
@@ -101,16 +114,26 @@ export async function executeDeploy(deps: ExecutorDeps, req: DeployRequest): Pro
     stepOutputs: {},
     ...(req.dependencies ? { dependencies: req.dependencies.scope } : {}),
   };
-  const run: DeployRun = { deps, req, secrets: vars.secrets, ctx, common };
+}
+
+async function runSteps(run: DeployRun): Promise<DeploymentRecord> {
+  const { deps, req, ctx, common, pending } = run;
+  const { service, deployId, spec, vars } = req;
+
   // Checks are rendered with this deployment's variables (validated when the config was loaded).
   const rendered = renderChecks(spec, vars, ctx);
   for (let index = 0; index < spec.steps.length; index++) {
     // Asked to stop: the deployment stays in flight for recovery, which unwinds and retries it.
-    if (deps.stopping?.()) return mustRead(deps.state, deployId);
+    if (deps.stopping?.()) {
+      await pending.write();
+      return mustRead(deps.state, deployId);
+    }
     const outcome = await runStep(run, index);
     if (outcome === 'interrupted') return mustRead(deps.state, deployId);
-    // The checks that follow this step must bake before the next step runs (waves).
+    // The checks that follow this step must bake before the next step runs (waves), on its
+    // recorded result.
     const checks = checksAfter(rendered, spec.steps[index]!.name, index === spec.steps.length - 1);
+    if (checks.length > 0) await pending.write();
     const verdict =
       outcome === 'applied'
         ? await verify(checks, { deps, service, deploymentId: deployId, secrets: vars.secrets }, common)
@@ -127,13 +150,16 @@ export async function executeDeploy(deps: ExecutorDeps, req: DeployRequest): Pro
       });
     }
   }
-  await write(deps, newEntry('deploy-succeeded', service, deps.now(), common));
+  await pending.write(newEntry('deploy-succeeded', service, deps.now(), common));
   return mustRead(deps.state, deployId);
 }
 
-/** Renders, records and runs one step: step-started, the agent, then step-applied or step-failed. */
+/**
+ * Renders, records and runs one step: step-started (with what waits from the step before), the
+ * agent, then step-failed (written now) or step-applied (written with what comes next).
+ */
 export async function runStep(run: DeployRun, index: number): Promise<StepOutcome> {
-  const { deps, req, secrets, ctx } = run;
+  const { deps, req, secrets, ctx, pending } = run;
   const { spec, vars, service, deployId } = req;
   const step = spec.steps[index]!;
   const count = spec.steps.length;
@@ -150,7 +176,7 @@ export async function runStep(run: DeployRun, index: number): Promise<StepOutcom
   const render = (reverse: boolean) =>
     actionsOf(renderStep(spec, index, vars, ctx, { reverse }), identity, vars.values, custom);
   const fail = async (fields: Partial<LogEntry>, error: { code: string; message: string }) => {
-    await write(deps, newEntry('step-failed', service, deps.now(), { ...links, ...fields, error }));
+    await pending.write(newEntry('step-failed', service, deps.now(), { ...links, ...fields, error }));
     return 'failed' as const;
   };
 
@@ -167,8 +193,7 @@ export async function runStep(run: DeployRun, index: number): Promise<StepOutcom
     policy === 'skip' ? { reverse: null, policy } : reverseInDoubt(() => render(true).reverse, secrets);
   const runTag = newRunTag();
   await beforeRun(deps);
-  await write(
-    deps,
+  await pending.write(
     newEntry('step-started', service, deps.now(), {
       ...links,
       forward_action: forward,
@@ -219,8 +244,7 @@ export async function runStep(run: DeployRun, index: number): Promise<StepOutcom
       message: `applied, but its reverse action could not be rendered: ${message}`,
     });
   }
-  await write(
-    deps,
+  pending.defer(
     newEntry('step-applied', service, deps.now(), { ...links, ...outcome, reverse_action: reverse }),
   );
   return 'applied';

@@ -2,7 +2,8 @@
  * Runs the recorded reverse actions of a deployment, newest step first. Each reverse is announced
  * (`reverse-started`) before it runs, so the log always says what may have run; one that cannot
  * run yet (a sensitive value is not available, an in-doubt step whose reverse needs outputs that
- * were never recorded) stops the unwind as `unwind-blocked` before anything runs.
+ * were never recorded) stops the unwind as `unwind-blocked` before anything runs. A reverse's result
+ * is written with the next one's announcement (or the unwind's end), in one append.
  */
 import { newRunTag } from '../agents/run-tag.js';
 import { holdsAfterUnwind } from '../state/chain/index.js';
@@ -10,16 +11,9 @@ import { newEntry } from '../state/index.js';
 import { inDoubt } from '../state/projection.js';
 import type { DeploymentRecord, LogEntry, StepRecord } from '../state/types.js';
 import { maskDeep, maskText, type Secret } from '../util/secrets.js';
-import {
-  beforeRun,
-  failureOf,
-  interrupted,
-  invoke,
-  mustRead,
-  write,
-  type ExecutorDeps,
-} from './agent-call.js';
+import { beforeRun, failureOf, interrupted, invoke, mustRead, type ExecutorDeps } from './agent-call.js';
 import { missingSecrets, toInvocation, unmaskAction } from './invocation.js';
+import { PendingEntries } from './pending-entries.js';
 import { stderrTail } from './stderr-tail.js';
 
 export interface UnwindRequest {
@@ -53,13 +47,35 @@ export async function executeUnwind(deps: ExecutorDeps, req: UnwindRequest): Pro
     reason: req.reason,
   };
   const plan: StepRecord[] = await deps.state.unwindPlan(d.deploy_id);
-  if (req.announce !== false) {
-    await write(deps, newEntry('unwind-started', d.service_id, deps.now(), common));
+  const pending = new PendingEntries(deps);
+  const onStarted = () => req.onStarted?.();
+  // Written with the first reverse's announcement.
+  if (req.announce !== false)
+    pending.defer(newEntry('unwind-started', d.service_id, deps.now(), common), onStarted);
+  else onStarted();
+  try {
+    return await reverseAll(deps, req, common, plan, pending);
+  } catch (err) {
+    // What was decided is not dropped because something after it threw.
+    await pending.write().catch(() => undefined);
+    throw err;
   }
-  req.onStarted?.();
+}
+
+async function reverseAll(
+  deps: ExecutorDeps,
+  req: UnwindRequest,
+  common: Partial<LogEntry>,
+  plan: StepRecord[],
+  pending: PendingEntries,
+): Promise<DeploymentRecord> {
+  const d = req.deployment;
   for (let i = 0; i < plan.length; i++) {
     // Asked to stop: the unwind stays in flight; recovery goes on where it stopped.
-    if (deps.stopping?.()) return mustRead(deps.state, d.deploy_id);
+    if (deps.stopping?.()) {
+      await pending.write();
+      return mustRead(deps.state, d.deploy_id);
+    }
     const links = {
       ...common,
       step_id: plan[i]!.step_id,
@@ -70,23 +86,33 @@ export async function executeUnwind(deps: ExecutorDeps, req: UnwindRequest): Pro
       forward_action: plan[i]!.forward_action,
       reverse_action: plan[i]!.reverse_action,
     };
-    const outcome = await reverseStep(deps, d, plan[i]!, links, req.secrets, req.inDoubtDone === true);
-    if (outcome !== 'reversed') return mustRead(deps.state, d.deploy_id);
-  }
-  // The hold is written before the unwind's end, so a crash cannot lose it: recovery finishes
-  // the unwind (for the same reason) and writes it again.
-  if (holdsAfterUnwind(req.reason)) {
-    await write(
+    const outcome = await reverseStep(
       deps,
+      pending,
+      d,
+      plan[i]!,
+      links,
+      req.secrets,
+      req.inDoubtDone === true,
+    );
+    if (outcome !== 'reversed') {
+      await pending.write();
+      return mustRead(deps.state, d.deploy_id);
+    }
+  }
+  // The hold is written with the unwind's end (never the end without it): a crash before both
+  // leaves the unwind in flight, and recovery finishes it (for the same reason) and writes both.
+  if (holdsAfterUnwind(req.reason)) {
+    pending.defer(
       newEntry('service-held', d.service_id, deps.now(), {
         deploy_id: d.deploy_id,
-        config_commit: common.config_commit,
+        config_commit: common.config_commit ?? null,
         author: req.author,
         reason: req.reason,
       }),
     );
   }
-  await write(deps, newEntry('deploy-unwound', d.service_id, deps.now(), common));
+  await pending.write(newEntry('deploy-unwound', d.service_id, deps.now(), common));
   return mustRead(deps.state, d.deploy_id);
 }
 
@@ -108,8 +134,10 @@ function blockedBy(step: StepRecord, secrets: readonly Secret[]): { code: string
   };
 }
 
+/** Announces and runs one reverse: its result waits in `pending` when it succeeded. */
 async function reverseStep(
   deps: ExecutorDeps,
+  pending: PendingEntries,
   d: DeploymentRecord,
   step: StepRecord,
   links: Partial<LogEntry>,
@@ -118,9 +146,8 @@ async function reverseStep(
 ): Promise<ReverseOutcome> {
   const service = d.service_id;
   // Recorded as reversed without running anything, with the reason as its log.
-  const reversedWithoutRunning = async (log: string): Promise<ReverseOutcome> => {
-    await write(
-      deps,
+  const reversedWithoutRunning = (log: string): ReverseOutcome => {
+    pending.defer(
       newEntry('step-reversed', service, deps.now(), { ...links, duration_ms: 0, exit_code: 0, log }),
     );
     return 'reversed';
@@ -131,14 +158,14 @@ async function reverseStep(
     );
   const blocked = blockedBy(step, secrets);
   if (blocked) {
-    await write(deps, newEntry('unwind-blocked', service, deps.now(), { ...links, error: blocked }));
+    await pending.write(newEntry('unwind-blocked', service, deps.now(), { ...links, error: blocked }));
     return 'blocked';
   }
   if (!step.reverse_action) return reversedWithoutRunning('no reverse action: nothing to undo');
   const action = unmaskAction(step.reverse_action, secrets);
   const runTag = newRunTag();
   await beforeRun(deps);
-  await write(deps, newEntry('reverse-started', service, deps.now(), { ...links, run_tag: runTag }));
+  await pending.write(newEntry('reverse-started', service, deps.now(), { ...links, run_tag: runTag }));
   const result = await invoke(
     deps,
     toInvocation(action, 'reverse'),
@@ -165,13 +192,12 @@ async function reverseStep(
   if (result.exitCode !== 0 || result.error) {
     const error = failureOf(result, secrets);
     const stderr_tail = stderrTail(result, secrets);
-    await write(
-      deps,
+    await pending.write(
       newEntry('step-reverse-failed', service, deps.now(), { ...outcome, error, stderr_tail }),
+      newEntry('unwind-failed', service, deps.now(), { ...links, error }),
     );
-    await write(deps, newEntry('unwind-failed', service, deps.now(), { ...links, error }));
     return 'failed';
   }
-  await write(deps, newEntry('step-reversed', service, deps.now(), outcome));
+  pending.defer(newEntry('step-reversed', service, deps.now(), outcome));
   return 'reversed';
 }

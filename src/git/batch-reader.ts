@@ -1,6 +1,7 @@
 import type { ErrorCode } from '../util/error-codes.js';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { OrbitError } from '../util/errors.js';
+import { Fifo } from '../util/fifo.js';
 import { gitEnv } from './env.js';
 import { gitArgs } from './run.js';
 
@@ -32,7 +33,7 @@ interface Pending {
  */
 export class BatchReader {
   private proc: ChildProcessWithoutNullStreams | null = null;
-  private queue: Pending[] = [];
+  private readonly queue = new Fifo<Pending>();
   private buf: Buffer = Buffer.alloc(0);
   /** The process whose stdin is corked until the end of this tick. */
   private corked: ChildProcessWithoutNullStreams | null = null;
@@ -64,7 +65,7 @@ export class BatchReader {
       });
       if (this.proc === p) this.proc = null;
       this.buf = Buffer.alloc(0);
-      for (const q of this.queue.splice(0)) q.reject(err);
+      for (const q of this.queue.drain()) q.reject(err);
     };
     p.on('error', (e) => fail(e.message));
     // 'close': everything git wrote before it stopped has been read.
@@ -88,7 +89,7 @@ export class BatchReader {
       const nl = this.buf.indexOf(10);
       if (nl < 0) return;
       const header = this.buf.subarray(0, nl).toString();
-      const q = this.queue[0];
+      const q = this.queue.peek();
       if (!q) return;
       if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
         this.buf = this.buf.subarray(nl + 1);
@@ -166,6 +167,6 @@ export class BatchReader {
       p.stdin.end();
       p.kill();
     }
-    for (const q of this.queue.splice(0)) q.reject(new OrbitError(this.closedCode, 'closed while reading'));
+    for (const q of this.queue.drain()) q.reject(new OrbitError(this.closedCode, 'closed while reading'));
   }
 }

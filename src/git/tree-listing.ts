@@ -59,7 +59,12 @@ export function parseListing(out: Buffer): Map<string, ListedFile> {
     if (end < 0) end = out.length;
     const tab = out.indexOf(9, at);
     if (tab > at && tab < end) {
-      const [mode = '', type = '', oid = ''] = out.toString('latin1', at, tab).split(' ');
+      // Cut at the two spaces, not split(): tens of thousands of records in a status at scale.
+      const s1 = out.indexOf(32, at);
+      const s2 = s1 < 0 || s1 > tab ? -1 : out.indexOf(32, s1 + 1);
+      const mode = out.toString('latin1', at, s1 < 0 || s1 > tab ? tab : s1);
+      const type = s1 < 0 || s1 > tab ? '' : out.toString('latin1', s1 + 1, s2 < 0 || s2 > tab ? tab : s2);
+      const oid = s2 < 0 || s2 > tab ? '' : out.toString('latin1', s2 + 1, tab);
       files.set(out.toString('utf8', tab + 1, end), { mode, type, oid });
     }
     at = end + 1;

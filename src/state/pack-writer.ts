@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { deflate, deflateSync } from 'node:zlib';
 import type { GitObjectToWrite } from './git-objects.js';
 import { encodePack } from './pack-encoding.js';
+import { BoundedCache } from './bounded-cache.js';
 import { TempFilePool } from './temp-pool.js';
 
 const deflateAsync = promisify(deflate);
@@ -15,22 +16,6 @@ const LEVEL = 1;
 const ASYNC_DEFLATE_BYTES = 256 * 1024;
 
 /** A set that forgets its oldest members: it only saves work, so forgetting is always safe. */
-class BoundedSet {
-  private readonly set = new Set<string>();
-  constructor(private readonly max: number) {}
-  has(k: string): boolean {
-    return this.set.has(k);
-  }
-  add(k: string): void {
-    if (this.set.has(k)) return;
-    if (this.set.size >= this.max) {
-      const first = this.set.values().next();
-      if (!first.done) this.set.delete(first.value);
-    }
-    this.set.add(k);
-  }
-}
-
 /**
  * Writes an append's new objects as one small pack (`objects/pack/pack-<sha>.pack` and its `.idx`)
  * rather than a loose file per object: two new files instead of a dozen, and file creation is
@@ -43,7 +28,7 @@ class BoundedSet {
  */
 export class PackWriter {
   private readonly packDir: string;
-  private readonly known = new BoundedSet(100_000);
+  private readonly known = new BoundedCache<true>(50_000);
   private readonly temps: TempFilePool;
   private dirReady = false;
 
@@ -54,7 +39,7 @@ export class PackWriter {
 
   /** Marks an object as present in the repository: it will not be written again. */
   markKnown(oid: string): void {
-    this.known.add(oid);
+    this.known.set(oid, true);
   }
 
   isKnown(oid: string): boolean {
@@ -82,7 +67,7 @@ export class PackWriter {
     );
     this.place(`${name}.pack`, pack);
     this.place(`${name}.idx`, idx);
-    for (const o of todo) this.known.add(o.oid);
+    for (const o of todo) this.known.set(o.oid, true);
     this.temps.refill();
     return todo.length;
   }

@@ -26,7 +26,8 @@ import { BranchPusher, type PushResult } from './push.js';
 import { upgradeRecord, upgradeServiceView } from './format.js';
 import { casBranch, clearStaleRefLock, readBranch } from './refs.js';
 import { sshSign, type SigningKey } from './ssh-signature.js';
-import { BoundedCache, TreeStore, type FileChange } from './tree-store.js';
+import { BoundedCache } from './bounded-cache.js';
+import { TreeStore, type FileChange } from './tree-store.js';
 import { listFiles, type ListedFile } from '../git/tree-listing.js';
 import {
   flatPath,
@@ -105,7 +106,7 @@ class GitStateLog implements OrbitStateLog {
   private views = new BoundedCache<Parsed | null>(10_000);
   /** A reader's listing of the head tree (one `ls-tree -r`), once it reads every service. */
   private listing: Promise<Map<string, ListedFile>> | null = null;
-  private readonly lastEntry = new BoundedCache<string>(10_000);
+  private lastEntry = new BoundedCache<string>(10_000);
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   private pusher: BranchPusher | null = null;
@@ -340,8 +341,16 @@ class GitStateLog implements OrbitStateLog {
   }
 
   append(entry: LogEntry): Promise<string> {
+    return this.appendAll([entry]).then((shas) => shas[0]!);
+  }
+
+  /**
+   * Several entries as as many commits, in order, each with the tree a single append would give
+   * it, written as one pack and one move of the branch: all of them are on the branch or none.
+   */
+  appendAll(entries: readonly LogEntry[]): Promise<string[]> {
     const run = this.queue.then(() =>
-      this.appendNow(entry).catch((err: unknown) => {
+      this.appendNow(entries).catch((err: unknown) => {
         throw storageError(err, this.gitdir) ?? err;
       }),
     );
@@ -349,13 +358,50 @@ class GitStateLog implements OrbitStateLog {
     return run;
   }
 
-  private async appendNow(input: LogEntry): Promise<string> {
+  private async appendNow(inputs: readonly LogEntry[]): Promise<string[]> {
     if (this.closed) throw new OrbitError('E_STATE_CLOSED', 'the state log is closed');
     if (!this.lock) throw new OrbitError('E_STATE_READONLY', 'the state log was opened read-only');
     if (this.lock.compromised)
       throw new OrbitError('E_STATE_LOCK_LOST', `the writer lock was lost: ${this.lock.compromised.message}`);
-    const e = normaliseEntry(input);
+    const entries = inputs.map(normaliseEntry);
+    if (entries.length === 0) return [];
+    const from = { sha: this.headSha, root: this.headRoot, layout: this.layout, entry: this.headEntry };
+    const objects: GitObjectToWrite[] = [];
+    const shas: string[] = [];
+    let written: number;
+    try {
+      // Each entry is staged on the one before it, as if that one were already the head.
+      for (const e of entries) {
+        const staged = await this.stage(e);
+        objects.push(...staged.objects);
+        shas.push(staged.oid);
+      }
+      const head = shas[shas.length - 1]!;
+      // Every object is in place under its final name before the branch may point at it; then the
+      // branch moves atomically, once, and only from where this writer left it.
+      written = await this.objects.writeAll(objects);
+      this.lastWritten?.pending(head);
+      await casBranch(this.gitdir, this.branch, from.sha, head);
+      this.lastWritten?.record(head);
+    } catch (err) {
+      // Nothing moved: forget what was staged (the caches only save work).
+      this.headSha = from.sha;
+      this.headRoot = from.root;
+      this.layout = from.layout;
+      this.headEntry = from.entry;
+      this.views = new BoundedCache(10_000);
+      this.lastEntry = new BoundedCache(10_000);
+      throw err;
+    } finally {
+      this.trees.unpin();
+    }
+    this.pusher?.schedule(this.headSha!);
+    this.maintenance.afterAppend(written > 0 ? 1 : 0);
+    return shas;
+  }
 
+  /** Builds one entry's commit on the (possibly staged) head and makes it the head in memory. */
+  private async stage(e: LogEntry): Promise<{ oid: string; objects: GitObjectToWrite[] }> {
     // Load exactly the views the projection will read.
     const services = new Map<string, ServiceView>();
     const records = new Map<string, DeploymentRecord>();
@@ -416,27 +462,22 @@ class GitStateLog implements OrbitStateLog {
     // A log written before format 3 moves to the sharded layout in this entry's commit.
     const reshard =
       this.layout === 'flat' && this.headRoot ? await shardFlatServices(this.trees, this.headRoot) : null;
-    if (reshard) this.trees.remember(reshard);
+    if (reshard) {
+      this.trees.remember(reshard);
+      this.trees.pin(reshard);
+    }
     const update = await this.trees.build(reshard?.root ?? this.headRoot, files);
     const commit = this.commitObject(e, update.root, previousEntry);
 
-    // Every object is in place under its final name before the branch may point at it; then the
-    // branch moves atomically, and only from where this writer left it.
-    const written = await this.objects.writeAll([...(reshard?.objects ?? []), ...update.objects, commit]);
     this.trees.remember(update);
-    this.lastWritten?.pending(commit.oid);
-    await casBranch(this.gitdir, this.branch, this.headSha, commit.oid);
-    this.lastWritten?.record(commit.oid);
-
+    this.trees.pin(update);
     this.headSha = commit.oid;
     this.headRoot = update.root;
     this.layout = 'sharded';
     this.headEntry = e;
     for (const [path, v] of viewUpdates) this.views.set(path.join('/'), v);
     if (e.deploy_id) this.lastEntry.set(e.deploy_id, commit.oid);
-    this.pusher?.schedule(commit.oid);
-    this.maintenance.afterAppend(written > 0 ? 1 : 0);
-    return commit.oid;
+    return { oid: commit.oid, objects: [...(reshard?.objects ?? []), ...update.objects, commit] };
   }
 
   private commitObject(e: LogEntry, tree: string, previousEntry: string | null): GitObjectToWrite {

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
+
+const openAsync = promisify(fs.open);
+const closeAsync = promisify(fs.close);
 
 /** Empty temp files made ahead of need, between appends (see `refill`). */
 const POOL_SIZE = 16;
@@ -11,13 +14,14 @@ const POOL_SIZE = 16;
  * by the writer when it opens). Creating a file is the one slow call (allocating an inode: up to a
  * millisecond on a busy ext4, where opening an existing one takes microseconds), so empty files
  * are created ahead of need on the thread pool, between appends, and an append only fills them.
- * The calls on the append path are synchronous: for a few files of a few KB, a round trip through
- * libuv's thread pool costs more than the call itself.
+ * Each pooled file stays open from its creation, so an append writes through the descriptor
+ * rather than opening the file again. The calls on the append path are synchronous: for a few
+ * files of a few KB, a round trip through libuv's thread pool costs more than the call itself.
  */
 export class TempFilePool {
   private readonly prefix: string;
   private seq = 0;
-  private readonly pool: string[] = [];
+  private readonly pool: Array<{ name: string; fd: number }> = [];
   private refilling: Promise<void> | null = null;
   private stopped = false;
 
@@ -30,16 +34,15 @@ export class TempFilePool {
     const pooled = this.pool.pop();
     if (pooled) {
       try {
-        const fd = fs.openSync(pooled, 'r+');
         try {
-          fs.writeSync(fd, data, 0, data.length, 0);
-          fs.fchmodSync(fd, 0o444);
+          fs.writeSync(pooled.fd, data, 0, data.length, 0);
+          fs.fchmodSync(pooled.fd, 0o444);
         } finally {
-          fs.closeSync(fd);
+          fs.closeSync(pooled.fd);
         }
-        return pooled;
+        return pooled.name;
       } catch {
-        fs.rmSync(pooled, { force: true });
+        fs.rmSync(pooled.name, { force: true });
       }
     }
     const tmp = `${this.prefix}${this.seq++}`;
@@ -54,9 +57,12 @@ export class TempFilePool {
       try {
         while (!this.stopped && this.pool.length < POOL_SIZE) {
           const name = `${this.prefix}${this.seq++}`;
-          await (await fsp.open(name, 'wx', 0o644)).close();
-          if (this.stopped) await fsp.rm(name, { force: true });
-          else this.pool.push(name);
+          const fd = await openAsync(name, 'wx', 0o644);
+          if (!this.stopped) this.pool.push({ name, fd });
+          else {
+            await closeAsync(fd);
+            fs.rmSync(name, { force: true });
+          }
         }
       } catch {
         // The pool only saves time: an append creates its own temp files when it is empty.
@@ -70,6 +76,9 @@ export class TempFilePool {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.refilling;
-    for (const name of this.pool.splice(0)) fs.rmSync(name, { force: true });
+    for (const { name, fd } of this.pool.splice(0)) {
+      fs.closeSync(fd);
+      fs.rmSync(name, { force: true });
+    }
   }
 }

@@ -1,5 +1,6 @@
 import { OrbitError } from '../util/errors.js';
 import { makeObject, parseTree, serialiseTree, type GitObjectToWrite, type TreeItem } from './git-objects.js';
+import { BoundedCache } from './bounded-cache.js';
 import type { ObjectReader } from './object-reader.js';
 
 export type { TreeItem } from './git-objects.js';
@@ -18,22 +19,6 @@ export interface TreeUpdate {
   blobs: Map<string, string>;
 }
 
-/** A small map that forgets its oldest keys: objects are immutable, so entries never go stale. */
-export class BoundedCache<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly max: number) {}
-  get(k: string): V | undefined {
-    return this.map.get(k);
-  }
-  set(k: string, v: V): void {
-    if (this.map.size >= this.max && !this.map.has(k)) {
-      const first = this.map.keys().next();
-      if (!first.done) this.map.delete(first.value);
-    }
-    this.map.set(k, v);
-  }
-}
-
 interface Trie {
   files: Map<string, string>;
   dirs: Map<string, Trie>;
@@ -47,11 +32,14 @@ interface Trie {
 export class TreeStore {
   private readonly trees = new BoundedCache<TreeItem[]>(20_000);
   private readonly blobs = new BoundedCache<string>(5_000);
+  /** A batch's staged trees and blobs, not in the repository yet: readable until `unpin`. */
+  private readonly pinnedTrees = new Map<string, TreeItem[]>();
+  private readonly pinnedBlobs = new Map<string, string>();
 
   constructor(private readonly reader: ObjectReader) {}
 
   async readTree(oid: string): Promise<TreeItem[]> {
-    const hit = this.trees.get(oid);
+    const hit = this.trees.get(oid) ?? this.pinnedTrees.get(oid);
     if (hit) return hit;
     const obj = await this.reader.read(oid);
     if (!obj || obj.type !== 'tree')
@@ -62,7 +50,7 @@ export class TreeStore {
   }
 
   async readBlob(oid: string): Promise<string> {
-    const hit = this.blobs.get(oid);
+    const hit = this.blobs.get(oid) ?? this.pinnedBlobs.get(oid);
     if (hit !== undefined) return hit;
     const obj = await this.reader.read(oid);
     if (!obj || obj.type !== 'blob')
@@ -123,6 +111,18 @@ export class TreeStore {
   remember(update: TreeUpdate): void {
     for (const [oid, items] of update.trees) this.trees.set(oid, items);
     for (const [oid, text] of update.blobs) this.blobs.set(oid, text);
+  }
+
+  /** Keeps an update readable before it is written (the next entry of a batch builds on it). */
+  pin(update: TreeUpdate): void {
+    for (const [oid, items] of update.trees) this.pinnedTrees.set(oid, items);
+    for (const [oid, text] of update.blobs) this.pinnedBlobs.set(oid, text);
+  }
+
+  /** Once a batch is written (or given up): its objects are read, if at all, from the repository. */
+  unpin(): void {
+    this.pinnedTrees.clear();
+    this.pinnedBlobs.clear();
   }
 
   private async buildNode(oid: string | null, node: Trie, update: TreeUpdate): Promise<string> {

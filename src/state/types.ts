@@ -340,6 +340,11 @@ export interface StateLog {
   writerRunning?(): Promise<boolean>;
   /** Append one entry as one commit; returns the new commit's sha. Never rewrites. */
   append(entry: LogEntry): Promise<string>;
+  /**
+   * Several entries as as many commits, in order (each as `append` would write it), moving the
+   * branch once: all of them are on the branch or none. Returns their shas, in order.
+   */
+  appendAll(entries: readonly LogEntry[]): Promise<string[]>;
   service(serviceId: string): Promise<ServiceView | null>;
   services(): Promise<ServiceView[]>;
   deployment(deployId: string): Promise<DeploymentRecord | null>;

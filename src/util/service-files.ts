@@ -61,10 +61,16 @@ export function serviceFileOf(path: string): ServiceFile | null {
  * environment values file, and `<name>` where no environment holds it.
  */
 export function servicesOfFiles(files: Iterable<string>): string[] {
+  const parsed: Array<ServiceFile | null> = [];
+  for (const f of files) parsed.push(serviceFileOf(f));
+  return servicesOfServiceFiles(parsed);
+}
+
+/** `servicesOfFiles` of files already read by `serviceFileOf` (a listing reads each path once). */
+export function servicesOfServiceFiles(files: Iterable<ServiceFile | null>): string[] {
   const deploys = new Set<string>();
   const values = new Set<string>();
-  for (const f of files) {
-    const sf = serviceFileOf(f);
+  for (const sf of files) {
     if (sf?.kind === 'deploy') deploys.add(sf.name);
     else if (sf) values.add(sf.service);
   }

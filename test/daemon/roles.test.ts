@@ -108,6 +108,9 @@ describe('every role against every route', () => {
 
     const list = await api(daemon, 'GET', '/api/services', as('webDeployer'));
     expect(list.body.services.map((s: { service: string }) => s.service)).toEqual(['web']);
+    // Each caller's list is kept apart (src/daemon/services-answer.ts): the admin's is whole again.
+    const whole = await api(daemon, 'GET', '/api/services', as('admin'));
+    expect(whole.body.services.map((s: { service: string }) => s.service)).toEqual(['api', 'web']);
     expect(await api(daemon, 'GET', '/api/services/api', as('webDeployer'))).toMatchObject({
       status: 403,
       body: {

@@ -43,8 +43,16 @@ function spawnDaemon(repo: string, remote: string): Child {
 const urlOf = (c: Child) =>
   waitFor('the daemon listening', () => /"url":"(http:[^"]+)","branch"/.exec(c.out)?.[1]);
 
-const head = (gitdir: string, ref = 'orbit/state') =>
-  execFileSync('git', ['--git-dir', gitdir, 'rev-parse', '--verify', '-q', ref], { encoding: 'utf8' }).trim();
+/** The branch's commit, or '' while it is not there (the push follows the append it carries). */
+const head = (gitdir: string, ref = 'orbit/state') => {
+  try {
+    return execFileSync('git', ['--git-dir', gitdir, 'rev-parse', '--verify', '-q', ref], {
+      encoding: 'utf8',
+    }).trim();
+  } catch {
+    return '';
+  }
+};
 
 const deployed = (url: string, id: string) =>
   waitFor(`${id} succeeded`, async () => {

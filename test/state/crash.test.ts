@@ -4,14 +4,16 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openStateLog } from '../../src/state/index.js';
+import { gitProcessesEnded } from '../support/git-orphans.js';
 import { entry, gitOut, tempRepo } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** Starts the looping writer, lets it write `minimum` acknowledged entries, then SIGKILLs it. */
-function killMidAppend(dir: string, minimum: number, extraMs: number): Promise<string[]> {
+function killMidAppend(dir: string, minimum: number, extraMs: number, mode = ''): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'crash-writer.ts'), dir], {
+    const writer = [path.join(here, 'crash-writer.ts'), dir, mode];
+    const child = spawn(process.execPath, ['--import', 'tsx', ...writer], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const acked: string[] = [];
@@ -44,6 +46,8 @@ describe('state log after a crash', () => {
       [2, 0],
     ] as const) {
       const acked = await killMidAppend(dir, 5 + round * 3, extra);
+      // Its background repack, if one was running, goes on: fsck only after it.
+      await gitProcessesEnded(path.join(dir, '.git'));
       gitOut(dir, ['fsck', '--strict', '--no-dangling']);
       // Every acknowledged entry is on the branch.
       for (const sha of acked) gitOut(dir, ['merge-base', '--is-ancestor', sha, 'orbit/state']);
@@ -57,6 +61,38 @@ describe('state log after a crash', () => {
       expect(log.head()).toBe(head);
       const svc = await log.service('crash');
       expect(svc?.in_flight).toMatch(/^crash-\d+$/);
+      await log.close();
+    }
+  }, 60_000);
+
+  it('a writer SIGKILLed mid-batch leaves all of the batch on the branch or none of it', async () => {
+    const dir = tempRepo();
+    for (const [round, extra] of [
+      [0, 2],
+      [1, 11],
+      [2, 0],
+    ] as const) {
+      const acked = await killMidAppend(dir, 3 + round * 2, extra, 'batch');
+      // Its background repack, if one was running, goes on: fsck only after it.
+      await gitProcessesEnded(path.join(dir, '.git'));
+      gitOut(dir, ['fsck', '--strict', '--no-dangling']);
+      for (const sha of acked) gitOut(dir, ['merge-base', '--is-ancestor', sha, 'orbit/state']);
+      // Every batch is deploy-started, step-started, step-applied, deploy-succeeded: the head is
+      // always a batch's last entry, and the history whole batches.
+      const kinds = gitOut(dir, ['log', '--format=%(trailers:key=Orbit-Event,valueonly)', 'orbit/state'])
+        .split('\n')
+        .filter((l) => l.trim() !== '');
+      expect(kinds.length % 4).toBe(0);
+      expect(kinds.slice(0, 4)).toEqual([
+        'deploy-succeeded',
+        'step-applied',
+        'step-started',
+        'deploy-started',
+      ]);
+
+      // No deployment is left half-recorded: none is in flight.
+      const log = await openStateLog({ dir });
+      expect((await log.service('crash'))?.in_flight ?? null).toBeNull();
       await log.close();
     }
   }, 60_000);

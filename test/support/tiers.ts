@@ -24,7 +24,11 @@ type ProjectTest = NonNullable<TestProjectInlineConfiguration['test']>;
 
 // A hang detector, not a time limit: real processes and containers on a busy two-core machine took
 // 20-40 s per test in the measured runs, so the tiers that start them get room.
-const SLOW: ProjectTest = { testTimeout: 120_000, hookTimeout: 120_000 };
+const SLOW: ProjectTest = {
+  testTimeout: 120_000,
+  hookTimeout: 120_000,
+  globalSetup: ['test/support/fresh-bundle.ts'],
+};
 
 /** What each tier adds to the shared config. */
 const EXTRA: Record<Tier, ProjectTest> = {
@@ -34,7 +38,7 @@ const EXTRA: Record<Tier, ProjectTest> = {
   unit: { setupFiles: ['test/support/unit-guard.ts'], pool: 'threads', isolate: false },
   git: SLOW,
   // No test may change the host engine's swarm state (swarm tests use the cluster tier's own).
-  docker: { ...SLOW, globalSetup: ['test/support/host-swarm-guard.ts'] },
+  docker: { ...SLOW, globalSetup: [...(SLOW.globalSetup as string[]), 'test/support/host-swarm-guard.ts'] },
   // One file at a time: the failover and node-loss tests kill a node and restart the cluster, which
   // would pull the nodes from under another file's jobs (a CI run failed so).
   cluster: { ...SLOW, fileParallelism: false },

@@ -2,14 +2,14 @@ import type { FastifyPluginAsync } from 'fastify';
 import { mustRead } from '../../engine/agent-call.js';
 import { approvalState } from '../../engine/approval.js';
 import { serviceOfDeployment } from '../../engine/ids.js';
-import type { ServiceStatus } from '../../engine/status.js';
 import { walkBack } from '../../state/chain/index.js';
 import type { DeploymentRecord } from '../../state/types.js';
 import { OrbitError } from '../../util/errors.js';
 import { daemonProblems } from '../degraded.js';
-import { canRead } from '../identity/route-access.js';
+import { canRead, identityOf } from '../identity/route-access.js';
 import { idParams, serviceParams } from '../route-schemas.js';
 import type { ServerDeps } from '../server-deps.js';
+import { readerKey, ServicesAnswer } from '../services-answer.js';
 
 /**
  * Health and metrics (open), and the read-only API: at least `viewer` (identity/route-access.ts),
@@ -24,6 +24,7 @@ export const readRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
     return w && d ? { ...w, approval: approvalState(w, d, deps.pushers.of(d.config_commit)) } : null;
   };
 
+  const answer = new ServicesAnswer();
   const problems = () => daemonProblems(deps.sync.status(), engine.state.lastPushError);
 
   app.get('/healthz', async (_req, reply) => {
@@ -55,9 +56,8 @@ export const readRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
       waiting_acks: deps.acks.all().filter((w) => canRead(req, serviceOfDeployment(w.deployId) ?? '')),
       notify: deps.notify?.() ?? {},
     };
-    // What JSON.stringify of `{ services, ...rest }` gives, each service's part kept with its answer.
     void reply.type('application/json; charset=utf-8');
-    return `{"services":[${services.map(statusJson).join(',')}],${JSON.stringify(rest).slice(1)}`;
+    return answer.body(readerKey(identityOf(req)), services, JSON.stringify(rest));
   });
 
   app.get<{ Params: { service: string } }>(
@@ -125,14 +125,6 @@ export const readRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
     },
   );
 };
-
-/** An unchanged service's answer is the same object (engine/status/status-board.ts): its JSON is kept. */
-const kept = new WeakMap<ServiceStatus, string>();
-function statusJson(s: ServiceStatus): string {
-  let json = kept.get(s);
-  if (json === undefined) kept.set(s, (json = JSON.stringify(s)));
-  return json;
-}
 
 const unknownService = (service: string) =>
   new OrbitError('E_UNKNOWN_SERVICE', `no service ${service} in the log or on the branch`, { service });

@@ -11,8 +11,9 @@ import {
   SERVICES_DIR,
   deployPath,
   serviceFileOf,
-  servicesOfFiles,
+  servicesOfServiceFiles,
   valuesPath,
+  type ServiceFile,
 } from '../../util/service-files.js';
 import { parseServiceId } from '../../util/service-name.js';
 
@@ -117,12 +118,14 @@ export class ConfigIds {
     // A deploy.hcl is shared by every service of its name (plain or in an environment).
     const deploys = new Map<string, ListedFile>();
     const values = new Map<string, ListedFile>();
+    const parsed: Array<ServiceFile | null> = [];
     for (const [path, file] of listing) {
       const f = serviceFileOf(path);
+      parsed.push(f);
       if (f?.kind === 'deploy') deploys.set(f.name, file);
       else if (f) values.set(f.service, file);
     }
-    const services = servicesOfFiles(listing.keys());
+    const services = servicesOfServiceFiles(parsed);
     const files = new Map<string, ServiceConfig>();
     for (const service of new Set([...services, ...values.keys(), ...deploys.keys()])) {
       const deploy = deploys.get(parseServiceId(service).name) ?? null;

@@ -89,9 +89,17 @@ export async function readContext(
   // The branch's git processes run while the log's views are read, not after.
   const branch = state.cursor().then((cursor) => facts.at(head, cursor));
   const [viewList, writer] = await Promise.all([state.services(), state.writerRunning?.() ?? true, branch]);
-  const views = new Map(viewList.map((v) => [v.service_id, v]));
+  let views = viewMaps.get(viewList);
+  if (!views) viewMaps.set(viewList, (views = new Map(viewList.map((v) => [v.service_id, v]))));
   return { viewList, views, branch: await branch, head, writer };
 }
+
+/**
+ * The projection in memory answers the same (frozen) list until a view changes: its map is built
+ * once, not on every status (10,000 entries a request at 10,000 services). A `StateLog` answers a
+ * new list each time, which is never found here.
+ */
+const viewMaps = new WeakMap<readonly ServiceView[], ReadonlyMap<string, ServiceView>>();
 
 /** Every service in the log or on the branch, sorted. */
 export function serviceNames(c: FactsContext): string[] {
@@ -113,7 +121,25 @@ export async function gatherFacts(
 
 /** The live process's facts added: its queue, the approval it waits for, its clock. */
 export function withLive(b: BaseFacts, live: LiveFacts, now: Date): ServiceFacts {
-  return { ...b, queued: live.queued(b.service), waitingAck: waitingAckOf(b, live), now };
+  // Field by field, not `{ ...b }`: the spread took 5 µs a service (55 ms of an `orbit status` at
+  // 10,000). A field BaseFacts gains and this misses does not compile.
+  return {
+    service: b.service,
+    view: b.view,
+    current: b.current,
+    latest: b.latest,
+    inFlight: b.inFlight,
+    stale: b.stale,
+    inBranch: b.inBranch,
+    branchCommit: b.branchCommit,
+    configMatches: b.configMatches,
+    unprocessed: b.unprocessed,
+    rewritten: b.rewritten,
+    waiting: b.waiting,
+    queued: live.queued(b.service),
+    waitingAck: waitingAckOf(b, live),
+    now,
+  };
 }
 
 /** An in-flight deployment's ack step, or an unwind of the current one waiting for approval. */

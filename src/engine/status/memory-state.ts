@@ -178,13 +178,19 @@ export class MemoryState implements StateLog {
   }
 
   async append(entry: LogEntry): Promise<string> {
+    return (await this.appendAll([entry]))[0]!;
+  }
+
+  async appendAll(entries: readonly LogEntry[]): Promise<string[]> {
     this.appending++;
     try {
-      const sha = await this.inner.append(entry);
-      const done = this.refreshes.then(() => this.refresh(entry));
+      const shas = await this.inner.appendAll(entries);
+      const done = this.refreshes.then(async () => {
+        for (const e of entries) await this.refresh(e);
+      });
       this.refreshes = done.catch(() => undefined);
       await done;
-      return sha;
+      return shas;
     } finally {
       this.appending--;
     }
