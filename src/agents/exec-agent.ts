@@ -1,8 +1,7 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import type { Readable } from 'node:stream';
 import { constants } from 'node:os';
 import { createOutputsFile } from './outputs-file.js';
 import { DEFAULT_LOG_CAP, LiveMasker, OutputBuffer, STDERR_CAP } from './output-buffer.js';
+import { startProcess, type SpawnVia } from './local-process.js';
 import { groupAlive, killTree } from './process-tree.js';
 import { AgentErrorCode, TIMEOUT_EXIT_CODE, failedResult } from './result.js';
 import type { Agent, AgentContext, AgentResult, Invocation } from './types.js';
@@ -14,6 +13,8 @@ export interface ExecAgentOptions {
   killGraceMs?: number;
   /** How long to wait for stdout/stderr to close after the process exited (a background child may hold them). */
   drainMs?: number;
+  /** Through the spawn helper (spawn-helper.ts) or from this process; default `auto` (by its memory). */
+  spawnVia?: SpawnVia;
 }
 
 /**
@@ -42,11 +43,13 @@ export class ExecAgent implements Agent {
   private readonly logCap: number;
   private readonly killGraceMs: number;
   private readonly drainMs: number;
+  private readonly spawnVia: SpawnVia;
 
   constructor(opts: ExecAgentOptions = {}) {
     this.logCap = opts.logCap ?? DEFAULT_LOG_CAP;
     this.killGraceMs = opts.killGraceMs ?? 5000;
     this.drainMs = opts.drainMs ?? 500;
+    this.spawnVia = opts.spawnVia ?? 'auto';
   }
 
   async run(inv: Invocation, ctx: AgentContext): Promise<AgentResult> {
@@ -77,7 +80,7 @@ export class ExecAgent implements Agent {
     }
   }
 
-  /** Spawns the command in its own process group and resolves once it exited and its output drained. */
+  /** Starts the command in its own process group and resolves once it exited and its output drained. */
   private spawnAndWait(
     command: string,
     args: string[],
@@ -93,38 +96,19 @@ export class ExecAgent implements Agent {
     const live = ctx.onOutput ? new LiveMasker(ctx.secrets, ctx.onOutput) : undefined;
 
     return new Promise<AgentResult>((resolve) => {
-      let child: Child;
-      try {
-        // detached: the child leads a new process group, so a timeout can stop its whole tree.
-        child = spawn(command, args, {
-          cwd: workdir,
-          env: processEnv(inv, outputPath),
-          detached: true,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-      } catch (err) {
-        resolve(
-          failedResult(AgentErrorCode.Start, `cannot start ${command}: ${(err as Error).message}`, startedAt),
-        );
-        return;
-      }
+      // Through the helper the pid comes a message later: a stop asked before it waits for it.
+      let pid: number | undefined;
       let stopped: Stop | undefined;
       let killer: { cancel(): void } | undefined;
       let settled = false;
-      const onData = (chunk: Buffer) => {
-        log.write(chunk);
-        live?.push(chunk.toString('utf8'));
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', (chunk: Buffer) => {
-        onData(chunk);
-        errors.write(chunk);
-      });
 
+      const kill = () => {
+        if (stopped && pid !== undefined && !killer) killer = killTree(pid, this.killGraceMs);
+      };
       const stop = (why: Stop) => {
-        if (stopped || child.pid === undefined) return;
+        if (stopped) return;
         stopped = why;
-        killer = killTree(child.pid, this.killGraceMs);
+        kill();
       };
       const timer = setTimeout(() => stop('timeout'), Math.max(1, inv.timeoutMs));
       const onAbort = () => stop('abort');
@@ -135,34 +119,58 @@ export class ExecAgent implements Agent {
         settled = true;
         clearTimeout(timer);
         // The whole group is gone: no SIGKILL later to a pid number the system may reuse.
-        if (killer && child.pid !== undefined && !groupAlive(child.pid)) killer.cancel();
+        if (killer && pid !== undefined && !groupAlive(pid)) killer.cancel();
         ctx.signal?.removeEventListener('abort', onAbort);
         live?.flush();
         resolve(result);
       };
-
-      child.on('error', (err: NodeJS.ErrnoException) => {
-        // 'error' before a pid means the command never started (ENOENT, EACCES, bad cwd).
-        if (child.pid === undefined) finish(startFailure(command, err, startedAt));
+      const captured = () => ({
+        log: log.text(ctx.secrets),
+        stderr: errors.text(ctx.secrets),
+        durationMs: Date.now() - startedAt,
       });
 
-      child.on('exit', (code, signal) => {
-        void drained(child, this.drainMs).then(() =>
-          finish({
-            ...exitOutcome(code, signal, stopped, inv.timeoutMs),
-            outputs: {},
-            log: log.text(ctx.secrets),
-            stderr: errors.text(ctx.secrets),
-            durationMs: Date.now() - startedAt,
-          }),
-        );
-      });
+      startProcess(
+        { command, args, cwd: workdir, env: processEnv(inv, outputPath), drainMs: this.drainMs },
+        {
+          pid: (p) => {
+            pid = p;
+            kill();
+          },
+          data: (chunk, stderr) => {
+            log.write(chunk);
+            if (stderr) errors.write(chunk);
+            live?.push(chunk.toString('utf8'));
+          },
+          error: (code, message, thrown) =>
+            finish(
+              thrown
+                ? failedResult(AgentErrorCode.Start, `cannot start ${command}: ${message}`, startedAt)
+                : startFailure(command, code, message, startedAt),
+            ),
+          done: (code, signal) =>
+            finish({ ...exitOutcome(code, signal, stopped, inv.timeoutMs), outputs: {}, ...captured() }),
+          lost: () => {
+            // Its exit code is unknowable now: stop what may still run and fail the step.
+            if (pid !== undefined) killTree(pid, this.killGraceMs);
+            finish({
+              ...failedResult(
+                AgentErrorCode.Lost,
+                'the spawn helper that ran the command exited before it did; its process tree was stopped',
+                startedAt,
+              ),
+              ...captured(),
+              exitCode: 1,
+            });
+          },
+        },
+        this.spawnVia,
+      );
     });
   }
 }
 
 type Stop = 'timeout' | 'abort';
-type Child = ChildProcessByStdio<null, Readable, Readable>;
 
 /**
  * The child's environment: the inherited allow-list (or everything, with `inherit_env`), the
@@ -177,40 +185,14 @@ function processEnv(inv: Invocation, outputPath: string): Record<string, string>
   return { ...base, ...inv.env, ORBIT_OUTPUT: outputPath };
 }
 
-function startFailure(command: string, err: NodeJS.ErrnoException, startedAt: number): AgentResult {
-  return failedResult(
-    AgentErrorCode.Start,
-    `cannot start ${command}: ${err.code ?? err.message}`,
-    startedAt,
-    {
-      log: `cannot start ${command}: ${err.message}`,
-    },
-  );
-}
-
-/** Resolves once stdout and stderr closed, or after `drainMs` (a background grandchild may hold them). */
-function drained(child: Child, drainMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    let open = 0;
-    const timer = setTimeout(() => {
-      child.stdout.destroy();
-      child.stderr.destroy();
-      resolve();
-    }, drainMs);
-    const closed = () => {
-      if (--open > 0) return;
-      clearTimeout(timer);
-      resolve();
-    };
-    for (const stream of [child.stdout, child.stderr]) {
-      if (stream.readableEnded || stream.destroyed) continue;
-      open++;
-      stream.once('close', closed);
-    }
-    if (open === 0) {
-      clearTimeout(timer);
-      resolve();
-    }
+function startFailure(
+  command: string,
+  code: string | undefined,
+  message: string,
+  startedAt: number,
+): AgentResult {
+  return failedResult(AgentErrorCode.Start, `cannot start ${command}: ${code ?? message}`, startedAt, {
+    log: `cannot start ${command}: ${message}`,
   });
 }
 

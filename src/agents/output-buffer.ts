@@ -13,9 +13,11 @@ export const STDERR_CAP = 16 * 1024;
 export class OutputBuffer {
   private readonly headCap: number;
   private readonly tailCap: number;
-  private readonly head: Buffer;
+  // Allocated at the first byte, uninitialised (only written bytes are ever read): zeroing 272 KB
+  // per run was work, and memory resident in this process, which every later fork() copies.
+  private head: Buffer | undefined;
   private headLen = 0;
-  private readonly tail: Buffer;
+  private tail: Buffer | undefined;
   /** Bytes ever written into the tail ring (position of the next write is tailWritten % tailCap). */
   private tailWritten = 0;
   private total = 0;
@@ -23,8 +25,6 @@ export class OutputBuffer {
   constructor(cap: number = DEFAULT_LOG_CAP) {
     this.headCap = Math.max(1, Math.floor(cap / 2));
     this.tailCap = Math.max(1, cap - this.headCap);
-    this.head = Buffer.alloc(this.headCap);
-    this.tail = Buffer.alloc(this.tailCap);
   }
 
   /** Total bytes seen, kept and dropped. */
@@ -37,7 +37,7 @@ export class OutputBuffer {
     this.total += buf.length;
     if (this.headLen < this.headCap) {
       const n = Math.min(buf.length, this.headCap - this.headLen);
-      buf.copy(this.head, this.headLen, 0, n);
+      buf.copy((this.head ??= Buffer.allocUnsafe(this.headCap)), this.headLen, 0, n);
       this.headLen += n;
       buf = buf.subarray(n);
     }
@@ -47,10 +47,11 @@ export class OutputBuffer {
       this.tailWritten += buf.length - this.tailCap;
       buf = buf.subarray(buf.length - this.tailCap);
     }
+    const tail = (this.tail ??= Buffer.allocUnsafe(this.tailCap));
     const pos = this.tailWritten % this.tailCap;
     const first = Math.min(buf.length, this.tailCap - pos);
-    buf.copy(this.tail, pos, 0, first);
-    if (first < buf.length) buf.copy(this.tail, 0, first);
+    buf.copy(tail, pos, 0, first);
+    if (first < buf.length) buf.copy(tail, 0, first);
     this.tailWritten += buf.length;
   }
 
@@ -62,7 +63,7 @@ export class OutputBuffer {
   text(secrets: readonly Secret[] = []): string {
     const keptTail = Math.min(this.tailWritten, this.tailCap);
     const elided = this.total - this.headLen - keptTail;
-    const headText = this.head.subarray(0, this.headLen).toString('utf8');
+    const headText = this.head?.subarray(0, this.headLen).toString('utf8') ?? '';
     const tailText = this.orderedTail(keptTail).toString('utf8');
     if (elided <= 0) return mask(headText + tailText, secrets);
     const h = dropSecretPrefixAtEnd(headText, secrets);
@@ -73,9 +74,11 @@ export class OutputBuffer {
   }
 
   private orderedTail(kept: number): Buffer {
-    if (this.tailWritten <= this.tailCap) return this.tail.subarray(0, kept);
+    const tail = this.tail;
+    if (!tail) return Buffer.alloc(0);
+    if (this.tailWritten <= this.tailCap) return tail.subarray(0, kept);
     const pos = this.tailWritten % this.tailCap;
-    return Buffer.concat([this.tail.subarray(pos), this.tail.subarray(0, pos)]);
+    return Buffer.concat([tail.subarray(pos), tail.subarray(0, pos)]);
   }
 }
 

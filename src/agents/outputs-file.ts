@@ -1,4 +1,6 @@
-import { chmod, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { closeSync, openSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -6,51 +8,81 @@ import { join } from 'node:path';
 export const MAX_OUTPUTS_BYTES = 1024 * 1024;
 
 export interface OutputsFile {
-  /** Folder holding the file; the docker agent bind-mounts it. */
-  dir: string;
-  /** Host path of the (fresh, empty) file. */
+  /** Path of the (fresh, empty) file. */
   path: string;
   read(): Promise<{ outputs: Record<string, string>; truncated: boolean }>;
   remove(): Promise<void>;
 }
 
-export const OUTPUTS_FILE_NAME = 'output';
+/**
+ * One private (0700) folder per process holds every run's outputs file: a folder per run cost a
+ * mkdtemp, a write and a recursive rm, about 1 ms of fs round trips per step. Removed at exit.
+ */
+let folder: Promise<string> | undefined;
+
+function outputsFolder(): Promise<string> {
+  folder ??= mkdtemp(join(tmpdir(), 'orbit-out-')).then((dir) => {
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    return dir;
+  });
+  return folder;
+}
 
 /**
- * A fresh empty file for ORBIT_OUTPUT in a private temp folder. `shared` opens it to any user,
- * because a container may run as a user other than Orbit's.
+ * A fresh empty file for ORBIT_OUTPUT. Its name is random, and it is created exclusively (`wx`,
+ * which follows no symlink), so no other run can have placed anything at it beforehand.
+ *
+ * The calls on the file of every run (create, stat, unlink) are synchronous: each takes
+ * microseconds on a local temp folder, while a thread-pool round trip per call cost more, up to a
+ * millisecond each on a loaded machine (`npm run bench -- exec-overhead`). Contents, when there
+ * are any, are read asynchronously.
  */
-export async function createOutputsFile(
-  opts: { baseDir?: string; shared?: boolean } = {},
-): Promise<OutputsFile> {
-  const dir = await mkdtemp(join(opts.baseDir ?? tmpdir(), 'orbit-out-'));
-  const path = join(dir, OUTPUTS_FILE_NAME);
-  await writeFile(path, '');
-  if (opts.shared) {
-    await chmod(dir, 0o777);
-    await chmod(path, 0o666);
+export async function createOutputsFile(): Promise<OutputsFile> {
+  for (let attempt = 0; ; attempt++) {
+    const path = join(await outputsFolder(), `output-${randomBytes(6).toString('hex')}`);
+    try {
+      closeSync(openSync(path, 'wx', 0o600));
+    } catch (err) {
+      // A temp cleaner removed the folder: make a new one, once.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 0) throw err;
+      folder = undefined;
+      continue;
+    }
+    return { path, read: () => readOutputsFile(path), remove: () => removeOutputsFile(path) };
   }
-  return {
-    dir,
-    path,
-    async read() {
-      const fh = await open(path, 'r').catch(() => undefined);
-      // The agent may have deleted the file: no outputs, not an error.
-      if (!fh) return { outputs: {}, truncated: false };
-      try {
-        const buf = Buffer.alloc(MAX_OUTPUTS_BYTES + 1);
-        const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-        const truncated = bytesRead > MAX_OUTPUTS_BYTES;
-        const text = buf.subarray(0, Math.min(bytesRead, MAX_OUTPUTS_BYTES)).toString('utf8');
-        return { outputs: parseOutputs(text), truncated };
-      } finally {
-        await fh.close();
-      }
-    },
-    async remove() {
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+}
+
+const none = () => ({ outputs: {}, truncated: false });
+
+/** The outputs a run appended to its file; none when it deleted the file. */
+async function readOutputsFile(
+  path: string,
+): Promise<{ outputs: Record<string, string>; truncated: boolean }> {
+  // Most steps write no outputs: the size says so without opening the file. A folder put in the
+  // file's place holds none either (reading it would throw EISDIR).
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (!stat || stat.size === 0 || !stat.isFile()) return none();
+  const fh = await open(path, 'r').catch(() => undefined);
+  if (!fh) return none();
+  try {
+    const buf = Buffer.alloc(MAX_OUTPUTS_BYTES + 1);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    const truncated = bytesRead > MAX_OUTPUTS_BYTES;
+    const text = buf.subarray(0, Math.min(bytesRead, MAX_OUTPUTS_BYTES)).toString('utf8');
+    return { outputs: parseOutputs(text), truncated };
+  } finally {
+    await fh.close();
+  }
+}
+
+async function removeOutputsFile(path: string): Promise<void> {
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // The run may have deleted it, or put a folder in its place.
+    if (code !== 'ENOENT') await rm(path, { recursive: true, force: true });
+  }
 }
 
 /**

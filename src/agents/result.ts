@@ -6,6 +6,8 @@ export const AgentErrorCode = {
   Timeout: 'E_AGENT_TIMEOUT',
   /** The process, container or request could not be started at all. */
   Start: 'E_AGENT_START',
+  /** The spawn helper that ran the process died first: its outcome is unknown, its tree stopped. */
+  Lost: 'E_AGENT_LOST',
   /** ctx.signal was aborted (daemon shutdown, cancelled deployment). */
   Aborted: 'E_AGENT_ABORTED',
   /** Params of the step are missing or of the wrong type. */

@@ -121,6 +121,9 @@ export const ERROR_CODES = {
   E_AGENT_TIMEOUT: step('the action ran longer than its timeout and was stopped'),
   E_AGENT_ABORTED: step('stopped because Orbit shut down hard or the deployment was cancelled'),
   E_AGENT_START: step('the command could not be started (not found, not executable, bad workdir)'),
+  E_AGENT_LOST: step(
+    "the spawn helper that ran a step's process died before it: the outcome is unknown, its process tree was stopped",
+  ),
   E_AGENT_PARAMS: step("a step's agent parameter is missing or of the wrong type"),
   E_DOCKER_UNREACHABLE: step('no Docker engine answers at the configured socket / DOCKER_HOST'),
   E_IMAGE_MISSING: step('the image is not present and pull = "never" (or a swarm node lacks it)'),

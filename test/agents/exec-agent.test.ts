@@ -1,14 +1,16 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExecAgent } from '../../src/agents/exec-agent.js';
+import type { SpawnVia } from '../../src/agents/local-process.js';
+import { startSpawnHelper } from '../../src/agents/spawn-helper.js';
 import { createAgents } from '../../src/agents/registry.js';
 import { isOrbitError } from '../../src/util/errors.js';
 import { waitUntil } from '../support/wait.js';
 import { context, invocation, processAlive } from './helpers.js';
 
-const agent = new ExecAgent({ killGraceMs: 500 });
 let dir: string;
 
 beforeAll(async () => {
@@ -18,7 +20,15 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('exec agent', () => {
+// Every behaviour the same whether the process is spawned through the spawn helper or from here.
+describe.each<SpawnVia>(['helper', 'direct'])('exec agent (spawned %s)', (spawnVia) => {
+  const agent = new ExecAgent({ killGraceMs: 500, spawnVia });
+
+  beforeAll(async () => {
+    // Ready before the first run, so that none of these falls back to a direct spawn.
+    if (spawnVia === 'helper') expect(await startSpawnHelper()).toBeTypeOf('number');
+  });
+
   it('passes arguments without a shell', async () => {
     const r = await agent.run(invocation({ args: ['printf', '%s|', '$(echo hi)', 'a b', '*'] }), context());
     expect(r.exitCode).toBe(0);
@@ -110,7 +120,7 @@ describe('exec agent', () => {
   });
 
   it('caps a flooding process', async () => {
-    const capped = new ExecAgent({ logCap: 64 * 1024 });
+    const capped = new ExecAgent({ logCap: 64 * 1024, spawnVia });
     // ~20 MiB of output through a 64 KiB log.
     const r = await capped.run(
       invocation({
@@ -138,6 +148,43 @@ describe('exec agent', () => {
     expect(live.length).toBeGreaterThan(0);
     expect(live.join('')).not.toContain('hunter2');
     expect(live.join('')).toContain('pw=(sensitive:pw) done');
+  });
+
+  it('gives a fresh empty outputs file and removes it after the run', async () => {
+    const r = await agent.run(
+      invocation({
+        args: ['sh', '-c', 'test -f "$ORBIT_OUTPUT" && test ! -s "$ORBIT_OUTPUT" && echo "$ORBIT_OUTPUT"'],
+      }),
+      context(),
+    );
+    expect(r.exitCode).toBe(0);
+    const file = r.log.trim();
+    expect(file).not.toBe('');
+    expect(existsSync(file)).toBe(false);
+    const again = await agent.run(invocation({ args: ['sh', '-c', 'echo "$ORBIT_OUTPUT"'] }), context());
+    expect(again.log.trim()).not.toBe(file);
+  });
+
+  it('takes an outputs file deleted or replaced by a folder as no outputs', async () => {
+    for (const script of [
+      'rm "$ORBIT_OUTPUT"',
+      'rm "$ORBIT_OUTPUT"; mkdir "$ORBIT_OUTPUT"; touch "$ORBIT_OUTPUT/x"',
+    ]) {
+      const r = await agent.run(
+        invocation({ args: ['sh', '-c', `${script}; echo "$ORBIT_OUTPUT"`] }),
+        context(),
+      );
+      expect(r.exitCode).toBe(0);
+      expect(r.error).toBeUndefined();
+      expect(r.outputs).toEqual({});
+      expect(existsSync(r.log.trim())).toBe(false);
+    }
+  });
+
+  it('reports the signal that killed a process as 128 + its number', async () => {
+    const r = await agent.run(invocation({ args: ['sh', '-c', 'kill -KILL $$'] }), context());
+    expect(r.exitCode).toBe(137);
+    expect(r.error).toBeUndefined();
   });
 
   it('does not wait for a background child that keeps the pipes open', async () => {
