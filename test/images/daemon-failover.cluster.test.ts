@@ -249,12 +249,13 @@ async function daemonLog(node: SwarmNode): Promise<string> {
 /**
  * The remote's whole log: the first daemon's entries up to the step in flight, the new daemon's
  * crash recovery (the step in doubt failed, then reversed with the applied one), then the next
- * commit's deployment. Nothing twice, nothing lost.
+ * commit's deployment. Nothing twice, nothing lost. A deployment's start goes to the log with its
+ * first step's intent (one append), and the cursor (`commit-seen`) moves once it has started.
  */
 const EXPECTED = [
   'deploy-started web-1',
-  'commit-seen',
   'step-started web-1 prepare',
+  'commit-seen',
   'step-applied web-1 prepare',
   'step-started web-1 release',
   // The new daemon, on another node:
@@ -266,8 +267,8 @@ const EXPECTED = [
   'step-reversed web-1 prepare',
   'deploy-unwound web-1',
   'deploy-started web-2',
-  'commit-seen',
   'step-started web-2 prepare',
+  'commit-seen',
   'step-applied web-2 prepare',
   'step-started web-2 release',
   'step-applied web-2 release',
