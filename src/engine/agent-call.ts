@@ -29,8 +29,7 @@ export interface ExecutorDeps {
 /** Appends entries (several: in one append, all or none) and shows each to the observer, in order. */
 export async function write(deps: ExecutorDeps, ...entries: LogEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  if (entries.length === 1) await deps.state.append(entries[0]!);
-  else await deps.state.appendAll(entries);
+  await deps.state.appendAll(entries);
   for (const e of entries) deps.observe?.(e);
 }
 

@@ -50,6 +50,12 @@ export async function listFiles(
   return parseListing(out.stdout);
 }
 
+/** The first space from `from` before `limit`, else `limit`. */
+function spaceBefore(out: Buffer, from: number, limit: number): number {
+  const at = out.indexOf(32, from);
+  return at < 0 || at > limit ? limit : at;
+}
+
 /** `ls-tree -z` records: `<mode> <type> <oid>\t<path>\0`. */
 export function parseListing(out: Buffer): Map<string, ListedFile> {
   const files = new Map<string, ListedFile>();
@@ -60,11 +66,11 @@ export function parseListing(out: Buffer): Map<string, ListedFile> {
     const tab = out.indexOf(9, at);
     if (tab > at && tab < end) {
       // Cut at the two spaces, not split(): tens of thousands of records in a status at scale.
-      const s1 = out.indexOf(32, at);
-      const s2 = s1 < 0 || s1 > tab ? -1 : out.indexOf(32, s1 + 1);
-      const mode = out.toString('latin1', at, s1 < 0 || s1 > tab ? tab : s1);
-      const type = s1 < 0 || s1 > tab ? '' : out.toString('latin1', s1 + 1, s2 < 0 || s2 > tab ? tab : s2);
-      const oid = s2 < 0 || s2 > tab ? '' : out.toString('latin1', s2 + 1, tab);
+      const cut1 = spaceBefore(out, at, tab);
+      const cut2 = cut1 === tab ? tab : spaceBefore(out, cut1 + 1, tab);
+      const mode = out.toString('latin1', at, cut1);
+      const type = cut1 === tab ? '' : out.toString('latin1', cut1 + 1, cut2);
+      const oid = cut2 === tab ? '' : out.toString('latin1', cut2 + 1, tab);
       files.set(out.toString('utf8', tab + 1, end), { mode, type, oid });
     }
     at = end + 1;

@@ -15,7 +15,6 @@ const LEVEL = 1;
 /** Above this, deflate on the thread pool rather than on the event loop (a long step log). */
 const ASYNC_DEFLATE_BYTES = 256 * 1024;
 
-/** A set that forgets its oldest members: it only saves work, so forgetting is always safe. */
 /**
  * Writes an append's new objects as one small pack (`objects/pack/pack-<sha>.pack` and its `.idx`)
  * rather than a loose file per object: two new files instead of a dozen, and file creation is
@@ -28,6 +27,7 @@ const ASYNC_DEFLATE_BYTES = 256 * 1024;
  */
 export class PackWriter {
   private readonly packDir: string;
+  /** Only saves work: forgetting an object means at worst writing it again. */
   private readonly known = new BoundedCache<true>(50_000);
   private readonly temps: TempFilePool;
   private dirReady = false;

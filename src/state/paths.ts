@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { OrbitError } from '../util/errors.js';
+import { BoundedCache } from './bounded-cache.js';
 import { isSafeServiceName } from '../util/service-name.js';
 
 /**
@@ -45,9 +46,11 @@ function range(n: number, size: number): string {
   return `${lo}-${lo + size - 1}`;
 }
 
-/** A status reads two paths or more per service: one hash each was 40 ms at 10,000 services. */
-const shards = new Map<string, string>();
-const MAX_SHARDS_KEPT = 20_000;
+/**
+ * A status reads two paths or more per service: one hash each was 40 ms at 10,000 services. Names
+ * come from requests too, so the memo is bounded.
+ */
+const shards = new BoundedCache<string>(10_000);
 
 /**
  * `waffle` → `3c`: the first two hex digits of sha1(name), so that 10,000 services make shards of
@@ -58,8 +61,6 @@ export function serviceShard(serviceId: string): string {
   let shard = shards.get(serviceId);
   if (shard === undefined) {
     shard = createHash('sha1').update(serviceId).digest('hex').slice(0, 2);
-    // Names come from requests too: forget them all past a bound rather than grow without one.
-    if (shards.size >= MAX_SHARDS_KEPT) shards.clear();
     shards.set(serviceId, shard);
   }
   return shard;
