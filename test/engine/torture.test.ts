@@ -7,7 +7,7 @@
  * ORBIT_TORTURE_ITERATIONS.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openEngine } from '../../src/engine/open.js';
@@ -15,7 +15,7 @@ import { openStateLog } from '../../src/state/index.js';
 import type { DeploymentRecord, LogEntry } from '../../src/state/types.js';
 import { ConfigRepo, Trace } from '../support/config-repo.js';
 import { ORBIT_BIN } from '../support/cli.js';
-import { gitProcessesEnded } from '../support/git-orphans.js';
+import { gitProcessesEnded, pidsWhere } from '../support/processes.js';
 
 const SEED = Number(process.env.ORBIT_TORTURE_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const ITERATIONS = Number(process.env.ORBIT_TORTURE_ITERATIONS ?? 25);
@@ -67,17 +67,7 @@ function runOrbit(args: string[]): { exited: Promise<number | null>; kill(): voi
 /** Processes still running with this test's trace file in their environment: orphans. */
 function orphans(): number[] {
   const needle = `TRACE=${trace.file}`;
-  const found: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(needle))
-        found.push(Number(name));
-    } catch {
-      // gone, or not readable
-    }
-  }
-  return found;
+  return pidsWhere((pid) => readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(needle));
 }
 
 interface TraceLine {

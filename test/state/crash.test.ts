@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openStateLog } from '../../src/state/index.js';
-import { gitProcessesEnded } from '../support/git-orphans.js';
+import { gitProcessesEnded } from '../support/processes.js';
 import { entry, gitOut, tempRepo } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

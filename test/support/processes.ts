@@ -8,25 +8,31 @@
 import { readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { waitUntil } from './wait.js';
 
+/** Pids of the processes of this machine for which `match` holds; one that ends meanwhile is left out. */
+export function pidsWhere(match: (pid: string) => boolean): number[] {
+  const pids: number[] = [];
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (match(pid)) pids.push(Number(pid));
+    } catch {
+      // gone since the listing, or not readable
+    }
+  }
+  return pids;
+}
+
 /**
  * Pids of the git processes whose arguments name `gitdir` (Orbit passes it as `--git-dir`),
  * except this process's own children (a test's open state log keeps a `cat-file --batch`).
  */
 export function gitProcessesIn(gitdir: string): number[] {
   const names = new Set([gitdir, realpathSync(gitdir)]);
-  const pids: number[] = [];
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    let argv: string[];
-    try {
-      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    } catch {
-      continue; // gone since the listing
-    }
-    if (!/(^|\/)git$/.test(argv[0] ?? '') || !argv.some((a) => names.has(a))) continue;
-    if (parentOf(pid) !== process.pid) pids.push(Number(pid));
-  }
-  return pids;
+  return pidsWhere((pid) => {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (!/(^|\/)git$/.test(argv[0] ?? '') || !argv.some((a) => names.has(a))) return false;
+    return parentOf(pid) !== process.pid;
+  });
 }
 
 function parentOf(pid: string): number | undefined {
