@@ -2,11 +2,12 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { deflate, deflateSync } from 'node:zlib';
+import { deflate, deflateSync, type ZlibOptions } from 'node:zlib';
 import type { GitObjectToWrite } from './git-objects.js';
 import { encodePack } from './pack-encoding.js';
 import { BoundedCache } from './bounded-cache.js';
 import { TempFilePool } from './temp-pool.js';
+import { zlibStored } from './zlib-stored.js';
 
 const deflateAsync = promisify(deflate);
 
@@ -14,6 +15,29 @@ const deflateAsync = promisify(deflate);
 const LEVEL = 1;
 /** Above this, deflate on the thread pool rather than on the event loop (a long step log). */
 const ASYNC_DEFLATE_BYTES = 256 * 1024;
+/**
+ * Stored rather than compressed (see zlib-stored.ts): trees (object ids, which do not compress)
+ * up to a few KB, and any object this small. git's repacks reuse an object's bytes as they are,
+ * so what compresses well (views, records, entries) is compressed here.
+ */
+const STORED_TREE_BYTES = 4 * 1024;
+const STORED_BYTES = 512;
+
+/**
+ * zlib's defaults reserve 256 KiB per stream, allocated and zeroed for every object: most of an
+ * append's deflate time went there, not to compressing a few KB. The window is sized to the
+ * object instead (any window inflates: git reads the size from the stream's header).
+ */
+function deflateOptions(size: number): ZlibOptions {
+  const windowBits = Math.min(15, Math.max(9, Math.ceil(Math.log2(size + 1))));
+  return { level: LEVEL, windowBits, memLevel: Math.max(1, windowBits - 7) };
+}
+
+function deflated({ type, content }: GitObjectToWrite): Buffer | Promise<Buffer> {
+  if (content.length <= (type === 'tree' ? STORED_TREE_BYTES : STORED_BYTES)) return zlibStored(content);
+  if (content.length > ASYNC_DEFLATE_BYTES) return deflateAsync(content, deflateOptions(content.length));
+  return deflateSync(content, deflateOptions(content.length));
+}
 
 /**
  * Writes an append's new objects as one small pack (`objects/pack/pack-<sha>.pack` and its `.idx`)
@@ -55,15 +79,9 @@ export class PackWriter {
     const seen = new Set<string>();
     const todo = objects.filter((o) => !this.known.has(o.oid) && !seen.has(o.oid) && seen.add(o.oid));
     if (todo.length === 0) return 0;
-    const deflated = await Promise.all(
-      todo.map((o) =>
-        o.content.length > ASYNC_DEFLATE_BYTES
-          ? deflateAsync(o.content, { level: LEVEL })
-          : deflateSync(o.content, { level: LEVEL }),
-      ),
-    );
+    const packed = await Promise.all(todo.map(deflated));
     const { name, pack, idx } = encodePack(
-      todo.map((o, i) => ({ type: o.type, oid: o.oid, size: o.content.length, deflated: deflated[i]! })),
+      todo.map((o, i) => ({ type: o.type, oid: o.oid, size: o.content.length, deflated: packed[i]! })),
     );
     this.place(`${name}.pack`, pack);
     this.place(`${name}.idx`, idx);
