@@ -114,9 +114,12 @@ interface Context {
   out: ViewChanges;
   /** A copy of the entry's service view (a new one when absent). */
   service(): ServiceView;
-  /** A copy of the entry's deployment record (a new one with `status` when absent). */
+  /**
+   * A copy of the entry's deployment record (a new one with `status` when absent): its fields
+   * may be set, its steps changed only through `step`.
+   */
   record(status?: DeploymentRecord['status']): DeploymentRecord;
-  /** The record's step of the entry's `step_index`, added when absent. */
+  /** A copy of the record's step of the entry's `step_index` (added when absent), in the record. */
   step(rec: DeploymentRecord): StepRecord;
   setLog(rec: DeploymentRecord, s: StepRecord, log: string): void;
 }
@@ -387,18 +390,20 @@ export function applyEntry(views: ViewSource, entry: LogEntry): ViewChanges {
     views,
     out,
     service: () => structuredClone(views.service(e.service_id)) ?? emptyService(e.service_id),
+    // Copy on write: the record and its list of steps are copied, a step only when a reducer asks
+    // for it (`step`), as no reducer changes anything else inside a record. A deep copy of the
+    // whole record per entry made a deployment's appends O(steps²).
     record: (status = 'running') => {
       const found = D ? views.deployment(D) : undefined;
-      return found ? structuredClone(found) : newRecord(e, D ?? '', status);
+      return found ? { ...found, steps: [...found.steps] } : newRecord(e, D ?? '', status);
     },
     step: (rec) => {
       const index = e.step_index ?? 0;
-      let s = rec.steps.find((x) => x.step_index === index);
-      if (!s) {
-        s = newStep(e, index);
-        rec.steps.push(s);
-        rec.steps.sort((a, b) => a.step_index - b.step_index);
-      }
+      const at = rec.steps.findIndex((x) => x.step_index === index);
+      if (at >= 0) return (rec.steps[at] = structuredClone(rec.steps[at]!));
+      const s = newStep(e, index);
+      rec.steps.push(s);
+      rec.steps.sort((a, b) => a.step_index - b.step_index);
       return s;
     },
     setLog: (rec, s, log) => {

@@ -212,4 +212,38 @@ describe('applyEntry', () => {
     );
     expect(v.records.get('waffle-1')).toEqual(before);
   });
+
+  // A reducer copies what it changes: records are shared with the log's caches (and frozen in the
+  // daemon's), and only a record's steps are copied one by one. Frozen views throw on any write.
+  it.each([
+    ['step-started', { step_index: 1, step_name: 'b' }],
+    ['step-applied', { step_index: 0, step_name: 'a', outputs: { url: 'x' } }],
+    ['step-failed', { step_index: 0, step_name: 'a', error: { code: 'E_X', message: 'no' } }],
+    ['reverse-started', { step_index: 0 }],
+    ['step-reversed', { step_index: 0, log: 'back' }],
+    ['step-reverse-failed', { step_index: 0, error: { code: 'E_X', message: 'no' } }],
+    ['step-acked', { step_index: 0 }],
+    ['check-result', { check: { name: 'up', status: 'failed' }, error: { code: 'E_X', message: 'down' } }],
+    ['unwind-waiting', { reason: 'user' }],
+    ['deploy-unwound', { reason: 'user' }],
+  ] as const)('a %s entry leaves the (frozen) views it reads as they were', (kind, fields) => {
+    const v = fold(deployment('waffle-1', ['a']));
+    const rec = deepFreeze(v.records.get('waffle-1')!);
+    const svc = deepFreeze(v.services.get('waffle')!);
+    const before = structuredClone(rec);
+    const changes = applyEntry(
+      { service: () => svc, deployment: () => rec, stepLog: () => 'a forward output\n' },
+      entry(kind, { service_id: 'waffle', deploy_id: 'waffle-1', ...fields } as Partial<LogEntry>),
+    );
+    expect(changes.deployments.length).toBeGreaterThan(0);
+    expect(rec).toEqual(before);
+  });
 });
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
