@@ -90,6 +90,15 @@ export class PackWriter {
     return todo.length;
   }
 
+  /** A temp file (in the repository) holding `data`, as a ref file is (0644): for `casBranch`. */
+  refFile(data: string): string | undefined {
+    try {
+      return this.temps.fill(Buffer.from(data), 0o644);
+    } catch {
+      return undefined; // casBranch creates its lock file itself
+    }
+  }
+
   /**
    * Removes the `.pack` files a killed writer left without their `.idx` (git ignores them, but
    * they take room). Only old ones: git's own repack renames a pack a moment before its index.

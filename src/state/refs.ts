@@ -48,24 +48,41 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * Compare-and-swap of the branch, with git's own protocol: create `<ref>.lock` exclusively, check
  * the branch is still where this writer left it, write the new value, rename over the ref.
  * The rename is atomic, and a `git update-ref` running at the same time takes the same lock.
+ *
+ * `prepared`, when given, is a file on the repository's file system that already holds
+ * `<next>\n`: it is hard-linked as the lock (as exclusive as git's O_EXCL create: link() fails
+ * when the lock exists) and removed after. Creating a file is the slow call on ext4 (an inode:
+ * 0.1-0.3 ms an append); a link makes none. Where links are not supported the lock is created.
  */
 export async function casBranch(
   gitdir: string,
   branch: string,
   expected: string | null,
   next: string,
+  prepared?: string,
 ): Promise<void> {
   const file = refFile(gitdir, branch);
   const lock = `${file}.lock`;
   let fd: number | null = null;
-  for (let attempt = 0; fd === null; attempt++) {
+  let linked = false;
+  let link = prepared;
+  for (let attempt = 0; fd === null && !linked; attempt++) {
     try {
-      fd = fs.openSync(lock, 'wx');
+      if (link) {
+        fs.linkSync(link, lock);
+        linked = true;
+      } else fd = fs.openSync(lock, 'wx');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' && attempt < 50) {
-        // First write of this branch: its ref directory does not exist yet.
+        // First write of this branch: its ref directory does not exist yet (or, a second time,
+        // the prepared file is gone: the lock is created instead).
         fs.mkdirSync(path.dirname(file), { recursive: true });
+        if (attempt > 0) link = undefined;
+        continue;
+      }
+      if (link && (code === 'EPERM' || code === 'EXDEV' || code === 'ENOTSUP' || code === 'EMLINK')) {
+        link = undefined;
         continue;
       }
       if (code !== 'EEXIST') throw err;
@@ -90,14 +107,19 @@ export async function casBranch(
         `the state branch ${branch} moved under this writer: expected ${expected ?? '(none)'}, found ${now ?? '(none)'}`,
         { branch, expected, found: now },
       );
-    fs.writeSync(fd, `${next}\n`);
-    fs.closeSync(fd);
-    fd = null;
+    if (fd !== null) {
+      fs.writeSync(fd, `${next}\n`);
+      fs.closeSync(fd);
+      fd = null;
+    }
     fs.renameSync(lock, file);
     renamed = true;
   } finally {
     if (fd !== null) fs.closeSync(fd);
     if (!renamed) fs.rmSync(lock, { force: true });
+    // The ref's second name goes (a write to it would write the branch); a crash before this
+    // leaves it in the temp dir, which the next writer empties.
+    if (prepared) fs.rmSync(prepared, { force: true });
   }
 }
 

@@ -381,7 +381,7 @@ class GitStateLog implements OrbitStateLog {
       // branch moves atomically, once, and only from where this writer left it.
       written = await this.objects.writeAll(objects);
       this.lastWritten?.pending(head);
-      await casBranch(this.gitdir, this.branch, from.sha, head);
+      await casBranch(this.gitdir, this.branch, from.sha, head, this.objects.refFile(`${head}\n`));
       this.lastWritten?.record(head);
     } catch (err) {
       // Nothing moved: forget what was staged (the caches only save work).

@@ -29,14 +29,17 @@ export class TempFilePool {
     this.prefix = path.join(tmpDir, `obj-${process.pid}-${randomBytes(4).toString('hex')}-`);
   }
 
-  /** A temp file holding `data` (read-only, as git's object files are): a pooled one when there is one. */
-  fill(data: Buffer): string {
+  /**
+   * A temp file holding `data` (by default read-only, as git's object files are): a pooled one
+   * when there is one.
+   */
+  fill(data: Buffer, mode = 0o444): string {
     const pooled = this.pool.pop();
     if (pooled) {
       try {
         try {
           fs.writeSync(pooled.fd, data, 0, data.length, 0);
-          fs.fchmodSync(pooled.fd, 0o444);
+          fs.fchmodSync(pooled.fd, mode);
         } finally {
           fs.closeSync(pooled.fd);
         }
@@ -46,7 +49,7 @@ export class TempFilePool {
       }
     }
     const tmp = `${this.prefix}${this.seq++}`;
-    fs.writeFileSync(tmp, data, { mode: 0o444 });
+    fs.writeFileSync(tmp, data, { mode });
     return tmp;
   }
 

@@ -188,6 +188,32 @@ describe('state log', () => {
     expect(gitOut(dir, ['rev-parse', 'orbit/state']).trim()).toBe(foreign);
   });
 
+  it("takes git's ref lock: waits for a git holding it, refuses after, and leaves the ref its only name", async () => {
+    const dir = tempRepo();
+    const log = await openLog({ dir });
+    const [first, second, third] = deployment('waffle-1', ['a']);
+    const sha = await log.append(first!);
+    const ref = path.join(dir, '.git', 'refs', 'heads', 'orbit', 'state');
+    // The ref is a file of its own: the lock it was renamed from was linked to a temp file,
+    // which is gone (a write to that temp file would have written the branch).
+    expect(fs.statSync(ref).nlink).toBe(1);
+    expect(fs.readFileSync(ref, 'utf8')).toBe(`${sha}\n`);
+
+    // A git update-ref holding the lock for a moment: the append waits for it.
+    fs.writeFileSync(`${ref}.lock`, '');
+    const waiting = log.append(second!);
+    setTimeout(() => fs.rmSync(`${ref}.lock`), 100);
+    const after = await waiting;
+    expect(gitOut(dir, ['rev-parse', 'orbit/state']).trim()).toBe(after);
+
+    // One that never lets go: refused, its lock untouched, the branch where it was.
+    fs.writeFileSync(`${ref}.lock`, 'someone else\n');
+    await expectCode(log.append(third!), 'E_STATE_REF_LOCKED');
+    expect(fs.readFileSync(`${ref}.lock`, 'utf8')).toBe('someone else\n');
+    expect(gitOut(dir, ['rev-parse', 'orbit/state']).trim()).toBe(after);
+    fs.rmSync(`${ref}.lock`);
+  });
+
   it('rejects entries that would break the layout', async () => {
     const dir = tempRepo();
     const log = await openLog({ dir });
