@@ -43,6 +43,7 @@ import type {
   LogEntry,
   OpenStateOptions,
   ServiceView,
+  SharedViews,
   StateLog,
   StepRecord,
 } from './types.js';
@@ -268,14 +269,27 @@ class GitStateLog implements OrbitStateLog {
   }
 
   async services(): Promise<ServiceView[]> {
-    await this.refresh();
-    this.listHead();
-    // All asked at once: cat-file answers them back to back, not one round trip each.
-    const views = await Promise.all(
-      (await this.serviceIds()).map((id) => this.view<ServiceView>(servicePath(id))),
-    );
-    return views.filter((v): v is ServiceView => v !== null).map((v) => structuredClone(v));
+    return (await this.shared.services()).map((v) => structuredClone(v));
   }
+
+  readonly shared: SharedViews = {
+    services: async () => {
+      await this.refresh();
+      this.listHead();
+      // All asked at once: cat-file answers them back to back, not one round trip each.
+      const views = await Promise.all(
+        (await this.serviceIds()).map((id) => this.view<ServiceView>(servicePath(id))),
+      );
+      return views.filter((v): v is ServiceView => v !== null);
+    },
+    deployments: async (deployIds) => {
+      await this.refresh();
+      const records = await Promise.all(
+        deployIds.map((id) => (!id || id.includes('/') ? null : this.view<DeploymentRecord>(recordPath(id)))),
+      );
+      return new Map(deployIds.map((id, i) => [id, records[i] ?? null]));
+    },
+  };
 
   /** Every service directory's name in the head tree, in either layout. */
   private async serviceIds(): Promise<string[]> {
@@ -284,8 +298,12 @@ class GitStateLog implements OrbitStateLog {
     const ids: string[] = [];
     for (const shard of top)
       for (const it of await this.trees.readTree(shard.oid)) if (it.type === 'tree') ids.push(it.path);
-    // In the order of a flat tree, as before shards: git's, a directory's name as if it ended with '/'.
-    return ids.sort((a, b) => Buffer.compare(Buffer.from(`${a}/`), Buffer.from(`${b}/`)));
+    // In the order of a flat tree, as before shards: git's, a directory's name as if it ended with
+    // '/' (each name's bytes made once, not twice per comparison).
+    return ids
+      .map((id) => ({ id, key: Buffer.from(`${id}/`) }))
+      .sort((a, b) => Buffer.compare(a.key, b.key))
+      .map((x) => x.id);
   }
 
   async deployment(deployId: string): Promise<DeploymentRecord | null> {
@@ -296,11 +314,9 @@ class GitStateLog implements OrbitStateLog {
 
   /** Many records at one head (status reads every service's): one look at the branch for all. */
   async deployments(deployIds: readonly string[]): Promise<Map<string, DeploymentRecord | null>> {
-    await this.refresh();
-    const records = await Promise.all(
-      deployIds.map((id) => (!id || id.includes('/') ? null : this.view<DeploymentRecord>(recordPath(id)))),
-    );
-    return new Map(deployIds.map((id, i) => [id, structuredClone(records[i] ?? null)]));
+    const shared = await this.shared.deployments(deployIds);
+    for (const [id, r] of shared) shared.set(id, structuredClone(r));
+    return shared;
   }
 
   async stepLog(deployId: string, stepIndex: number): Promise<string | null> {

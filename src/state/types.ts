@@ -332,6 +332,12 @@ export interface OpenStateOptions {
  * serialised in-process. Every read that the engine does often (service, deployment, unwind
  * plan) costs the same whatever the length of history.
  */
+/** See `StateLog.shared`. */
+export interface SharedViews {
+  services(): Promise<readonly ServiceView[]>;
+  deployments(deployIds: readonly string[]): Promise<Map<string, DeploymentRecord | null>>;
+}
+
 export interface StateLog {
   readonly branch: string;
   /** The last failed push of the state branch to its remote, cleared by a successful push. */
@@ -348,6 +354,12 @@ export interface StateLog {
   service(serviceId: string): Promise<ServiceView | null>;
   services(): Promise<ServiceView[]>;
   deployment(deployId: string): Promise<DeploymentRecord | null>;
+  /**
+   * Every service's view and the records asked for, as the log holds them, not copied: for a
+   * reader that only looks (status, at 10,000 services, spent a fifth of its time copying).
+   * The caller must not change them.
+   */
+  readonly shared?: SharedViews;
   /** The captured log of one step (forward and reverse), as written. */
   stepLog(deployId: string, stepIndex: number): Promise<string | null>;
   /** Applied, not yet reversed steps of a deployment, newest first, with their recorded reverse actions. */

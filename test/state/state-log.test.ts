@@ -214,6 +214,21 @@ describe('state log', () => {
     fs.rmSync(`${ref}.lock`);
   });
 
+  it("gives every reader a copy, but `shared` readers (status) the log's own objects", async () => {
+    const dir = tempRepo();
+    const log = await openLog({ dir });
+    for (const e of deployment('waffle-1', ['a'])) await log.append(e);
+    const reader = await openLog({ dir, readOnly: true });
+    const [view] = await reader.services();
+    view!.current = 'tampered';
+    (await reader.deployment('waffle-1'))!.status = 'failed';
+    const [shared] = await reader.shared!.services();
+    expect(shared!.current).toBe('waffle-1');
+    expect((await reader.shared!.deployments(['waffle-1'])).get('waffle-1')!.status).toBe('succeeded');
+    // The same objects each time: nothing is copied or parsed again.
+    expect((await reader.shared!.services())[0]).toBe(shared);
+  });
+
   it('rejects entries that would break the layout', async () => {
     const dir = tempRepo();
     const log = await openLog({ dir });

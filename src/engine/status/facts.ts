@@ -7,7 +7,7 @@
  */
 import type { AckWaiter } from '../../agents/ack-broker.js';
 import type { ConfigHistory } from '../../git/config-history.js';
-import type { DeploymentRecord, ServiceView } from '../../state/types.js';
+import type { DeploymentRecord, ServiceView, StateLog } from '../../state/types.js';
 import { deploymentId } from '../ids.js';
 import { BranchFacts, type BranchSnapshot } from './branch-facts.js';
 import type { CommitConfig } from './config-ids.js';
@@ -71,6 +71,19 @@ export interface FactsSource {
   version?(): number;
   /** Services whose view or named deployments changed after `version`; null: not known any more. */
   changedSince?(version: number): ReadonlySet<string> | null;
+}
+
+/** A log read from git as a facts source: its views as it holds them (`shared`), not copies. */
+export function factsOfLog(state: StateLog): FactsSource {
+  const shared = state.shared;
+  if (!shared) return state;
+  return {
+    services: () => shared.services(),
+    deployments: (ids) => shared.deployments(ids),
+    deployment: (id) => state.deployment(id),
+    cursor: () => state.cursor(),
+    writerRunning: () => state.writerRunning?.() ?? Promise.resolve(true),
+  };
 }
 
 /** What every service's facts are read against: the log's views and the branch, read once. */

@@ -19,7 +19,7 @@ import type {
   StepRecord,
 } from '../../state/types.js';
 import { OrbitError } from '../../util/errors.js';
-import type { FactsSource } from './facts.js';
+import { factsOfLog, type FactsSource } from './facts.js';
 
 type Inner = OrbitStateLog;
 
@@ -253,5 +253,5 @@ export class MemoryState implements StateLog {
 
 /** Where status reads: the projection's own objects when the log is kept in memory. */
 export function factsSourceOf(state: StateLog): FactsSource {
-  return state instanceof MemoryState ? state.facts : state;
+  return state instanceof MemoryState ? state.facts : factsOfLog(state);
 }
