@@ -4,7 +4,10 @@
  *   1. the first `orbit reconcile` of S services, one exec `true` step each, under
  *      `ulimit -n 1024`: its time, whether it completes (exit 0 and every service deployed), how it
  *      failed if not, and the growth from the smallest to the largest S (10 is linear);
- *   2. `orbit status --json` on the repository that reconcile left, median of repeated runs;
+ *   2. `orbit status --json` on the repository that reconcile left, median of repeated runs: read
+ *      from git (no daemon), and through a running `orbit daemon` (the CLI holds a token, so it
+ *      asks the daemon's API, whose projection is in memory; its first answer after the start
+ *      apart);
  *   3. commit → first step on a local repository: a real `orbit daemon` watching it, and a step
  *      whose action creates a file the benchmark watches for, median over commits.
  * A time limit per command keeps a crawling or hanging run from stopping the benchmark: it is
@@ -20,6 +23,7 @@ import { rmSync } from 'node:fs';
 import os from 'node:os';
 import { ConfigRepo } from '../test/support/config-repo.js';
 import { NOOP_PLAN, commitToFirstStep } from './commit-latency.js';
+import { DAEMON_TOKEN, startDaemonProcess } from './daemon-process.js';
 import { describeCheckouts, orbitCheckouts, type OrbitCheckout } from './orbit-checkouts.js';
 import { median, round } from './stats.js';
 import { failureOf, timed } from './timed-process.js';
@@ -48,9 +52,9 @@ interface StatusRow {
   current: { id: string } | null;
 }
 
-async function status(checkout: OrbitCheckout, dir: string, limitMs: number) {
+async function status(checkout: OrbitCheckout, dir: string, limitMs: number, env = cliEnv()) {
   const run = await timed([process.execPath, checkout.bin, 'status', '--json', '--repo', dir], {
-    env: cliEnv(),
+    env,
     timeoutMs: limitMs,
   });
   const failure = failureOf(run);
@@ -107,9 +111,14 @@ async function firstReconcile(
           });
         }
       }
+      const viaDaemon = new Map<string, Awaited<ReturnType<typeof statusThroughDaemon>>>();
+      for (const c of checkouts)
+        if (!statusOf.get(c.name)?.failure)
+          viaDaemon.set(c.name, await statusThroughDaemon(c, dirs.get(c.name)!, limitMs, statusRounds));
       for (const c of checkouts) {
         const rec = reconciled[c.name]!;
         const st = statusOf.get(c.name)!;
+        const d = viaDaemon.get(c.name);
         out[c.name]![String(services)] = {
           reconcile_ms: round(rec.ms, 0),
           completed: rec.failure === null && st.deployed === services,
@@ -118,6 +127,9 @@ async function firstReconcile(
           status_ms: st.failure ? null : round(median(statusMs.get(c.name)!), 0),
           status_failure: st.failure,
           status_services_listed: st.listed,
+          status_through_daemon_first_ms: d?.first ?? null,
+          status_through_daemon_ms: d?.median ?? null,
+          status_through_daemon_failure: d?.failure ?? null,
         };
       }
     } finally {
@@ -135,6 +147,28 @@ async function firstReconcile(
       a?.completed && b?.completed && lo !== hi ? round(b.reconcile_ms / a.reconcile_ms, 2) : null;
   }
   return out;
+}
+
+/** `orbit status --json` as a person with a token runs it while the daemon runs: answered by its API. */
+async function statusThroughDaemon(checkout: OrbitCheckout, dir: string, limitMs: number, rounds: number) {
+  let daemon;
+  try {
+    daemon = await startDaemonProcess(checkout.bin, dir);
+  } catch (err) {
+    return { first: null, median: null, failure: `daemon: ${(err as Error).message}` };
+  }
+  try {
+    const env = { ...cliEnv(), ORBIT_TOKEN: DAEMON_TOKEN };
+    const ms: number[] = [];
+    for (let r = 0; r <= rounds; r++) {
+      const s = await status(checkout, dir, limitMs, env);
+      if (s.failure) return { first: null, median: null, failure: s.failure };
+      ms.push(s.run.ms);
+    }
+    return { first: round(ms[0]!, 0), median: round(median(ms.slice(1)), 0), failure: null };
+  } finally {
+    await daemon.stop();
+  }
 }
 
 export async function scaleBench(): Promise<Record<string, unknown>> {
