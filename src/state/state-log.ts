@@ -1,4 +1,5 @@
 import { ensureWritable, storageError } from './disk-space.js';
+import { viewJson } from './view-json.js';
 import { OrbitError } from '../util/errors.js';
 import * as path from 'node:path';
 import { resetTmpDir } from './atomic-fs.js';
@@ -467,7 +468,7 @@ class GitStateLog implements OrbitStateLog {
     for (const s of changes.services) viewUpdates.push([servicePath(s.service_id), s]);
     for (const r of changes.deployments) viewUpdates.push([recordPath(r.deploy_id), r]);
     if (changes.cursor) viewUpdates.push([[CURSOR_FILE], changes.cursor]);
-    for (const [path, v] of viewUpdates) files.push({ path, content: JSON.stringify(v, null, 2) + '\n' });
+    for (const [path, v] of viewUpdates) files.push({ path, content: viewJson(v) });
     for (const l of changes.stepLogs)
       files.push({
         path: [...stepsDir(l.deploy_id), stepLogName(l.step_index, l.step_name)],
