@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import path, { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExecAgent } from '../../src/agents/exec-agent.js';
 import type { SpawnVia } from '../../src/agents/local-process.js';
@@ -163,6 +163,32 @@ describe.each<SpawnVia>(['helper', 'direct'])('exec agent (spawned %s)', (spawnV
     expect(existsSync(file)).toBe(false);
     const again = await agent.run(invocation({ args: ['sh', '-c', 'echo "$ORBIT_OUTPUT"'] }), context());
     expect(again.log.trim()).not.toBe(file);
+  });
+
+  it('gives every run its own empty, private outputs file, also after a temp cleaner emptied the folder', async () => {
+    const check =
+      'test -f "$ORBIT_OUTPUT" && test ! -s "$ORBIT_OUTPUT" && stat -c %a "$ORBIT_OUTPUT" && echo "$ORBIT_OUTPUT"';
+    const seen = new Set<string>();
+    const runOnce = async () => {
+      const r = await agent.run(
+        invocation({ args: ['sh', '-c', `${check}; echo x=1 >> "$ORBIT_OUTPUT"`] }),
+        context(),
+      );
+      expect(r.exitCode).toBe(0);
+      const [mode, file] = r.log.trim().split('\n');
+      expect(mode).toBe('600');
+      expect(seen.has(file!)).toBe(false);
+      seen.add(file!);
+      expect(r.outputs).toEqual({ x: '1' });
+      return file!;
+    };
+    // More runs than files made ahead, one after another as steps are.
+    for (let i = 0; i < 6; i++) await runOnce();
+    const folder = path.dirname([...seen][0]!);
+    for (const f of readdirSync(folder)) rmSync(path.join(folder, f), { recursive: true, force: true });
+    await runOnce();
+    rmSync(folder, { recursive: true, force: true });
+    await runOnce();
   });
 
   it('takes an outputs file deleted or replaced by a folder as no outputs', async () => {
