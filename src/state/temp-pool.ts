@@ -8,6 +8,8 @@ const closeAsync = promisify(fs.close);
 
 /** Empty temp files made ahead of need, between appends (see `refill`). */
 const POOL_SIZE = 16;
+/** As git's object files are. */
+const POOL_MODE = 0o444;
 
 /**
  * Temp files for the state writer's objects, in `tmpDir` (on the repository's file system, emptied
@@ -33,13 +35,13 @@ export class TempFilePool {
    * A temp file holding `data` (by default read-only, as git's object files are): a pooled one
    * when there is one.
    */
-  fill(data: Buffer, mode = 0o444): string {
+  fill(data: Buffer, mode = POOL_MODE): string {
     const pooled = this.pool.pop();
     if (pooled) {
       try {
         try {
           fs.writeSync(pooled.fd, data, 0, data.length, 0);
-          fs.fchmodSync(pooled.fd, mode);
+          if (mode !== POOL_MODE) fs.fchmodSync(pooled.fd, mode);
         } finally {
           fs.closeSync(pooled.fd);
         }
@@ -60,7 +62,8 @@ export class TempFilePool {
       try {
         while (!this.stopped && this.pool.length < POOL_SIZE) {
           const name = `${this.prefix}${this.seq++}`;
-          const fd = await openAsync(name, 'wx', 0o644);
+          // Read-only from the start: the descriptor opened here may write it all the same.
+          const fd = await openAsync(name, 'wx', POOL_MODE);
           if (!this.stopped) this.pool.push({ name, fd });
           else {
             await closeAsync(fd);

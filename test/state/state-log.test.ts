@@ -198,6 +198,12 @@ describe('state log', () => {
     // which is gone (a write to that temp file would have written the branch).
     expect(fs.statSync(ref).nlink).toBe(1);
     expect(fs.readFileSync(ref, 'utf8')).toBe(`${sha}\n`);
+    // A ref file as git writes one; the packs read-only, as git's own.
+    expect(fs.statSync(ref).mode & 0o777).toBe(0o644 & ~process.umask());
+    const packDir = path.join(dir, '.git', 'objects', 'pack');
+    const packs = fs.readdirSync(packDir);
+    expect(packs.length).toBeGreaterThan(0);
+    for (const f of packs) expect(fs.statSync(path.join(packDir, f)).mode & 0o777).toBe(0o444);
 
     // A git update-ref holding the lock for a moment: the append waits for it.
     fs.writeFileSync(`${ref}.lock`, '');
