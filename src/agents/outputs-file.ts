@@ -1,6 +1,6 @@
-import { closeSync, openSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { close, closeSync, open as openCallback, openSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -42,23 +42,32 @@ function outputsFolder(): Promise<string> {
  * call of a step's set-up on ext4, where handing out one made earlier costs a stat.
  */
 const SPARE = 4;
+const openAsync = promisify(openCallback);
+const closeAsync = promisify(close);
 const spare: string[] = [];
 let refilling = false;
 
+/** The folder is private (0700) and made by mkdtemp: a counter names its files. */
+let seq = 0;
 function newPath(dir: string): string {
-  return join(dir, `output-${randomBytes(6).toString('hex')}`);
+  return join(dir, `output-${seq++}`);
 }
 
+/** All at once: one event loop turn between steps makes them all (one at a time fell behind). */
 function refill(): void {
   if (refilling || spare.length >= SPARE) return;
   refilling = true;
   void (async () => {
     try {
-      while (spare.length < SPARE) {
-        const path = newPath(await outputsFolder());
-        await (await open(path, 'wx', 0o600)).close();
-        spare.push(path);
-      }
+      const dir = await outputsFolder();
+      const paths = Array.from({ length: SPARE - spare.length }, () => newPath(dir));
+      const made = await Promise.allSettled(
+        paths.map(async (path) => {
+          await closeAsync(await openAsync(path, 'wx', 0o600));
+          return path;
+        }),
+      );
+      for (const m of made) if (m.status === 'fulfilled') spare.push(m.value);
     } catch {
       // Spares only save time: a run creates its own file when there is none.
     } finally {

@@ -55,23 +55,36 @@ export class TempFilePool {
     return tmp;
   }
 
-  /** Creates empty temp files up to the pool's size, off the event loop; call when idle. */
+  /**
+   * Creates empty temp files up to the pool's size, off the event loop; call when idle. All at
+   * once: an append's main thread is busy between steps, and a pool refilled one file per event
+   * loop turn fell behind the three files each append takes.
+   */
   refill(): void {
     if (this.refilling || this.stopped || this.pool.length >= POOL_SIZE) return;
     this.refilling = (async () => {
       try {
         while (!this.stopped && this.pool.length < POOL_SIZE) {
-          const name = `${this.prefix}${this.seq++}`;
+          const names = Array.from(
+            { length: POOL_SIZE - this.pool.length },
+            () => `${this.prefix}${this.seq++}`,
+          );
           // Read-only from the start: the descriptor opened here may write it all the same.
-          const fd = await openAsync(name, 'wx', POOL_MODE);
-          if (!this.stopped) this.pool.push({ name, fd });
-          else {
-            await closeAsync(fd);
-            fs.rmSync(name, { force: true });
+          const opened = await Promise.allSettled(names.map((name) => openAsync(name, 'wx', POOL_MODE)));
+          let failed = false;
+          for (const [i, r] of opened.entries()) {
+            if (r.status === 'rejected') failed = true;
+            else if (!this.stopped) this.pool.push({ name: names[i]!, fd: r.value });
+            else {
+              await closeAsync(r.value);
+              fs.rmSync(names[i]!, { force: true });
+            }
           }
+          // The pool only saves time: an append creates its own temp files when it is empty.
+          if (failed) return;
         }
       } catch {
-        // The pool only saves time: an append creates its own temp files when it is empty.
+        // as above
       } finally {
         this.refilling = null;
       }
