@@ -29,15 +29,6 @@ function outputsFolder(): Promise<string> {
 }
 
 /**
- * A fresh empty file for ORBIT_OUTPUT. Its name is random, and it is created exclusively (`wx`,
- * which follows no symlink), so no other run can have placed anything at it beforehand.
- *
- * The calls on the file of every run (create, stat, unlink) are synchronous: each takes
- * microseconds on a local temp folder, while a thread-pool round trip per call cost more, up to a
- * millisecond each on a loaded machine (`npm run bench -- exec-overhead`). Contents, when there
- * are any, are read asynchronously.
- */
-/**
  * Empty outputs files made ahead of need, between steps: creating a file (an inode) is the slow
  * call of a step's set-up on ext4, where handing out one made earlier costs a stat.
  */
@@ -85,6 +76,15 @@ function takeSpare(): string | undefined {
   return undefined;
 }
 
+/**
+ * A fresh empty file for ORBIT_OUTPUT. It is created exclusively (`wx`,
+ * which follows no symlink) in a folder only this user can write, so no other run can have placed anything at it beforehand.
+ *
+ * The calls on the file of every run (create, stat, unlink) are synchronous: each takes
+ * microseconds on a local temp folder, while a thread-pool round trip per call cost more, up to a
+ * millisecond each on a loaded machine (`npm run bench -- exec-overhead`). Contents, when there
+ * are any, are read asynchronously.
+ */
 export async function createOutputsFile(): Promise<OutputsFile> {
   let path = takeSpare();
   for (let attempt = 0; path === undefined; attempt++) {

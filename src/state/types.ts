@@ -327,17 +327,17 @@ export interface OpenStateOptions {
   committer?: { name: string; email: string };
 }
 
-/**
- * The activity log. One writer process per repository (a lock enforces it); appends are
- * serialised in-process. Every read that the engine does often (service, deployment, unwind
- * plan) costs the same whatever the length of history.
- */
 /** See `StateLog.shared`. */
 export interface SharedViews {
   services(): Promise<readonly ServiceView[]>;
   deployments(deployIds: readonly string[]): Promise<Map<string, DeploymentRecord | null>>;
 }
 
+/**
+ * The activity log. One writer process per repository (a lock enforces it); appends are
+ * serialised in-process. Every read that the engine does often (service, deployment, unwind
+ * plan) costs the same whatever the length of history.
+ */
 export interface StateLog {
   readonly branch: string;
   /** The last failed push of the state branch to its remote, cleared by a successful push. */
