@@ -20,6 +20,7 @@ import { removeDiscovery, writeDiscovery } from './discovery.js';
 import { EntryFeed } from './entry-feed.js';
 import { entryObserver } from './entry-log.js';
 import { daemonProblems, ProblemWatch } from './degraded.js';
+import { boundHeapGrowth } from './heap.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { RecentPushers } from './recent-pushers.js';
@@ -56,6 +57,8 @@ export interface StartOptions {
 }
 
 export async function startDaemon(settings: DaemonSettings, options: StartOptions = {}): Promise<Daemon> {
+  // Before the engine reads the log: its start-up is the first burst of allocation.
+  boundHeapGrowth();
   const log = options.logger ?? createLogger({ level: settings.logLevel });
   // Before anything is opened: a malformed tokens file stops the start with its file and line.
   const auth = new Authenticator({

@@ -7,8 +7,8 @@ import type { Engine } from '../engine/engine.js';
 import { githubFromEnv } from '../notify/github/client.js';
 import { GitHubReporter } from '../notify/github/reporter.js';
 import { Notifier, type EntrySink } from '../notify/notifier.js';
-import { repoTargets } from '../notify/targets.js';
 import type { Logger } from './logger.js';
+import { evaluatorTargets } from './notify-targets.js';
 import type { DaemonSettings } from './settings.js';
 
 export interface NotifySetup {
@@ -30,7 +30,7 @@ export function startNotifier(s: NotifySetup): Notifier {
   const github = githubFromEnv(env);
   if (github) sinks.push(new GitHubReporter(github, (e) => link(e.deploy_id)));
   return new Notifier({
-    targets: repoTargets(s.repoDir, s.settings.branch),
+    targets: evaluatorTargets(s.engine, s.settings.branch),
     deployment: (id) => s.engine.state.deployment(id),
     record: (entry) => s.engine.state.append(entry),
     log: s.log,

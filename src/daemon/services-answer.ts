@@ -5,6 +5,10 @@
  * head, the state log, the queue, an approval, the clock for a bake): one pass of identity
  * compares decides, no key to keep in step with the status rules. The bytes are kept, not a
  * string, so an unchanged answer is written without being encoded again.
+ *
+ * A changed answer is written into one buffer of its exact size: no string of the whole list and
+ * no second copy (at 10,000 services each is 4.5 MB, and a client polling during deployments made
+ * three per request, the two buffers outside the V8 heap, freed only when it collects).
  */
 import type { ServiceStatus } from '../engine/status.js';
 import type { Identity } from './identity/roles.js';
@@ -43,13 +47,11 @@ export class ServicesAnswer {
               body: Buffer.concat([k.body.subarray(0, k.servicesBytes), Buffer.from(restJson.slice(1))]),
             };
     } else {
-      const head = Buffer.from(`{"services":[${services.map((s) => this.jsonOf(s)).join(',')}],`);
-      next = {
-        services,
-        rest: restJson,
-        body: Buffer.concat([head, Buffer.from(restJson.slice(1))]),
-        servicesBytes: head.length,
-      };
+      const body = writeBody(
+        services.map((x) => this.jsonOf(x)),
+        restJson,
+      );
+      next = { services, rest: restJson, body: body.buffer, servicesBytes: body.servicesBytes };
     }
     this.kept.set(reader, next);
     if (this.kept.size > MAX_READERS) this.kept.delete(this.kept.keys().next().value!);
@@ -61,6 +63,24 @@ export class ServicesAnswer {
     if (json === undefined) this.json.set(s, (json = JSON.stringify(s)));
     return json;
   }
+}
+
+/** `{"services":[a,b,...],` then `restJson` without its `{`, in one buffer. */
+function writeBody(jsons: readonly string[], restJson: string): { buffer: Buffer; servicesBytes: number } {
+  const open = '{"services":[';
+  const close = '],';
+  const rest = restJson.slice(1);
+  let servicesBytes = open.length + close.length + Math.max(0, jsons.length - 1);
+  for (const j of jsons) servicesBytes += Buffer.byteLength(j);
+  const buffer = Buffer.allocUnsafe(servicesBytes + Buffer.byteLength(rest));
+  let at = buffer.write(open, 0, 'latin1');
+  jsons.forEach((j, i) => {
+    if (i > 0) at += buffer.write(',', at, 'latin1');
+    at += buffer.write(j, at);
+  });
+  at += buffer.write(close, at, 'latin1');
+  buffer.write(rest, at);
+  return { buffer, servicesBytes };
 }
 
 function sameList(a: readonly ServiceStatus[], b: readonly ServiceStatus[]): boolean {

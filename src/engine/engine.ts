@@ -12,7 +12,7 @@ import { mayDeclareSchedule } from '../config/schedule-mention.js';
 import { IsolatedLoader, UNBOUNDED, variableEnv, type IsolationOptions } from '../config/isolated-load.js';
 import { availableSecrets, recordsSecrets } from './secrets-at-unwind.js';
 import type { ResolvedVariables } from '../config/types.js';
-import type { DependencyScope, ScheduleSpec, ServiceSpec } from '../config/types.js';
+import type { DependencyScope, RepoSettings, ScheduleSpec, ServiceSpec } from '../config/types.js';
 import { dependencyScope, renamedSecrets } from './dependency-scope.js';
 import { ConfigHistory } from '../git/config-history.js';
 import { openStateLog, type StateSigning } from '../state/index.js';
@@ -933,6 +933,19 @@ export class Engine implements CommitJobHost {
       this.isolated.settings(this.options.repoDir, ref),
     );
     return this.signing.check(commit);
+  }
+
+  /**
+   * A service's spec at a commit, parsed by the config evaluator (never aborted by a stop): what
+   * the daemon's notifier reads its notify blocks from, so the HCL parser never loads here.
+   */
+  serviceSpec(service: string, ref: string): Promise<ServiceSpec> {
+    return this.isolated.spec({ repoDir: this.options.repoDir, service, ref });
+  }
+
+  /** orbit.hcl's settings at a commit, parsed by the config evaluator (see `serviceSpec`). */
+  repoSettings(ref: string): Promise<RepoSettings> {
+    return this.isolated.settings(this.options.repoDir, ref);
   }
 
   /** Loads and checks a service's config at a commit (its texts read there, unless given); throws ConfigError. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BoundedCache } from '../../src/state/bounded-cache.js';
+import { approximateBytes, BoundedCache } from '../../src/state/bounded-cache.js';
 
 describe('BoundedCache', () => {
   it('remembers the last max keys, never more than twice max, and known absences (null)', () => {
@@ -21,5 +21,41 @@ describe('BoundedCache', () => {
       c.set(`k${i}`, 'x');
       expect(c.get('hot')).toBe('v');
     }
+  });
+
+  it('fills a generation at its byte budget before its key count: big values are kept fewer', () => {
+    const c = new BoundedCache<string>(1_000, 10_000);
+    const big = 'x'.repeat(984); // 1,000 bytes by approximateBytes
+    expect(approximateBytes(big)).toBe(1_000);
+    for (let i = 0; i < 100; i++) c.set(`k${i}`, big);
+    let kept = 0;
+    for (let i = 0; i < 100; i++) if (c.has(`k${i}`)) kept++;
+    // Two generations of at most 10 values each: the newest 9 or 10 and the 10 before them.
+    expect(kept).toBeGreaterThanOrEqual(10);
+    expect(kept).toBeLessThanOrEqual(20);
+    for (let i = 90; i < 100; i++) expect(c.get(`k${i}`)).toBe(big);
+    expect(c.get('k0')).toBeUndefined();
+  });
+
+  it('counts a key set again once, at its new size', () => {
+    const c = new BoundedCache<string>(1_000, 10_000);
+    const big = 'x'.repeat(984);
+    c.set('first', 'kept');
+    for (let i = 0; i < 50; i++) c.set('same', big);
+    expect(c.get('first')).toBe('kept');
+    expect(c.get('same')).toBe(big);
+  });
+
+  it('estimates JSON-like values from their strings, elements and properties', () => {
+    expect(approximateBytes('abc')).toBe(19);
+    expect(approximateBytes(null)).toBe(8);
+    expect(approximateBytes(42)).toBe(8);
+    expect(approximateBytes(['abc', 1])).toBe(32 + 8 + 19 + 8 + 8);
+    expect(approximateBytes({ a: 'abc', b: [true] })).toBe(32 + 16 + 19 + 16 + (32 + 8 + 8));
+    expect(approximateBytes(Buffer.alloc(100))).toBe(164);
+    // A deep value costs a flat amount past the depth counted, not a walk of all of it.
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 1_000; i++) deep = [deep];
+    expect(approximateBytes(deep)).toBe(8 * (32 + 8) + 64);
   });
 });
