@@ -13,6 +13,9 @@
 export class BoundedCache<V> {
   private current = new Map<string, V>();
   private previous = new Map<string, V>();
+  /** Each key's weight, kept with its generation: a value is weighed once, not again when replaced or moved. */
+  private currentWeights = new Map<string, number>();
+  private previousWeights = new Map<string, number>();
   private currentBytes = 0;
 
   constructor(
@@ -26,8 +29,10 @@ export class BoundedCache<V> {
     if (v !== undefined || this.current.has(k)) return v;
     if (!this.previous.has(k)) return undefined;
     const old = this.previous.get(k) as V;
+    const bytes = this.previousWeights.get(k);
     this.previous.delete(k);
-    this.set(k, old);
+    this.previousWeights.delete(k);
+    this.set(k, old, bytes);
     return old;
   }
 
@@ -35,13 +40,19 @@ export class BoundedCache<V> {
     return this.current.has(k) || this.previous.has(k);
   }
 
-  set(k: string, v: V): void {
-    if (this.current.has(k)) this.currentBytes -= this.weigh(this.current.get(k) as V);
+  /**
+   * `bytes`: the value's weight when the caller knows it (a parsed view: from its text), which
+   * spares walking the value: a deployment record of many steps is thousands of objects.
+   */
+  set(k: string, v: V, bytes: number = this.weigh(v)): void {
+    this.currentBytes += bytes - (this.currentWeights.get(k) ?? 0);
     this.current.set(k, v);
-    this.currentBytes += this.weigh(v);
+    this.currentWeights.set(k, bytes);
     if (this.current.size >= this.max || this.currentBytes >= this.maxBytes) {
       this.previous = this.current;
+      this.previousWeights = this.currentWeights;
       this.current = new Map();
+      this.currentWeights = new Map();
       this.currentBytes = 0;
     }
   }

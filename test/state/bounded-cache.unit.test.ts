@@ -58,4 +58,27 @@ describe('BoundedCache', () => {
     for (let i = 0; i < 1_000; i++) deep = [deep];
     expect(approximateBytes(deep)).toBe(8 * (32 + 8) + 64);
   });
+
+  it('weighs a value once: not when given its weight, nor again when it is replaced or moves generation', () => {
+    let weighed = 0;
+    const c = new BoundedCache<string>(3, 1_000_000, (v) => (weighed++, v.length));
+    c.set('a', 'x'.repeat(10));
+    c.set('a', 'y'.repeat(10));
+    c.set('given', 'z', 500);
+    expect(weighed).toBe(2);
+    c.set('b', 'b'); // the third key: this generation is full, the next one starts
+    expect(weighed).toBe(3);
+    expect(c.get('a')).toBe('y'.repeat(10)); // moved back to the newer generation, its weight with it
+    expect(c.get('given')).toBe('z');
+    expect(weighed).toBe(3);
+  });
+
+  it('fills a generation at the weights it was given', () => {
+    const c = new BoundedCache<string>(1_000, 1_000, () => {
+      throw new Error('weighed');
+    });
+    for (let i = 0; i < 30; i++) c.set(`k${i}`, 'v', 100);
+    expect(c.get('k29')).toBe('v');
+    expect(c.has('k0')).toBe(false); // ten a generation, two generations kept
+  });
 });
