@@ -53,6 +53,25 @@ describe('orbit daemon watching a local repository', () => {
     expect(await current('web')).toBe('web-1');
   });
 
+  it('deploys commits that land right after one another, not a poll interval later', async () => {
+    // A step that takes no time, and each commit made as soon as the one before is deployed:
+    // commits land within the 50 ms in which chokidar drops the ref files' further change
+    // events after one it reported. The poll interval is an hour.
+    const plan =
+      'variable "version" {}\nstep {\n  name    = "noop"\n  agent   = "exec"\n  forward = ["true"]\n}\n';
+    repo.commit({ 'services/web/deploy.hcl': plan, 'services/web/values.hcl': values('1') });
+    const succeeded = new Set<string>();
+    daemon = await startTestDaemon({ repo: repo.dir, 'poll-interval': '1h' }, {}, (e) => {
+      if (e.kind === 'deploy-succeeded' && e.deploy_id) succeeded.add(e.deploy_id);
+    });
+    await waitFor('web-1', () => succeeded.has('web-1'));
+    for (let v = 2; v <= 8; v++) {
+      repo.commit({ 'services/web/values.hcl': values(String(v)) }, `web ${v}`);
+      await waitFor(`web-${v} deployed without waiting for the interval`, () => succeeded.has(`web-${v}`));
+    }
+    expect(await current('web')).toBe('web-8');
+  });
+
   it('refuses a second writer on the same repository, naming the holder', async () => {
     repo.commit({
       'services/web/deploy.hcl': tracedService(trace, ['a']),
