@@ -97,7 +97,7 @@ export class MemoryState implements StateLog {
   /** Reads the projection from the log (one read of its services, one per named deployment). */
   static async load(inner: Inner): Promise<MemoryState> {
     const m = new MemoryState(inner);
-    const views = await inner.services();
+    const views = inner.shared ? await inner.shared.services() : await inner.services();
     await Promise.all(views.map((v) => m.setView(v, new Set())));
     for await (const item of inner.history({ limit: 1 })) m.headDeploy = item.entry.deploy_id;
     m.checkHead();
@@ -138,7 +138,7 @@ export class MemoryState implements StateLog {
     const named = namedDeployments(view);
     const read = await Promise.all(
       named.map(async (id) =>
-        changed.has(id) || !this.records.has(id) ? this.inner.deployment(id) : this.records.get(id)!,
+        changed.has(id) || !this.records.has(id) ? this.logRecord(id) : this.records.get(id)!,
       ),
     );
     const before = this.views.get(view.service_id);
@@ -154,6 +154,16 @@ export class MemoryState implements StateLog {
     });
   }
 
+  /**
+   * A record as the log holds it (its own object, which the log never changes: see
+   * projection.ts), frozen here, rather than a copy: the daemon keeps one copy of each record, and
+   * an append of a deployment of many steps does not deep-copy its record again.
+   */
+  private async logRecord(id: string): Promise<DeploymentRecord | null> {
+    const shared = this.inner.shared;
+    return shared ? ((await shared.deployments([id])).get(id) ?? null) : this.inner.deployment(id);
+  }
+
   /** After an append: what it wrote, read back from the log (its own cache). */
   private async refresh(e: LogEntry): Promise<void> {
     const changed = new Set(
@@ -162,14 +172,14 @@ export class MemoryState implements StateLog {
     this.headDeploy = e.deploy_id;
     // A success links the deployment it replaced and the one it redeployed (from its record).
     if (e.kind === 'deploy-succeeded' && e.deploy_id) {
-      const own = await this.inner.deployment(e.deploy_id);
+      const own = await this.logRecord(e.deploy_id);
       for (const id of [own?.previous_deploy_id, own?.redeploy_of]) if (id) changed.add(id);
     }
     const view = e.service_id ? await this.inner.service(e.service_id) : null;
     if (view) await this.setView(view, changed);
     for (const id of changed) {
       if (!this.records.has(id) || (view && namedDeployments(view).includes(id))) continue;
-      const r = await this.inner.deployment(id);
+      const r = await this.logRecord(id);
       if (r) {
         this.records.set(id, deepFreeze(r));
         this.touch(r.service_id);
