@@ -4,10 +4,9 @@
  * waits (status `waiting-approval`), and the `ack` route releases it. The trace file proves that
  * nothing was reversed before the approval.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { ConfigRepo, Trace, execStep, traceLine } from '../support/config-repo.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { api, startTestDaemon, waitFor, type TestDaemon } from './helpers.js';
 
 let repo: ConfigRepo;
@@ -26,22 +25,13 @@ beforeEach(() => {
 });
 
 // A loopback webhook receiver: the unwind's wait reaches `waiting-approval` subscribers.
-const got: Array<Record<string, unknown>> = [];
-let server: http.Server;
+let hook: WebhookReceiver;
 let receiver: string;
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c: Buffer) => (raw += c.toString()));
-    req.on('end', () => {
-      got.push(JSON.parse(raw) as Record<string, unknown>);
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  receiver = `http://127.0.0.1:${(server.address() as AddressInfo).port}/approvers`;
+  hook = await startWebhookReceiver();
+  receiver = `${hook.url}/approvers`;
 });
-afterAll(() => server.close());
+afterAll(() => hook.close());
 
 afterEach(async () => {
   await daemon?.stop();
@@ -91,7 +81,9 @@ it(
       approval: { excluded: ['bob'] },
     });
     expect(trace.lines(), 'nothing reversed before the approval').toEqual(['+v1']);
-    const [told] = await waitFor('the wait notified', () => (got.length ? got : undefined));
+    const [told] = await waitFor('the wait notified', () =>
+      hook.got.length ? hook.got.map((g) => g.body) : undefined,
+    );
     expect(told).toMatchObject({ event: 'waiting-approval', service: 'web', deployment: 'web-1' });
     expect(told).toMatchObject({
       entry_kind: 'unwind-waiting',

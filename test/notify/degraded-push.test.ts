@@ -5,16 +5,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, renameSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { ConfigRepo } from '../support/config-repo.js';
 import { waitUntil } from '../support/wait.js';
+import { startWebhookReceiver } from '../support/webhook-receiver.js';
 import { api, startTestDaemon } from '../daemon/helpers.js';
 
-const got: Array<Record<string, unknown>> = [];
 const cleanups: Array<() => unknown> = [];
 
 afterAll(async () => {
@@ -37,17 +35,10 @@ it(
   'tells degraded subscribers once when the state push fails, and again when it fails after recovering',
   { timeout: 60_000 },
   async () => {
-    const server = http.createServer((req, res) => {
-      let raw = '';
-      req.on('data', (c: Buffer) => (raw += c.toString()));
-      req.on('end', () => {
-        got.push(JSON.parse(raw) as Record<string, unknown>);
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    cleanups.push(() => server.close());
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const hook = await startWebhookReceiver();
+    cleanups.push(() => hook.close());
+    const url = hook.url;
+    const got = () => hook.got.map((g) => g.body);
 
     const remote = path.join(mkdtempSync(path.join(os.tmpdir(), 'orbit-push-gone-')), 'state.git');
     const createRemote = () => execFileSync('git', ['init', '-q', '--bare', remote]);
@@ -81,7 +72,7 @@ it(
     // The remote goes away: the next append's push fails, and the problem is told once.
     removeRemote();
     repo.commit(service('2', url));
-    const [first] = await waitUntil('degraded reported', () => (got.length ? got : undefined));
+    const [first] = await waitUntil('degraded reported', () => (hook.got.length ? got() : undefined));
     expect(first).toMatchObject({
       event: 'degraded',
       error: expect.stringMatching(/^E_STATE_PUSH_FAILED: push of orbit\/state/),
@@ -102,8 +93,8 @@ it(
     // It goes away again: a new problem, told again (and only once each time).
     removeRemote();
     repo.commit(service('4', url));
-    await waitUntil('degraded reported again', () => got.length >= 2);
-    expect(got).toEqual([
+    await waitUntil('degraded reported again', () => hook.got.length >= 2);
+    expect(got()).toEqual([
       expect.objectContaining({ event: 'degraded', error: expect.stringMatching(/^E_STATE_PUSH_FAILED/) }),
       expect.objectContaining({ event: 'degraded', error: expect.stringMatching(/^E_STATE_PUSH_FAILED/) }),
     ]);

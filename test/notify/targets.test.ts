@@ -3,33 +3,23 @@
  * commit (a commit cannot silence the report of its own rejection), and `degraded` when the daemon
  * cannot follow its branch. A real daemon, real receivers on loopback.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { orbit } from '../support/cli.js';
 import { ConfigRepo } from '../support/config-repo.js';
 import { waitUntil } from '../support/wait.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { API_TOKEN, startNotifyDaemon, type NotifyDaemon } from './helpers.js';
 
-const got: Array<{ path: string; body: Record<string, unknown> }> = [];
-let server: http.Server;
+let hook: WebhookReceiver;
 let url: string;
 let repo: ConfigRepo;
 let d: NotifyDaemon;
 
-const at = (p: string) => got.filter((g) => g.path === p).map((g) => g.body);
+const at = (p: string) => hook.got.filter((g) => g.path === p).map((g) => g.body);
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c: Buffer) => (raw += c.toString()));
-    req.on('end', () => {
-      got.push({ path: req.url ?? '', body: JSON.parse(raw) as Record<string, unknown> });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  hook = await startWebhookReceiver();
+  url = hook.url;
   repo = new ConfigRepo();
   repo.commit({
     'orbit.hcl': `notify "ops" {\n  type   = "webhook"\n  url    = "${url}/ops"\n  events = ["failed", "degraded"]\n}\n`,
@@ -51,7 +41,7 @@ notify "team" {
 
 afterAll(async () => {
   await d?.daemon.stop();
-  server?.close();
+  await hook?.close();
   repo?.remove();
 });
 
