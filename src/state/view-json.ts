@@ -6,6 +6,8 @@
  * so a record of N steps costs one step's serialisation, not N, per entry. The steps kept are
  * frozen: a change made in place, which would make the kept text wrong, throws instead.
  */
+import { deepFreeze } from '../util/deep-freeze.js';
+
 const stepTexts = new WeakMap<object, string>();
 
 /** The top-level `steps` key: no string value can hold a raw newline, no nested key has this indent. */
@@ -34,11 +36,4 @@ function stepText(step: object): string {
     stepTexts.set(deepFreeze(step), text);
   }
   return text;
-}
-
-function deepFreeze<T extends object>(value: T): T {
-  Object.freeze(value);
-  for (const v of Object.values(value))
-    if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) deepFreeze(v);
-  return value;
 }

@@ -7,6 +7,7 @@ import {
   type LogEntry,
   type ServiceView,
 } from '../../src/state/index.js';
+import { deepFreeze } from '../../src/util/deep-freeze.js';
 import { deployment, entry } from './helpers.js';
 
 /** Folds entries through the pure reducer, as the state log does, but in memory. */
@@ -239,11 +240,3 @@ describe('applyEntry', () => {
     expect(rec).toEqual(before);
   });
 });
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}

@@ -18,6 +18,7 @@ import type {
   StateLog,
   StepRecord,
 } from '../../state/types.js';
+import { deepFreeze } from '../../util/deep-freeze.js';
 import { OrbitError } from '../../util/errors.js';
 import { factsOfLog, type FactsSource } from './facts.js';
 
@@ -30,14 +31,6 @@ const KEPT_CHANGES = 20_000;
 export function namedDeployments(v: ServiceView): string[] {
   const ids = [v.current, v.latest, v.in_flight, v.waiting?.[0]].filter((x): x is string => !!x);
   return [...new Set(ids)];
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }
 
 /** Git's order of a tree's entries (names compared as directories): what the log's `services()` gives. */
