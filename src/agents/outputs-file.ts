@@ -1,6 +1,6 @@
-import { close, closeSync, open as openCallback, openSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { rmSync, statSync, unlinkSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
-import { promisify } from 'node:util';
+import { TempFilePool } from '../util/temp-pool.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -29,78 +29,47 @@ function outputsFolder(): Promise<string> {
 }
 
 /**
- * Empty outputs files made ahead of need, between steps: creating a file (an inode) is the slow
- * call of a step's set-up on ext4, where handing out one made earlier costs a stat.
+ * Empty outputs files made ahead of need, between steps (see TempFilePool), in the folder of the
+ * moment: a temp cleaner that removed the folder gets a new folder and a new pool.
  */
 const SPARE = 4;
-const openAsync = promisify(openCallback);
-const closeAsync = promisify(close);
-const spare: string[] = [];
-let refilling = false;
+const EMPTY = Buffer.alloc(0);
+let pool: { dir: string; files: TempFilePool } | undefined;
 
-/** The folder is private (0700) and made by mkdtemp: a counter names its files. */
-let seq = 0;
-function newPath(dir: string): string {
-  return join(dir, `output-${seq++}`);
-}
-
-/** All at once: one event loop turn between steps makes them all (one at a time fell behind). */
-function refill(): void {
-  if (refilling || spare.length >= SPARE) return;
-  refilling = true;
-  void (async () => {
-    try {
-      const dir = await outputsFolder();
-      const paths = Array.from({ length: SPARE - spare.length }, () => newPath(dir));
-      const made = await Promise.allSettled(
-        paths.map(async (path) => {
-          await closeAsync(await openAsync(path, 'wx', 0o600));
-          return path;
-        }),
-      );
-      for (const m of made) if (m.status === 'fulfilled') spare.push(m.value);
-    } catch {
-      // Spares only save time: a run creates its own file when there is none.
-    } finally {
-      refilling = false;
-    }
-  })();
-}
-
-/** A spare that is still the empty file it was made as (a temp cleaner may have removed it). */
-function takeSpare(): string | undefined {
-  for (let path = spare.pop(); path !== undefined; path = spare.pop()) {
-    const st = statSync(path, { throwIfNoEntry: false });
-    if (st?.isFile() && st.size === 0) return path;
+async function outputsPool(): Promise<TempFilePool> {
+  const dir = await outputsFolder();
+  if (pool?.dir !== dir) {
+    void pool?.files.stop();
+    pool = { dir, files: new TempFilePool(dir, { size: SPARE, mode: 0o600, prefix: 'output' }) };
   }
-  return undefined;
+  return pool.files;
 }
 
 /**
- * A fresh empty file for ORBIT_OUTPUT. It is created exclusively (`wx`,
- * which follows no symlink) in a folder only this user can write, so no other run can have placed anything at it beforehand.
+ * A fresh empty file for ORBIT_OUTPUT. It is created exclusively (`wx`, which follows no
+ * symlink) in a folder only this user can write, so no other run can have placed anything at it
+ * beforehand.
  *
- * The calls on the file of every run (create, stat, unlink) are synchronous: each takes
+ * The calls on the file of every run (fill, stat, unlink) are synchronous: each takes
  * microseconds on a local temp folder, while a thread-pool round trip per call cost more, up to a
  * millisecond each on a loaded machine (`npm run bench -- exec-overhead`). Contents, when there
  * are any, are read asynchronously.
  */
 export async function createOutputsFile(): Promise<OutputsFile> {
-  let path = takeSpare();
-  for (let attempt = 0; path === undefined; attempt++) {
-    const candidate = newPath(await outputsFolder());
+  for (let attempt = 0; ; attempt++) {
+    const files = await outputsPool();
+    let path: string;
     try {
-      closeSync(openSync(candidate, 'wx', 0o600));
-      path = candidate;
+      path = files.fill(EMPTY);
     } catch (err) {
       // A temp cleaner removed the folder: make a new one, once.
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 0) throw err;
       folder = undefined;
+      continue;
     }
+    files.refill();
+    return { path, read: () => readOutputsFile(path), remove: () => removeOutputsFile(path) };
   }
-  refill();
-  const file = path;
-  return { path: file, read: () => readOutputsFile(file), remove: () => removeOutputsFile(file) };
 }
 
 const none = () => ({ outputs: {}, truncated: false });

@@ -6,7 +6,7 @@ import { deflate, deflateSync, type ZlibOptions } from 'node:zlib';
 import type { GitObjectToWrite } from './git-objects.js';
 import { encodePack } from './pack-encoding.js';
 import { BoundedCache } from './bounded-cache.js';
-import { TempFilePool } from './temp-pool.js';
+import { TempFilePool } from '../util/temp-pool.js';
 import { zlibStored } from './zlib-stored.js';
 
 const deflateAsync = promisify(deflate);

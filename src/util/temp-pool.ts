@@ -6,42 +6,55 @@ import { promisify } from 'node:util';
 const openAsync = promisify(fs.open);
 const closeAsync = promisify(fs.close);
 
-/** Empty temp files made ahead of need, between appends (see `refill`). */
-const POOL_SIZE = 16;
-/** As git's object files are. */
-const POOL_MODE = 0o444;
+export interface TempFilePoolOptions {
+  /** Empty files kept made ahead of need (default 16). */
+  size?: number;
+  /** The files' mode from their creation (default 0444, as git's object files are). */
+  mode?: number;
+  /** The start of the files' names (default `obj`), then the process id, a random part, a count. */
+  prefix?: string;
+}
 
 /**
- * Temp files for the state writer's objects, in `tmpDir` (on the repository's file system, emptied
- * by the writer when it opens). Creating a file is the one slow call (allocating an inode: up to a
- * millisecond on a busy ext4, where opening an existing one takes microseconds), so empty files
- * are created ahead of need on the thread pool, between appends, and an append only fills them.
- * Each pooled file stays open from its creation, so an append writes through the descriptor
- * rather than opening the file again. The calls on the append path are synchronous: for a few
- * files of a few KB, a round trip through libuv's thread pool costs more than the call itself.
+ * Temp files made ahead of need in `dir`, filled and handed out by name: the state writer's
+ * objects (in the repository's temp dir, emptied by the writer when it opens) and the exec agent's
+ * outputs files (in a private folder). Creating a file is the one slow call (allocating an inode:
+ * up to a millisecond on a busy ext4, where opening an existing one takes microseconds), so empty
+ * files are created ahead of need on the thread pool, between uses, and a use only fills one.
+ * Each pooled file stays open from its creation, so a use writes through the descriptor rather
+ * than opening the file again. The calls of a use are synchronous: for a few files of a few KB, a
+ * round trip through libuv's thread pool costs more than the call itself.
  */
 export class TempFilePool {
   private readonly prefix: string;
+  private readonly size: number;
+  private readonly mode: number;
   private seq = 0;
   private readonly pool: Array<{ name: string; fd: number }> = [];
   private refilling: Promise<void> | null = null;
   private stopped = false;
 
-  constructor(tmpDir: string) {
-    this.prefix = path.join(tmpDir, `obj-${process.pid}-${randomBytes(4).toString('hex')}-`);
+  constructor(dir: string, options: TempFilePoolOptions = {}) {
+    this.size = options.size ?? 16;
+    this.mode = options.mode ?? 0o444;
+    this.prefix = path.join(
+      dir,
+      `${options.prefix ?? 'obj'}-${process.pid}-${randomBytes(4).toString('hex')}-`,
+    );
   }
 
   /**
-   * A temp file holding `data` (by default read-only, as git's object files are): a pooled one
-   * when there is one.
+   * A new file holding `data` (with the pool's mode, unless `mode` says otherwise), created
+   * exclusively: a pooled one when there is one still in its folder (a temp cleaner may have
+   * removed it), else one made now.
    */
-  fill(data: Buffer, mode = POOL_MODE): string {
-    const pooled = this.pool.pop();
-    if (pooled) {
+  fill(data: Buffer, mode = this.mode): string {
+    for (let pooled = this.pool.pop(); pooled; pooled = this.pool.pop()) {
       try {
         try {
+          if (fs.fstatSync(pooled.fd).nlink === 0) continue;
           fs.writeSync(pooled.fd, data, 0, data.length, 0);
-          if (mode !== POOL_MODE) fs.fchmodSync(pooled.fd, mode);
+          if (mode !== this.mode) fs.fchmodSync(pooled.fd, mode);
         } finally {
           fs.closeSync(pooled.fd);
         }
@@ -51,7 +64,7 @@ export class TempFilePool {
       }
     }
     const tmp = `${this.prefix}${this.seq++}`;
-    fs.writeFileSync(tmp, data, { mode });
+    fs.writeFileSync(tmp, data, { mode, flag: 'wx' });
     return tmp;
   }
 
@@ -61,16 +74,17 @@ export class TempFilePool {
    * loop turn fell behind the three files each append takes.
    */
   refill(): void {
-    if (this.refilling || this.stopped || this.pool.length >= POOL_SIZE) return;
+    if (this.refilling || this.stopped || this.pool.length >= this.size) return;
     this.refilling = (async () => {
       try {
-        while (!this.stopped && this.pool.length < POOL_SIZE) {
+        while (!this.stopped && this.pool.length < this.size) {
           const names = Array.from(
-            { length: POOL_SIZE - this.pool.length },
+            { length: this.size - this.pool.length },
             () => `${this.prefix}${this.seq++}`,
           );
-          // Read-only from the start: the descriptor opened here may write it all the same.
-          const opened = await Promise.allSettled(names.map((name) => openAsync(name, 'wx', POOL_MODE)));
+          // In the pool's mode from the start: the descriptor opened here writes a read-only file
+          // all the same.
+          const opened = await Promise.allSettled(names.map((name) => openAsync(name, 'wx', this.mode)));
           let failed = false;
           for (const [i, r] of opened.entries()) {
             if (r.status === 'rejected') failed = true;
@@ -80,18 +94,17 @@ export class TempFilePool {
               fs.rmSync(names[i]!, { force: true });
             }
           }
-          // The pool only saves time: an append creates its own temp files when it is empty.
           if (failed) return;
         }
       } catch {
-        // as above
+        // The pool only saves time: `fill` creates a file itself when the pool is empty.
       } finally {
         this.refilling = null;
       }
     })();
   }
 
-  /** Stops refilling and removes the pooled temp files (the next writer empties the dir anyway). */
+  /** Stops refilling and removes the pooled files (a state writer empties its temp dir anyway). */
   async stop(): Promise<void> {
     this.stopped = true;
     await this.refilling;
