@@ -1,9 +1,10 @@
 /**
- * The daemon's notify targets: the same blocks as `repoTargets` (src/notify/targets.ts) — orbit.hcl
- * and the service's deploy.hcl at the entry's config commit, a rejected commit's parent for a
- * rejection — but parsed by the engine's config evaluator, not in the daemon: the HCL parser's
- * WebAssembly loaded here cost the daemon about 90 MB of resident memory once it notified of its
- * first deployment (and evaluated config without the evaluator's time and heap limits).
+ * Which notify blocks apply to an entry: those of orbit.hcl and of the service's deploy.hcl at the
+ * entry's config commit. A rejected commit is not loaded again (it may be the hostile one the
+ * evaluator stopped): its parent's blocks apply, so a commit cannot silence the report of its own
+ * rejection either. Both are parsed by the engine's config evaluator, not in the daemon: the HCL
+ * parser's WebAssembly loaded here cost the daemon about 90 MB of resident memory once it notified
+ * of its first deployment (and evaluated config without the evaluator's time and heap limits).
  */
 import type { NotifySpec } from '../config/notify-spec.js';
 import type { RepoSettings, ServiceSpec } from '../config/types.js';
