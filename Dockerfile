@@ -7,12 +7,19 @@
 #     -v /var/run/docker.sock:/var/run/docker.sock --group-add "$(stat -c %g /var/run/docker.sock)"
 # See docs/daemon.md.
 
-# --- build: the bundle (dist/orbit.mjs) needs esbuild, a dev dependency ------------------------
+# --- build: the bundle (dist/orbit.mjs) needs esbuild, a dev dependency; the native spawner a C
+# compiler (build stage only) -----------------------------------------------------------------
 FROM node:20-bookworm-slim AS build
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends gcc libc6-dev \
+  && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/orbit
 COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` builds the bundle, and src/ is not here yet.
 RUN npm ci --ignore-scripts --no-audit --no-fund
+# The exec agent's spawner (native/build.mjs); required here, so an image never falls back silently.
+COPY native ./native
+RUN ORBIT_REQUIRE_NATIVE=1 node native/build.mjs
 COPY tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
@@ -36,6 +43,7 @@ WORKDIR /opt/orbit
 COPY --from=build /opt/orbit/package.json ./
 COPY --from=build /opt/orbit/node_modules ./node_modules
 COPY --from=build /opt/orbit/bin ./bin
+COPY --from=build /opt/orbit/build ./build
 # bin/orbit.js runs the bundle while it is newer than src/ (copied first, as built: it is).
 COPY --from=build /opt/orbit/src ./src
 COPY --from=build /opt/orbit/dist ./dist

@@ -27,7 +27,7 @@ if [ "${ORBIT_LOCAL_BASE:-0}" = 1 ]; then
 fi
 
 hash=$( (cat Dockerfile .dockerignore package.json package-lock.json tsconfig.json
-  find bin src -type f | LC_ALL=C sort | xargs cat
+  find bin src native -type f | LC_ALL=C sort | xargs cat
   docker image inspect -f '{{.Id}}' node:20-bookworm-slim 2>/dev/null || true) | sha256sum | cut -c1-16)
 if [ "$(docker image inspect -f '{{ index .Config.Labels "orbit.image.hash" }}' "$tag" 2>/dev/null || true)" != "$hash" ]; then
   echo "building $tag" >&2

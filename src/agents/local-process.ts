@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { drained } from './drain.js';
+import { nativeSpawner, startNative } from './native-spawn.js';
 import { readySpawnHelper, type HelperRun } from './spawn-helper.js';
 
 /** A process to start detached (leading its own process group), stdin ignored, output piped. */
@@ -21,10 +22,13 @@ export interface ProcessSpec {
 export type ProcessEvents = HelperRun;
 
 /**
- * How exec runs start their processes: through the spawn helper once it is ready, from here, or
- * (`auto`) through the helper only while this process is big enough for its own fork to cost more.
+ * How exec runs start their processes: with posix_spawn through the native spawner
+ * (native-spawn.ts), through the spawn helper once it is ready, with Node's spawn() from here, or
+ * (`auto`) natively where the spawner is built, else through the helper only while this process
+ * is big enough for its own fork to cost more. `native` falls back as `auto` does when the
+ * spawner is not built.
  */
-export type SpawnVia = 'auto' | 'helper' | 'direct';
+export type SpawnVia = 'auto' | 'native' | 'helper' | 'direct';
 
 /**
  * Where a spawn from here starts to cost more than one through the helper (about 45 MiB itself,
@@ -38,7 +42,7 @@ export const HELPER_MIN_RSS = 96 * 2 ** 20;
 
 /** Whether a run spawns through the helper, given this process's resident memory. */
 export function throughHelper(via: SpawnVia, rss: number): boolean {
-  return via === 'helper' || (via === 'auto' && rss >= HELPER_MIN_RSS);
+  return via === 'helper' || ((via === 'auto' || via === 'native') && rss >= HELPER_MIN_RSS);
 }
 
 /**
@@ -53,6 +57,8 @@ function residentBytes(): number {
 }
 
 export function startProcess(spec: ProcessSpec, events: ProcessEvents, via: SpawnVia): void {
+  const native = via === 'auto' || via === 'native' ? nativeSpawner().addon : undefined;
+  if (native) return startNative(native, spec, events);
   const helper = via !== 'direct' && throughHelper(via, residentBytes()) ? readySpawnHelper() : undefined;
   if (!helper) return startDirect(spec, events);
   const { cwd, ...rest } = spec;

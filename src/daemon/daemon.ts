@@ -7,6 +7,7 @@
  */
 import os from 'node:os';
 import { AckBroker } from '../agents/ack-broker.js';
+import { nativeSpawner } from '../agents/native-spawn.js';
 import type { Engine } from '../engine/engine.js';
 import { openEngine } from '../engine/open.js';
 import { resolveGitDir } from '../state/git-cli.js';
@@ -188,6 +189,9 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
     );
   if (settings.anonymousRead)
     log.warn('anonymous-read is on: anyone who reaches the port reads every deployment');
+  const spawner = nativeSpawner();
+  if (!spawner.addon)
+    log.warn({ why: spawner.why }, 'exec steps spawn through Node (fork), not the native spawner');
   log.info(
     // Every line carries `pid` already (the logger's base).
     { url, branch: settings.branch, state_branch: settings.stateBranch },

@@ -20,8 +20,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-// Every behaviour the same whether the process is spawned through the spawn helper or from here.
-describe.each<SpawnVia>(['helper', 'direct'])('exec agent (spawned %s)', (spawnVia) => {
+// Every behaviour the same whether the process is spawned natively (posix_spawn), through the
+// spawn helper or with Node's spawn() from here.
+describe.each<SpawnVia>(['native', 'helper', 'direct'])('exec agent (spawned %s)', (spawnVia) => {
   const agent = new ExecAgent({ killGraceMs: 500, spawnVia });
 
   beforeAll(async () => {

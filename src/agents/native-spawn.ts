@@ -1,0 +1,107 @@
+/**
+ * The native spawner (native/spawn.c, built into build/orbit_spawn.node by
+ * native/build.mjs at `npm ci`): starts a process with posix_spawn, which does not copy
+ * this process the way Node's fork-based spawn() does. An exec step of `true` costs about 0.6 ms
+ * less (`npm run bench -- exec-overhead`), whatever this process's size, so it also replaces the
+ * spawn helper. Linux only; where it is not built (or `ORBIT_NATIVE_SPAWN=0`) exec runs spawn as
+ * Node does, and the daemon warns at start.
+ */
+import { createRequire } from 'node:module';
+import { constants } from 'node:os';
+import { Socket } from 'node:net';
+import { drained } from './drain.js';
+import type { ProcessEvents, ProcessSpec } from './local-process.js';
+
+interface Addon {
+  /** [pid, stdout fd, stderr fd]; throws an Error whose `code` is the errno name. */
+  spawn(
+    file: string,
+    argv: string[],
+    envp: string[],
+    cwd: string | null,
+    onExit: (code: number | null, signal: number | null) => void,
+  ): [number, number, number];
+}
+
+/** Where the addon is, from src/agents/ (tsx) or from dist/ (the bundle). */
+const CANDIDATES = ['../../build/orbit_spawn.node', '../build/orbit_spawn.node'];
+
+let loaded: { addon: Addon | undefined; why: string } | undefined;
+
+function load(): { addon: Addon | undefined; why: string } {
+  if (process.env.ORBIT_NATIVE_SPAWN === '0') return { addon: undefined, why: 'ORBIT_NATIVE_SPAWN=0' };
+  if (process.platform !== 'linux') return { addon: undefined, why: `not built on ${process.platform}` };
+  const require = createRequire(import.meta.url);
+  let why = 'build/orbit_spawn.node is missing (npm ci builds it: native/build.mjs)';
+  for (const rel of CANDIDATES) {
+    let path: string;
+    try {
+      path = require.resolve(rel);
+    } catch {
+      continue;
+    }
+    try {
+      const addon = require(path) as Partial<Addon>;
+      // It exports nothing where the kernel has no pidfds (before Linux 5.3).
+      if (typeof addon.spawn === 'function') return { addon: addon as Addon, why: path };
+      why = 'this kernel has no pidfds (Linux 5.3 or later)';
+    } catch (err) {
+      why = `cannot load ${path}: ${(err as Error).message}`;
+    }
+  }
+  return { addon: undefined, why };
+}
+
+/** The addon if it loads here, and what was loaded (or why it was not). */
+export function nativeSpawner(): { addon: Addon | undefined; why: string } {
+  return (loaded ??= load());
+}
+
+/** A signal's name from its number, as Node reports an exit. */
+const SIGNAL_NAMES = new Map(
+  Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals] as const),
+);
+
+/**
+ * Starts `spec` through the addon; the same events, in the same order, as a spawn() by Node
+ * (local-process.ts): `error` with Node's errno codes when it never started.
+ */
+export function startNative(addon: Addon, spec: ProcessSpec, events: ProcessEvents): void {
+  const envp = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  // The exit comes through the event loop, after the streams below exist; both are awaited anyway.
+  const output: { streams?: Socket[] } = {};
+  const finish = () => {
+    if (!exit || !output.streams) return;
+    const { code, signal } = exit;
+    void drained(output.streams, spec.drainMs).then(() => events.done(code, signal));
+  };
+  let started: [number, number, number];
+  try {
+    started = addon.spawn(spec.command, [spec.command, ...spec.args], envp, spec.cwd ?? null, (code, sig) => {
+      // Called from the addon's callback: an exception here must not unwind through it.
+      try {
+        exit = { code, signal: sig === null ? null : (SIGNAL_NAMES.get(sig) ?? 'SIGKILL') };
+        finish();
+      } catch (err) {
+        process.nextTick(() => {
+          throw err;
+        });
+      }
+    });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    events.error(code, `spawn ${spec.command} ${code ?? (err as Error).message}`, false);
+    return;
+  }
+  const [pid, outFd, errFd] = started;
+  events.pid(pid);
+  output.streams = [outFd, errFd].map((fd, i) => {
+    const s = new Socket({ fd, readable: true, writable: false });
+    s.on('data', (chunk: Buffer) => events.data(chunk, i === 1));
+    // A read error ends the stream like EOF: the exit is what the step waits for.
+    s.on('error', () => s.destroy());
+    return s;
+  });
+  finish();
+}
