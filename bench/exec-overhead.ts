@@ -1,7 +1,7 @@
 /**
- * The exec agent's overhead: the same trivial command N times through the agent, spawning through
- * its spawn helper and from this process (`direct`), and through a plain child_process spawn,
- * interleaved. `cpu_ms`: this process's CPU time (user and system) per run, where a direct
+ * The exec agent's overhead: the same trivial command N times through the agent, spawning with
+ * its native spawner (posix_spawn), through its spawn helper and with Node's spawn() from this
+ * process (`direct`), and through a plain child_process spawn, interleaved. `cpu_ms`: this process's CPU time (user and system) per run, where a direct
  * spawn's fork and exec are, its event loop blocked meanwhile. fork() copies the page tables of
  * the process that spawns, so the cost of spawning here grows with this process's memory: with
  * `ORBIT_BENCH_BALLAST_MB` (default 150, about an engine's in a daemon with a few hundred
@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { ExecAgent } from '../src/agents/exec-agent.js';
+import { nativeSpawner } from '../src/agents/native-spawn.js';
 import { startSpawnHelper } from '../src/agents/spawn-helper.js';
 import type { Invocation } from '../src/agents/types.js';
 import { median, round } from './stats.js';
@@ -67,17 +68,20 @@ export async function execOverhead(options: { runs?: number } = {}): Promise<Rec
   for (let i = 0; i < BALLAST_MB; i++) ballast.push(Buffer.alloc(2 ** 20, 1));
   const helperPid = await startSpawnHelper();
   if (helperPid === undefined) throw new Error('the spawn helper did not start');
+  if (!nativeSpawner().addon) throw new Error(`the native spawner is not loaded: ${nativeSpawner().why}`);
   const cases = {
+    native: new ExecAgent({ spawnVia: 'native' }),
     helper: new ExecAgent({ spawnVia: 'helper' }),
     direct: new ExecAgent({ spawnVia: 'direct' }),
   };
   const all = {
+    native: () => cases.native.run(inv, ctx),
     helper: () => cases.helper.run(inv, ctx),
     direct: () => cases.direct.run(inv, ctx),
     spawn: plain,
   };
   for (let i = 0; i < 10; i++) for (const run of Object.values(all)) await run();
-  const times = { helper: [], direct: [], spawn: [] } as Record<
+  const times = { native: [], helper: [], direct: [], spawn: [] } as Record<
     keyof typeof all,
     Array<{ wall: number; cpu: number }>
   >;
@@ -87,6 +91,7 @@ export async function execOverhead(options: { runs?: number } = {}): Promise<Rec
     median_ms: round(median(times[name].map((t) => t.wall)), 3),
     cpu_ms: round(median(times[name].map((t) => t.cpu)), 3),
   });
+  const native = stats('native');
   const helper = stats('helper');
   const direct = stats('direct');
   const plainSpawn = stats('spawn');
@@ -94,9 +99,11 @@ export async function execOverhead(options: { runs?: number } = {}): Promise<Rec
     benchmark: 'exec-overhead',
     runs,
     rss_mb: round(process.memoryUsage().rss / 2 ** 20, 0),
+    agent_native: native,
     agent_helper: helper,
     agent_direct: direct,
     spawn: plainSpawn,
+    native_over_direct: round(native.median_ms / direct.median_ms, 3),
     helper_over_direct: round(helper.median_ms / direct.median_ms, 3),
     direct_over_spawn: round(direct.median_ms / plainSpawn.median_ms, 3),
     ballast_mb: ballast.length,
