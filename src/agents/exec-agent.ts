@@ -173,16 +173,27 @@ export class ExecAgent implements Agent {
 type Stop = 'timeout' | 'abort';
 
 /**
+ * The allow-listed part of Orbit's environment, read once: reading process.env (a call into the
+ * C++ side per variable) was 0.1-0.2 ms of every exec step. Orbit's own environment is set when it
+ * starts; `inherit_env` still reads it whole at each run.
+ */
+let inherited: Record<string, string> | undefined;
+function inheritedEnv(): Record<string, string> {
+  if (!inherited) {
+    inherited = {};
+    for (const [k, v] of Object.entries(process.env))
+      if (v !== undefined && (INHERITED_ENV.includes(k) || k.startsWith('LC_'))) inherited[k] = v;
+  }
+  return inherited;
+}
+
+/**
  * The child's environment: the inherited allow-list (or everything, with `inherit_env`), the
  * invocation's variables, and where to write outputs.
  */
 function processEnv(inv: Invocation, outputPath: string): Record<string, string> {
-  const base: Record<string, string> = {};
-  if (inv.params.inherit_env === true) Object.assign(base, process.env);
-  else
-    for (const k of Object.keys(process.env))
-      if (INHERITED_ENV.includes(k) || k.startsWith('LC_')) base[k] = process.env[k] as string;
-  return { ...base, ...inv.env, ORBIT_OUTPUT: outputPath };
+  const base = inv.params.inherit_env === true ? process.env : inheritedEnv();
+  return { ...base, ...inv.env, ORBIT_OUTPUT: outputPath } as Record<string, string>;
 }
 
 function startFailure(

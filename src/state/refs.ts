@@ -53,6 +53,12 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * `<next>\n`: it is hard-linked as the lock (as exclusive as git's O_EXCL create: link() fails
  * when the lock exists) and removed after. Creating a file is the slow call on ext4 (an inode:
  * 0.1-0.3 ms an append); a link makes none. Where links are not supported the lock is created.
+ *
+ * With `keepPrepared`, a linked `prepared` stays as the new ref's second name and the result is
+ * true: the caller removes it after the branch moved again. The rename over the ref then only
+ * drops a link of the old ref's file instead of freeing it (about 0.1 ms on ext4, measured
+ * 100 µs against 15), and the caller frees it off the event loop. Nothing writes to that name:
+ * a pooled file is handed out once, and a temp dir is only ever emptied.
  */
 export async function casBranch(
   gitdir: string,
@@ -60,7 +66,8 @@ export async function casBranch(
   expected: string | null,
   next: string,
   prepared?: string,
-): Promise<void> {
+  options: { keepPrepared?: boolean } = {},
+): Promise<boolean> {
   const file = refFile(gitdir, branch);
   const lock = `${file}.lock`;
   let fd: number | null = null;
@@ -117,10 +124,11 @@ export async function casBranch(
   } finally {
     if (fd !== null) fs.closeSync(fd);
     if (!renamed) fs.rmSync(lock, { force: true });
-    // The ref's second name goes (a write to it would write the branch); a crash before this
-    // leaves it in the temp dir, which the next writer empties.
-    if (prepared) fs.rmSync(prepared, { force: true });
+    // Unless kept, the ref's second name goes now; a crash before this leaves it in the temp
+    // dir, which the next writer empties.
+    if (prepared && !(renamed && linked && options.keepPrepared)) fs.rmSync(prepared, { force: true });
   }
+  return Boolean(prepared && linked && options.keepPrepared);
 }
 
 /**

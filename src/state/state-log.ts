@@ -1,6 +1,7 @@
 import { ensureWritable, storageError } from './disk-space.js';
 import { viewJson } from './view-json.js';
 import { OrbitError } from '../util/errors.js';
+import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { resetTmpDir } from './atomic-fs.js';
 import { commitMessage, decodeEntry, encodeEntry, normaliseEntry } from './entry-codec.js';
@@ -121,6 +122,7 @@ class GitStateLog implements OrbitStateLog {
   private readonly objects: PackWriter;
   private readonly tmpDir: string;
   private lastWritten: LastWrittenFile | null = null;
+  private refSecondName: string | undefined;
   readonly maintenance: Maintenance;
   /** How many times `lastEntryOf` had to walk history (records written before `last_entry`). */
   historyWalks = 0;
@@ -404,8 +406,12 @@ class GitStateLog implements OrbitStateLog {
       // branch moves atomically, once, and only from where this writer left it.
       written = await this.objects.writeAll(objects);
       this.lastWritten?.pending(head);
-      await casBranch(this.gitdir, this.branch, from.sha, head, this.objects.refFile(`${head}\n`));
+      const prepared = this.objects.refFile(`${head}\n`);
+      const kept = await casBranch(this.gitdir, this.branch, from.sha, head, prepared, {
+        keepPrepared: true,
+      });
       this.lastWritten?.record(head);
+      this.dropRefSecondName(kept ? prepared : undefined);
     } catch (err) {
       // Nothing moved: forget what was staged (the caches only save work).
       this.headSha = from.sha;
@@ -567,10 +573,23 @@ class GitStateLog implements OrbitStateLog {
     await this.pusher?.flush();
   }
 
+  /**
+   * The previous ref file's second name (see casBranch's `keepPrepared`), removed once the branch
+   * moved past it: on the thread pool, where freeing that file's inode costs the event loop
+   * nothing.
+   */
+  private dropRefSecondName(next: string | undefined): void {
+    const old = this.refSecondName;
+    this.refSecondName = next;
+    if (old) void fsp.rm(old, { force: true }).catch(() => undefined);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     await this.queue;
     this.closed = true;
+    if (this.refSecondName) await fsp.rm(this.refSecondName, { force: true }).catch(() => undefined);
+    this.refSecondName = undefined;
     await this.pusher?.flush();
     await this.maintenance.idle();
     this.reader.close();

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openStateLog, type OrbitStateLog, type PushResult } from '../../src/state/index.js';
 import { isOrbitError } from '../../src/util/errors.js';
 import { commitTree, deployment, entry, gitOut, tempRepo } from './helpers.js';
+import { waitUntil } from '../support/wait.js';
 import { serviceDir, servicePath } from '../../src/state/paths.js';
 
 const open: OrbitStateLog[] = [];
@@ -188,15 +189,21 @@ describe('state log', () => {
     expect(gitOut(dir, ['rev-parse', 'orbit/state']).trim()).toBe(foreign);
   });
 
-  it("takes git's ref lock: waits for a git holding it, refuses after, and leaves the ref its only name", async () => {
+  it("takes git's ref lock: waits for a git holding it, refuses after, and leaves the ref its only name at close", async () => {
     const dir = tempRepo();
     const log = await openLog({ dir });
     const [first, second, third] = deployment('waffle-1', ['a']);
     const sha = await log.append(first!);
     const ref = path.join(dir, '.git', 'refs', 'heads', 'orbit', 'state');
-    // The ref is a file of its own: the lock it was renamed from was linked to a temp file,
-    // which is gone (a write to that temp file would have written the branch).
-    expect(fs.statSync(ref).nlink).toBe(1);
+    // The lock the ref was renamed from was linked to a pooled temp file, which stays the ref's
+    // second name in the writer's own temp dir until the branch moves on (the rename over the ref
+    // then frees no file: see casBranch's keepPrepared), and goes then.
+    const temp = path.join(dir, '.git', 'orbit', 'tmp');
+    const namesOf = (ino: number) =>
+      fs.readdirSync(temp).filter((f) => fs.statSync(path.join(temp, f)).ino === ino);
+    const firstIno = fs.statSync(ref).ino;
+    expect(fs.statSync(ref).nlink).toBe(2);
+    expect(namesOf(firstIno)).toHaveLength(1);
     expect(fs.readFileSync(ref, 'utf8')).toBe(`${sha}\n`);
     // A ref file as git writes one; the packs read-only, as git's own.
     expect(fs.statSync(ref).mode & 0o777).toBe(0o644 & ~process.umask());
@@ -211,6 +218,8 @@ describe('state log', () => {
     setTimeout(() => fs.rmSync(`${ref}.lock`), 100);
     const after = await waiting;
     expect(gitOut(dir, ['rev-parse', 'orbit/state']).trim()).toBe(after);
+    // The first ref's second name is removed once the branch moved past it (off the event loop).
+    await waitUntil('the first ref file gone from the temp dir', () => namesOf(firstIno).length === 0);
 
     // One that never lets go: refused, its lock untouched, the branch where it was.
     fs.writeFileSync(`${ref}.lock`, 'someone else\n');
@@ -218,6 +227,9 @@ describe('state log', () => {
     expect(fs.readFileSync(`${ref}.lock`, 'utf8')).toBe('someone else\n');
     expect(gitOut(dir, ['rev-parse', 'orbit/state']).trim()).toBe(after);
     fs.rmSync(`${ref}.lock`);
+    // Closed, the ref is its file's only name: nothing left that a write could reach it through.
+    await log.close();
+    expect(fs.statSync(ref).nlink).toBe(1);
   });
 
   it("gives every reader a copy, but `shared` readers (status) the log's own objects", async () => {
