@@ -1,12 +1,17 @@
 #!/usr/bin/env node
-// Builds the exec agent's native spawner (native/spawn.c) into build/orbit_spawn.node with the C
-// compiler alone: it uses only Node-API, whose headers come from the node-api-headers package, so
-// neither node-gyp, Python nor Node's own headers (a download where Node did not come with them)
-// are needed. Run by `npm ci` (the `install` script). Where it cannot be built (no compiler, not
-// Linux) it says so and exits 0: exec steps then spawn as Node does (slower, same behaviour);
-// ORBIT_REQUIRE_NATIVE=1 (CI, the image build) makes that an error instead.
+// What `npm ci` builds into build/ (the `install` script; `npm run build:native` again):
+// - build/hcl2json-<version>.wasm, the HCL parser's WebAssembly module unzipped once, rather than
+//   at the start of every process that parses config (src/config/hcl/hcl2json.ts);
+// - build/orbit_spawn.node, the exec agent's native spawner (native/spawn.c), with the C compiler
+//   alone: it uses only Node-API, whose headers come from the node-api-headers package, so neither
+//   node-gyp, Python nor Node's own headers (a download where Node did not come with them) are
+//   needed. Where it cannot be built (no compiler, not Linux) this says so and exits 0: exec
+//   steps then spawn as Node does (slower, same behaviour); ORBIT_REQUIRE_NATIVE=1 (CI, the image
+//   build) makes that an error instead.
+// Each file is written beside and renamed: a running Orbit that has the old one open keeps it intact.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, renameSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,17 +25,26 @@ function give(why) {
   process.exit(required ? 1 : 0);
 }
 
+const require = createRequire(import.meta.url);
+const outDir = join(root, 'build');
+mkdirSync(outDir, { recursive: true });
+
+// The parser's module: its version in the name, so an upgrade of the package never meets an old one.
+const parser = dirname(require.resolve('@cdktn/hcl2json/package.json'));
+const { version } = JSON.parse(readFileSync(join(parser, 'package.json'), 'utf8'));
+const wasm = join(outDir, `hcl2json-${version}.wasm`);
+writeFileSync(`${wasm}.${process.pid}.tmp`, gunzipSync(readFileSync(join(parser, 'main.wasm.gz'))));
+renameSync(`${wasm}.${process.pid}.tmp`, wasm);
+
 if (process.platform !== 'linux') give(`it is for Linux, this is ${process.platform}`);
 let include;
 try {
-  include = join(dirname(createRequire(import.meta.url).resolve('node-api-headers/package.json')), 'include');
+  include = join(dirname(require.resolve('node-api-headers/package.json')), 'include');
 } catch {
   give('the node-api-headers package is not installed');
 }
 const cc = process.env.CC || 'cc';
-const out = join(root, 'build', 'orbit_spawn.node');
-mkdirSync(dirname(out), { recursive: true });
-// Built beside and renamed: a running Orbit that has the old one loaded keeps it intact.
+const out = join(outDir, 'orbit_spawn.node');
 const tmp = `${out}.${process.pid}.tmp`;
 const args = ['-O2', '-fPIC', '-shared', '-Wall', '-Wextra', '-Werror', '-DNAPI_VERSION=8', '-I', include];
 const r = spawnSync(cc, [...args, join(root, 'native', 'spawn.c'), '-o', tmp, '-lpthread'], {

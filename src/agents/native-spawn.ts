@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { Socket } from 'node:net';
+import { builtFile } from '../util/build-dir.js';
 import { drained } from './drain.js';
 import type { ProcessEvents, ProcessSpec } from './local-process.js';
 
@@ -23,33 +24,25 @@ interface Addon {
   ): [number, number, number];
 }
 
-/** Where the addon is, from src/agents/ (tsx) or from dist/ (the bundle). */
-const CANDIDATES = ['../../build/orbit_spawn.node', '../build/orbit_spawn.node'];
-
 let loaded: { addon: Addon | undefined; why: string } | undefined;
 
 function load(): { addon: Addon | undefined; why: string } {
   if (process.env.ORBIT_NATIVE_SPAWN === '0') return { addon: undefined, why: 'ORBIT_NATIVE_SPAWN=0' };
   if (process.platform !== 'linux') return { addon: undefined, why: `not built on ${process.platform}` };
-  const require = createRequire(import.meta.url);
-  let why = 'build/orbit_spawn.node is missing (npm ci builds it: native/build.mjs)';
-  for (const rel of CANDIDATES) {
-    let path: string;
-    try {
-      path = require.resolve(rel);
-    } catch {
-      continue;
-    }
-    try {
-      const addon = require(path) as Partial<Addon>;
-      // It exports nothing where the kernel has no pidfds (before Linux 5.3).
-      if (typeof addon.spawn === 'function') return { addon: addon as Addon, why: path };
-      why = 'this kernel has no pidfds (Linux 5.3 or later)';
-    } catch (err) {
-      why = `cannot load ${path}: ${(err as Error).message}`;
-    }
+  const path = builtFile('orbit_spawn.node');
+  if (!path)
+    return {
+      addon: undefined,
+      why: 'build/orbit_spawn.node is missing (npm ci builds it: native/build.mjs)',
+    };
+  try {
+    const addon = createRequire(import.meta.url)(path) as Partial<Addon>;
+    // It exports nothing where the kernel has no pidfds (before Linux 5.3).
+    if (typeof addon.spawn === 'function') return { addon: addon as Addon, why: path };
+    return { addon: undefined, why: 'this kernel has no pidfds (Linux 5.3 or later)' };
+  } catch (err) {
+    return { addon: undefined, why: `cannot load ${path}: ${(err as Error).message}` };
   }
-  return { addon: undefined, why };
 }
 
 /** The addon if it loads here, and what was loaded (or why it was not). */

@@ -1,19 +1,27 @@
 /**
  * The HCL parser (a WebAssembly module, tens of MB resident) stays out of the daemon's process:
  * config is parsed by the engine's evaluator process, notify blocks included. Here the daemon runs
- * in this process, where loading `@cdktn/hcl2json` is recorded; a deployment and its notification
- * (a block of the service's deploy.hcl and one of orbit.hcl) must not load it.
+ * in this process, where starting the parser (src/config/hcl/hcl2json.ts, its one door) is
+ * recorded; a deployment and its notification (a block of the service's deploy.hcl and one of
+ * orbit.hcl) must not start it.
  */
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import type * as Parser from '../../src/config/hcl/hcl2json.js';
 import { ConfigRepo } from '../support/config-repo.js';
 import { waitUntil } from '../support/wait.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { startTestDaemon, type TestDaemon } from './helpers.js';
 
 const loaded = vi.hoisted(() => ({ parser: 0 }));
-vi.mock('@cdktn/hcl2json', async (importOriginal) => {
-  loaded.parser++;
-  return importOriginal();
+vi.mock('../../src/config/hcl/hcl2json.js', async (importOriginal) => {
+  const real = await importOriginal<typeof Parser>();
+  return {
+    ...real,
+    hcl2json: () => {
+      loaded.parser++;
+      return real.hcl2json();
+    },
+  };
 });
 
 let hook: WebhookReceiver;
