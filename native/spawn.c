@@ -211,8 +211,11 @@ static int spawn_found(pid_t *pid, const char *file, const posix_spawn_file_acti
     buf[dlen] = '/';
     memcpy(buf + dlen + 1, file, flen + 1);
     struct stat st;
-    /* A stat first: a failed posix_spawn still costs a clone. */
-    int rc = stat(buf, &st) == 0 ? posix_spawn(pid, buf, fa, at, argv, envp) : errno;
+    /*
+     * A stat first: a failed posix_spawn still costs a clone. Not for a relative entry, which
+     * the child resolves in its own working directory (after the chdir), as libuv's search does.
+     */
+    int rc = buf[0] != '/' || stat(buf, &st) == 0 ? posix_spawn(pid, buf, fa, at, argv, envp) : errno;
     if (rc == 0) return free(buf), 0;
     if (rc == EACCES) seen_eacces = 1;
     else if (rc != ENOENT && rc != ENOTDIR) return free(buf), rc;

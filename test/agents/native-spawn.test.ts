@@ -105,6 +105,14 @@ describe('native spawner', () => {
     expect((await run({ command: 'not-executable', args: [], env: { PATH: bin } })).error?.code).toBe(
       'EACCES',
     );
+    // A path with a slash, and a relative PATH entry, are the child's: resolved in its cwd.
+    expect(await run({ command: './bin/only-here', args: [], cwd: dir })).toMatchObject({
+      exit: { code: 0 },
+    });
+    expect(await run({ command: 'only-here', args: [], cwd: dir, env: { PATH: 'bin' } })).toMatchObject({
+      out: `${dir}\n`,
+      exit: { code: 0 },
+    });
   });
 
   it('reports what Node reports when the process cannot start', async () => {
