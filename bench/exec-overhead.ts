@@ -68,7 +68,7 @@ export async function execOverhead(options: { runs?: number } = {}): Promise<Rec
   for (let i = 0; i < BALLAST_MB; i++) ballast.push(Buffer.alloc(2 ** 20, 1));
   const helperPid = await startSpawnHelper();
   if (helperPid === undefined) throw new Error('the spawn helper did not start');
-  if (!nativeSpawner().addon) throw new Error(`the native spawner is not loaded: ${nativeSpawner().why}`);
+  if (!nativeSpawner().spawn) throw new Error(`the native spawner is not loaded: ${nativeSpawner().why}`);
   const cases = {
     native: new ExecAgent({ spawnVia: 'native' }),
     helper: new ExecAgent({ spawnVia: 'helper' }),

@@ -2,7 +2,8 @@
 // What `npm ci` builds into build/ (the `install` script; `npm run build:native` again):
 // - build/hcl2json-<version>.wasm, the HCL parser's WebAssembly module unzipped once, rather than
 //   at the start of every process that parses config (src/config/hcl/hcl2json.ts);
-// - build/orbit_spawn.node, the exec agent's native spawner (native/spawn.c), with the C compiler
+// - build/orbit_native.node, Orbit's native addon (native/addon.c: the exec agent's spawner,
+//   native/spawn.c; the temp-file pool's creation of files, native/create-files.c), with the C compiler
 //   alone: it uses only Node-API, whose headers come from the node-api-headers package, so neither
 //   node-gyp, Python nor Node's own headers (a download where Node did not come with them) are
 //   needed. Where it cannot be built (no compiler, not Linux) this says so and exits 0: exec
@@ -20,7 +21,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const required = process.env.ORBIT_REQUIRE_NATIVE === '1';
 
 function give(why) {
-  const text = `orbit: the native spawner was not built (${why}); exec steps will spawn through Node, about 0.6 ms slower a step`;
+  const text = `orbit: the native addon was not built (${why}); exec steps will spawn through Node (about 0.8 ms slower a step)`;
   console.error(required ? `${text}. ORBIT_REQUIRE_NATIVE=1: failing.` : text);
   process.exit(required ? 1 : 0);
 }
@@ -44,10 +45,11 @@ try {
   give('the node-api-headers package is not installed');
 }
 const cc = process.env.CC || 'cc';
-const out = join(outDir, 'orbit_spawn.node');
+const out = join(outDir, 'orbit_native.node');
 const tmp = `${out}.${process.pid}.tmp`;
 const args = ['-O2', '-fPIC', '-shared', '-Wall', '-Wextra', '-Werror', '-DNAPI_VERSION=8', '-I', include];
-const r = spawnSync(cc, [...args, join(root, 'native', 'spawn.c'), '-o', tmp, '-lpthread'], {
+const sources = ['addon.c', 'spawn.c', 'create-files.c'].map((f) => join(root, 'native', f));
+const r = spawnSync(cc, [...args, ...sources, '-o', tmp, '-lpthread'], {
   stdio: 'inherit',
 });
 if (r.error) give(`${cc}: ${r.error.code ?? r.error.message}`);

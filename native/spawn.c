@@ -1,5 +1,5 @@
 /*
- * orbit_spawn: starts an exec step's process with posix_spawn, which glibc implements with
+ * spawn(): starts an exec step's process with posix_spawn, which glibc implements with
  * clone(CLONE_VM | CLONE_VFORK): the child runs in the parent's memory until it execs, so
  * nothing of the parent is copied. Node's spawn() forks (libuv 1.46 on Linux): it copies the
  * page tables of the whole Node process and the parent then takes a copy-on-write fault for
@@ -35,6 +35,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "napi-strings.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -147,38 +149,6 @@ static watcher_t *watcher(napi_env env) {
   napi_set_instance_data(env, w, NULL, NULL);
   napi_add_env_cleanup_hook(env, stop_watcher, w);
   return w;
-}
-
-static char *string_of(napi_env env, napi_value v) {
-  size_t n = 0;
-  if (napi_get_value_string_utf8(env, v, NULL, 0, &n) != napi_ok) return NULL;
-  char *s = malloc(n + 1);
-  if (s) napi_get_value_string_utf8(env, v, s, n + 1, &n);
-  /* A NUL inside would cut the string short: refused (EINVAL), as Node refuses it. */
-  if (s && strlen(s) != n) free(s), s = NULL;
-  return s;
-}
-
-static void strings_free(char **v) {
-  if (!v) return;
-  for (char **p = v; *p; p++) free(*p);
-  free(v);
-}
-
-/* A NULL-terminated copy of a JS array of strings, or NULL (not an array, or a non-string in it). */
-static char **strings_of(napi_env env, napi_value arr) {
-  uint32_t n = 0;
-  if (napi_get_array_length(env, arr, &n) != napi_ok) return NULL;
-  char **v = calloc(n + 1, sizeof(char *));
-  if (!v) return NULL;
-  for (uint32_t i = 0; i < n; i++) {
-    napi_value e;
-    if (napi_get_element(env, arr, i, &e) != napi_ok || !(v[i] = string_of(env, e))) {
-      strings_free(v);
-      return NULL;
-    }
-  }
-  return v;
 }
 
 /* The value of PATH in envp, or libuv's default when envp has none. */
@@ -337,13 +307,12 @@ done:
   return result;
 }
 
-NAPI_MODULE_INIT() {
-  /* Without pidfds (Linux before 5.3) exports nothing: the caller spawns as Node does. */
+void register_spawn(napi_env env, napi_value exports) {
+  /* Without pidfds (Linux before 5.3) there is no `spawn`: the caller spawns as Node does. */
   int self = (int)syscall(SYS_pidfd_open, getpid(), 0);
-  if (self < 0) return exports;
+  if (self < 0) return;
   close(self);
   napi_value fn;
   napi_create_function(env, "spawn", NAPI_AUTO_LENGTH, Spawn, NULL, &fn);
   napi_set_named_property(env, exports, "spawn", fn);
-  return exports;
 }

@@ -59,7 +59,7 @@ function residentBytes(): number {
 }
 
 export function startProcess(spec: ProcessSpec, events: ProcessEvents, via: SpawnVia): void {
-  const native = via === 'auto' || via === 'native' ? nativeSpawner().addon : undefined;
+  const native = via === 'auto' || via === 'native' ? nativeSpawner().spawn : undefined;
   if (native) return startNative(native, spec, events);
   const helper = via !== 'direct' && throughHelper(via, residentBytes()) ? readySpawnHelper() : undefined;
   if (!helper) return startDirect(spec, events);

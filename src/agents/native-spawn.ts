@@ -1,53 +1,24 @@
 /**
- * The native spawner (native/spawn.c, built into build/orbit_spawn.node by
- * native/build.mjs at `npm ci`): starts a process with posix_spawn, which does not copy
+ * The native spawner (native/spawn.c, in the native addon: src/util/native-addon.ts): starts a process with posix_spawn, which does not copy
  * this process the way Node's fork-based spawn() does. An exec step of `true` costs about 0.6 ms
  * less (`npm run bench -- exec-overhead`), whatever this process's size, so it also replaces the
- * spawn helper. Linux only; where it is not built (or `ORBIT_NATIVE_SPAWN=0`) exec runs spawn as
- * Node does, and the daemon warns at start.
+ * spawn helper. Linux only; where it is not built (or `ORBIT_NATIVE=0`) exec runs spawn as Node
+ * does, and the daemon warns at start.
  */
-import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { Socket } from 'node:net';
-import { builtFile } from '../util/build-dir.js';
+import { nativeAddon, type NativeAddon } from '../util/native-addon.js';
 import { drained } from './drain.js';
 import type { ProcessEvents, ProcessSpec } from './local-process.js';
 
-interface Addon {
-  /** [pid, stdout fd, stderr fd]; throws an Error whose `code` is the errno name. */
-  spawn(
-    file: string,
-    argv: string[],
-    envp: string[],
-    cwd: string | null,
-    onExit: (code: number | null, signal: number | null) => void,
-  ): [number, number, number];
-}
+type Spawn = NonNullable<NativeAddon['spawn']>;
 
-let loaded: { addon: Addon | undefined; why: string } | undefined;
-
-function load(): { addon: Addon | undefined; why: string } {
-  if (process.env.ORBIT_NATIVE_SPAWN === '0') return { addon: undefined, why: 'ORBIT_NATIVE_SPAWN=0' };
-  if (process.platform !== 'linux') return { addon: undefined, why: `not built on ${process.platform}` };
-  const path = builtFile('orbit_spawn.node');
-  if (!path)
-    return {
-      addon: undefined,
-      why: 'build/orbit_spawn.node is missing (npm ci builds it: native/build.mjs)',
-    };
-  try {
-    const addon = createRequire(import.meta.url)(path) as Partial<Addon>;
-    // It exports nothing where the kernel has no pidfds (before Linux 5.3).
-    if (typeof addon.spawn === 'function') return { addon: addon as Addon, why: path };
-    return { addon: undefined, why: 'this kernel has no pidfds (Linux 5.3 or later)' };
-  } catch (err) {
-    return { addon: undefined, why: `cannot load ${path}: ${(err as Error).message}` };
-  }
-}
-
-/** The addon if it loads here, and what was loaded (or why it was not). */
-export function nativeSpawner(): { addon: Addon | undefined; why: string } {
-  return (loaded ??= load());
+/** The addon's spawn if it loads here (and the kernel has pidfds), and what was loaded or why not. */
+export function nativeSpawner(): { spawn: Spawn | undefined; why: string } {
+  const { addon, why } = nativeAddon();
+  if (addon && !addon.spawn)
+    return { spawn: undefined, why: 'this kernel has no pidfds (Linux 5.3 or later)' };
+  return { spawn: addon?.spawn?.bind(addon), why };
 }
 
 /** A signal's name from its number, as Node reports an exit. */
@@ -59,7 +30,7 @@ const SIGNAL_NAMES = new Map(
  * Starts `spec` through the addon; the same events, in the same order, as a spawn() by Node
  * (local-process.ts): `error` with Node's errno codes when it never started.
  */
-export function startNative(addon: Addon, spec: ProcessSpec, events: ProcessEvents): void {
+export function startNative(spawn: Spawn, spec: ProcessSpec, events: ProcessEvents): void {
   const envp = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
   let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   // The exit comes through the event loop, after the streams below exist; both are awaited anyway.
@@ -71,7 +42,7 @@ export function startNative(addon: Addon, spec: ProcessSpec, events: ProcessEven
   };
   let started: [number, number, number];
   try {
-    started = addon.spawn(spec.command, [spec.command, ...spec.args], envp, spec.cwd ?? null, (code, sig) => {
+    started = spawn(spec.command, [spec.command, ...spec.args], envp, spec.cwd ?? null, (code, sig) => {
       // Called from the addon's callback: an exception here must not unwind through it.
       try {
         exit = { code, signal: sig === null ? null : (SIGNAL_NAMES.get(sig) ?? 'SIGKILL') };

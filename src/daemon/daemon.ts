@@ -190,7 +190,7 @@ export async function startDaemon(settings: DaemonSettings, options: StartOption
   if (settings.anonymousRead)
     log.warn('anonymous-read is on: anyone who reaches the port reads every deployment');
   const spawner = nativeSpawner();
-  if (!spawner.addon)
+  if (!spawner.spawn)
     log.warn({ why: spawner.why }, 'exec steps spawn through Node (fork), not the native spawner');
   log.info(
     // Every line carries `pid` already (the logger's base).

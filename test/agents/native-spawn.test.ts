@@ -31,8 +31,8 @@ function run(
   spec: Partial<ProcessSpec> & Pick<ProcessSpec, 'command' | 'args'>,
   onPid?: (pid: number) => void,
 ) {
-  const { addon } = nativeSpawner();
-  if (!addon) throw new Error('the native spawner is not built');
+  const { spawn: native } = nativeSpawner();
+  if (!native) throw new Error('the native spawner is not built');
   const r: Run = { out: '', err: '' };
   return new Promise<Run>((resolve) => {
     const events: ProcessEvents = {
@@ -48,15 +48,15 @@ function run(
       done: (code, signal) => resolve({ ...r, exit: { code, signal } }),
       lost: () => resolve(r),
     };
-    startNative(addon, { cwd: undefined, env: { PATH: '/usr/bin:/bin' }, drainMs: 2000, ...spec }, events);
+    startNative(native, { cwd: undefined, env: { PATH: '/usr/bin:/bin' }, drainMs: 2000, ...spec }, events);
   });
 }
 
 describe('native spawner', () => {
   it('is built and loads here (npm ci builds it; CI requires it)', () => {
-    const { addon, why } = nativeSpawner();
-    expect(why).toMatch(/orbit_spawn\.node$/);
-    expect(addon?.spawn).toBeTypeOf('function');
+    const { spawn: native, why } = nativeSpawner();
+    expect(why).toMatch(/orbit_native\.node$/);
+    expect(native).toBeTypeOf('function');
   });
 
   it('gives the child default signals, none blocked, its own session, stdin on /dev/null', async () => {
@@ -153,7 +153,7 @@ describe('native spawner', () => {
     const script = `
       import { nativeSpawner, startNative } from ${JSON.stringify(new URL('../../src/agents/native-spawn.ts', import.meta.url).href)};
       const noop = () => {};
-      startNative(nativeSpawner().addon, { command: 'true', args: [], cwd: undefined, env: { PATH: '/bin:/usr/bin' }, drainMs: 100 },
+      startNative(nativeSpawner().spawn, { command: 'true', args: [], cwd: undefined, env: { PATH: '/bin:/usr/bin' }, drainMs: 100 },
         { pid: noop, data: noop, error: noop, lost: noop, done: (code) => console.log('done', code) });`;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       stdio: ['ignore', 'pipe', 'inherit'],

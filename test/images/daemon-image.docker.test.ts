@@ -117,7 +117,7 @@ describe.skipIf(!available)('the daemon image', { timeout: 240_000 }, () => {
     );
     expect(docker('exec', NAME, 'id', '-u')).toBe('1000');
     // The exec agent's native spawner is in the image and loads there (its libc, its kernel).
-    const addon = "typeof require('/opt/orbit/build/orbit_spawn.node').spawn";
+    const addon = "typeof require('/opt/orbit/build/orbit_native.node').spawn";
     expect(docker('exec', NAME, 'node', '-p', addon)).toBe('function');
     await healthy();
     const web1 = await finished('web-1');
