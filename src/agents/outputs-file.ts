@@ -32,7 +32,7 @@ function outputsFolder(): Promise<string> {
  * Empty outputs files made ahead of need, between steps (see TempFilePool), in the folder of the
  * moment: a temp cleaner that removed the folder gets a new folder and a new pool.
  */
-const SPARE = 4;
+const SPARE = 8;
 const EMPTY = Buffer.alloc(0);
 let pool: { dir: string; files: TempFilePool } | undefined;
 

@@ -581,14 +581,15 @@ class GitStateLog implements OrbitStateLog {
   private dropRefSecondName(next: string | undefined): void {
     const old = this.refSecondName;
     this.refSecondName = next;
-    if (old) void fsp.rm(old, { force: true }).catch(() => undefined);
+    // unlink, not rm: rm is a recursive removal in JavaScript (an lstat first), ~0.2 ms a call here.
+    if (old) void fsp.unlink(old).catch(() => undefined);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     await this.queue;
     this.closed = true;
-    if (this.refSecondName) await fsp.rm(this.refSecondName, { force: true }).catch(() => undefined);
+    if (this.refSecondName) await fsp.unlink(this.refSecondName).catch(() => undefined);
     this.refSecondName = undefined;
     await this.pusher?.flush();
     await this.maintenance.idle();

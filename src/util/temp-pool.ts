@@ -82,12 +82,13 @@ export class TempFilePool {
   }
 
   /**
-   * Creates empty temp files up to the pool's size, off the event loop; call when idle. All at
-   * once: an append's main thread is busy between steps, and a pool refilled one file per event
-   * loop turn fell behind the three files each append takes.
+   * Creates empty temp files up to the pool's size, off the event loop, once half of them are
+   * used; call when idle. All at once: an append's main thread is busy between steps, and a pool
+   * refilled one file per event loop turn fell behind the three files each append takes.
    */
   refill(): void {
-    if (this.refilling || this.stopped || this.pool.length >= this.size) return;
+    // Only once half is used: then many files in one job (see createExclusive), not one a use.
+    if (this.refilling || this.stopped || this.pool.length > this.size / 2) return;
     this.refilling = (async () => {
       try {
         while (!this.stopped && this.pool.length < this.size) {
