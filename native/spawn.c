@@ -5,17 +5,20 @@
  * page tables of the whole Node process and the parent then takes a copy-on-write fault for
  * every page it writes while the child still shares it. See src/agents/native-spawn.ts.
  *
- * spawn(file, argv, envp, cwd | null, onExit) -> [pid, stdoutFd, stderrFd]
+ * spawn(file, argv, envp, cwd | null) -> [id, pid, stdoutFd, stderrFd]
  *   The child leads a new session (as Node's `detached: true`), has stdin on /dev/null, stdout and
  *   stderr on pipes whose read ends are returned, every signal at its default disposition and
  *   none blocked (Node ignores SIGPIPE; an ignored disposition would survive exec). `file`
  *   without a slash is looked up in the PATH of `envp`, as libuv does. Throws an Error whose
  *   message is the errno name (ENOENT, EACCES, ...) when the process could not start.
- *   onExit(code, signal) is called once it exited: code null when a signal ended it.
+ *   Events go to the handler set by setSpawnHandler: handler(id, 0, code, signal) once it exited
+ *   (code null when a signal ended it), and handler(id, 1, pipe) the first time its stdout (0) or
+ *   stderr (1) has output or is closed: the pipes are non-blocking and JS's to read from then
+ *   (for a process that writes nothing, one read that sees the end: no stream is set up at all).
  *
  * Each exit is watched through a pidfd, by one thread per Node environment blocked in epoll_wait,
  * and reaped with waitid(P_PIDFD): only processes started here are ever reaped (libuv reaps its
- * own children by pid). The thread hands the exit to the JS thread through a thread-safe
+ * own children by pid). The thread hands events to the JS thread through a thread-safe
  * function, referenced only while a process runs so that it never keeps Node alive by itself.
  * Only Node-API is used (node-api-headers; no libuv or V8 headers), so native/build.mjs
  * builds it with a C compiler alone.
@@ -42,21 +45,31 @@
 #define P_PIDFD 3
 #endif
 
-/* One per Node environment: the thread that waits for exits and hands them to JS. */
+/* One per Node environment: the thread that waits for exits and output and hands them to JS. */
 typedef struct {
   int epfd;
   int stop; /* eventfd: the environment is going away */
   pthread_t thread;
-  napi_threadsafe_function exits;
-  uint32_t running; /* JS thread only */
+  napi_threadsafe_function events;
+  napi_ref handler;  /* handler(id, kind, a, b): see setSpawnHandler; JS thread only */
+  uint32_t running;  /* processes not yet reported exited; JS thread only */
+  uint32_t next_id;  /* JS thread only */
 } watcher_t;
 
 typedef struct {
   int pidfd;
-  napi_ref on_exit;
+  uint32_t id;
   int exited; /* CLD_EXITED: status is the code; otherwise the signal */
   int status;
 } child_t;
+
+/*
+ * An output pipe's epoll data: this bit, the process's id shifted by one, and which pipe (0
+ * stdout, 1 stderr) in the lowest bit. Handed to JS as is: nothing is allocated for it, and the
+ * pipe itself is JS's from the start (the watcher never reads or closes it). A child_t pointer
+ * never has this bit set.
+ */
+#define STREAM_TAG ((uint64_t)1 << 63)
 
 static void *watch(void *arg) {
   watcher_t *w = arg;
@@ -66,6 +79,11 @@ static void *watch(void *arg) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return NULL;
     for (int i = 0; i < n; i++) {
+      if (ev[i].data.u64 & STREAM_TAG) {
+        /* Readable or closed, once (EPOLLONESHOT): JS reads it from here on. */
+        napi_call_threadsafe_function(w->events, (void *)(uintptr_t)ev[i].data.u64, napi_tsfn_blocking);
+        continue;
+      }
       child_t *c = ev[i].data.ptr;
       if (!c) return NULL; /* the stop eventfd */
       siginfo_t si;
@@ -81,28 +99,42 @@ static void *watch(void *arg) {
       close(c->pidfd);
       c->exited = si.si_code == CLD_EXITED;
       c->status = si.si_status;
-      napi_call_threadsafe_function(w->exits, c, napi_tsfn_blocking);
+      napi_call_threadsafe_function(w->events, c, napi_tsfn_blocking);
     }
   }
 }
 
-/* On the JS thread: onExit(code, null) or onExit(null, signal). */
+/*
+ * On the JS thread: handler(id, 0, code, null) or handler(id, 0, null, signal) when a process
+ * exited; handler(id, 1, pipe, null) when one of its pipes first has output or is closed.
+ */
 static void deliver(napi_env env, napi_value unused, void *context, void *data) {
   (void)unused;
   watcher_t *w = context;
-  child_t *c = data;
-  if (env) {
-    napi_value fn, recv, args[2], result;
-    napi_get_reference_value(env, c->on_exit, &fn);
+  uint64_t tag = (uint64_t)(uintptr_t)data;
+  child_t *c = tag & STREAM_TAG ? NULL : data;
+  if (env && w->handler) {
+    napi_value fn, recv, args[4], result;
+    napi_get_reference_value(env, w->handler, &fn);
     napi_get_undefined(env, &recv);
-    napi_create_int32(env, c->status, &args[c->exited ? 0 : 1]);
-    napi_get_null(env, &args[c->exited ? 1 : 0]);
-    /* The JS side catches what its callback throws (native-spawn.ts). */
-    napi_call_function(env, recv, fn, 2, args, &result);
-    napi_delete_reference(env, c->on_exit);
-    if (--w->running == 0) napi_unref_threadsafe_function(env, w->exits);
+    if (c) {
+      napi_create_uint32(env, c->id, &args[0]);
+      napi_create_int32(env, 0, &args[1]);
+      napi_create_int32(env, c->status, &args[c->exited ? 2 : 3]);
+      napi_get_null(env, &args[c->exited ? 3 : 2]);
+    } else {
+      napi_create_uint32(env, (uint32_t)((tag & ~STREAM_TAG) >> 1), &args[0]);
+      napi_create_int32(env, 1, &args[1]);
+      napi_create_int32(env, (int32_t)(tag & 1), &args[2]);
+      napi_get_null(env, &args[3]);
+    }
+    /* The JS side catches what its handler throws (native-spawn.ts). */
+    napi_call_function(env, recv, fn, 4, args, &result);
   }
-  free(c);
+  if (c) {
+    if (env && --w->running == 0) napi_unref_threadsafe_function(env, w->events);
+    free(c);
+  }
 }
 
 static void stop_watcher(void *arg) {
@@ -127,7 +159,7 @@ static watcher_t *watcher(napi_env env) {
   napi_value name;
   napi_create_string_utf8(env, "orbit:spawn", NAPI_AUTO_LENGTH, &name);
   if (w->epfd < 0 || w->stop < 0 || epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->stop, &ev) != 0 ||
-      napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, w, deliver, &w->exits) !=
+      napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, w, deliver, &w->events) !=
           napi_ok) {
     int e = errno ? errno : ENOMEM;
     if (w->epfd >= 0) close(w->epfd);
@@ -136,10 +168,10 @@ static watcher_t *watcher(napi_env env) {
     errno = e;
     return NULL;
   }
-  napi_unref_threadsafe_function(env, w->exits);
+  napi_unref_threadsafe_function(env, w->events);
   if ((errno = pthread_create(&w->thread, NULL, watch, w)) != 0) {
     int e = errno;
-    napi_release_threadsafe_function(w->exits, napi_tsfn_abort);
+    napi_release_threadsafe_function(w->events, napi_tsfn_abort);
     close(w->epfd);
     close(w->stop);
     free(w);
@@ -207,16 +239,13 @@ static napi_value throw_errno(napi_env env, int rc) {
 }
 
 static napi_value Spawn(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value a[5];
+  size_t argc = 4;
+  napi_value a[4];
   napi_get_cb_info(env, info, &argc, a, NULL, NULL);
-  napi_valuetype cwd_type = napi_undefined, fn_type = napi_undefined;
-  if (argc == 5) {
-    napi_typeof(env, a[3], &cwd_type);
-    napi_typeof(env, a[4], &fn_type);
-  }
-  if (argc < 5 || fn_type != napi_function || (cwd_type != napi_string && cwd_type != napi_null)) {
-    napi_throw_type_error(env, NULL, "spawn(file, argv, envp, cwd | null, onExit)");
+  napi_valuetype cwd_type = napi_undefined;
+  if (argc == 4) napi_typeof(env, a[3], &cwd_type);
+  if (argc < 4 || (cwd_type != napi_string && cwd_type != napi_null)) {
+    napi_throw_type_error(env, NULL, "spawn(file, argv, envp, cwd | null)");
     return NULL;
   }
   char *file = string_of(env, a[0]);
@@ -225,6 +254,7 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   char *cwd = cwd_type == napi_string ? string_of(env, a[3]) : NULL;
   int out[2] = {-1, -1}, err[2] = {-1, -1}, pidfd = -1, reserve = -1, rc = 0;
   pid_t pid = -1;
+  uint32_t id = 0;
   watcher_t *w = NULL;
   if (!file || !argv || !envp || (cwd_type == napi_string && !cwd)) {
     rc = EINVAL;
@@ -265,13 +295,25 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
 
   close(reserve);
   reserve = -1;
+  id = w->next_id++;
+  /* Read by JS without blocking (the child's ends stay blocking, as a process expects). */
+  fcntl(out[0], F_SETFL, O_NONBLOCK);
+  fcntl(err[0], F_SETFL, O_NONBLOCK);
+  struct epoll_event so = {.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT, .data.u64 = STREAM_TAG | ((uint64_t)id << 1)};
+  struct epoll_event se = {.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT, .data.u64 = so.data.u64 | 1};
   pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
   child_t *c = pidfd >= 0 ? calloc(1, sizeof *c) : NULL;
   /* Filled before the watcher can see it: the process may have exited already. */
-  if (c) c->pidfd = pidfd;
+  if (c) c->pidfd = pidfd, c->id = id;
   struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
-  if (!c || epoll_ctl(w->epfd, EPOLL_CTL_ADD, pidfd, &ev) != 0) {
-    /* Cannot watch it (cannot happen but for memory): stop it rather than leave it unwatched. */
+  errno = 0;
+  if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, out[0], &so) != 0 || epoll_ctl(w->epfd, EPOLL_CTL_ADD, err[0], &se) != 0 ||
+      !c || epoll_ctl(w->epfd, EPOLL_CTL_ADD, pidfd, &ev) != 0) {
+    /*
+     * Cannot watch it (cannot happen but for memory): stop it rather than leave it unwatched.
+     * Its pipes, closed below, leave the epoll set; an event already handed over names an id JS
+     * never got, and is ignored there.
+     */
     rc = errno ? errno : ENOMEM;
     kill(-pid, SIGKILL);
     waitpid(pid, NULL, 0);
@@ -279,9 +321,7 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
     free(c);
     goto done;
   }
-  /* deliver() runs on this thread, after this function returned. */
-  napi_create_reference(env, a[4], 1, &c->on_exit);
-  if (w->running++ == 0) napi_ref_threadsafe_function(env, w->exits);
+  if (w->running++ == 0) napi_ref_threadsafe_function(env, w->events);
 
 done:
   if (reserve >= 0) close(reserve);
@@ -297,14 +337,33 @@ done:
   strings_free(envp);
   if (rc != 0) return throw_errno(env, rc);
   napi_value result, v;
-  napi_create_array_with_length(env, 3, &result);
-  napi_create_int32(env, pid, &v);
+  napi_create_array_with_length(env, 4, &result);
+  napi_create_uint32(env, id, &v);
   napi_set_element(env, result, 0, v);
-  napi_create_int32(env, out[0], &v);
+  napi_create_int32(env, pid, &v);
   napi_set_element(env, result, 1, v);
-  napi_create_int32(env, err[0], &v);
+  napi_create_int32(env, out[0], &v);
   napi_set_element(env, result, 2, v);
+  napi_create_int32(env, err[0], &v);
+  napi_set_element(env, result, 3, v);
   return result;
+}
+
+/* setSpawnHandler(handler): where every process's events go (see deliver); set once. */
+static napi_value SetSpawnHandler(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value fn;
+  napi_valuetype type = napi_undefined;
+  napi_get_cb_info(env, info, &argc, &fn, NULL, NULL);
+  if (argc == 1) napi_typeof(env, fn, &type);
+  watcher_t *w = type == napi_function ? watcher(env) : NULL;
+  if (!w) {
+    napi_throw_type_error(env, NULL, "setSpawnHandler(handler)");
+    return NULL;
+  }
+  if (w->handler) napi_delete_reference(env, w->handler);
+  napi_create_reference(env, fn, 1, &w->handler);
+  return NULL;
 }
 
 void register_spawn(napi_env env, napi_value exports) {
@@ -315,4 +374,6 @@ void register_spawn(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "spawn", NAPI_AUTO_LENGTH, Spawn, NULL, &fn);
   napi_set_named_property(env, exports, "spawn", fn);
+  napi_create_function(env, "setSpawnHandler", NAPI_AUTO_LENGTH, SetSpawnHandler, NULL, &fn);
+  napi_set_named_property(env, exports, "setSpawnHandler", fn);
 }

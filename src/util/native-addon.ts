@@ -9,16 +9,15 @@ import { builtFile } from './build-dir.js';
 
 export interface NativeAddon {
   /**
-   * posix_spawn (native/spawn.c): [pid, stdout fd, stderr fd]; throws an Error whose `code` is the
-   * errno name. Absent where the kernel has no pidfds (before Linux 5.3).
+   * posix_spawn (native/spawn.c): [id, pid, stdout fd, stderr fd], the pipes non-blocking; throws
+   * an Error whose `code` is the errno name. Absent where the kernel has no pidfds (before 5.3).
    */
-  spawn?(
-    file: string,
-    argv: string[],
-    envp: string[],
-    cwd: string | null,
-    onExit: (code: number | null, signal: number | null) => void,
-  ): [number, number, number];
+  spawn?(file: string, argv: string[], envp: string[], cwd: string | null): [number, number, number, number];
+  /**
+   * Where the events of spawned processes go: (id, 0, code, signal) at the exit (code null when a
+   * signal ended it), (id, 1, pipe) the first time a pipe (0 stdout, 1 stderr) has output or closed.
+   */
+  setSpawnHandler?(handler: (id: number, kind: 0 | 1, a: number | null, b: number | null) => void): void;
   /** Creates each file exclusively, in one thread-pool job: a descriptor, or -errno, for each. */
   createFiles?(paths: string[], mode: number): Promise<number[]>;
 }

@@ -115,6 +115,25 @@ describe('native spawner', () => {
     });
   });
 
+  it('reads output that comes in pieces, in bulk and on stderr alone, all of it and in order', async () => {
+    // Read at once while there is some, then as a stream once the pipe waits for more.
+    const pieces = await run({
+      command: 'sh',
+      args: ['-c', 'printf a; sleep 0.2; printf b; sleep 0.1; printf c'],
+    });
+    expect(pieces).toMatchObject({ out: 'abc', err: '', exit: { code: 0 } });
+    // More than a pipe holds (64 KiB) and more than the first reads take: nothing lost.
+    const bulk = await run({
+      command: 'sh',
+      args: ['-c', 'head -c 3000000 /dev/zero | tr "\\0" x; echo end >&2'],
+    });
+    expect(bulk.out.length).toBe(3_000_000);
+    expect(bulk.out).toMatch(/^x+$/);
+    expect(bulk).toMatchObject({ err: 'end\n', exit: { code: 0 } });
+    const quiet = await run({ command: 'sh', args: ['-c', 'echo only-stderr >&2; exit 2'] });
+    expect(quiet).toMatchObject({ out: '', err: 'only-stderr\n', exit: { code: 2 } });
+  });
+
   it('reports what Node reports when the process cannot start', async () => {
     expect((await run({ command: 'no-such-command-here', args: [] })).error).toEqual({
       code: 'ENOENT',
