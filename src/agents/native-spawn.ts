@@ -26,27 +26,28 @@ const runs = new Map<number, NativeRun>();
 
 /** The addon's spawn if it loads here (and the kernel has pidfds), and what was loaded or why not. */
 export function nativeSpawner(): { spawn: Spawn | undefined; why: string } {
+  return (spawner ??= loadSpawner());
+}
+let spawner: { spawn: Spawn | undefined; why: string } | undefined;
+
+function loadSpawner(): { spawn: Spawn | undefined; why: string } {
   const { addon, why } = nativeAddon();
   if (!addon?.spawn || !addon.setSpawnHandler)
     return { spawn: undefined, why: addon ? 'this kernel has no pidfds (Linux 5.3 or later)' : why };
-  if (!handlerSet) {
-    addon.setSpawnHandler((id, kind, a, b) => {
-      // Called from the addon: an exception here must not unwind through it.
-      try {
-        const run = runs.get(id);
-        if (kind === 0) run?.exited(a, b);
-        else run?.ready(a as 0 | 1);
-      } catch (err) {
-        process.nextTick(() => {
-          throw err;
-        });
-      }
-    });
-    handlerSet = true;
-  }
+  addon.setSpawnHandler((id, kind, a, b) => {
+    // Called from the addon: an exception here must not unwind through it.
+    try {
+      const run = runs.get(id);
+      if (kind === 0) run?.exited(a, b);
+      else run?.ready(a as 0 | 1);
+    } catch (err) {
+      process.nextTick(() => {
+        throw err;
+      });
+    }
+  });
   return { spawn: addon.spawn.bind(addon), why };
 }
-let handlerSet = false;
 
 /** A signal's name from its number, as Node reports an exit. */
 const SIGNAL_NAMES = new Map(
