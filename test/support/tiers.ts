@@ -27,6 +27,9 @@ type ProjectTest = NonNullable<TestProjectInlineConfiguration['test']>;
 const SLOW: ProjectTest = {
   testTimeout: 120_000,
   hookTimeout: 120_000,
+  // expect.poll waits for a daemon, a page or a container to catch up: its default second was
+  // shorter than a live update took once in a loaded CI run (the dashboard's filter test).
+  expect: { poll: { timeout: 15_000 } },
   globalSetup: ['test/support/fresh-bundle.ts'],
 };
 
