@@ -39,7 +39,10 @@ export class Maintenance {
     return this.options.packLimit ?? DEFAULT_PACK_LIMIT;
   }
 
-  /** Counts the packs an append wrote; looks (and consolidates) in the background when due. */
+  /**
+   * Counts the packs an append wrote (negative after the writer rolled its own packs into one);
+   * looks (and consolidates) in the background when due.
+   */
   afterAppend(packsWritten: number): void {
     this.packs += packsWritten;
     if (this.limit <= 0 || this.packs < this.limit || this.running) return;
@@ -72,6 +75,11 @@ export class Maintenance {
     await git(this.gitdir, ['repack', '--geometric=2', '-d', '-q']);
     this.passes++;
     this.packs = await this.countPacks();
+  }
+
+  /** Whether a pass is running now. */
+  get busy(): boolean {
+    return this.running !== null;
   }
 
   /** Waits for running passes (close waits, so the lock outlives them). */

@@ -393,7 +393,6 @@ class GitStateLog implements OrbitStateLog {
     const from = { sha: this.headSha, root: this.headRoot, layout: this.layout, entry: this.headEntry };
     const objects: GitObjectToWrite[] = [];
     const shas: string[] = [];
-    let written: number;
     try {
       // Each entry is staged on the one before it, as if that one were already the head.
       for (const e of entries) {
@@ -404,7 +403,7 @@ class GitStateLog implements OrbitStateLog {
       const head = shas[shas.length - 1]!;
       // Every object is in place under its final name before the branch may point at it; then the
       // branch moves atomically, once, and only from where this writer left it.
-      written = await this.objects.writeAll(objects);
+      await this.objects.writeAll(objects);
       this.lastWritten?.pending(head);
       const prepared = this.objects.refFile(`${head}\n`);
       const kept = await casBranch(this.gitdir, this.branch, from.sha, head, prepared, {
@@ -425,7 +424,9 @@ class GitStateLog implements OrbitStateLog {
       this.trees.unpin();
     }
     this.pusher?.schedule(this.headSha!);
-    this.maintenance.afterAppend(written > 0 ? 1 : 0);
+    // Between appends, never beside git's own repack (it may be rolling up the same packs).
+    if (this.objects.rollUpDue() && !this.maintenance.busy) this.objects.rollUp();
+    this.maintenance.afterAppend(this.objects.takePackDelta());
     return shas;
   }
 

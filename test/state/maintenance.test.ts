@@ -61,6 +61,32 @@ describe('state log maintenance', () => {
     gitOut(dir, ['fsck', '--full', '--strict']);
   });
 
+  it('rolls its own packs into one every 16 appends, in-process, losing nothing', async () => {
+    const dir = tempRepo();
+    // git's pass is off: whatever consolidates here is the writer itself.
+    log = await openStateLog({ dir, maintenance: { packLimit: 0 } });
+    let appends = 0;
+    for (let n = 1; appends < 40; n++) {
+      for (const e of deployment(`waffle-${n}`, ['migrate', 'deploy'])) {
+        if (appends++ < 40) await log.append(e);
+      }
+      // The long-lived reader still finds objects whose pack was rolled up and removed.
+      expect(await log.stepLog('waffle-1', 0)).not.toBeNull();
+    }
+    // 40 appends, a pack each: the first 32 rolled into two, the last 8 as they are.
+    expect(packCount(dir)).toBe(10);
+    expect(
+      fs.readdirSync(path.join(dir, '.git/objects/pack')).filter((f) => f.endsWith('.idx')),
+    ).toHaveLength(10);
+    await log.close();
+    expect(log.maintenance.passes).toBe(0);
+    // Every object of every entry is there (fsck follows the whole history), and git reads it.
+    gitOut(dir, ['fsck', '--full', '--strict', '--no-dangling']);
+    expect(gitOut(dir, ['rev-list', '--count', 'orbit/state']).trim()).toBe('40');
+    log = await openStateLog({ dir });
+    expect((await log.deployment('waffle-1'))?.status).toBe('succeeded');
+  });
+
   it('does nothing with packLimit = 0', async () => {
     const dir = tempRepo();
     log = await openStateLog({ dir, maintenance: { packLimit: 0 } });
