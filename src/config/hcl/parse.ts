@@ -7,6 +7,7 @@ import { hcl2json } from './hcl2json.js';
 import type { Diagnostic, SourceLocation } from '../../util/errors.js';
 import type { Expr } from '../expressions/ast.js';
 import { ConvertError, convertExpressions } from '../expressions/convert.js';
+import { plainLiteral } from '../expressions/plain-literal.js';
 import { checkComplexity } from './complexity.js';
 import { LineMap } from './positions.js';
 import { ScanError, scanBody } from './scan.js';
@@ -39,7 +40,16 @@ export interface ParseResult {
   diagnostics: Diagnostic[];
 }
 
-export async function parseHclFile(file: string, source: string): Promise<ParseResult> {
+export interface ParseOptions {
+  /** Plain literals' trees built in-process (plain-literal.ts); off only to compare with the parser's. */
+  plainLiterals?: boolean;
+}
+
+export async function parseHclFile(
+  file: string,
+  source: string,
+  options: ParseOptions = {},
+): Promise<ParseResult> {
   // Editors on Windows write a UTF-8 byte order mark; it is not HCL, so it is not part of the text.
   const text = source.startsWith('\uFEFF') ? source.slice(1) : source;
   const tooDeep = checkComplexity(text, 0, text.length, false);
@@ -67,13 +77,20 @@ export async function parseHclFile(file: string, source: string): Promise<ParseR
     };
   }
   const diagnostics: Diagnostic[] = [];
-  // Every value is parsed first, in one call into the parser where it can be (convertExpressions).
-  const simple = simpleAttributes(items, lines.text);
+  // Every value is parsed first: a plain literal here, the rest in one call into the parser where
+  // it can be (convertExpressions).
+  const converted = new Map<ScannedItem, Expr | ConvertError>();
+  const rest: ScannedAttribute[] = [];
+  for (const a of simpleAttributes(items, lines.text)) {
+    const plain = options.plainLiterals === false ? null : plainLiteral(lines, a.exprStart, a.exprEnd);
+    if (plain) converted.set(a, plain);
+    else rest.push(a);
+  }
   const exprs = await convertExpressions(
     lines,
-    simple.map((a) => ({ start: a.exprStart, end: a.exprEnd })),
+    rest.map((a) => ({ start: a.exprStart, end: a.exprEnd })),
   );
-  const converted = new Map(simple.map((a, i) => [a, exprs[i]!]));
+  rest.forEach((a, i) => converted.set(a, exprs[i]!));
   const body = convertBody(items, lines, diagnostics, converted);
   return { parsed: { file, ...body }, diagnostics };
 }
