@@ -1,6 +1,8 @@
 import chalk from 'chalk';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { liveOutput } from '../../src/cli/live/live-output.js';
+import { entryLine } from '../../src/cli/format.js';
 import { openEngine } from '../../src/engine/open.js';
 import type { LogEntry } from '../../src/state/types.js';
 import { orbit } from '../support/cli.js';
@@ -161,6 +163,33 @@ describe('live output', () => {
     expect(s.text().split('\n')).toContain(
       'web-1: deployed (commit ' + entries[0]!.config_commit!.slice(0, 7) + ')',
     );
+  });
+
+  it('writes the lines of one turn at once, in order with what else was written meanwhile', async () => {
+    // A real Writable, as process.stdout on a pipe is: count the writes that reach the pipe.
+    const writes: string[] = [];
+    const stream = new Writable({
+      writev(chunks, done) {
+        writes.push(chunks.map((c) => String(c.chunk)).join(''));
+        done();
+      },
+      write(chunk, _encoding, done) {
+        writes.push(String(chunk));
+        done();
+      },
+    });
+    const out = liveOutput(stream);
+    const [first, second, third] = entries.filter((e) => e.kind !== 'commit-seen');
+    out.observe(first!);
+    stream.write('between\n');
+    out.observe(second!);
+    await new Promise((r) => setImmediate(r));
+    out.observe(third!);
+    await new Promise((r) => setImmediate(r));
+    expect(writes).toEqual([
+      `${entryLine(first!)}\nbetween\n${entryLine(second!)}\n`,
+      `${entryLine(third!)}\n`,
+    ]);
   });
 
   it('redraws a step list in place in a terminal and prints each finished deployment once', () => {
