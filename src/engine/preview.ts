@@ -101,6 +101,16 @@ export interface PreviewOptions {
   baseCommit?: string;
   /** The engine's own plan of the range (the daemon's pending commits); default: planned here. */
   planned?: PlannedCommit[];
+  /**
+   * How a service's config at a commit is loaded: the daemon passes its config evaluator (a
+   * pull request's HCL is hostile input, and the parser stays out of the daemon's process);
+   * default: parsed in this process, as the CLI's own commands do.
+   */
+  loadSpec?: (service: string, ref: string) => Promise<ServiceSpec>;
+}
+
+function specAt(options: PreviewOptions, service: string, ref: string): Promise<ServiceSpec> {
+  return options.loadSpec ? options.loadSpec(service, ref) : loadService(options.repoDir, service, { ref });
 }
 
 /** A job's config at its commit, loaded before anything runs (as the engine does). */
@@ -213,7 +223,7 @@ async function ordered(
   };
   const specs = jobs.map(specOf).filter((s): s is ServiceSpec => s !== null);
   const bad = await dependencyDiagnosticsAt(options.repoDir, commit.sha, specs, (service) =>
-    loadService(options.repoDir, service, { ref: commit.sha }),
+    specAt(options, service, commit.sha),
   );
   for (const j of jobs) {
     const own = bad.get(j.service);
@@ -231,7 +241,7 @@ async function ordered(
 
 async function load(options: PreviewOptions, job: PlannedJob): Promise<Loaded> {
   try {
-    return { spec: await loadService(options.repoDir, job.service, { ref: job.commit.sha }) };
+    return { spec: await specAt(options, job.service, job.commit.sha) };
   } catch (err) {
     if (err instanceof ConfigError) return { invalid: err };
     if (err instanceof OrbitError && err.code === 'E_UNKNOWN_SERVICE') return { removed: true };
@@ -469,7 +479,7 @@ async function sensitiveOnBase(options: PreviewOptions, service: string): Promis
   const base = options.baseCommit;
   if (!base) return [];
   try {
-    const spec = await loadService(options.repoDir, service, { ref: base });
+    const spec = await specAt(options, service, base);
     return spec.variables.filter((v) => v.sensitive).map((v) => v.name);
   } catch (err) {
     if (err instanceof OrbitError && err.code === 'E_UNKNOWN_SERVICE') return [];

@@ -59,6 +59,7 @@ export const dashboardRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps)
         stateBranch: engine.options.stateBranch,
         range: `${(await engine.state.cursor()) ?? head}..${head}`,
         planned: rest,
+        loadSpec: (s, ref) => engine.serviceSpec(s, ref),
       });
       const wanted = new Set(waiting.map((p) => p.commit.sha));
       const commits: PreviewCommit[] = preview.commits
