@@ -7,30 +7,13 @@
 import { stripVTControlCharacters } from 'node:util';
 import chalk from 'chalk';
 import type { LogEntry } from '../../state/types.js';
-import { entryLine, paint, seconds } from '../format.js';
+import { entryLine, holdForThisTurn, paint, seconds, type Holdable } from '../format.js';
 import { Board, type LiveDeployment, type LiveStep } from './board.js';
 
-export interface LiveStream {
+export interface LiveStream extends Holdable {
   write(text: string): boolean;
   isTTY?: boolean;
   columns?: number;
-  cork?(): void;
-  uncork?(): void;
-}
-
-/**
- * Holds what is written to `stream` until this turn of the event loop is over, then writes it at
- * once: an append's entries (a step's result and the next step's start) reach a pipe in one
- * write, not one a line. Everything written meanwhile, from anywhere, queues in order behind it.
- */
-function holdForThisTurn(stream: LiveStream, held: { now: boolean }): void {
-  if (held.now || !stream.cork || !stream.uncork) return;
-  held.now = true;
-  stream.cork();
-  process.nextTick(() => {
-    held.now = false;
-    stream.uncork!();
-  });
 }
 
 export interface LiveOutput {
@@ -48,11 +31,10 @@ export function liveOutput(
 ): LiveOutput {
   const live = options.live ?? (stream.isTTY === true && !process.env.CI);
   if (!live) {
-    const held = { now: false };
     return {
       observe: (e) => {
         if (e.kind === 'commit-seen') return;
-        holdForThisTurn(stream, held);
+        holdForThisTurn(stream);
         stream.write(entryLine(e) + '\n');
         for (const line of stderrLines(e.stderr_tail ?? [], '  ')) stream.write(line + '\n');
       },
