@@ -136,11 +136,15 @@ export async function acquireWriterLock(dir: string, name: string): Promise<Writ
     }
     try {
       // Judged again inside: another reclaimer may have taken it and named itself meanwhile.
-      const verdict = judge(await claims());
+      const now = await claims();
+      const verdict = judge(now);
       if (verdict.kind !== 'dead') return verdict;
       await fsp.rm(`${target}.lock`, { recursive: true, force: true });
       try {
-        return await attempt();
+        const got = await attempt();
+        // The dead claimants' files go with their lock (an open that met no lock reads none of them).
+        await Promise.all(now.starting.map((c) => fsp.rm(c.file, { force: true }).catch(() => undefined)));
+        return got;
       } catch (err) {
         // A newcomer made the directory first, after the removal: it is the holder now.
         if ((err as NodeJS.ErrnoException).code === 'ELOCKED') return { kind: 'unsettled', who: null };
@@ -151,30 +155,27 @@ export async function acquireWriterLock(dir: string, name: string): Promise<Writ
     }
   };
 
-  const deadline = Date.now() + SETTLE_MS;
-  let release: (() => Promise<void>) | null = null;
-  while (!release) {
-    try {
-      release = await attempt();
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
-      let verdict = judge(await claims());
-      if (verdict.kind === 'dead') {
-        const got = await reclaim();
-        if (typeof got === 'function') {
-          release = got;
-          break;
+  const acquire = async (): Promise<() => Promise<void>> => {
+    const deadline = Date.now() + SETTLE_MS;
+    for (;;) {
+      try {
+        return await attempt();
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
+        let verdict = judge(await claims());
+        if (verdict.kind === 'dead') {
+          const got = await reclaim();
+          if (typeof got === 'function') return got;
+          verdict = got;
         }
-        verdict = got;
+        if (verdict.kind === 'held' || Date.now() >= deadline)
+          throw locked(err, verdict.kind === 'dead' ? null : verdict.who, target);
+        await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
       }
-      if (verdict.kind === 'held' || Date.now() >= deadline)
-        throw locked(err, verdict.kind === 'dead' ? null : verdict.who, target);
-      await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
     }
-  }
-  const held = release;
-  await removeDeadStarting(claims);
+  };
+
+  const release = await acquire();
   return {
     owner,
     get compromised() {
@@ -185,19 +186,9 @@ export async function acquireWriterLock(dir: string, name: string): Promise<Writ
     },
     async release() {
       await fsp.rm(ownerFile, { force: true }).catch(() => undefined);
-      await held().catch(() => undefined);
+      await release().catch(() => undefined);
     },
   };
-}
-
-/** Starting files of processes on this host that died before they got the lock. */
-async function removeDeadStarting(claims: () => Promise<Claims>): Promise<void> {
-  const { starting } = await claims();
-  await Promise.all(
-    starting
-      .filter((s) => s.owner && !ownerAlive(s.owner))
-      .map((s) => fsp.rm(s.file, { force: true }).catch(() => undefined)),
-  );
 }
 
 /**
